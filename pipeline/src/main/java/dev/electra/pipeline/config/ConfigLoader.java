@@ -1,0 +1,205 @@
+package dev.electra.pipeline.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigSyntax;
+import com.typesafe.config.ConfigUtil;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Loads {@code reference.conf}, then each {@code --conf} overlay in order, then each {@code --set key=value},
+ * and turns the result into an {@link ElectraConfig}. Every key an overlay or a {@code --set} names must exist
+ * in reference.conf; a misspelt key fails and names the nearest valid one.
+ */
+public final class ConfigLoader {
+    /** Keys below this prefix are free-form Spark properties, not checked against reference.conf. */
+    private static final String FREE_FORM_PREFIX = "spark.properties.";
+
+    private ConfigLoader() {}
+
+    /** reference.conf alone. */
+    public static ElectraConfig defaults() {
+        return load(List.of(), List.of());
+    }
+
+    /**
+     * @param overlays files, or names of the bundled overlays ({@code tiny}, {@code small}, {@code base},
+     *                 {@code local}, {@code standalone}, {@code yarn}); later ones win
+     * @param sets     {@code key=value} pairs, applied last, later ones win
+     */
+    public static ElectraConfig load(List<String> overlays, List<String> sets) {
+        Config reference = bundled("reference");
+        TreeSet<String> validKeys = new TreeSet<>();
+        reference.entrySet().forEach(e -> validKeys.add(e.getKey()));
+        Config merged = reference;
+        for (String overlay : overlays) {
+            Config layer = overlay(overlay);
+            checkKeys(layer, validKeys, "in " + overlay);
+            merged = layer.withFallback(merged);
+        }
+        for (String set : sets) {
+            Config layer = parseSet(set);
+            checkKeys(layer, validKeys, "in --set " + set);
+            merged = layer.withFallback(merged);
+        }
+        Config resolved = merged.resolve();
+        try {
+            return toRecord(resolved);
+        } catch (com.typesafe.config.ConfigException e) {
+            throw new ConfigException(e.getMessage(), e);
+        }
+    }
+
+    private static ElectraConfig toRecord(Config c) {
+        Map<String, String> sparkProps = new LinkedHashMap<>();
+        for (Map.Entry<String, ConfigValue> e : c.getConfig("spark.properties").entrySet()) {
+            String key = String.join(".", ConfigUtil.splitPath(e.getKey()));
+            sparkProps.put(key, String.valueOf(e.getValue().unwrapped()));
+        }
+        String rendered = c.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setComments(false).setJson(false));
+        return new ElectraConfig(
+                c.getLong("seed"),
+                new ElectraConfig.SparkConfig(c.getString("spark.master"), c.getString("spark.log-level"), sparkProps),
+                new ElectraConfig.DataConfig(c.getString("data.dir")),
+                new ElectraConfig.TokenizerConfig(
+                        c.getBoolean("tokenizer.clean-text"),
+                        c.getBoolean("tokenizer.handle-chinese-chars"),
+                        c.getBoolean("tokenizer.strip-accents"),
+                        c.getBoolean("tokenizer.lowercase"),
+                        c.getInt("tokenizer.max-input-chars-per-word")),
+                new ElectraConfig.VocabConfig(
+                        c.getInt("vocab.size"), c.getLong("vocab.min-frequency"), c.getInt("vocab.limit-alphabet")),
+                new ElectraConfig.InputConfig(
+                        inputFormat(c.getString("input.format")),
+                        c.getString("input.text-field"),
+                        c.getInt("input.max-line-chars")),
+                new ElectraConfig.PrepareConfig(
+                        c.getInt("prepare.max-seq-length"),
+                        c.getInt("prepare.num-shards"),
+                        c.getDouble("prepare.single-segment-prob"),
+                        c.getDouble("prepare.random-length-prob")),
+                rendered);
+    }
+
+    private static ElectraConfig.InputFormat inputFormat(String value) {
+        try {
+            return ElectraConfig.InputFormat.valueOf(value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("input.format must be one of auto, text, jsonl, parquet; got '" + value + "'");
+        }
+    }
+
+    private static Config overlay(String nameOrPath) {
+        Path path = Path.of(nameOrPath);
+        if (Files.isRegularFile(path)) {
+            try {
+                return ConfigFactory.parseFile(path.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+            } catch (com.typesafe.config.ConfigException e) {
+                throw new ConfigException("cannot read config file " + path + ": " + e.getMessage(), e);
+            }
+        }
+        String name = nameOrPath.endsWith(".conf") ? nameOrPath.substring(0, nameOrPath.length() - 5) : nameOrPath;
+        if (!name.contains("/") && ConfigLoader.class.getResource("/conf/" + name + ".conf") != null) {
+            return bundled(name);
+        }
+        throw new ConfigException("config file " + nameOrPath + " does not exist; give a path to a HOCON file "
+                + "or a bundled overlay: tiny, small, base, local, standalone, yarn");
+    }
+
+    private static Config bundled(String name) {
+        String resource = "/conf/" + name + ".conf";
+        try (InputStream in = ConfigLoader.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new ConfigException("bundled config " + resource + " is missing from the classpath");
+            }
+            return ConfigFactory.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8),
+                    ConfigParseOptions.defaults().setOriginDescription(name + ".conf"));
+        } catch (java.io.IOException e) {
+            throw new ConfigException("cannot read bundled config " + resource, e);
+        }
+    }
+
+    static Config parseSet(String set) {
+        int eq = set.indexOf('=');
+        if (eq <= 0) {
+            throw new ConfigException("--set expects key=value, got '" + set + "'");
+        }
+        String key = set.substring(0, eq).trim();
+        String value = set.substring(eq + 1).trim();
+        try {
+            ConfigUtil.splitPath(key);
+        } catch (com.typesafe.config.ConfigException e) {
+            throw new ConfigException("--set key '" + key + "' is not a valid config path: " + e.getMessage(), e);
+        }
+        ConfigValue parsed;
+        try {
+            parsed = ConfigFactory.parseString("v = " + value,
+                    ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF)).getValue("v");
+        } catch (com.typesafe.config.ConfigException e) {
+            // Values such as local[2] are not valid unquoted HOCON; take them as plain strings.
+            parsed = ConfigValueFactory.fromAnyRef(value, "--set " + key);
+        }
+        return ConfigFactory.empty("--set " + key).withValue(key, parsed);
+    }
+
+    private static void checkKeys(Config layer, TreeSet<String> validKeys, String where) {
+        List<String> unknown = new ArrayList<>();
+        for (Map.Entry<String, ConfigValue> e : layer.entrySet()) {
+            String key = e.getKey();
+            if (!validKeys.contains(key) && !key.startsWith(FREE_FORM_PREFIX)) {
+                unknown.add(key);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            String key = unknown.get(0);
+            throw new ConfigException("unknown config key '" + key + "' " + where
+                    + "; did you mean '" + nearest(key, validKeys) + "'? (every key is listed in conf/reference.conf)");
+        }
+    }
+
+    static String nearest(String key, Iterable<String> candidates) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String candidate : candidates) {
+            int d = levenshtein(key, candidate);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = candidate;
+            }
+        }
+        return best;
+    }
+
+    static int levenshtein(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+}

@@ -1,0 +1,95 @@
+package dev.electra.pipeline.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+    @Test
+    void referenceDefaultsLoad() {
+        ElectraConfig c = ConfigLoader.defaults();
+        assertEquals(30522, c.vocab().size());
+        assertEquals(128, c.prepare().maxSeqLength());
+        assertEquals(0.1, c.prepare().singleSegmentProb());
+        assertEquals(ElectraConfig.InputFormat.AUTO, c.input().format());
+        assertTrue(c.rendered().contains("max-seq-length"));
+    }
+
+    @Test
+    void overlaysThenSetsApplyInOrder() {
+        ElectraConfig c = ConfigLoader.load(List.of("tiny"), List.of("vocab.size=500", "spark.master=local[2]",
+                "spark.properties.\"spark.executor.memory\"=2g"));
+        assertEquals(500, c.vocab().size(), "--set wins over the overlay");
+        assertEquals(4, c.prepare().numShards(), "from tiny.conf");
+        assertEquals("local[2]", c.spark().master(), "unquoted values that are not HOCON are strings");
+        assertEquals("2g", c.spark().properties().get("spark.executor.memory"));
+    }
+
+    @Test
+    void overlayFromAFile(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("mine.conf");
+        Files.writeString(file, "prepare { max-seq-length = 256 }\nseed = 7\n");
+        ElectraConfig c = ConfigLoader.load(List.of(file.toString()), List.of());
+        assertEquals(256, c.prepare().maxSeqLength());
+        assertEquals(7, c.seed());
+    }
+
+    @Test
+    void misspeltKeyFailsAndNamesTheNearestKey() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(List.of(), List.of("prepare.max-seq-lenght=64")));
+        assertTrue(e.getMessage().contains("unknown config key 'prepare.max-seq-lenght'"), e.getMessage());
+        assertTrue(e.getMessage().contains("did you mean 'prepare.max-seq-length'"), e.getMessage());
+    }
+
+    @Test
+    void misspeltKeyInAFileFailsToo(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("bad.conf");
+        Files.writeString(file, "vocab { sise = 100 }\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(List.of(file.toString()), List.of()));
+        assertTrue(e.getMessage().contains("'vocab.sise'") && e.getMessage().contains("'vocab.size'"), e.getMessage());
+        assertTrue(e.getMessage().contains(file.toString()), "names the file: " + e.getMessage());
+    }
+
+    @Test
+    void invalidValuesFailWithKeyAndValue() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(List.of(), List.of("prepare.single-segment-prob=1.5")));
+        assertTrue(e.getMessage().contains("prepare.single-segment-prob") && e.getMessage().contains("1.5"), e.getMessage());
+        ConfigException wrongType = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(List.of(), List.of("vocab.size=many")));
+        assertTrue(wrongType.getMessage().contains("vocab.size"), wrongType.getMessage());
+        assertThrows(ConfigException.class, () -> ConfigLoader.load(List.of(), List.of("input.format=xml")));
+        assertThrows(ConfigException.class, () -> ConfigLoader.load(List.of(), List.of("no-equals-sign")));
+        ConfigException missing = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(List.of("/no/such/file.conf"), List.of()));
+        assertTrue(missing.getMessage().contains("/no/such/file.conf"), missing.getMessage());
+    }
+
+    @Test
+    void nearestKeyByEditDistance() {
+        assertEquals(1, ConfigLoader.levenshtein("seed", "seeds"));
+        assertEquals("vocab.size", ConfigLoader.nearest("vocab.szie", List.of("vocab.size", "seed", "vocab.min-frequency")));
+    }
+
+    @Test
+    void everyReferenceKeyHasAComment() throws Exception {
+        try (var in = ConfigLoader.class.getResourceAsStream("/conf/reference.conf")) {
+            List<String> lines = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+            for (int i = 0; i < lines.size(); i++) {
+                String line = lines.get(i).strip();
+                if (line.contains("=") && !line.startsWith("#")) {
+                    assertTrue(i > 0 && lines.get(i - 1).strip().startsWith("#"),
+                            "reference.conf line " + (i + 1) + " has no comment above it: " + line);
+                }
+            }
+        }
+    }
+}
