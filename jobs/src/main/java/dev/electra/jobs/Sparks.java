@@ -1,0 +1,29 @@
+package dev.electra.jobs;
+
+import dev.electra.pipeline.config.ElectraConfig;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/** Builds or joins the Spark session of a job; the only place that decides Spark settings. */
+public final class Sparks {
+    private Sparks() {}
+
+    /**
+     * The active session if there is one (tests share one), otherwise a new one. Under spark-submit the master
+     * it was given wins; on bin/electra it comes from {@code spark.master} in the config.
+     */
+    public static SparkSession session(ElectraConfig config, String appName) {
+        SparkConf conf = new SparkConf();
+        if (!conf.contains("spark.master")) {
+            conf.setMaster(config.spark().master());
+        }
+        conf.setIfMissing("spark.app.name", "electra " + appName);
+        // The jobs print their own progress lines; Spark's console bar would interleave with them.
+        conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+        conf.setIfMissing("spark.sql.shuffle.partitions", "16");
+        config.spark().properties().forEach(conf::set);
+        SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
+        spark.sparkContext().setLogLevel(config.spark().logLevel());
+        return spark;
+    }
+}

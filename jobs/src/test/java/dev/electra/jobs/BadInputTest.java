@@ -1,0 +1,203 @@
+package dev.electra.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.electra.pipeline.config.RunInfo;
+import dev.electra.pipeline.packing.PackingStats;
+import dev.electra.tokenizer.TokenizerException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Each kind of bad input gives a clear error, or a counted skip where skipping is documented. */
+class BadInputTest {
+    private static final String TEXT = "The quick brown fox jumps over the lazy dog. It was not amused.\n"
+            + "A second paragraph follows here, with more words than before.\n\n"
+            + "Another document starts. It has two sentences.\n";
+    @TempDir
+    static Path dir;
+    static SparkSession spark;
+    static Path vocab;
+
+    @BeforeAll
+    static void vocabulary() throws IOException {
+        spark = SparkTestSession.get();
+        Path corpus = Files.writeString(dir.resolve("good.txt"), TEXT.repeat(20));
+        Path out = dir.resolve("vocab");
+        VocabJob.run(spark, SparkTestSession.config("vocab.size=200", "vocab.min-frequency=1"), corpus.toString(),
+                out.toString(), false, List.of("vocab"));
+        vocab = out.resolve("vocab.txt");
+    }
+
+    private static Path newDir(String name) throws IOException {
+        return Files.createDirectories(dir.resolve(name));
+    }
+
+    private static void vocabRun(Path input, Path output) {
+        VocabJob.run(spark, SparkTestSession.config("vocab.size=200", "vocab.min-frequency=1"), input.toString(),
+                output.toString(), false, List.of("vocab"));
+    }
+
+    private static void assertNoOutputLeft(Path parent, String name) throws IOException {
+        assertFalse(Files.exists(parent.resolve(name)), "a failed job leaves no output");
+        try (Stream<Path> files = Files.list(parent)) {
+            assertEquals(List.of(), files.filter(p -> p.getFileName().toString().startsWith("." + name)).toList(),
+                    "a failed job leaves no temporary directory");
+        }
+    }
+
+    @Test
+    void missingPath() throws IOException {
+        Path parent = newDir("missing");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> vocabRun(parent.resolve("nope.txt"), parent.resolve("out")));
+        assertTrue(e.getMessage().contains("nope.txt") && e.getMessage().contains("does not exist"), e.getMessage());
+        assertNoOutputLeft(parent, "out");
+    }
+
+    @Test
+    void emptyCorpus() throws IOException {
+        Path parent = newDir("empty");
+        Path input = Files.writeString(parent.resolve("empty.txt"), "\n\n   \n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> vocabRun(input, parent.resolve("out")));
+        assertTrue(e.getMessage().contains("no words"), e.getMessage());
+        assertNoOutputLeft(parent, "out");
+        IllegalArgumentException p = assertThrows(IllegalArgumentException.class, () -> PrepareJob.run(spark,
+                SparkTestSession.config(), input.toString(), vocab.toString(), parent.resolve("shards").toString(),
+                false, List.of("prepare")));
+        assertTrue(p.getMessage().contains("no examples"), p.getMessage());
+        assertNoOutputLeft(parent, "shards");
+    }
+
+    @Test
+    void malformedUtf8LinesAreSkippedAndCounted() throws IOException {
+        Path parent = newDir("utf8");
+        Path input = parent.resolve("mixed.txt");
+        try (OutputStream out = Files.newOutputStream(input)) {
+            out.write("a good line of text\n".getBytes(StandardCharsets.UTF_8));
+            out.write(new byte[] {'b', 'a', 'd', ' ', (byte) 0xC3, (byte) 0x28, ' ', 'x', '\n'});
+            out.write("another good line\n".getBytes(StandardCharsets.UTF_8));
+        }
+        vocabRun(input, parent.resolve("out"));
+        JsonNode run = new ObjectMapper().readTree(parent.resolve("out").resolve(RunInfo.FILE_NAME).toFile());
+        assertEquals(1, run.get("results").get("skipped_malformed_utf8").asLong());
+    }
+
+    @Test
+    void binaryFileIsRefused() throws IOException {
+        Path parent = newDir("binary");
+        Path input = parent.resolve("model.bin");
+        Files.write(input, new byte[] {0x50, 0x4B, 0x03, 0x04, 0x00, 0x00, 0x12, 0x7F, 0x00});
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> vocabRun(input, parent.resolve("out")));
+        assertTrue(e.getMessage().contains("model.bin") && e.getMessage().contains("binary"), e.getMessage());
+        assertNoOutputLeft(parent, "out");
+    }
+
+    @Test
+    void aFiftyMegabyteLineIsSkippedAndCounted() throws IOException {
+        Path parent = newDir("long");
+        Path input = parent.resolve("long.txt");
+        try (OutputStream out = Files.newOutputStream(input)) {
+            out.write(TEXT.getBytes(StandardCharsets.UTF_8));
+            byte[] chunk = "word ".repeat(200_000).getBytes(StandardCharsets.UTF_8);
+            for (int i = 0; i < 50; i++) {
+                out.write(chunk);
+            }
+            out.write('\n');
+            out.write(TEXT.getBytes(StandardCharsets.UTF_8));
+        }
+        assertTrue(Files.size(input) > 50_000_000L);
+        Path shards = parent.resolve("shards");
+        PackingStats stats = PrepareJob.run(spark, SparkTestSession.config(), input.toString(), vocab.toString(),
+                shards.toString(), false, List.of("prepare"));
+        assertTrue(stats.examples() > 0);
+        JsonNode manifest = new ObjectMapper().readTree(shards.resolve(PrepareJob.MANIFEST).toFile());
+        assertEquals(1, manifest.get("skipped").get("skipped_too_long").asLong());
+    }
+
+    @Test
+    void vocabularyWithoutUnkIsRefused() throws IOException {
+        Path parent = newDir("nounk");
+        Path bad = Files.writeString(parent.resolve("vocab.txt"), "[PAD]\n[CLS]\n[SEP]\n[MASK]\nthe\n");
+        TokenizerException e = assertThrows(TokenizerException.class, () -> PrepareJob.run(spark,
+                SparkTestSession.config(), dir.resolve("good.txt").toString(), bad.toString(),
+                parent.resolve("shards").toString(), false, List.of("prepare")));
+        assertTrue(e.getMessage().contains("[UNK]") && e.getMessage().contains(bad.toString()), e.getMessage());
+        assertNoOutputLeft(parent, "shards");
+    }
+
+    @Test
+    void unknownConfigKeyFailsOnTheCommandLine() {
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(new StringWriter()), new PrintWriter(err), "vocab", "--input", "x",
+                "--output", "y", "--set", "vocab.sise=100");
+        assertEquals(1, code);
+        assertTrue(err.toString().contains("unknown config key 'vocab.sise'")
+                && err.toString().contains("did you mean 'vocab.size'"), err.toString());
+    }
+
+    @Test
+    void existingOutputIsRefusedUnlessOverwrite() throws IOException {
+        Path parent = newDir("exists");
+        Path out = Files.createDirectories(parent.resolve("out"));
+        Files.writeString(out.resolve("precious.txt"), "keep me");
+        Path input = dir.resolve("good.txt");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> vocabRun(input, out));
+        assertTrue(e.getMessage().contains("already exists") && e.getMessage().contains("--overwrite"), e.getMessage());
+        assertEquals("keep me", Files.readString(out.resolve("precious.txt")), "nothing the user wrote is lost");
+        VocabJob.run(spark, SparkTestSession.config("vocab.size=200", "vocab.min-frequency=1"), input.toString(),
+                out.toString(), true, List.of("vocab"));
+        assertTrue(Files.isRegularFile(out.resolve("vocab.txt")));
+        assertFalse(Files.exists(out.resolve("precious.txt")), "--overwrite replaces the old output whole");
+    }
+
+    @Test
+    void jsonLinesGzipAndParquetInputs() throws IOException {
+        Path parent = newDir("formats");
+        Path input = Files.createDirectories(parent.resolve("input"));
+        StringBuilder jsonl = new StringBuilder();
+        for (int i = 0; i < 30; i++) {
+            jsonl.append(new ObjectMapper().writeValueAsString(java.util.Map.of("text", TEXT, "id", i))).append('\n');
+        }
+        jsonl.append("{not json}\n").append("{\"title\": \"no text field\"}\n");
+        Files.writeString(input.resolve("a.jsonl"), jsonl);
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(input.resolve("b.txt.gz")))) {
+            out.write(TEXT.repeat(10).getBytes(StandardCharsets.UTF_8));
+        }
+        StructType schema = new StructType().add("text", DataTypes.StringType);
+        spark.createDataFrame(List.of(RowFactory.create(TEXT), RowFactory.create(TEXT)), schema)
+                .coalesce(1).write().parquet(parent.resolve("parquet").toString());
+        try (Stream<Path> files = Files.list(parent.resolve("parquet"))) {
+            Path part = files.filter(p -> p.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+            Files.copy(part, input.resolve("c.parquet"));
+        }
+        Path shards = parent.resolve("shards");
+        PackingStats stats = PrepareJob.run(spark, SparkTestSession.config(), input.toString(), vocab.toString(),
+                shards.toString(), false, List.of("prepare"));
+        // 30 JSON documents + 11 in the gzip text (ten blank lines) + 2 Parquet rows.
+        assertEquals(43, stats.documents());
+        JsonNode manifest = new ObjectMapper().readTree(shards.resolve(PrepareJob.MANIFEST).toFile());
+        assertEquals(2, manifest.get("skipped").get("skipped_bad_json").asLong());
+    }
+}
