@@ -136,6 +136,7 @@ public final class PrepareJob implements Callable<Integer> {
             List<CorpusInput.InputFile> files = CorpusInput.list(input, config.input(), hadoop);
             LOG.info("prepare: {} input files from {}, vocabulary of {} tokens", files.size(), input, vocab.size());
             JavaRDD<CorpusInput.Record> records = CorpusInput.read(spark, files, config.input());
+            spark.sparkContext().setJobDescription("prepare: count documents per partition");
             long[] documentOffsets = documentOffsets(records);
 
             SkipCounter skips = new SkipCounter(spark.sparkContext());
@@ -203,6 +204,7 @@ public final class PrepareJob implements Callable<Integer> {
                     .persist(StorageLevels.MEMORY_AND_DISK_SER);
             try {
                 int maxSeqLength = spec.maxSeqLength();
+                spark.sparkContext().setJobDescription("prepare: split sentences, tokenize, pack and sort by shard");
                 List<PackingStats> perShard = examples.mapPartitions(it -> {
                     PackingStats s = new PackingStats(maxSeqLength);
                     it.forEachRemaining(t -> s.addExample(t._2));
@@ -219,6 +221,7 @@ public final class PrepareJob implements Callable<Integer> {
                 JavaRDD<Row> rows = examples.map(t -> RowFactory.create(
                         t._2.inputIds(), boxed(t._2.segmentIds()), t._2.length()));
                 String raw = new Path(out.temporary(), "_spark").toString();
+                spark.sparkContext().setJobDescription("prepare: write Parquet shards");
                 spark.createDataFrame(rows, SCHEMA).write().mode(SaveMode.ErrorIfExists).parquet(raw);
                 List<Map<String, Object>> shardList = moveShards(out, new Path(raw), perShard);
                 logStats(stats, skipped);
@@ -237,6 +240,7 @@ public final class PrepareJob implements Callable<Integer> {
                 throw new UncheckedIOException("prepare failed writing " + output + ": " + e.getMessage(), e);
             } finally {
                 examples.unpersist();
+                spark.sparkContext().setJobDescription(null);
             }
         }
     }

@@ -6,6 +6,8 @@ import org.apache.spark.sql.SparkSession;
 
 /** Builds or joins the Spark session of a job; the only place that decides Spark settings. */
 public final class Sparks {
+    private static boolean progressListening;
+
     private Sparks() {}
 
     /**
@@ -24,6 +26,12 @@ public final class Sparks {
         config.spark().properties().forEach(conf::set);
         SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
         spark.sparkContext().setLogLevel(config.spark().logLevel());
+        synchronized (Sparks.class) {
+            if (!progressListening) {
+                spark.sparkContext().addSparkListener(new ProgressListener());
+                progressListening = true;
+            }
+        }
         return spark;
     }
 }

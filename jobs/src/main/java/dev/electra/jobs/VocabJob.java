@@ -94,6 +94,7 @@ public final class VocabJob implements Callable<Integer> {
             NormalizerOptions options = Tokenizers.normalizerOptions(config);
             int maxChars = config.tokenizer().maxInputCharsPerWord();
             long minFrequency = config.vocab().minFrequency();
+            spark.sparkContext().setJobDescription("vocab: count words");
             List<Tuple2<String, Long>> kept = records
                     .mapPartitionsToPair((Iterator<CorpusInput.Record> it) -> {
                         BertTokenizer words = Tokenizers.wordSplitter(options, maxChars);
@@ -116,6 +117,7 @@ public final class VocabJob implements Callable<Integer> {
                     .reduceByKey(Long::sum)
                     .filter(t -> t._2 >= minFrequency)
                     .collect();
+            spark.sparkContext().setJobDescription(null);
             Map<String, Long> skipped = skips.report(LOG, files);
             if (totalWords.value() == 0) {
                 throw new IllegalArgumentException("input " + input + " has no words to learn a vocabulary from ("

@@ -20,7 +20,7 @@ public final class PackingStats implements Serializable {
     private final long[] lengthHistogram;
 
     public PackingStats(int maxSeqLength) {
-        this.lengthHistogram = new long[maxSeqLength / BUCKET + 1];
+        this.lengthHistogram = new long[(maxSeqLength + BUCKET - 1) / BUCKET];
     }
 
     public void addDocuments(long documentCount, long sentenceCount) {
@@ -34,7 +34,7 @@ public final class PackingStats implements Serializable {
         if (e.singleSegment()) {
             singleSegment++;
         }
-        lengthHistogram[Math.min(e.length() / BUCKET, lengthHistogram.length - 1)]++;
+        lengthHistogram[Math.min((e.length() - 1) / BUCKET, lengthHistogram.length - 1)]++;
     }
 
     /** Adds {@code other} into this and returns this. */
@@ -77,11 +77,11 @@ public final class PackingStats implements Serializable {
         return examples == 0 ? 0.0 : (double) singleSegment / examples;
     }
 
-    /** Example counts by length bucket, keyed "lo-hi" (inclusive). */
+    /** Example counts by length bucket, keyed "lo-hi" (inclusive): 1-16, 17-32, ... */
     public Map<String, Long> lengthHistogram() {
         Map<String, Long> m = new LinkedHashMap<>();
         for (int i = 0; i < lengthHistogram.length; i++) {
-            m.put(i * BUCKET + "-" + (i * BUCKET + BUCKET - 1), lengthHistogram[i]);
+            m.put((i * BUCKET + 1) + "-" + (i * BUCKET + BUCKET), lengthHistogram[i]);
         }
         return m;
     }

@@ -181,7 +181,8 @@ class ExamplePackerTest {
         assertEquals(1, merged.singleSegmentExamples());
         assertEquals(2, merged.documents());
         assertEquals(7, merged.sentences());
-        assertEquals(2L, merged.lengthHistogram().get("0-15"));
+        assertEquals(2L, merged.lengthHistogram().get("1-16"));
+        assertEquals(2, merged.lengthHistogram().size(), "32 tokens make two buckets");
     }
 
     private static int indexOf(int[] a, int v) {

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** vocab and prepare on a slice of the sample corpus: outputs, statistics, determinism. */
-class TextJobsTest {
+class TextJobsIT {
     private static final String SPLIT_MAX = "mapreduce.input.fileinputformat.split.maxsize";
     @TempDir
     static Path dir;

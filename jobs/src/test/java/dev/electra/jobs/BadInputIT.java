@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Each kind of bad input gives a clear error, or a counted skip where skipping is documented. */
-class BadInputTest {
+class BadInputIT {
     private static final String TEXT = "The quick brown fox jumps over the lazy dog. It was not amused.\n"
             + "A second paragraph follows here, with more words than before.\n\n"
             + "Another document starts. It has two sentences.\n";
