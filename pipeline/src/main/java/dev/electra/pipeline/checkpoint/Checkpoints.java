@@ -1,0 +1,183 @@
+package dev.electra.pipeline.checkpoint;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Checkpoints as directories {@code step-NNNNNNNNN/} holding {@code params.npy}, {@code adam_m.npy},
+ * {@code adam_v.npy} (float32 .npy) and {@code state.json} (step, seed, data position, config and the SHA-256 of
+ * each array file). A checkpoint is written under a temporary name and renamed when complete; {@code latest}
+ * names the last complete one. Loading verifies the checksums and falls back to the previous checkpoint, with a
+ * warning, when the newest is truncated or corrupted.
+ */
+public final class Checkpoints {
+    private static final Logger LOG = LoggerFactory.getLogger(Checkpoints.class);
+    public static final String LATEST = "latest";
+    private static final String PREFIX = "step-";
+    private static final String STATE = "state.json";
+    private static final String[] ARRAYS = {"params.npy", "adam_m.npy", "adam_v.npy"};
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final Storage storage;
+    private final int keep;
+
+    /** @param keep how many complete checkpoints to keep (older ones are deleted after a save) */
+    public Checkpoints(Storage storage, int keep) {
+        if (keep < 1) {
+            throw new IllegalArgumentException("must keep at least one checkpoint, got " + keep);
+        }
+        this.storage = storage;
+        this.keep = keep;
+    }
+
+    public static String directoryName(long step) {
+        return String.format("%s%09d", PREFIX, step);
+    }
+
+    /** Writes a checkpoint atomically and points {@code latest} at it; returns its directory name. */
+    public String save(TrainingState state) throws IOException {
+        String name = directoryName(state.step());
+        String tmp = "." + name + ".tmp";
+        storage.deleteRecursively(tmp);
+        float[][] arrays = {state.params(), state.adamM(), state.adamV()};
+        Map<String, String> sums = new LinkedHashMap<>();
+        for (int i = 0; i < ARRAYS.length; i++) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(arrays[i].length * 4 + 128);
+            Npy.write(arrays[i], bytes);
+            sums.put(ARRAYS[i], sha256(bytes.toByteArray()));
+            try (OutputStream out = storage.create(tmp + "/" + ARRAYS[i])) {
+                bytes.writeTo(out);
+            }
+        }
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("format", "electra-checkpoint/1");
+        json.put("step", state.step());
+        json.put("seed", state.seed());
+        json.put("epoch", state.epoch());
+        json.put("examples_in_epoch", state.examplesInEpoch());
+        json.put("parameters", state.params().length);
+        json.put("sha256", sums);
+        json.put("config", state.config());
+        try (OutputStream out = storage.create(tmp + "/" + STATE)) {
+            out.write(JSON.writeValueAsBytes(json));
+        }
+        storage.deleteRecursively(name);
+        storage.rename(tmp, name);
+        writeLatest(name);
+        prune();
+        return name;
+    }
+
+    private void writeLatest(String name) throws IOException {
+        String tmp = "." + LATEST + ".tmp";
+        try (OutputStream out = storage.create(tmp)) {
+            out.write((name + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        storage.deleteRecursively(LATEST);
+        storage.rename(tmp, LATEST);
+    }
+
+    private void prune() throws IOException {
+        List<String> complete = completeCheckpoints();
+        for (int i = 0; i < complete.size() - keep; i++) {
+            storage.deleteRecursively(complete.get(i));
+        }
+    }
+
+    /** Checkpoint directories in step order (temporary ones excluded). */
+    public List<String> completeCheckpoints() throws IOException {
+        List<String> names = new ArrayList<>();
+        for (String n : storage.list("")) {
+            if (n.startsWith(PREFIX)) {
+                names.add(n);
+            }
+        }
+        names.sort(null);
+        return names;
+    }
+
+    /**
+     * The newest checkpoint that verifies, starting from {@code latest}; a corrupted or truncated one is reported
+     * and skipped. Empty when there is none.
+     */
+    public Optional<TrainingState> loadLatest() throws IOException {
+        List<String> candidates = new ArrayList<>(completeCheckpoints());
+        java.util.Collections.reverse(candidates);
+        if (storage.exists(LATEST)) {
+            String latest;
+            try (InputStream in = storage.open(LATEST)) {
+                latest = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+            }
+            candidates.remove(latest);
+            candidates.add(0, latest);
+        }
+        for (String name : candidates) {
+            try {
+                return Optional.of(load(name));
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("checkpoint {} is unusable ({}); trying the previous one", storage.describe(name),
+                        e.getMessage());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Loads and verifies one checkpoint; an IOException says which file is missing, truncated or corrupted. */
+    public TrainingState load(String name) throws IOException {
+        if (!storage.exists(name + "/" + STATE)) {
+            throw new IOException(storage.describe(name) + " has no " + STATE + " (an incomplete checkpoint)");
+        }
+        JsonNode json;
+        try (InputStream in = storage.open(name + "/" + STATE)) {
+            json = JSON.readTree(in);
+        }
+        float[][] arrays = new float[ARRAYS.length][];
+        for (int i = 0; i < ARRAYS.length; i++) {
+            String path = name + "/" + ARRAYS[i];
+            byte[] bytes;
+            try (InputStream in = storage.open(path)) {
+                bytes = in.readAllBytes();
+            }
+            String expected = json.path("sha256").path(ARRAYS[i]).asText();
+            String actual = sha256(bytes);
+            if (!actual.equals(expected)) {
+                throw new IOException(storage.describe(path) + " is corrupted or truncated: SHA-256 " + actual
+                        + ", expected " + expected);
+            }
+            arrays[i] = Npy.read(new ByteArrayInputStream(bytes), storage.describe(path));
+        }
+        long parameters = json.path("parameters").asLong();
+        if (arrays[0].length != parameters) {
+            throw new IOException(storage.describe(name) + " holds " + arrays[0].length + " parameters, its "
+                    + STATE + " says " + parameters);
+        }
+        return new TrainingState(json.path("step").asLong(), arrays[0], arrays[1], arrays[2],
+                json.path("seed").asLong(), json.path("epoch").asLong(), json.path("examples_in_epoch").asLong(),
+                json.path("config").asText());
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package dev.electra.pipeline.checkpoint;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CheckpointsTest {
+
+    private static TrainingState state(long step, int n) {
+        float[] p = new float[n];
+        float[] m = new float[n];
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = (float) Math.sin(step + i);
+            m[i] = i * 0.5f;
+            v[i] = step;
+        }
+        return new TrainingState(step, p, m, v, 42, 1, step * 32, "seed = 42");
+    }
+
+    @Test
+    void npyRoundTripsAndHasNumpysHeader() throws IOException {
+        float[] values = new float[100_003];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = i * 0.25f - 7;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Npy.write(values, out);
+        byte[] bytes = out.toByteArray();
+        assertEquals(0, (10 + (bytes[8] & 0xFF)) % 64, "header padded to 64 bytes as NumPy does");
+        assertArrayEquals(values, Npy.read(new ByteArrayInputStream(bytes), "test"));
+        byte[] truncated = java.util.Arrays.copyOf(bytes, bytes.length - 10);
+        IOException e = assertThrows(IOException.class, () -> Npy.read(new ByteArrayInputStream(truncated), "t.npy"));
+        assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+    }
+
+    @Test
+    void saveLoadAndKeepTheNewest(@TempDir Path dir) throws IOException {
+        Checkpoints c = new Checkpoints(new LocalStorage(dir), 2);
+        for (long step = 100; step <= 400; step += 100) {
+            c.save(state(step, 1000));
+        }
+        assertEquals(List.of("step-000000300", "step-000000400"), c.completeCheckpoints());
+        TrainingState loaded = c.loadLatest().orElseThrow();
+        assertEquals(400, loaded.step());
+        assertArrayEquals(state(400, 1000).params(), loaded.params());
+        assertArrayEquals(state(400, 1000).adamV(), loaded.adamV());
+        assertEquals(400 * 32, loaded.examplesInEpoch());
+        assertEquals("seed = 42", loaded.config());
+    }
+
+    @Test
+    void aCorruptedNewestCheckpointIsRefusedAndThePreviousUsed(@TempDir Path dir) throws IOException {
+        Checkpoints c = new Checkpoints(new LocalStorage(dir), 3);
+        c.save(state(100, 500));
+        c.save(state(200, 500));
+        Path params = dir.resolve("step-000000200").resolve("params.npy");
+        byte[] bytes = Files.readAllBytes(params);
+        bytes[bytes.length - 1] ^= 0x40;
+        Files.write(params, bytes);
+        IOException e = assertThrows(IOException.class, () -> c.load("step-000000200"));
+        assertTrue(e.getMessage().contains("corrupted or truncated") && e.getMessage().contains("params.npy"),
+                e.getMessage());
+        assertEquals(100, c.loadLatest().orElseThrow().step());
+
+        Files.write(params, java.util.Arrays.copyOf(bytes, 100));
+        assertEquals(100, c.loadLatest().orElseThrow().step(), "a truncated file is refused too");
+    }
+
+    @Test
+    void anUnfinishedCheckpointIsIgnored(@TempDir Path dir) throws IOException {
+        Checkpoints c = new Checkpoints(new LocalStorage(dir), 3);
+        c.save(state(100, 10));
+        Files.createDirectories(dir.resolve(".step-000000200.tmp"));
+        Files.writeString(dir.resolve(".step-000000200.tmp").resolve("params.npy"), "partial");
+        assertEquals(100, c.loadLatest().orElseThrow().step());
+        assertTrue(new Checkpoints(new LocalStorage(dir.resolve("empty")), 1).loadLatest().isEmpty());
+    }
+}
