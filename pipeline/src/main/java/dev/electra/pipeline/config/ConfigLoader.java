@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
+import dev.electra.pipeline.model.Objective;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -92,7 +93,45 @@ public final class ConfigLoader {
                         c.getInt("prepare.num-shards"),
                         c.getDouble("prepare.single-segment-prob"),
                         c.getDouble("prepare.random-length-prob")),
+                new ElectraConfig.ModelSizeConfig(
+                        c.getInt("model.embedding-size"),
+                        c.getInt("model.hidden-size"),
+                        c.getInt("model.layers"),
+                        c.getInt("model.heads"),
+                        c.getInt("model.ffn-size"),
+                        c.getDouble("model.generator-fraction"),
+                        c.getDouble("model.dropout"),
+                        c.getInt("model.max-positions"),
+                        c.getDouble("model.init-range")),
+                new ElectraConfig.PretrainConfig(
+                        objective(c.getString("pretrain.objective")),
+                        c.getDouble("pretrain.mask-prob"),
+                        c.getDouble("pretrain.gen-weight"),
+                        c.getDouble("pretrain.disc-weight"),
+                        c.getDouble("pretrain.temperature"),
+                        c.getBoolean("pretrain.disallow-correct"),
+                        c.getInt("pretrain.batch-size"),
+                        c.getDouble("pretrain.learning-rate"),
+                        c.getLong("pretrain.warmup-steps"),
+                        c.getLong("pretrain.steps"),
+                        c.getDouble("pretrain.weight-decay"),
+                        c.getDouble("pretrain.adam-beta1"),
+                        c.getDouble("pretrain.adam-beta2"),
+                        c.getDouble("pretrain.adam-epsilon"),
+                        c.getDouble("pretrain.clip-norm"),
+                        c.getInt("pretrain.log-every"),
+                        c.getInt("pretrain.checkpoint-every"),
+                        c.getInt("pretrain.keep-checkpoints"),
+                        c.getDouble("pretrain.held-out-share")),
                 rendered);
+    }
+
+    private static Objective objective(String value) {
+        try {
+            return Objective.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("pretrain.objective: " + e.getMessage(), e);
+        }
     }
 
     private static ElectraConfig.InputFormat inputFormat(String value) {

@@ -1,6 +1,7 @@
 package dev.electra.pipeline.config;
 
 import java.io.Serializable;
+import dev.electra.pipeline.model.Objective;
 import java.util.Map;
 
 /**
@@ -15,6 +16,8 @@ public record ElectraConfig(
         VocabConfig vocab,
         InputConfig input,
         PrepareConfig prepare,
+        ModelSizeConfig model,
+        PretrainConfig pretrain,
         String rendered) implements Serializable {
 
     /** Where and how Spark runs. */
@@ -62,6 +65,65 @@ public record ElectraConfig(
             Validate.atLeast("prepare.num-shards", numShards, 1);
             Validate.probability("prepare.single-segment-prob", singleSegmentProb);
             Validate.probability("prepare.random-length-prob", randomLengthProb);
+        }
+    }
+
+    /** Network sizes (the discriminator's; the generator's are derived by generator-fraction). */
+    public record ModelSizeConfig(int embeddingSize, int hiddenSize, int layers, int heads, int ffnSize,
+                                  double generatorFraction, double dropout, int maxPositions, double initRange)
+            implements Serializable {
+        public ModelSizeConfig {
+            Validate.atLeast("model.embedding-size", embeddingSize, 1);
+            Validate.atLeast("model.hidden-size", hiddenSize, 1);
+            Validate.atLeast("model.layers", layers, 1);
+            Validate.atLeast("model.heads", heads, 1);
+            Validate.atLeast("model.ffn-size", ffnSize, 1);
+            Validate.atLeast("model.max-positions", maxPositions, 2);
+            if (hiddenSize % heads != 0) {
+                throw new ConfigException("model.hidden-size (" + hiddenSize + ") must be divisible by model.heads ("
+                        + heads + ")");
+            }
+            if (!(generatorFraction > 0 && generatorFraction <= 1)) {
+                throw new ConfigException("model.generator-fraction must be in (0, 1], got " + generatorFraction);
+            }
+            Validate.probability("model.dropout", dropout);
+        }
+    }
+
+    /** The pretraining objective, masking, sampling, optimizer and schedule. */
+    public record PretrainConfig(Objective objective, double maskProb, double genWeight, double discWeight,
+                                 double temperature, boolean disallowCorrect, int batchSize, double learningRate,
+                                 long warmupSteps, long steps, double weightDecay, double adamBeta1,
+                                 double adamBeta2, double adamEpsilon, double clipNorm, int logEvery,
+                                 int checkpointEvery, int keepCheckpoints, double heldOutShare)
+            implements Serializable {
+        public PretrainConfig {
+            if (!(maskProb > 0 && maskProb < 1)) {
+                throw new ConfigException("pretrain.mask-prob must be in (0, 1), got " + maskProb);
+            }
+            if (!(temperature > 0)) {
+                throw new ConfigException("pretrain.temperature must be positive, got " + temperature);
+            }
+            Validate.atLeast("pretrain.batch-size", batchSize, 1);
+            Validate.atLeast("pretrain.steps", steps, 1);
+            Validate.atLeast("pretrain.warmup-steps", warmupSteps, 0);
+            if (warmupSteps > steps) {
+                throw new ConfigException("pretrain.warmup-steps (" + warmupSteps + ") must not exceed pretrain.steps ("
+                        + steps + ")");
+            }
+            if (!(learningRate > 0)) {
+                throw new ConfigException("pretrain.learning-rate must be positive, got " + learningRate);
+            }
+            if (genWeight < 0 || discWeight < 0) {
+                throw new ConfigException("pretrain.gen-weight and pretrain.disc-weight must be >= 0, got "
+                        + genWeight + " and " + discWeight);
+            }
+            Validate.probability("pretrain.adam-beta1", adamBeta1);
+            Validate.probability("pretrain.adam-beta2", adamBeta2);
+            Validate.atLeast("pretrain.log-every", logEvery, 1);
+            Validate.atLeast("pretrain.checkpoint-every", checkpointEvery, 1);
+            Validate.atLeast("pretrain.keep-checkpoints", keepCheckpoints, 1);
+            Validate.probability("pretrain.held-out-share", heldOutShare);
         }
     }
 

@@ -33,6 +33,22 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void modelAndPretrainSections() {
+        ElectraConfig small = ConfigLoader.load(List.of("small"), List.of());
+        assertEquals(256, small.model().hiddenSize());
+        assertEquals(12, small.model().layers());
+        assertEquals(50.0, small.pretrain().discWeight());
+        assertEquals(dev.electra.pipeline.model.Objective.ELECTRA, small.pretrain().objective());
+        ElectraConfig tiny = ConfigLoader.load(List.of("tiny"), List.of("pretrain.objective=electra-15"));
+        assertEquals(2, tiny.model().layers());
+        assertEquals(dev.electra.pipeline.model.Objective.ELECTRA_15, tiny.pretrain().objective());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(List.of(), List.of("pretrain.objective=electra15")));
+        assertTrue(e.getMessage().contains("electra-15"), "lists the valid objectives: " + e.getMessage());
+        assertThrows(ConfigException.class, () -> ConfigLoader.load(List.of(), List.of("model.heads=3")));
+    }
+
+    @Test
     void overlayFromAFile(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("mine.conf");
         Files.writeString(file, "prepare { max-seq-length = 256 }\nseed = 7\n");
