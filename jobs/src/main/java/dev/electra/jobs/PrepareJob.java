@@ -320,6 +320,11 @@ public final class PrepareJob implements Callable<Integer> {
         m.put("columns", Map.of(INPUT_IDS, "array<int>", SEGMENT_IDS, "array<tinyint>", LENGTH, "int"));
         m.put("vocab_sha256", vocab.sha256());
         m.put("vocab_size", vocab.size());
+        Map<String, Integer> specials = new LinkedHashMap<>();
+        for (String token : SpecialTokens.ALL) {
+            specials.put(token, vocab.id(token));
+        }
+        m.put("special_ids", specials);
         m.put("max_seq_length", config.prepare().maxSeqLength());
         m.put("seed", config.seed());
         m.put("examples", stats.examples());

@@ -122,7 +122,8 @@ public final class ConfigLoader {
                         c.getInt("pretrain.log-every"),
                         c.getInt("pretrain.checkpoint-every"),
                         c.getInt("pretrain.keep-checkpoints"),
-                        c.getDouble("pretrain.held-out-share")),
+                        c.getDouble("pretrain.held-out-share"),
+                        c.getInt("pretrain.eval-batches")),
                 rendered);
     }
 

@@ -95,7 +95,8 @@ public record ElectraConfig(
                                  double temperature, boolean disallowCorrect, int batchSize, double learningRate,
                                  long warmupSteps, long steps, double weightDecay, double adamBeta1,
                                  double adamBeta2, double adamEpsilon, double clipNorm, int logEvery,
-                                 int checkpointEvery, int keepCheckpoints, double heldOutShare)
+                                 int checkpointEvery, int keepCheckpoints, double heldOutShare,
+                                 int evalBatches)
             implements Serializable {
         public PretrainConfig {
             if (!(maskProb > 0 && maskProb < 1)) {
@@ -124,6 +125,7 @@ public record ElectraConfig(
             Validate.atLeast("pretrain.checkpoint-every", checkpointEvery, 1);
             Validate.atLeast("pretrain.keep-checkpoints", keepCheckpoints, 1);
             Validate.probability("pretrain.held-out-share", heldOutShare);
+            Validate.atLeast("pretrain.eval-batches", evalBatches, 0);
         }
     }
 

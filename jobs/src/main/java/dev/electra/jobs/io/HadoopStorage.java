@@ -1,0 +1,77 @@
+package dev.electra.jobs.io;
+
+import dev.electra.pipeline.checkpoint.Storage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/** Checkpoint storage on any Hadoop file system (file://, hdfs://, s3a://). */
+public final class HadoopStorage implements Storage {
+    private final FileSystem fs;
+    private final Path root;
+
+    public HadoopStorage(String root, Configuration hadoop) throws IOException {
+        Path p = new Path(root);
+        this.fs = p.getFileSystem(hadoop);
+        this.root = fs.makeQualified(p);
+    }
+
+    private Path resolve(String path) {
+        return path.isEmpty() ? root : new Path(root, path);
+    }
+
+    @Override
+    public OutputStream create(String path) throws IOException {
+        return fs.create(resolve(path), true);
+    }
+
+    @Override
+    public InputStream open(String path) throws IOException {
+        return fs.open(resolve(path));
+    }
+
+    @Override
+    public boolean exists(String path) throws IOException {
+        return fs.exists(resolve(path));
+    }
+
+    @Override
+    public List<String> list(String dir) throws IOException {
+        Path p = resolve(dir);
+        List<String> names = new ArrayList<>();
+        if (!fs.exists(p)) {
+            return names;
+        }
+        for (FileStatus f : fs.listStatus(p)) {
+            names.add(f.getPath().getName());
+        }
+        names.sort(null);
+        return names;
+    }
+
+    @Override
+    public void rename(String from, String to) throws IOException {
+        if (fs.exists(resolve(to))) {
+            throw new IOException(describe(to) + " already exists");
+        }
+        if (!fs.rename(resolve(from), resolve(to))) {
+            throw new IOException("cannot rename " + describe(from) + " to " + describe(to));
+        }
+    }
+
+    @Override
+    public void deleteRecursively(String path) throws IOException {
+        fs.delete(resolve(path), true);
+    }
+
+    @Override
+    public String describe(String path) {
+        return resolve(path).toString();
+    }
+}

@@ -1,0 +1,148 @@
+package dev.electra.pipeline.train;
+
+import dev.electra.pipeline.masking.Batch;
+import dev.electra.pipeline.masking.MaskedBatch;
+import dev.electra.pipeline.masking.Masker;
+import dev.electra.pipeline.metrics.BinaryMetrics;
+import dev.electra.pipeline.model.ElectraModel;
+import dev.electra.pipeline.model.ForwardResult;
+import dev.electra.pipeline.model.ModelInput;
+import dev.electra.pipeline.model.StepResult;
+import dev.electra.pipeline.packing.PackedExample;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * One worker's training steps, as the paper's loop: mask the input → generator → sample → discriminator → loss of
+ * the objective → clip → AdamW. It owns no data and no schedule position: the caller gives each step's examples
+ * and number, so the same class serves one worker and the parameter-averaging rounds of many.
+ */
+public final class Trainer {
+    private static final double DECISION_THRESHOLD = 0.5;
+
+    private final ElectraModel model;
+    private final Masker masker;
+    private final AdamW adam;
+    private final LearningRateSchedule schedule;
+    private final double clipNorm;
+    private final long seed;
+    private final int worker;
+
+    /**
+     * @param worker index of this worker: with the run seed and the step it seeds masking, sampling and dropout,
+     *               so every worker of every step draws different but reproducible randomness
+     */
+    public Trainer(ElectraModel model, Masker masker, AdamW adam, LearningRateSchedule schedule, double clipNorm,
+                   long seed, int worker) {
+        this.model = model;
+        this.masker = masker;
+        this.adam = adam;
+        this.schedule = schedule;
+        this.clipNorm = clipNorm;
+        this.seed = seed;
+        this.worker = worker;
+    }
+
+    public ElectraModel model() {
+        return model;
+    }
+
+    public AdamW optimizer() {
+        return adam;
+    }
+
+
+    /** Masks and pads {@code examples} with the randomness of {@code step}. */
+    public ModelInput input(List<PackedExample> examples, long step) {
+        long stepSeed = ElectraModel.stepSeed(seed, step, worker);
+        MaskedBatch masked = masker.mask(Batch.pad(examples, 0), new SplittableRandom(stepSeed));
+        return ModelInput.of(masked);
+    }
+
+    /**
+     * One optimizer step on {@code examples} as update number {@code step}.
+     *
+     * @throws NonFiniteLossException before touching the parameters when the loss or gradient is not finite
+     */
+    public StepMetrics step(List<PackedExample> examples, long step) {
+        long start = System.nanoTime();
+        ModelInput in = input(examples, step);
+        long stepSeed = ElectraModel.stepSeed(seed, step, worker);
+        Map<String, INDArray> placeholders = model.placeholders(in, stepSeed, true);
+        StepResult result = model.gradients(placeholders);
+        ForwardResult out = result.outputs();
+        if (!Double.isFinite(out.totalLoss())) {
+            throw new NonFiniteLossException(step, "total loss " + out.totalLoss() + ", terms " + out.lossTerms());
+        }
+        float[] gradient = model.flatten(result.gradients());
+        double norm = GradientClipping.clip(gradient, clipNorm);
+        if (!Double.isFinite(norm)) {
+            throw new NonFiniteLossException(step, "gradient norm " + norm);
+        }
+        double lr = schedule.at(step);
+        float[] params = model.flatParameters();
+        adam.step(params, gradient, lr);
+        model.setFlatParameters(params);
+        return metrics(step, lr, out, norm, tokens(in), (System.nanoTime() - start) / 1e9);
+    }
+
+    /** Loss and metrics of {@code examples} without dropout or an update (held-out evaluation). */
+    public StepMetrics evaluate(List<PackedExample> examples, long step) {
+        long start = System.nanoTime();
+        ModelInput in = input(examples, step);
+        ForwardResult out = model.forward(model.placeholders(in, ElectraModel.stepSeed(seed, step, worker), false));
+        return metrics(step, Double.NaN, out, Double.NaN, tokens(in), (System.nanoTime() - start) / 1e9);
+    }
+
+    private static long tokens(ModelInput in) {
+        long n = 0;
+        for (int[] row : in.attentionMask()) {
+            for (int m : row) {
+                n += m;
+            }
+        }
+        return n;
+    }
+
+    /** Discriminator metrics over the real tokens of the batch (label: replaced). */
+    static StepMetrics metrics(long step, double lr, ForwardResult out, double norm, long tokens, double seconds) {
+        double acc = Double.NaN;
+        double precision = Double.NaN;
+        double recall = Double.NaN;
+        double auc = Double.NaN;
+        double replacedShare = Double.NaN;
+        if (out.discriminatorProbabilities() != null && out.replaced() != null) {
+            float[] p = out.discriminatorProbabilities().castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT)
+                    .reshape(-1).toFloatVector();
+            float[] replaced = out.replaced().castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).reshape(-1).toFloatVector();
+            float[] mask = out.attentionMask().castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).reshape(-1).toFloatVector();
+            int real = 0;
+            for (float m : mask) {
+                real += m > 0 ? 1 : 0;
+            }
+            float[] scores = new float[real];
+            byte[] labels = new byte[real];
+            int k = 0;
+            long positives = 0;
+            for (int i = 0; i < mask.length; i++) {
+                if (mask[i] > 0) {
+                    scores[k] = p[i];
+                    labels[k] = (byte) (replaced[i] > 0.5f ? 1 : 0);
+                    positives += labels[k];
+                    k++;
+                }
+            }
+            BinaryMetrics m = BinaryMetrics.of(scores, labels, DECISION_THRESHOLD);
+            acc = m.accuracy();
+            precision = m.precision();
+            recall = m.recall();
+            auc = m.auc();
+            replacedShare = real == 0 ? Double.NaN : (double) positives / real;
+        }
+        return new StepMetrics(step, lr, out.totalLoss(), out.lossTerms(), out.generatorLoss(),
+                out.generatorAccuracy(), out.discriminatorLoss(), acc, precision, recall, auc, replacedShare,
+                out.mainLoss(), out.mainAccuracy(), norm, tokens, seconds);
+    }
+}
