@@ -62,11 +62,16 @@ public final class PretrainJob implements Callable<Integer> {
             description = "Run directory (checkpoints, metrics); an existing one is resumed.")
     String output;
 
+    @Option(names = "--stop-after", paramLabel = "STEPS",
+            description = "Stop (with a checkpoint) after this many steps of this invocation; a rerun continues. "
+                    + "For time-sliced clusters; the schedule still spans pretrain.steps.")
+    long stopAfter = Long.MAX_VALUE;
+
     @Override
     public Integer call() {
         ElectraConfig config = common.config();
         SparkSession spark = Sparks.session(config, "pretrain");
-        Result r = run(spark, config, data, output, common.overwrite,
+        Result r = run(spark, config, data, output, common.overwrite, stopAfter,
                 List.of("pretrain", "--data", data, "--output", output));
         System.out.println("trained to step " + r.step() + "; checkpoints in " + output + "/checkpoints, metrics in "
                 + output + "/metrics");
@@ -77,7 +82,7 @@ public final class PretrainJob implements Callable<Integer> {
     public record Result(long step, StepMetrics heldOut, float[] parameters) {}
 
     public static Result run(SparkSession spark, ElectraConfig config, String data, String output, boolean overwrite,
-                             List<String> arguments) {
+                             long stopAfter, List<String> arguments) {
         var hadoop = spark.sparkContext().hadoopConfiguration();
         long start = System.nanoTime();
         try {
@@ -124,12 +129,13 @@ public final class PretrainJob implements Callable<Integer> {
                     "parameters", model.parameterCount(), "training_examples", train.size(),
                     "held_out_examples", heldOut.size(), "resumed_from_step", step));
             long total = config.pretrain().steps();
+            long end = stopAfter >= total - step ? total : step + stopAfter;
             int batchSize = config.pretrain().batchSize();
             StepMetrics lastEval = null;
             try (FSDataOutputStream metrics = fs.create(new Path(out, String.format("metrics/train-%09d.jsonl", step)), true);
                  FSDataOutputStream eval = fs.create(new Path(out, String.format("metrics/eval-%09d.jsonl", step)), true)) {
                 Progress progress = new Progress(total, step);
-                while (step < total) {
+                while (step < end) {
                     StepMetrics m;
                     try {
                         m = trainer.step(stream.next(batchSize), step);
@@ -139,11 +145,11 @@ public final class PretrainJob implements Callable<Integer> {
                     }
                     step++;
                     progress.add(m);
-                    if (step % config.pretrain().logEvery() == 0 || step == total) {
+                    if (step % config.pretrain().logEvery() == 0 || step == end) {
                         writeLine(metrics, withWorker(m.toMap()));
                         LOG.info(progress.line(m, step));
                     }
-                    if (step % config.pretrain().checkpointEvery() == 0 || step == total) {
+                    if (step % config.pretrain().checkpointEvery() == 0 || step == end) {
                         checkpoints.save(new TrainingState(step, model.flatParameters(),
                                 trainer.optimizer().firstMoment().clone(), trainer.optimizer().secondMoment().clone(),
                                 config.seed(), stream.epoch(), stream.examplesInEpoch(), config.rendered()));

@@ -62,7 +62,8 @@ public final class Trainer {
     }
 
     /**
-     * One optimizer step on {@code examples} as update number {@code step}.
+     * One optimizer step on {@code examples} as update number {@code step} (0-based); the metrics' step is the
+     * number of updates applied once it is done ({@code step + 1}).
      *
      * @throws NonFiniteLossException before touching the parameters when the loss or gradient is not finite
      */
@@ -85,7 +86,7 @@ public final class Trainer {
         float[] params = model.flatParameters();
         adam.step(params, gradient, lr);
         model.setFlatParameters(params);
-        return metrics(step, lr, out, norm, tokens(in), (System.nanoTime() - start) / 1e9);
+        return metrics(step + 1, lr, out, norm, tokens(in), (System.nanoTime() - start) / 1e9);
     }
 
     /** Loss and metrics of {@code examples} without dropout or an update (held-out evaluation). */
