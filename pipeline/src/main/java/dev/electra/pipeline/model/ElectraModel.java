@@ -1,0 +1,765 @@
+package dev.electra.pipeline.model;
+
+import dev.electra.pipeline.model.ParameterSpec.Kind;
+import dev.electra.pipeline.model.ParameterSpec.Owner;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.nd4j.autodiff.loss.LossReduce;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
+import org.nd4j.linalg.api.ops.impl.scatter.ScatterAdd;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * ELECTRA's generator and discriminator (or the main encoder of an MLM-style objective) in ONE SameDiff graph,
+ * with the loss of the chosen {@link Objective}. The graph follows the rules of PLATFORM.md, each measured on
+ * SameDiff 1.0.0-M2.1:
+ * <ul>
+ *   <li>every loss is a terminal loss op; the loss weights (gen-weight, disc-weight) live in the ops' per-element
+ *       {@code weights}, reduced with {@code MEAN_BY_NONZERO_WEIGHT_COUNT} (Σ w·l / #(w ≠ 0), so weights c·m with a
+ *       0/1 mask m give c × the mean over m), and the terms are combined by {@code setLossVariables}; nothing
+ *       downstream of a loss op feeds the loss. The total is summed in Java;</li>
+ *   <li>no gather on a trainable table at all. The one token lookup, E[input ids] as [B·L, E], is done outside
+ *       autodiff ({@code Nd4j.pullRows}) and fed into a non-parameter graph variable; {@link #gradients} returns
+ *       that variable's gradient and scatter-adds it into E's. (Even a single gather failed here: the M2.1 gather
+ *       backprop, a while loop of puts, throws "Output array did not match expected shape".) The discriminator's
+ *       input differs from the generator's only at the N chosen slots, so its embedding is that lookup plus
+ *       Sᵀ·((onehot(sample) − onehot(input))·E) with S the [B, N, L] slot selection, an [B·N, V] one-hot matmul
+ *       rather than a second [B·L, V] one. Positions and segments use one-hot matmuls (tables of 512 and 2 rows);
+ *       the tied MLM logits use E inside the graph too, and the gradient check covers the sum of all uses.</li>
+ * </ul>
+ *
+ * <p>Randomness. Sampling noise (uniform [B·N, V]) and dropout masks are placeholders, drawn in
+ * {@link #placeholders(ModelInput, long, boolean)} from a native ND4J generator seeded with the caller's step
+ * seed: a step is then a deterministic function of (parameters, batch, step seed), so a re-run Spark task
+ * reproduces it and a gradient check sees a fixed function. In-graph random ops are not used because in M2.1
+ * they ignore {@code Nd4j.getRandom().setSeed}, repeat the same numbers on every execution and share values
+ * between ops (probed), and {@code nn.dropoutInverted} fails on placeholder shapes.
+ *
+ * <p>Not thread-safe: one model per thread (SameDiff graphs are not).
+ */
+public final class ElectraModel {
+    /** Added to attention scores of padding keys, as BERT's (1 − mask) × −10000. */
+    static final double ATTENTION_MASK_BIAS = -10000.0;
+    /** Keeps −log p of the all-tokens copy mechanism finite; part of the differentiated function. */
+    static final double LOG_LOSS_EPSILON = 1e-7;
+
+    static final String INPUT_IDS = "input_ids";
+    static final String SEGMENT_IDS = "segment_ids";
+    static final String POSITION_IDS = "position_ids";
+    static final String ATTENTION_BIAS = "attention_bias";
+    static final String TOKEN_MASK = "token_mask";
+    static final String CHOSEN = "chosen";
+    static final String SELECTION = "selection";
+    static final String SLOT_WEIGHTS = "slot_weights";
+    static final String SLOT_INPUT_IDS = "slot_input_ids";
+    static final String SLOT_TARGET_IDS = "slot_target_ids";
+    static final String ORIGINAL_IDS = "original_ids";
+    static final String SAMPLING_NOISE = "sampling_noise";
+    static final String TOKEN_EMBEDDINGS = "token_embeddings";
+    static final String WORD_EMBEDDINGS = "shared/word_embeddings";
+
+    /** Loss variable of the generator's MLM loss (× gen-weight). */
+    public static final String LOSS_GENERATOR = "loss/generator";
+    /** Loss variable of the discriminator's sigmoid cross-entropy (× disc-weight). */
+    public static final String LOSS_DISCRIMINATOR = "loss/discriminator";
+    /** Loss variable of the main encoder of mlm, replace-mlm and all-tokens-mlm. */
+    public static final String LOSS_MAIN = "loss/main";
+
+    static final String OUT_GENERATOR_SLOT_LOSS = "out/generator_slot_loss";
+    static final String OUT_GENERATOR_SLOT_CORRECT = "out/generator_slot_correct";
+    static final String OUT_SAMPLED_IDS = "out/sampled_ids";
+    static final String OUT_DISCRIMINATOR_LOGITS = "out/discriminator_logits";
+    static final String OUT_REPLACED = "out/replaced";
+    static final String OUT_MAIN_LOSS = "out/main_token_loss";
+    static final String OUT_MAIN_CORRECT = "out/main_correct";
+
+    private final ModelConfig config;
+    private final Objective objective;
+    private final LossWeights lossWeights;
+    private final SamplingConfig sampling;
+    private final DataType dataType;
+    private final SameDiff sd;
+    private final List<ParameterSpec> parameters;
+    private final List<DropoutSite> dropoutSites;
+    private final List<String> lossNames;
+    private final List<String> outputNames;
+    private final org.nd4j.linalg.api.rng.Random noise;
+
+    /** A place where dropout multiplies activations by a mask placeholder. */
+    record DropoutSite(String name, boolean attention, int width) {}
+
+    private ElectraModel(Builder b) {
+        this.config = b.config;
+        this.objective = b.objective;
+        this.lossWeights = b.lossWeights;
+        this.sampling = b.sampling;
+        this.dataType = b.dataType;
+        this.sd = b.sd;
+        this.parameters = List.copyOf(b.parameters);
+        this.dropoutSites = List.copyOf(b.dropoutSites);
+        this.lossNames = List.copyOf(b.lossNames);
+        this.outputNames = List.copyOf(b.outputNames);
+        this.noise = Nd4j.getRandomFactory().getNewRandomInstance(b.seed);
+    }
+
+    /**
+     * Builds the graph and initialises the parameters from {@code seed} (truncated normal with standard deviation
+     * {@code initRange} for kernels and embeddings, zeros for biases, ones for LayerNorm gains).
+     *
+     * @param dataType FLOAT for training, DOUBLE for gradient checks
+     */
+    public static ElectraModel build(ModelConfig config, Objective objective, LossWeights lossWeights,
+                                     SamplingConfig sampling, DataType dataType, long seed) {
+        if (dataType != DataType.FLOAT && dataType != DataType.DOUBLE) {
+            throw new IllegalArgumentException("data type must be FLOAT or DOUBLE, got " + dataType);
+        }
+        Builder b = new Builder(config, objective, lossWeights, sampling, dataType, seed);
+        b.build();
+        return new ElectraModel(b);
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public Objective objective() {
+        return objective;
+    }
+
+    public LossWeights lossWeights() {
+        return lossWeights;
+    }
+
+    public SamplingConfig sampling() {
+        return sampling;
+    }
+
+    public DataType dataType() {
+        return dataType;
+    }
+
+    /** Trainable parameters in flat-vector order. */
+    public List<ParameterSpec> parameters() {
+        return parameters;
+    }
+
+    /** The live array of a parameter (changes to it change the model). */
+    public INDArray parameter(String name) {
+        INDArray a = sd.getArrForVarName(name);
+        if (a == null) {
+            throw new IllegalArgumentException("no parameter named '" + name + "'");
+        }
+        return a;
+    }
+
+    /** Length of the flat parameter vector. */
+    public long parameterCount() {
+        ParameterSpec last = parameters.get(parameters.size() - 1);
+        return last.offset() + last.length();
+    }
+
+    /** All parameters concatenated in {@link #parameters()} order, each in row-major (C) order. */
+    public float[] flatParameters() {
+        Map<String, INDArray> values = new LinkedHashMap<>();
+        for (ParameterSpec p : parameters) {
+            values.put(p.name(), parameter(p.name()));
+        }
+        return flatten(values);
+    }
+
+    /** Overwrites every parameter from a vector laid out as {@link #flatParameters()}. */
+    public void setFlatParameters(float[] flat) {
+        if (flat.length != parameterCount()) {
+            throw new IllegalArgumentException("flat parameter vector has " + flat.length + " values, the model has "
+                    + parameterCount());
+        }
+        for (ParameterSpec p : parameters) {
+            float[] part = new float[(int) p.length()];
+            System.arraycopy(flat, (int) p.offset(), part, 0, part.length);
+            parameter(p.name()).assign(Nd4j.createFromArray(part).reshape(p.shape()).castTo(dataType));
+        }
+    }
+
+    /** Lays out per-parameter arrays (e.g. {@link StepResult#gradients()}) as one flat vector. */
+    public float[] flatten(Map<String, INDArray> byName) {
+        float[] flat = new float[Math.toIntExact(parameterCount())];
+        for (ParameterSpec p : parameters) {
+            INDArray a = byName.get(p.name());
+            if (a == null) {
+                throw new IllegalArgumentException("no array for parameter '" + p.name() + "'");
+            }
+            float[] part = a.castTo(DataType.FLOAT).dup('c').data().asFloat();
+            System.arraycopy(part, 0, flat, (int) p.offset(), part.length);
+        }
+        return flat;
+    }
+
+    /** Per flat index: true where AdamW applies weight decay (kernels, embeddings). */
+    public boolean[] weightDecayMask() {
+        boolean[] mask = new boolean[Math.toIntExact(parameterCount())];
+        for (ParameterSpec p : parameters) {
+            if (p.weightDecay()) {
+                java.util.Arrays.fill(mask, (int) p.offset(), (int) (p.offset() + p.length()), true);
+            }
+        }
+        return mask;
+    }
+
+    /** Names of the terminal loss variables the total is the sum of. */
+    public List<String> lossNames() {
+        return lossNames;
+    }
+
+    /** The graph itself, for inspection. */
+    public SameDiff graph() {
+        return sd;
+    }
+
+    /**
+     * Derives the seed of one step from the run seed, the step and the data partition (SplitMix64 mixing), so
+     * that every worker of every step draws different, reproducible noise.
+     */
+    public static long stepSeed(long runSeed, long step, int partition) {
+        long z = runSeed + 0x9E3779B97F4A7C15L * (step + 1) + 0xBF58476D1CE4E5B9L * (partition + 1L);
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /**
+     * The placeholder values of one step.
+     *
+     * @param stepSeed seeds the sampling noise and (when {@code training}) the dropout masks
+     * @param training dropout on (masks drawn) or off (masks of ones, broadcast)
+     */
+    public Map<String, INDArray> placeholders(ModelInput in, long stepSeed, boolean training) {
+        validate(in);
+        int b = in.batchSize();
+        int l = in.sequenceLength();
+        int n = in.slots();
+        int v = config.vocabSize();
+        Map<String, INDArray> ph = new LinkedHashMap<>();
+        int[][] slotInput = new int[b][n];
+        int[][] slotTarget = new int[b][n];
+        double[][][] selection = new double[b][n][l];
+        double[][] chosen = new double[b][l];
+        double[][] weights = new double[b][n];
+        double[][] tokenMask = new double[b][l];
+        double[][][][] bias = new double[b][1][1][l];
+        for (int i = 0; i < b; i++) {
+            for (int t = 0; t < l; t++) {
+                tokenMask[i][t] = in.attentionMask()[i][t];
+                bias[i][0][0][t] = in.attentionMask()[i][t] == 0 ? ATTENTION_MASK_BIAS : 0.0;
+            }
+            for (int j = 0; j < n; j++) {
+                int p = in.positions()[i][j];
+                double w = in.positionWeights()[i][j];
+                weights[i][j] = w;
+                slotInput[i][j] = in.inputIds()[i][p];
+                slotTarget[i][j] = in.originalIds()[i][p];
+                selection[i][j][p] = w;
+                if (w != 0) {
+                    chosen[i][p] = 1.0;
+                }
+            }
+        }
+        int[] positionIds = new int[l];
+        for (int t = 0; t < l; t++) {
+            positionIds[t] = t;
+        }
+        ph.put(INPUT_IDS, Nd4j.createFromArray(in.inputIds()));
+        ph.put(SEGMENT_IDS, Nd4j.createFromArray(in.segmentIds()));
+        ph.put(POSITION_IDS, Nd4j.createFromArray(positionIds));
+        ph.put(ATTENTION_BIAS, Nd4j.createFromArray(bias).castTo(dataType));
+        ph.put(TOKEN_MASK, Nd4j.createFromArray(tokenMask).castTo(dataType));
+        ph.put(CHOSEN, Nd4j.createFromArray(chosen).castTo(dataType));
+        ph.put(SELECTION, Nd4j.createFromArray(selection).castTo(dataType));
+        ph.put(SLOT_WEIGHTS, Nd4j.createFromArray(weights).castTo(dataType));
+        ph.put(SLOT_INPUT_IDS, Nd4j.createFromArray(slotInput));
+        ph.put(SLOT_TARGET_IDS, Nd4j.createFromArray(slotTarget));
+        if (objective == Objective.ALL_TOKENS_MLM) {
+            ph.put(ORIGINAL_IDS, Nd4j.createFromArray(in.originalIds()));
+        }
+        noise.setSeed(stepSeed);
+        if (objective.hasGenerator()) {
+            INDArray u = Nd4j.createUninitialized(dataType, (long) b * n, v);
+            Nd4j.rand(u, noise);
+            ph.put(SAMPLING_NOISE, u);
+        }
+        double rate = config.dropout();
+        for (DropoutSite site : dropoutSites) {
+            INDArray mask;
+            if (training) {
+                long[] shape = site.attention()
+                        ? new long[] {b, site.width(), l, l}
+                        : new long[] {(long) b * l, site.width()};
+                INDArray u = Nd4j.createUninitialized(dataType, shape);
+                Nd4j.rand(u, noise);
+                mask = u.gte(rate).castTo(dataType).muli(1.0 / (1.0 - rate));
+            } else {
+                mask = site.attention() ? Nd4j.ones(dataType, 1, 1, 1, 1) : Nd4j.ones(dataType, 1, 1);
+            }
+            ph.put(site.name(), mask);
+        }
+        return ph;
+    }
+
+    /** Loss terms and metric outputs of one batch; parameters unchanged. */
+    public ForwardResult forward(Map<String, INDArray> placeholders) {
+        Map<String, INDArray> out = sd.output(withTokenEmbeddings(placeholders), outputNames);
+        return result(out, placeholders);
+    }
+
+    /** Only the total loss (the sum of the loss terms), computing no metric outputs. */
+    public double totalLoss(Map<String, INDArray> placeholders) {
+        Map<String, INDArray> out = sd.output(withTokenEmbeddings(placeholders), lossNames);
+        double total = 0;
+        for (String name : lossNames) {
+            total += out.get(name).getDouble(0);
+        }
+        return total;
+    }
+
+    /**
+     * Loss and the gradient of the total loss with respect to every parameter, without applying an update (the
+     * optimizer is the caller's).
+     */
+    public StepResult gradients(Map<String, INDArray> placeholders) {
+        List<String> names = new ArrayList<>(parameters.size());
+        for (ParameterSpec p : parameters) {
+            names.add(p.name());
+        }
+        names.add(TOKEN_EMBEDDINGS);
+        OutAndGrad r = sd.calculateGradientsAndOutputs(withTokenEmbeddings(placeholders), outputNames, names);
+        Map<String, INDArray> grads = new LinkedHashMap<>();
+        for (ParameterSpec p : parameters) {
+            INDArray g = r.getGradients().get(p.name());
+            grads.put(p.name(), g == null ? Nd4j.zeros(dataType, p.shape()) : g.dup());
+        }
+        // The lookup's backward pass: scatter-add the rows' gradients into the table's (duplicates add up).
+        INDArray ids = placeholders.get(INPUT_IDS).reshape(-1);
+        INDArray table = grads.get(WORD_EMBEDDINGS);
+        INDArray[] summed = Nd4j.exec(new ScatterAdd(table, ids, r.getGradients().get(TOKEN_EMBEDDINGS)));
+        if (summed[0] != table) {
+            table.assign(summed[0]);
+        }
+        return new StepResult(result(r.getOutputs(), placeholders), Collections.unmodifiableMap(grads));
+    }
+
+    /**
+     * Sets the token embedding rows of the input ids, [B·L, E], read from the current table, as the value of the
+     * lookup variable (done on every run, so a caller who changed the parameters never sees stale rows). The
+     * lookup stays outside autodiff because the M2.1 gather backprop (a while loop of puts) fails in this graph
+     * ("Output array did not match expected shape", probed with [B, L] and flat indices); {@link #gradients} adds
+     * its backward pass, a scatter-add. A variable rather than a placeholder because M2.1 returns no gradient for
+     * placeholders.
+     */
+    private Map<String, INDArray> withTokenEmbeddings(Map<String, INDArray> placeholders) {
+        INDArray ids = placeholders.get(INPUT_IDS);
+        sd.getVariable(TOKEN_EMBEDDINGS).setArray(
+                Nd4j.pullRows(parameter(WORD_EMBEDDINGS), 1, ids.reshape(-1).toIntVector()));
+        return placeholders;
+    }
+
+    private ForwardResult result(Map<String, INDArray> out, Map<String, INDArray> ph) {
+        Map<String, Double> terms = new LinkedHashMap<>();
+        double total = 0;
+        for (String name : lossNames) {
+            double value = out.get(name).getDouble(0);
+            terms.put(name, value);
+            total += value;
+        }
+        INDArray slotWeights = ph.get(SLOT_WEIGHTS).reshape(-1);
+        double genLoss = Double.NaN;
+        double genAccuracy = Double.NaN;
+        INDArray sampled = null;
+        if (objective.hasGenerator()) {
+            genLoss = weightedMean(out.get(OUT_GENERATOR_SLOT_LOSS), slotWeights);
+            genAccuracy = weightedMean(out.get(OUT_GENERATOR_SLOT_CORRECT), slotWeights);
+            sampled = out.get(OUT_SAMPLED_IDS).reshape(ph.get(SLOT_WEIGHTS).shape()).dup();
+        }
+        double discLoss = Double.NaN;
+        INDArray discProbabilities = null;
+        INDArray replaced = null;
+        if (objective.hasGenerator()) {
+            replaced = out.get(OUT_REPLACED).dup();
+        }
+        if (objective.hasDiscriminator()) {
+            INDArray logits = out.get(OUT_DISCRIMINATOR_LOGITS);
+            INDArray tokens = objective == Objective.ELECTRA_15 ? ph.get(CHOSEN) : ph.get(TOKEN_MASK);
+            discLoss = weightedMean(sigmoidCrossEntropy(logits, replaced), tokens);
+            discProbabilities = org.nd4j.linalg.ops.transforms.Transforms.sigmoid(logits, true);
+        }
+        double mainLoss = Double.NaN;
+        double mainAccuracy = Double.NaN;
+        if (!objective.hasDiscriminator()) {
+            INDArray w = objective == Objective.ALL_TOKENS_MLM ? ph.get(TOKEN_MASK).reshape(-1) : slotWeights;
+            mainLoss = weightedMean(out.get(OUT_MAIN_LOSS), w);
+            if (objective != Objective.ALL_TOKENS_MLM) {
+                mainAccuracy = weightedMean(out.get(OUT_MAIN_CORRECT), w);
+            }
+        }
+        return new ForwardResult(objective, total, Collections.unmodifiableMap(terms), genLoss, genAccuracy,
+                discLoss, mainLoss, mainAccuracy, discProbabilities, replaced, ph.get(TOKEN_MASK), ph.get(CHOSEN),
+                sampled);
+    }
+
+    private static INDArray sigmoidCrossEntropy(INDArray logits, INDArray labels) {
+        INDArray z = logits.castTo(DataType.DOUBLE);
+        INDArray y = labels.castTo(DataType.DOUBLE);
+        INDArray absZ = org.nd4j.linalg.ops.transforms.Transforms.abs(z, true);
+        INDArray softplus = org.nd4j.linalg.ops.transforms.Transforms.log(
+                org.nd4j.linalg.ops.transforms.Transforms.exp(absZ.neg(), true).addi(1.0), false);
+        return org.nd4j.linalg.ops.transforms.Transforms.max(z, 0.0, true).subi(z.mul(y)).addi(softplus);
+    }
+
+    private static double weightedMean(INDArray values, INDArray weights) {
+        INDArray v = values.castTo(DataType.DOUBLE).reshape(-1);
+        INDArray w = weights.castTo(DataType.DOUBLE).reshape(-1);
+        double sw = w.sumNumber().doubleValue();
+        return sw == 0 ? Double.NaN : v.mul(w).sumNumber().doubleValue() / sw;
+    }
+
+    private void validate(ModelInput in) {
+        if (in.sequenceLength() > config.maxPositions()) {
+            throw new IllegalArgumentException("cannot run a sequence of length " + in.sequenceLength()
+                    + ": max-positions is " + config.maxPositions());
+        }
+        for (int i = 0; i < in.batchSize(); i++) {
+            for (int t = 0; t < in.sequenceLength(); t++) {
+                checkId("input id", in.inputIds()[i][t], config.vocabSize(), i, t);
+                checkId("original id", in.originalIds()[i][t], config.vocabSize(), i, t);
+                checkId("segment id", in.segmentIds()[i][t], config.typeVocabSize(), i, t);
+            }
+        }
+    }
+
+    private static void checkId(String what, int id, int limit, int row, int col) {
+        if (id < 0 || id >= limit) {
+            throw new IllegalArgumentException(what + " " + id + " at [" + row + ", " + col + "] is outside [0, "
+                    + limit + ")");
+        }
+    }
+
+    /** Builds the graph; one instance per model. */
+    private static final class Builder {
+        final ModelConfig config;
+        final Objective objective;
+        final LossWeights lossWeights;
+        final SamplingConfig sampling;
+        final DataType dataType;
+        final long seed;
+        final SameDiff sd = SameDiff.create();
+        final Random init;
+        final List<ParameterSpec> parameters = new ArrayList<>();
+        final List<DropoutSite> dropoutSites = new ArrayList<>();
+        final List<String> lossNames = new ArrayList<>();
+        final List<String> outputNames = new ArrayList<>();
+        long offset;
+
+        /** [2] = (B, L) as INT64, to rebuild rank-3/4 shapes whose leading dimensions vary per batch. */
+        SDVariable batchAndLength;
+        /** [2] = (B, N) as INT64. */
+        SDVariable batchAndSlots;
+
+        Builder(ModelConfig config, Objective objective, LossWeights lossWeights, SamplingConfig sampling,
+                DataType dataType, long seed) {
+            this.config = config;
+            this.objective = objective;
+            this.lossWeights = lossWeights;
+            this.sampling = sampling;
+            this.dataType = dataType;
+            this.seed = seed;
+            this.init = new Random(seed);
+        }
+
+        void build() {
+            int v = config.vocabSize();
+            int e = config.embeddingSize();
+            SDVariable inputIds = sd.placeHolder(INPUT_IDS, DataType.INT, -1, -1);
+            SDVariable segmentIds = sd.placeHolder(SEGMENT_IDS, DataType.INT, -1, -1);
+            SDVariable positionIds = sd.placeHolder(POSITION_IDS, DataType.INT, -1);
+            SDVariable attentionBias = sd.placeHolder(ATTENTION_BIAS, dataType, -1, 1, 1, -1);
+            SDVariable tokenMask = sd.placeHolder(TOKEN_MASK, dataType, -1, -1);
+            SDVariable chosen = sd.placeHolder(CHOSEN, dataType, -1, -1);
+            SDVariable selection = sd.placeHolder(SELECTION, dataType, -1, -1, -1);
+            SDVariable slotWeights = sd.placeHolder(SLOT_WEIGHTS, dataType, -1, -1);
+            SDVariable slotInputIds = sd.placeHolder(SLOT_INPUT_IDS, DataType.INT, -1, -1);
+            SDVariable slotTargetIds = sd.placeHolder(SLOT_TARGET_IDS, DataType.INT, -1, -1);
+            batchAndLength = sd.shape(inputIds).castTo(DataType.LONG);
+            batchAndSlots = sd.shape(slotTargetIds).castTo(DataType.LONG);
+            SDVariable slotWeightsFlat = slotWeights.reshape(-1);
+            SDVariable slotTargetsFlat = slotTargetIds.reshape(-1);
+            SDVariable targetOneHot = sd.oneHot(slotTargetsFlat, v, -1, 1.0, 0.0, dataType);
+
+            // Shared embeddings: token [V, E], position [P, E], segment [T, E] and their LayerNorm.
+            SDVariable wordEmbeddings = param(WORD_EMBEDDINGS, Owner.SHARED, Kind.EMBEDDING, v, e);
+            SDVariable positionEmbeddings = param("shared/position_embeddings", Owner.SHARED, Kind.EMBEDDING,
+                    config.maxPositions(), e);
+            SDVariable segmentEmbeddings = param("shared/segment_embeddings", Owner.SHARED, Kind.EMBEDDING,
+                    config.typeVocabSize(), e);
+            SDVariable embGain = param("shared/embeddings_ln/gain", Owner.SHARED, Kind.LAYER_NORM_GAIN, e);
+            SDVariable embBias = param("shared/embeddings_ln/bias", Owner.SHARED, Kind.LAYER_NORM_BIAS, e);
+
+            // [B, L, E]: the token lookup happens outside autodiff (see lookUpTokens), fed as [B·L, E].
+            SDVariable lookedUp = sd.var(TOKEN_EMBEDDINGS, Nd4j.zeros(dataType, 1, e));
+            SDVariable tokens = sd.reshape(lookedUp, shape(batchAndLength, e));
+            // [L, E] and [B·L, E]
+            SDVariable positions = sd.oneHot(positionIds, config.maxPositions(), -1, 1.0, 0.0, dataType)
+                    .mmul(positionEmbeddings);
+            SDVariable segments = sd.oneHot(segmentIds.reshape(-1), config.typeVocabSize(), -1, 1.0, 0.0, dataType)
+                    .mmul(segmentEmbeddings);
+
+            String mainName = objective.hasDiscriminator() ? "discriminator" : "main";
+            if (!objective.hasGenerator()) {
+                SDVariable emb = embed(tokens, positions, segments, embGain, embBias);
+                SDVariable hidden = encoder(mainName, Owner.MAIN, emb, config.discriminator(), attentionBias);
+                mlmLoss(mainName, Owner.MAIN, hidden, config.discriminator().hidden(), wordEmbeddings, selection,
+                        targetOneHot, slotWeightsFlat, 1.0, LOSS_MAIN, OUT_MAIN_LOSS, OUT_MAIN_CORRECT);
+                return;
+            }
+
+            // Generator on the masked input; MLM logits only at the N chosen slots: [B·N, V].
+            SDVariable genEmb = embed(tokens, positions, segments, embGain, embBias);
+            SDVariable genHidden = encoder("generator", Owner.GENERATOR, genEmb, config.generator(), attentionBias);
+            SDVariable genLogits = mlmLoss("generator", Owner.GENERATOR, genHidden, config.generator().hidden(),
+                    wordEmbeddings, selection, targetOneHot, slotWeightsFlat, lossWeights.genWeight(),
+                    LOSS_GENERATOR, OUT_GENERATOR_SLOT_LOSS, OUT_GENERATOR_SLOT_CORRECT);
+
+            // Sample replacements at the chosen slots: [B·N].
+            SDVariable uniform = sd.placeHolder(SAMPLING_NOISE, dataType, -1, v);
+            SDVariable sampled = GumbelSampler.sample(sd, genLogits, uniform,
+                    sampling.disallowCorrect() ? targetOneHot : null, sampling.temperature());
+            sd.identity(OUT_SAMPLED_IDS, sampled);
+            outputNames.add(OUT_SAMPLED_IDS);
+
+            // Replaced = chosen AND sample ≠ original, scattered from slots [B, N] to tokens [B, L].
+            SDVariable replacedSlots = sampled.neq(slotTargetsFlat).castTo(dataType).mul(slotWeightsFlat);
+            SDVariable replaced = sd.squeeze(sd.mmul(sd.expandDims(sd.reshape(replacedSlots, batchAndSlots), 1),
+                    selection), 1);
+            replaced = new StopGradient(sd, replaced).outputVariable();
+            sd.identity(OUT_REPLACED, replaced);
+            outputNames.add(OUT_REPLACED);
+
+            // The corrupted input's embedding: the masked input's lookup, corrected at the chosen slots.
+            SDVariable swap = sd.oneHot(sampled, v, -1, 1.0, 0.0, dataType)
+                    .sub(sd.oneHot(slotInputIds.reshape(-1), v, -1, 1.0, 0.0, dataType));
+            SDVariable swapEmb = sd.reshape(swap.mmul(wordEmbeddings), shape(batchAndSlots, e));
+            SDVariable corrupted = tokens.add(sd.mmul(selection, swapEmb, true, false, false));
+            SDVariable mainEmb = embed(corrupted, positions, segments, embGain, embBias);
+            SDVariable mainHidden = encoder(mainName, Owner.MAIN, mainEmb, config.discriminator(), attentionBias);
+
+            switch (objective) {
+                case ELECTRA, ELECTRA_15 -> {
+                    SDVariable logits = discriminatorHead(mainHidden);
+                    SDVariable frozen = new StopGradient(sd, logits).outputVariable();
+                    sd.identity(OUT_DISCRIMINATOR_LOGITS, frozen);
+                    outputNames.add(OUT_DISCRIMINATOR_LOGITS);
+                    SDVariable tokenSet = objective == Objective.ELECTRA ? tokenMask : chosen;
+                    SDVariable loss = sd.loss.sigmoidCrossEntropy(LOSS_DISCRIMINATOR, replaced, logits,
+                            tokenSet.mul(lossWeights.discWeight()), LossReduce.MEAN_BY_NONZERO_WEIGHT_COUNT, 0.0);
+                    addLoss(loss);
+                }
+                case REPLACE_MLM -> mlmLoss(mainName, Owner.MAIN, mainHidden, config.discriminator().hidden(),
+                        wordEmbeddings, selection, targetOneHot, slotWeightsFlat, 1.0, LOSS_MAIN, OUT_MAIN_LOSS,
+                        OUT_MAIN_CORRECT);
+                case ALL_TOKENS_MLM -> allTokensLoss(mainName, mainHidden, wordEmbeddings, replaced, tokenMask);
+                default -> throw new IllegalStateException("objective " + objective + " has no generator");
+            }
+        }
+
+        /** [B, L, E] token embeddings → [B·L, E] after position, segment, LayerNorm (shared) and dropout. */
+        SDVariable embed(SDVariable tokens, SDVariable positions, SDVariable segments, SDVariable gain,
+                         SDVariable bias) {
+            SDVariable sum = tokens.add(positions).reshape(-1, config.embeddingSize()).add(segments);
+            return sd.nn.layerNorm(sum, gain, bias, false, 1);
+        }
+
+        /** Embedding dropout, projection E → H when they differ, then the transformer blocks: [B·L, H]. */
+        SDVariable encoder(String prefix, Owner owner, SDVariable emb, ModelConfig.EncoderSize size,
+                           SDVariable attentionBias) {
+            SDVariable x = dropout(prefix + "/embeddings", emb, false, config.embeddingSize());
+            if (config.embeddingSize() != size.hidden()) {
+                x = dense(prefix + "/embeddings_project", owner, x, config.embeddingSize(), size.hidden());
+            }
+            for (int i = 0; i < size.layers(); i++) {
+                x = block(prefix + "/layer_" + i, owner, x, size, attentionBias);
+            }
+            return x;
+        }
+
+        /** One post-LN transformer block on [B·L, H]. */
+        SDVariable block(String p, Owner owner, SDVariable x, ModelConfig.EncoderSize size, SDVariable bias) {
+            int h = size.hidden();
+            int heads = size.heads();
+            int d = size.headSize();
+            SDVariable headShape = shape(batchAndLength, heads, d);
+            SDVariable q = sd.reshape(dense(p + "/attention/query", owner, x, h, h), headShape).permute(0, 2, 1, 3);
+            SDVariable k = sd.reshape(dense(p + "/attention/key", owner, x, h, h), headShape).permute(0, 2, 1, 3);
+            SDVariable v = sd.reshape(dense(p + "/attention/value", owner, x, h, h), headShape).permute(0, 2, 1, 3);
+            // [B, heads, L, L]
+            SDVariable scores = sd.mmul(q, k, false, true, false).mul(1.0 / Math.sqrt(d)).add(bias);
+            SDVariable probs = dropout(p + "/attention/probs", sd.nn.softmax(scores, 3), true, heads);
+            // [B, heads, L, d] → [B, L, heads, d] → [B·L, H]
+            SDVariable context = sd.mmul(probs, v).permute(0, 2, 1, 3).reshape(-1, h);
+            SDVariable attended = dropout(p + "/attention/output",
+                    dense(p + "/attention/output", owner, context, h, h), false, h);
+            SDVariable x1 = layerNorm(p + "/attention/ln", owner, x.add(attended), h);
+            SDVariable inner = gelu(dense(p + "/ffn/intermediate", owner, x1, h, size.ffn()));
+            SDVariable out = dropout(p + "/ffn/output", dense(p + "/ffn/output", owner, inner, size.ffn(), h), false,
+                    h);
+            return layerNorm(p + "/ffn/ln", owner, x1.add(out), h);
+        }
+
+        /**
+         * MLM head at the chosen slots (dense → GELU → LayerNorm → logits against the tied embedding + bias) and its
+         * loss: softmax cross-entropy with weights {@code weight} × slot weight, i.e. weight × the mean over slots.
+         *
+         * @return [B·N, V] logits
+         */
+        SDVariable mlmLoss(String prefix, Owner owner, SDVariable hidden, int h, SDVariable wordEmbeddings,
+                           SDVariable selection, SDVariable targetOneHot, SDVariable slotWeights, double weight,
+                           String lossName, String slotLossName, String correctName) {
+            // [B, N, L] × [B, L, H] → [B·N, H]
+            SDVariable atSlots = sd.mmul(selection, sd.reshape(hidden, shape(batchAndLength, h))).reshape(-1, h);
+            SDVariable logits = mlmLogits(prefix, owner, atSlots, h, wordEmbeddings);
+            SDVariable loss = sd.loss.softmaxCrossEntropy(lossName, targetOneHot, logits, slotWeights.mul(weight),
+                    LossReduce.MEAN_BY_NONZERO_WEIGHT_COUNT, 0.0);
+            addLoss(loss);
+            SDVariable frozen = new StopGradient(sd, logits).outputVariable();
+            // −log softmax at the target, written out: nn.logSoftmax fails to build in M2.1 (LogSoftMax property
+            // error).
+            SDVariable shifted = frozen.sub(sd.max(frozen, true, 1));
+            SDVariable logSumExp = sd.math.log(sd.sum(sd.math.exp(shifted), 1));
+            sd.identity(slotLossName, logSumExp.sub(sd.sum(targetOneHot.mul(shifted), 1)));
+            sd.identity(correctName, sd.argmax(frozen, 1).castTo(DataType.INT)
+                    .eq(sd.argmax(targetOneHot, 1).castTo(DataType.INT)).castTo(dataType));
+            outputNames.add(slotLossName);
+            outputNames.add(correctName);
+            return logits;
+        }
+
+        /** [R, H] → [R, V]: dense to E with GELU, LayerNorm, then against the shared embedding table + bias. */
+        SDVariable mlmLogits(String prefix, Owner owner, SDVariable x, int h, SDVariable wordEmbeddings) {
+            int e = config.embeddingSize();
+            SDVariable t = gelu(dense(prefix + "/mlm_head/transform", owner, x, h, e));
+            t = layerNorm(prefix + "/mlm_head/ln", owner, t, e);
+            SDVariable outBias = param(prefix + "/mlm_head/output_bias", owner, Kind.BIAS, config.vocabSize());
+            return sd.mmul(t, wordEmbeddings, false, true, false).add(outBias);
+        }
+
+        /** Discriminator head: dense → GELU → dense to one logit per token, [B, L]. */
+        SDVariable discriminatorHead(SDVariable hidden) {
+            int h = config.hiddenSize();
+            SDVariable t = gelu(dense("discriminator/head/transform", Owner.MAIN, hidden, h, h));
+            SDVariable logit = dense("discriminator/head/output", Owner.MAIN, t, h, 1);
+            return sd.reshape(logit, batchAndLength);
+        }
+
+        /**
+         * All-tokens MLM with the copy mechanism: p(x_t) = D_t·[x_t = input_t] + (1 − D_t)·softmax_t(x_t), loss the
+         * mean −log p over non-padding tokens. −log p is a log-loss with label 1 on the probability p built here
+         * (a terminal loss op, weights = token mask). The input equals the original exactly where it was not
+         * replaced, so [x_t = input_t] = 1 − replaced_t.
+         */
+        void allTokensLoss(String prefix, SDVariable hidden, SDVariable wordEmbeddings, SDVariable replaced,
+                           SDVariable tokenMask) {
+            int h = config.hiddenSize();
+            SDVariable originalIds = sd.placeHolder(ORIGINAL_IDS, DataType.INT, -1, -1);
+            SDVariable targets = sd.oneHot(originalIds.reshape(-1), config.vocabSize(), -1, 1.0, 0.0, dataType);
+            SDVariable logits = mlmLogits(prefix, Owner.MAIN, hidden, h, wordEmbeddings);
+            SDVariable softmaxTarget = sd.sum(sd.nn.softmax(logits, 1).mul(targets), 1);
+            SDVariable t = gelu(dense(prefix + "/copy_head/transform", Owner.MAIN, hidden, h, h));
+            SDVariable copy = sd.nn.sigmoid(dense(prefix + "/copy_head/output", Owner.MAIN, t, h, 1).reshape(-1));
+            SDVariable same = replaced.reshape(-1).rsub(1.0);
+            SDVariable p = copy.mul(same).add(copy.rsub(1.0).mul(softmaxTarget));
+            SDVariable mask = tokenMask.reshape(-1);
+            SDVariable loss = sd.loss.logLoss(LOSS_MAIN, sd.onesLike(mask), p, mask,
+                    LossReduce.MEAN_BY_NONZERO_WEIGHT_COUNT, LOG_LOSS_EPSILON);
+            addLoss(loss);
+            SDVariable frozen = new StopGradient(sd, p).outputVariable();
+            sd.identity(OUT_MAIN_LOSS, sd.math.neg(sd.math.log(frozen.add(LOG_LOSS_EPSILON))));
+            outputNames.add(OUT_MAIN_LOSS);
+        }
+
+        /** ELECTRA's GELU (tanh approximation): 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))) = x·σ(2√(2/π)(x + …)). */
+        SDVariable gelu(SDVariable x) {
+            SDVariable inner = x.add(sd.math.pow(x, 3.0).mul(0.044715)).mul(2.0 * Math.sqrt(2.0 / Math.PI));
+            return x.mul(sd.nn.sigmoid(inner));
+        }
+
+        SDVariable dense(String name, Owner owner, SDVariable x, int in, int out) {
+            SDVariable w = param(name + "/kernel", owner, Kind.KERNEL, in, out);
+            SDVariable b = param(name + "/bias", owner, Kind.BIAS, out);
+            return x.mmul(w).add(b);
+        }
+
+        SDVariable layerNorm(String name, Owner owner, SDVariable x, int width) {
+            SDVariable gain = param(name + "/gain", owner, Kind.LAYER_NORM_GAIN, width);
+            SDVariable bias = param(name + "/bias", owner, Kind.LAYER_NORM_BIAS, width);
+            return sd.nn.layerNorm(x, gain, bias, false, 1);
+        }
+
+        /** x × mask placeholder ([B·L, width] or [B, heads, L, L]); absent when the dropout rate is 0. */
+        SDVariable dropout(String name, SDVariable x, boolean attention, int width) {
+            if (config.dropout() == 0) {
+                return x;
+            }
+            String phName = "dropout/" + name;
+            SDVariable mask = attention
+                    ? sd.placeHolder(phName, dataType, -1, -1, -1, -1)
+                    : sd.placeHolder(phName, dataType, -1, -1);
+            dropoutSites.add(new DropoutSite(phName, attention, width));
+            return x.mul(mask);
+        }
+
+        SDVariable shape(SDVariable leading, long... trailing) {
+            return sd.concat(0, leading, sd.constant(Nd4j.createFromArray(trailing)));
+        }
+
+        void addLoss(SDVariable loss) {
+            lossNames.add(loss.name());
+            outputNames.add(loss.name());
+            sd.setLossVariables(lossNames.toArray(new String[0]));
+        }
+
+        SDVariable param(String name, Owner owner, Kind kind, long... shape) {
+            INDArray value = switch (kind) {
+                case EMBEDDING, KERNEL -> truncatedNormal(shape);
+                case BIAS, LAYER_NORM_BIAS -> Nd4j.zeros(dataType, shape);
+                case LAYER_NORM_GAIN -> Nd4j.ones(dataType, shape);
+            };
+            SDVariable var = sd.var(name, value);
+            ParameterSpec spec = new ParameterSpec(name, shape, offset, owner, kind);
+            parameters.add(spec);
+            offset += spec.length();
+            return var;
+        }
+
+        /** BERT's initializer: normal(0, initRange) redrawn beyond two standard deviations. */
+        INDArray truncatedNormal(long[] shape) {
+            long n = 1;
+            for (long d : shape) {
+                n *= d;
+            }
+            double[] values = new double[Math.toIntExact(n)];
+            for (int i = 0; i < values.length; i++) {
+                double g;
+                do {
+                    g = init.nextGaussian();
+                } while (Math.abs(g) > 2.0);
+                values[i] = g * config.initRange();
+            }
+            return Nd4j.createFromArray(values).reshape(shape).castTo(dataType);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package dev.electra.pipeline.model;
+
+import java.io.Serializable;
+
+/**
+ * Sizes of the networks. The fields describe the full-size network (the discriminator, or the main encoder of the
+ * MLM-style objectives); the generator's sizes are derived from them by {@link #generatorFraction} in
+ * {@link #generator()}, the one place that derivation happens.
+ *
+ * @param vocabSize         tokens in the vocabulary (rows of the shared token embedding)
+ * @param embeddingSize     width of the shared token/position/segment embeddings (E)
+ * @param hiddenSize        width of the discriminator's hidden states (H)
+ * @param layers            transformer blocks in each network
+ * @param heads             attention heads of the discriminator; must divide {@code hiddenSize}
+ * @param ffnSize           inner width of the discriminator's feed-forward blocks
+ * @param maxPositions      rows of the position embedding: the longest sequence the model accepts
+ * @param typeVocabSize     rows of the segment embedding (2 for [CLS] A [SEP] B [SEP])
+ * @param dropout           dropout rate of the embeddings, attention probabilities and block outputs (0.1 in the paper)
+ * @param generatorFraction generator hidden, FFN and heads as a fraction of the discriminator's (1/4 for Small)
+ * @param initRange         standard deviation of the truncated-normal initialisation (0.02 in BERT/ELECTRA)
+ */
+public record ModelConfig(int vocabSize, int embeddingSize, int hiddenSize, int layers, int heads, int ffnSize,
+                          int maxPositions, int typeVocabSize, double dropout, double generatorFraction,
+                          double initRange) implements Serializable {
+
+    /** Sizes of one transformer encoder. */
+    public record EncoderSize(int hidden, int heads, int ffn, int layers) implements Serializable {
+        public int headSize() {
+            return hidden / heads;
+        }
+    }
+
+    public ModelConfig {
+        positive("vocab-size", vocabSize);
+        positive("embedding-size", embeddingSize);
+        positive("hidden-size", hiddenSize);
+        positive("layers", layers);
+        positive("heads", heads);
+        positive("ffn-size", ffnSize);
+        positive("max-positions", maxPositions);
+        positive("type-vocab-size", typeVocabSize);
+        if (hiddenSize % heads != 0) {
+            throw new IllegalArgumentException("hidden-size must be divisible by heads, got hidden-size "
+                    + hiddenSize + " and heads " + heads);
+        }
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+        }
+        if (!(generatorFraction > 0 && generatorFraction <= 1)) {
+            throw new IllegalArgumentException("generator-fraction must be in (0, 1], got " + generatorFraction);
+        }
+        if (!(initRange > 0)) {
+            throw new IllegalArgumentException("init-range must be positive, got " + initRange);
+        }
+        EncoderSize g = scaled(hiddenSize, heads, ffnSize, layers, generatorFraction);
+        if (g.hidden() % g.heads() != 0) {
+            throw new IllegalArgumentException("generator hidden size " + g.hidden() + " (hidden-size " + hiddenSize
+                    + " × generator-fraction " + generatorFraction + ") must be divisible by its " + g.heads()
+                    + " heads; choose a fraction that scales hidden-size and heads to a divisible pair");
+        }
+    }
+
+    /** A small model for tests and the quickstart: 2 layers, hidden 128, 2 heads, FFN 512, generator 1/2. */
+    public static ModelConfig tiny(int vocabSize) {
+        return new ModelConfig(vocabSize, 128, 128, 2, 2, 512, 512, 2, 0.1, 0.5, 0.02);
+    }
+
+    /** The paper's ELECTRA-Small: 12 layers, hidden 256, FFN 1024, 4 heads, embedding 128, generator 1/4. */
+    public static ModelConfig small(int vocabSize) {
+        return new ModelConfig(vocabSize, 128, 256, 12, 4, 1024, 512, 2, 0.1, 0.25, 0.02);
+    }
+
+    /** The paper's ELECTRA-Base: 12 layers, hidden 768, FFN 3072, 12 heads, embedding 768, generator 1/3. */
+    public static ModelConfig base(int vocabSize) {
+        return new ModelConfig(vocabSize, 768, 768, 12, 12, 3072, 512, 2, 0.1, 1.0 / 3.0, 0.02);
+    }
+
+    /** Sizes of the discriminator (or main encoder). */
+    public EncoderSize discriminator() {
+        return new EncoderSize(hiddenSize, heads, ffnSize, layers);
+    }
+
+    /** Sizes of the generator: hidden, FFN and heads scaled by {@code generatorFraction}, at least 1 each. */
+    public EncoderSize generator() {
+        return scaled(hiddenSize, heads, ffnSize, layers, generatorFraction);
+    }
+
+    /** The same sizes with another dropout rate (0 for gradient checks and evaluation graphs). */
+    public ModelConfig withDropout(double rate) {
+        return new ModelConfig(vocabSize, embeddingSize, hiddenSize, layers, heads, ffnSize, maxPositions,
+                typeVocabSize, rate, generatorFraction, initRange);
+    }
+
+    private static EncoderSize scaled(int hidden, int heads, int ffn, int layers, double fraction) {
+        return new EncoderSize(Math.max(1, (int) Math.round(hidden * fraction)),
+                Math.max(1, (int) Math.round(heads * fraction)),
+                Math.max(1, (int) Math.round(ffn * fraction)), layers);
+    }
+
+    private static void positive(String key, int value) {
+        if (value < 1) {
+            throw new IllegalArgumentException(key + " must be at least 1, got " + value);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package dev.electra.pipeline.model;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/**
+ * The pretraining objectives of the paper's ablation (Section 3.2, Table 5). Loss terms, as built by
+ * {@link ElectraModel}:
+ * <ul>
+ *   <li>{@code electra}: gen-weight × generator MLM loss on the chosen positions + disc-weight × mean sigmoid
+ *       cross-entropy of the discriminator over all non-padding tokens;</li>
+ *   <li>{@code electra-15}: the same, the discriminator loss averaged over the chosen positions only;</li>
+ *   <li>{@code replace-mlm}: gen-weight × generator MLM loss + the main encoder's MLM loss on the chosen positions,
+ *       which hold generator samples instead of {@code [MASK]};</li>
+ *   <li>{@code all-tokens-mlm}: gen-weight × generator MLM loss + the main encoder's mean −log p(x_t) over all
+ *       non-padding tokens with the copy mechanism p(x_t) = D_t·[x_t = input_t] + (1 − D_t)·softmax_t(x_t);</li>
+ *   <li>{@code mlm}: BERT's MLM loss of the main encoder on {@code [MASK]} inputs; no generator.</li>
+ * </ul>
+ * disc-weight applies only to the discriminator's binary loss (it rescales that loss against the MLM loss); the
+ * main encoder's MLM-style losses have weight 1.
+ */
+public enum Objective {
+    ELECTRA("electra", true, true),
+    ELECTRA_15("electra-15", true, true),
+    REPLACE_MLM("replace-mlm", true, false),
+    ALL_TOKENS_MLM("all-tokens-mlm", true, false),
+    MLM("mlm", false, false);
+
+    private final String configName;
+    private final boolean generator;
+    private final boolean discriminator;
+
+    Objective(String configName, boolean generator, boolean discriminator) {
+        this.configName = configName;
+        this.generator = generator;
+        this.discriminator = discriminator;
+    }
+
+    /** The name used in configuration files ({@code objective = electra-15}). */
+    public String configName() {
+        return configName;
+    }
+
+    /** Whether a generator samples replacements for the chosen positions. */
+    public boolean hasGenerator() {
+        return generator;
+    }
+
+    /** Whether the full-size network is a replaced-token discriminator (otherwise an MLM-style main encoder). */
+    public boolean hasDiscriminator() {
+        return discriminator;
+    }
+
+    /**
+     * @throws IllegalArgumentException naming the valid names when {@code name} is none of them
+     */
+    public static Objective parse(String name) {
+        for (Objective o : values()) {
+            if (o.configName.equals(name)) {
+                return o;
+            }
+        }
+        throw new IllegalArgumentException("unknown objective '" + name + "', expected one of: "
+                + Arrays.stream(values()).map(Objective::configName).collect(Collectors.joining(", ")));
+    }
+
+    @Override
+    public String toString() {
+        return configName;
+    }
+}

@@ -1,0 +1,47 @@
+package dev.electra.pipeline.model;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** 100 Adam steps on one repeated tiny batch (new sampling noise each step) clearly lower the loss. */
+class LearningTest {
+    static final int STEPS = 100;
+    static final double LEARNING_RATE = 1e-2;
+
+    @ParameterizedTest
+    @EnumSource(Objective.class)
+    void lossFallsOnARepeatedBatch(Objective objective) {
+        ElectraModel model = ElectraModel.build(TinyData.config(0.0, 0.02), objective, LossWeights.paper(),
+                SamplingConfig.paper(), DataType.FLOAT, 31);
+        float[] params = model.flatParameters();
+        double[] m = new double[params.length];
+        double[] v = new double[params.length];
+        double first = 0;
+        double last = 0;
+        for (int step = 1; step <= STEPS; step++) {
+            Map<String, INDArray> ph = model.placeholders(TinyData.batch(), ElectraModel.stepSeed(31, step, 0), true);
+            StepResult r = model.gradients(ph);
+            float[] g = model.flatten(r.gradients());
+            for (int i = 0; i < params.length; i++) {
+                m[i] = 0.9 * m[i] + 0.1 * g[i];
+                v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i];
+                double mHat = m[i] / (1 - Math.pow(0.9, step));
+                double vHat = v[i] / (1 - Math.pow(0.999, step));
+                params[i] -= (float) (LEARNING_RATE * mHat / (Math.sqrt(vHat) + 1e-8));
+            }
+            model.setFlatParameters(params);
+            if (step <= 5) {
+                first += r.outputs().totalLoss() / 5;
+            } else if (step > STEPS - 5) {
+                last += r.outputs().totalLoss() / 5;
+            }
+        }
+        System.out.printf("%-15s loss over the first 5 steps %.4f, last 5 steps %.4f%n", objective, first, last);
+        assertTrue(last < 0.5 * first, objective + ": " + first + " -> " + last);
+    }
+}
