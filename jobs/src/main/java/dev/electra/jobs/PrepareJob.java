@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.electra.jobs.io.CorpusInput;
 import dev.electra.jobs.io.OutputDir;
+import dev.electra.jobs.io.ParquetFooters;
 import dev.electra.jobs.io.SkipCounter;
 import dev.electra.pipeline.config.ElectraConfig;
 import dev.electra.pipeline.config.RunInfo;
@@ -169,8 +170,11 @@ public final class PrepareJob implements Callable<Integer> {
                     }, true)
                     .mapToPair(t -> t);
 
+            // Documents are hashed over several partitions per core: sentence splitting dominates the job, and
+            // one input file per task would leave cores idle behind the largest file.
+            int packingPartitions = Math.max(records.getNumPartitions(), 4 * sc.defaultParallelism());
             JavaPairRDD<ExampleKey, PackedExample> examples = lines
-                    .groupByKey()
+                    .groupByKey(packingPartitions)
                     .mapPartitionsToPair(it -> {
                         SentenceSplitter splitter = new SentenceSplitter();
                         BertTokenizer tokenizer = Tokenizers.of(vocabB.value(), options, maxChars);
@@ -298,9 +302,11 @@ public final class PrepareJob implements Callable<Integer> {
             }
             int shard = Integer.parseInt(name.substring(5, 10));
             String target = String.format("shard-%05d.parquet", shard);
-            if (!out.fs().rename(f.getPath(), new Path(out.temporary(), target))) {
+            Path targetPath = new Path(out.temporary(), target);
+            if (!out.fs().rename(f.getPath(), targetPath)) {
                 throw new IOException("cannot rename " + f.getPath() + " to " + target);
             }
+            ParquetFooters.canonicalize(out.fs(), targetPath);
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("file", target);
             entry.put("examples", perShard.get(shard).examples());
@@ -317,7 +323,11 @@ public final class PrepareJob implements Callable<Integer> {
                                                 RunInfo info) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format", "electra-pretraining-shards/1");
-        m.put("columns", Map.of(INPUT_IDS, "array<int>", SEGMENT_IDS, "array<tinyint>", LENGTH, "int"));
+        Map<String, String> columns = new LinkedHashMap<>();
+        columns.put(INPUT_IDS, "array<int>");
+        columns.put(SEGMENT_IDS, "array<tinyint>");
+        columns.put(LENGTH, "int");
+        m.put("columns", columns);
         m.put("vocab_sha256", vocab.sha256());
         m.put("vocab_size", vocab.size());
         Map<String, Integer> specials = new LinkedHashMap<>();

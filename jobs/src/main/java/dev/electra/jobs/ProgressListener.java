@@ -21,6 +21,7 @@ final class ProgressListener extends SparkListener {
 
     private final Map<Integer, Stage> stages = new ConcurrentHashMap<>();
     private final Map<Integer, Integer> done = new ConcurrentHashMap<>();
+    private final Map<Integer, long[]> taskTimes = new ConcurrentHashMap<>();
     private volatile long lastLogNanos = System.nanoTime();
 
     @Override
@@ -34,6 +35,15 @@ final class ProgressListener extends SparkListener {
     public void onTaskEnd(SparkListenerTaskEnd event) {
         int stageId = event.stageId();
         int finished = done.merge(stageId, 1, Integer::sum);
+        var metrics = event.taskMetrics();
+        if (metrics != null) {
+            long[] t = taskTimes.computeIfAbsent(stageId, k -> new long[3]);
+            synchronized (t) {
+                t[0] += metrics.executorRunTime();
+                t[1] += metrics.jvmGCTime();
+                t[2] += metrics.executorCpuTime() / 1_000_000;
+            }
+        }
         Stage stage = stages.get(stageId);
         long now = System.nanoTime();
         if (stage == null || now - lastLogNanos < INTERVAL_SECONDS * 1_000_000_000L) {
@@ -48,8 +58,16 @@ final class ProgressListener extends SparkListener {
 
     @Override
     public void onStageCompleted(SparkListenerStageCompleted event) {
-        stages.remove(event.stageInfo().stageId());
-        done.remove(event.stageInfo().stageId());
+        var info = event.stageInfo();
+        Stage stage = stages.remove(info.stageId());
+        done.remove(info.stageId());
+        long[] t = taskTimes.remove(info.stageId());
+        if (stage != null && t != null) {
+            LOG.debug("stage {} ({}) finished: {} tasks in {} s; task time {} s (CPU {} s, GC {} s)", info.stageId(),
+                    shortName(stage.name()), stage.tasks(),
+                    String.format("%.1f", (System.nanoTime() - stage.startNanos()) / 1e9),
+                    String.format("%.1f", t[0] / 1e3), String.format("%.1f", t[2] / 1e3), String.format("%.1f", t[1] / 1e3));
+        }
     }
 
     private static String shortName(String name) {

@@ -6,9 +6,22 @@ import org.apache.spark.sql.SparkSession;
 
 /** Builds or joins the Spark session of a job; the only place that decides Spark settings. */
 public final class Sparks {
+    /**
+     * CoreNLP's tokenizer is one huge generated method that HotSpot leaves interpreted by default: compiled,
+     * sentence splitting runs twice as fast and scales with the cores of an executor.
+     */
+    static final String COMPILE_HUGE_METHODS = "-XX:-DontCompileHugeMethods";
+
     private static boolean progressListening;
 
     private Sparks() {}
+
+    private static void appendJavaOption(SparkConf conf, String key, String option) {
+        String current = conf.get(key, "");
+        if (!current.contains(option)) {
+            conf.set(key, (current + " " + option).strip());
+        }
+    }
 
     /**
      * The active session if there is one (tests share one), otherwise a new one. Under spark-submit the master
@@ -24,6 +37,7 @@ public final class Sparks {
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
         conf.setIfMissing("spark.sql.shuffle.partitions", "16");
         config.spark().properties().forEach(conf::set);
+        appendJavaOption(conf, "spark.executor.extraJavaOptions", COMPILE_HUGE_METHODS);
         SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
         spark.sparkContext().setLogLevel(config.spark().logLevel());
         synchronized (Sparks.class) {

@@ -2,7 +2,7 @@ package dev.electra.tokenizer;
 
 import edu.stanford.nlp.ling.CoreAnnotations;
 import edu.stanford.nlp.pipeline.Annotation;
-import edu.stanford.nlp.pipeline.StanfordCoreNLP;
+import edu.stanford.nlp.pipeline.TokenizerAnnotator;
 import edu.stanford.nlp.util.CoreMap;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,21 +11,23 @@ import java.util.Properties;
 /**
  * Splits a paragraph into sentences with Stanford CoreNLP's {@code tokenize,ssplit} annotators (rule based; the
  * models jar is not needed). Each sentence is returned as the exact substring of the input, so nothing the user
- * wrote is re-spelled before WordPiece sees it. Not thread-safe: build one per Spark partition (construction
- * takes a few hundred milliseconds).
+ * wrote is re-spelled before WordPiece sees it. Not thread-safe: build one per Spark partition.
+ *
+ * <p>Since CoreNLP 4.5 the {@code tokenize} annotator splits sentences itself (an {@code ssplit} annotator after it
+ * only repeats the work and logs an error), so one {@link TokenizerAnnotator} is built directly, without the
+ * {@code StanfordCoreNLP} pipeline and its JVM-wide annotator pool.
  */
 public final class SentenceSplitter {
-    private final StanfordCoreNLP pipeline;
+    private final TokenizerAnnotator tokenizer;
 
     public SentenceSplitter() {
         Properties props = new Properties();
-        props.setProperty("annotators", "tokenize,ssplit");
         props.setProperty("tokenize.language", "en");
         // The input is one paragraph: line ends inside it are soft wraps, not sentence ends.
         props.setProperty("ssplit.newlineIsSentenceBreak", "never");
         // Keep CoreNLP from rewriting quotes and brackets; only the offsets are used.
         props.setProperty("tokenize.options", "invertible=false,ptb3Escaping=false,untokenizable=noneKeep");
-        this.pipeline = new StanfordCoreNLP(props, false);
+        this.tokenizer = new TokenizerAnnotator(false, props);
     }
 
     /** The sentences of {@code paragraph}, in order, stripped; an empty or blank paragraph gives none. */
@@ -35,7 +37,7 @@ public final class SentenceSplitter {
             return sentences;
         }
         Annotation annotation = new Annotation(paragraph);
-        pipeline.annotate(annotation);
+        tokenizer.annotate(annotation);
         List<CoreMap> maps = annotation.get(CoreAnnotations.SentencesAnnotation.class);
         if (maps == null || maps.isEmpty()) {
             sentences.add(paragraph.strip());
