@@ -29,6 +29,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
@@ -132,8 +133,13 @@ public final class PretrainJob implements Callable<Integer> {
             long end = stopAfter >= total - step ? total : step + stopAfter;
             int batchSize = config.pretrain().batchSize();
             StepMetrics lastEval = null;
-            try (FSDataOutputStream metrics = fs.create(new Path(out, String.format("metrics/train-%09d.jsonl", step)), true);
-                 FSDataOutputStream eval = fs.create(new Path(out, String.format("metrics/eval-%09d.jsonl", step)), true)) {
+            // The local file system's checksumming layer holds lines back until close; its raw layer flushes them,
+            // so a user can follow the metrics while a run lasts.
+            FileSystem metricsFs = fs instanceof LocalFileSystem local ? local.getRaw() : fs;
+            try (FSDataOutputStream metrics = metricsFs.create(
+                         new Path(out, String.format("metrics/train-%09d.jsonl", step)), true);
+                 FSDataOutputStream eval = metricsFs.create(
+                         new Path(out, String.format("metrics/eval-%09d.jsonl", step)), true)) {
                 Progress progress = new Progress(total, step);
                 while (step < end) {
                     StepMetrics m;

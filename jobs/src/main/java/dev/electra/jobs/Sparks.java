@@ -36,6 +36,8 @@ public final class Sparks {
         // The jobs print their own progress lines; Spark's console bar would interleave with them.
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
         conf.setIfMissing("spark.sql.shuffle.partitions", "16");
+        conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
+        conf.setIfMissing("spark.kryo.registrator", KryoRegistrations.class.getName());
         config.spark().properties().forEach(conf::set);
         appendJavaOption(conf, "spark.executor.extraJavaOptions", COMPILE_HUGE_METHODS);
         SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
