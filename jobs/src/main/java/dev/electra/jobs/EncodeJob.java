@@ -1,5 +1,6 @@
 package dev.electra.jobs;
 
+import dev.electra.jobs.io.CorpusInput;
 import dev.electra.jobs.io.OutputDir;
 import dev.electra.pipeline.config.ElectraConfig;
 import dev.electra.tokenizer.BertTokenizer;
@@ -82,7 +83,7 @@ public final class EncodeJob implements Callable<Integer> {
                         while (it.hasNext()) {
                             Text line = it.next()._2;
                             String text = new String(line.getBytes(), 0, line.getLength(), StandardCharsets.UTF_8);
-                            if (text.indexOf('\uFFFD') >= 0 && !validUtf8(line)) {
+                            if (text.indexOf('\uFFFD') >= 0 && CorpusInput.strictUtf8(line) == null) {
                                 replaced.add(1);
                             }
                             result.add(join(tokenizer.encode(text).ids()));
@@ -111,15 +112,6 @@ public final class EncodeJob implements Callable<Integer> {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read input " + input + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static boolean validUtf8(Text line) {
-        try {
-            StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(line.getBytes(), 0, line.getLength()));
-            return true;
-        } catch (java.nio.charset.CharacterCodingException e) {
-            return false;
         }
     }
 

@@ -126,7 +126,8 @@ public final class PretrainJob implements Callable<Integer> {
                 trainer = Pretraining.trainer(config, model, ids, 0);
                 stream = new ExampleStream(train, config.seed(), 0, 0);
             }
-            writeRunInfo(fs, out, RunInfo.start("pretrain", arguments, config), Map.of(
+            RunInfo info = RunInfo.start("pretrain", arguments, config);
+            writeRunInfo(fs, out, info, Map.of(
                     "parameters", model.parameterCount(), "training_examples", train.size(),
                     "held_out_examples", heldOut.size(), "resumed_from_step", step));
             long total = config.pretrain().steps();
@@ -173,7 +174,7 @@ public final class PretrainJob implements Callable<Integer> {
             if (lastEval != null) {
                 results.put("held_out", lastEval.toMap());
             }
-            writeRunInfo(fs, out, RunInfo.start("pretrain", arguments, config), results);
+            writeRunInfo(fs, out, info, results);
             return new Result(step, lastEval, model.flatParameters());
         } catch (IOException e) {
             throw new UncheckedIOException("pretrain failed writing " + output + ": " + e.getMessage(), e);

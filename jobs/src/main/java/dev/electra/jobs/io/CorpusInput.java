@@ -10,6 +10,7 @@ import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -220,18 +221,28 @@ public final class CorpusInput {
         if (line.getLength() > 4L * maxChars) {
             return new Record(file, position, "", Status.TOO_LONG, startsDocument);
         }
-        try {
-            String text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(line.getBytes(), 0, line.getLength()))
-                    .toString();
-            if (text.length() > maxChars) {
-                return new Record(file, position, "", Status.TOO_LONG, startsDocument);
-            }
-            return new Record(file, position, text, Status.OK, startsDocument);
-        } catch (CharacterCodingException e) {
+        String text = strictUtf8(line);
+        if (text == null) {
             return new Record(file, position, "", Status.MALFORMED_UTF8, startsDocument);
+        }
+        if (text.length() > maxChars) {
+            return new Record(file, position, "", Status.TOO_LONG, startsDocument);
+        }
+        return new Record(file, position, text, Status.OK, startsDocument);
+    }
+
+    /** One strict decoder per task thread: decoders are not thread-safe, and one per line is waste. */
+    private static final ThreadLocal<CharsetDecoder> UTF8 = ThreadLocal.withInitial(() -> StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT));
+
+    /** The line as text, or null when its bytes are not valid UTF-8. */
+    public static String strictUtf8(Text line) {
+        try {
+            return UTF8.get().reset().decode(ByteBuffer.wrap(line.getBytes(), 0, line.getLength())).toString();
+        } catch (CharacterCodingException e) {
+            return null;
         }
     }
 
