@@ -31,7 +31,7 @@ public final class TrainBench {
         ElectraConfig config = ConfigLoader.load(List.of(size), List.of("pretrain.batch-size=" + batch,
                 "pretrain.warmup-steps=0", "pretrain.steps=100000"));
         ElectraModel model = Pretraining.model(config, vocab, length);
-        Trainer trainer = Pretraining.trainer(config, model, new Pretraining.SpecialIds(0, 2, 3, 4), 0);
+        Trainer trainer = Pretraining.trainer(config, model, new Pretraining.SpecialIds(0, 2, 3, 4));
         SplittableRandom random = new SplittableRandom(1);
         List<PackedExample> examples = new ArrayList<>();
         for (int i = 0; i < batch; i++) {
@@ -51,7 +51,7 @@ public final class TrainBench {
         double seconds = 0;
         long tokens = 0;
         for (int s = 0; s < warmup + steps; s++) {
-            StepMetrics m = trainer.step(examples, s);
+            StepMetrics m = trainer.step(examples, s, 0);
             if (s >= warmup) {
                 seconds += m.seconds();
                 tokens += m.tokens();

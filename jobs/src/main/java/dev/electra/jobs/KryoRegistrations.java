@@ -4,12 +4,16 @@ import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
+import com.esotericsoftware.kryo.serializers.JavaSerializer;
 import dev.electra.jobs.io.CorpusInput;
 import dev.electra.pipeline.packing.PackedExample;
+import dev.electra.pipeline.train.ParameterAveraging;
+import dev.electra.pipeline.train.StepMetrics;
+import dev.electra.tokenizer.Vocabulary;
 import org.apache.spark.serializer.KryoRegistrator;
 
 /**
- * Kryo serializers for what the jobs shuffle: examples, their keys and corpus records. Java serialization of
+ * Kryo serializers for what the jobs shuffle: examples, their keys, corpus records and averaging rounds. Java serialization of
  * these records dominated the packing stage's shuffles; Kryo 4 cannot set the final fields of Java records by
  * itself, so each type is written explicitly.
  */
@@ -17,6 +21,14 @@ public final class KryoRegistrations implements KryoRegistrator {
 
     @Override
     public void registerClasses(Kryo kryo) {
+        // Broadcasts go through Kryo on a cluster (local mode hands over the object itself). The averaging rounds
+        // move a few large float arrays: Java serialization writes them in bulk and handles records; the
+        // vocabulary has its own compact serialized form. These types go through Java serialization.
+        for (Class<?> type : new Class<?>[] {Vocabulary.class, ParameterAveraging.RoundStart.class,
+            ParameterAveraging.WorkerResult.class, ParameterAveraging.Sum.class, ParameterAveraging.DataPosition.class,
+            ParameterAveraging.WorkerSummary.class, StepMetrics.class}) {
+            kryo.register(type, new JavaSerializer());
+        }
         kryo.register(PackedExample.class, new Serializer<PackedExample>() {
             @Override
             public void write(Kryo k, Output out, PackedExample e) {

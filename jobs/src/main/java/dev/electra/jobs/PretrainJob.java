@@ -6,12 +6,18 @@ import dev.electra.jobs.io.Shards;
 import dev.electra.pipeline.checkpoint.Checkpoints;
 import dev.electra.pipeline.checkpoint.TrainingState;
 import dev.electra.pipeline.config.ElectraConfig;
+import dev.electra.pipeline.config.ElectraConfig.OptimizerState;
 import dev.electra.pipeline.config.RunInfo;
 import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.packing.PackedExample;
-import dev.electra.pipeline.train.AdamW;
-import dev.electra.pipeline.train.ExampleStream;
 import dev.electra.pipeline.train.NonFiniteLossException;
+import dev.electra.pipeline.train.ParameterAveraging;
+import dev.electra.pipeline.train.ParameterAveraging.DataPosition;
+import dev.electra.pipeline.train.ParameterAveraging.RoundResult;
+import dev.electra.pipeline.train.ParameterAveraging.RoundStart;
+import dev.electra.pipeline.train.ParameterAveraging.Sum;
+import dev.electra.pipeline.train.ParameterAveraging.WorkerResult;
+import dev.electra.pipeline.train.ParameterAveraging.WorkerSummary;
 import dev.electra.pipeline.train.Pretraining;
 import dev.electra.pipeline.train.StepMetrics;
 import dev.electra.pipeline.train.Trainer;
@@ -22,8 +28,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -31,7 +39,13 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkException;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -39,16 +53,20 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code pretrain} on one worker: reads the shards, trains the objective of {@code pretrain.objective}, logs a JSON
- * line of metrics every {@code log-every} steps and checkpoints every {@code checkpoint-every} steps. Rerun with the
- * same output directory, it resumes from the last complete checkpoint.
+ * {@code pretrain} on {@code distributed.workers} Spark tasks with parameter averaging: each round the driver
+ * broadcasts the parameters and optimizer state, every worker trains {@code averaging-frequency} steps on its own
+ * share of the shards, a tree aggregation sums the results and the driver averages them. A JSON line of metrics
+ * (with per-worker figures) is logged when a round passes a multiple of {@code log-every} steps, a checkpoint
+ * when it passes one of {@code checkpoint-every}. Rerun with the same output directory, it resumes from the last
+ * complete checkpoint.
  */
 @Command(name = "pretrain", mixinStandardHelpOptions = true,
-        description = {"Pretrain an ELECTRA generator/discriminator pair (or a baseline objective) on one worker.",
+        description = {"Pretrain an ELECTRA generator/discriminator pair (or a baseline objective) on "
+                + "distributed.workers Spark tasks with parameter averaging.",
                 "Writes OUTPUT/checkpoints/step-NNNNNNNNN (params.npy, adam_m.npy, adam_v.npy, state.json), "
                         + "OUTPUT/checkpoints/latest, OUTPUT/metrics/train-*.jsonl, OUTPUT/metrics/eval.jsonl, "
                         + "_run.json and _effective.conf. A rerun with the same OUTPUT resumes.",
-                "Keys: pretrain.*, model.*, seed."})
+                "Keys: pretrain.*, distributed.*, model.*, seed."})
 public final class PretrainJob implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(PretrainJob.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -64,8 +82,9 @@ public final class PretrainJob implements Callable<Integer> {
     String output;
 
     @Option(names = "--stop-after", paramLabel = "STEPS",
-            description = "Stop (with a checkpoint) after this many steps of this invocation; a rerun continues. "
-                    + "For time-sliced clusters; the schedule still spans pretrain.steps.")
+            description = "Stop (with a checkpoint) after this many steps of this invocation, rounded up to a whole "
+                    + "averaging round; a rerun continues. For time-sliced clusters; the schedule still spans "
+                    + "pretrain.steps.")
     long stopAfter = Long.MAX_VALUE;
 
     @Override
@@ -82,10 +101,20 @@ public final class PretrainJob implements Callable<Integer> {
     /** Where training ended and the last held-out evaluation. */
     public record Result(long step, StepMetrics heldOut, float[] parameters) {}
 
+    /**
+     * Spark property naming a fault to inject, as {@code WORKER:STEP[:exit]}: the task of worker WORKER throws
+     * (or, with {@code :exit}, kills its executor JVM) right after local step STEP, on its first attempt only. For
+     * checking that a cluster's retries leave a run's result unchanged.
+     */
+    public static final String INJECT_FAULT = "spark.electra.inject-fault";
+
     public static Result run(SparkSession spark, ElectraConfig config, String data, String output, boolean overwrite,
                              long stopAfter, List<String> arguments) {
         var hadoop = spark.sparkContext().hadoopConfiguration();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         long start = System.nanoTime();
+        int workers = config.distributed().workers();
+        JavaRDD<PackedExample> train = null;
         try {
             Path out = new Path(output);
             FileSystem fs = out.getFileSystem(hadoop);
@@ -93,46 +122,87 @@ public final class PretrainJob implements Callable<Integer> {
                 fs.delete(out, true);
             }
             Shards shards = Shards.open(data, hadoop);
-            int heldOutCount = heldOutShards(shards.files().size(), config.pretrain().heldOutShare());
-            List<String> trainFiles = shards.files().subList(0, shards.files().size() - heldOutCount);
-            List<String> heldOutFiles = shards.files().subList(shards.files().size() - heldOutCount, shards.files().size());
-            List<PackedExample> train = Shards.read(spark, trainFiles);
-            List<PackedExample> heldOut = Shards.read(spark, heldOutFiles);
-            LOG.info("pretrain: {} training examples in {} shards, {} held-out examples in {} shards; objective {}",
-                    train.size(), trainFiles.size(), heldOut.size(), heldOutFiles.size(),
-                    config.pretrain().objective().configName());
+            int shardCount = shards.files().size();
+            int heldOutCount = heldOutShards(shardCount, config.pretrain().heldOutShare());
+            List<Integer> trainShards = new ArrayList<>();
+            long trainExamples = 0;
+            for (int i = 0; i < shardCount - heldOutCount; i++) {
+                trainShards.add(i);
+                trainExamples += shards.examplesIn(i);
+            }
+            if (trainExamples < workers) {
+                throw new IllegalArgumentException(data + " holds " + trainExamples + " training examples, fewer than "
+                        + "distributed.workers = " + workers);
+            }
+            List<PackedExample> heldOut = Shards.read(spark,
+                    shards.files().subList(shardCount - heldOutCount, shardCount));
+            train = shards.partitioned(spark, trainShards, workers).persist(StorageLevel.MEMORY_AND_DISK());
+            int vocabSize = shards.vocabSize();
+            int maxSeqLength = shards.maxSeqLength();
+            int batchSize = config.pretrain().batchSize();
+            LOG.info("pretrain: {} training examples in {} shards over {} workers, {} held-out examples in {} shards; "
+                            + "objective {}; global batch {} = {} workers × {}; averaging every {} steps; "
+                            + "optimizer state {}",
+                    trainExamples, trainShards.size(), workers, heldOut.size(), heldOutCount,
+                    config.pretrain().objective().configName(), workers * batchSize, workers, batchSize,
+                    config.distributed().averagingFrequency(),
+                    config.distributed().optimizerState().name().toLowerCase(Locale.ROOT));
+            if (workers > spark.sparkContext().defaultParallelism()) {
+                LOG.warn("pretrain: {} workers but Spark offers {} task slots; the rounds' tasks will queue",
+                        workers, spark.sparkContext().defaultParallelism());
+            }
 
-            ElectraModel model = Pretraining.model(config, shards.vocabSize(), shards.maxSeqLength());
             Pretraining.SpecialIds ids = new Pretraining.SpecialIds(shards.specialId(SpecialTokens.PAD),
                     shards.specialId(SpecialTokens.CLS), shards.specialId(SpecialTokens.SEP),
                     shards.specialId(SpecialTokens.MASK));
+            // Built afresh (not borrowed): its initial parameters are the run's step 0.
+            ElectraModel driverModel = Pretraining.model(config, vocabSize, maxSeqLength);
             Checkpoints checkpoints = new Checkpoints(new HadoopStorage(output + "/checkpoints", hadoop),
                     config.pretrain().keepCheckpoints());
             Optional<TrainingState> resumed = checkpoints.loadLatest();
-            Trainer trainer;
             long step = 0;
-            ExampleStream stream;
+            float[] params;
+            List<float[][]> moments;
+            List<DataPosition> positions = new ArrayList<>();
             if (resumed.isPresent()) {
                 TrainingState s = resumed.get();
-                checkCompatible(s, config, model);
-                model.setFlatParameters(s.params());
-                trainer = Pretraining.trainer(config, model, ids, 0,
-                        new AdamW(Pretraining.adamSettings(config), model.weightDecayMask(), s.adamM(), s.adamV()));
+                checkCompatible(s, config, driverModel);
                 step = s.step();
-                stream = new ExampleStream(train, config.seed(), s.epoch(), s.examplesInEpoch());
-                LOG.info("pretrain: resuming from step {} (epoch {}, {} examples into it)", step, s.epoch(),
-                        s.examplesInEpoch());
+                params = s.params();
+                moments = splitMoments(s);
+                for (int w = 0; w < workers; w++) {
+                    positions.add(new DataPosition(s.epochs()[w], s.examplesInEpoch()[w]));
+                }
+                LOG.info("pretrain: resuming from step {} (data positions {})", step, positions);
             } else {
-                trainer = Pretraining.trainer(config, model, ids, 0);
-                stream = new ExampleStream(train, config.seed(), 0, 0);
+                params = driverModel.flatParameters();
+                moments = new ArrayList<>();
+                float[][] fresh = Pretraining.initialMoments(config, driverModel);
+                int sets = config.distributed().optimizerState() == OptimizerState.LOCAL ? workers : 1;
+                for (int w = 0; w < sets; w++) {
+                    moments.add(new float[][] {fresh[0].clone(), fresh[1].clone()});
+                }
+                for (int w = 0; w < workers; w++) {
+                    positions.add(new DataPosition(0, 0));
+                }
             }
             RunInfo info = RunInfo.start("pretrain", arguments, config);
-            writeRunInfo(fs, out, info, Map.of(
-                    "parameters", model.parameterCount(), "training_examples", train.size(),
-                    "held_out_examples", heldOut.size(), "resumed_from_step", step));
+            Map<String, Object> setup = new LinkedHashMap<>();
+            setup.put("parameters", driverModel.parameterCount());
+            setup.put("training_examples", trainExamples);
+            setup.put("held_out_examples", heldOut.size());
+            setup.put("workers", workers);
+            setup.put("global_batch", workers * batchSize);
+            setup.put("resumed_from_step", step);
+            writeRunInfo(fs, out, info, setup);
+
             long total = config.pretrain().steps();
-            long end = stopAfter >= total - step ? total : step + stopAfter;
-            int batchSize = config.pretrain().batchSize();
+            int frequency = config.distributed().averagingFrequency();
+            // Rounds cover steps [k·f, (k+1)·f): a stop or a checkpoint falls on a round's end, so a resumed run
+            // meets the same rounds as an unbroken one.
+            long end = stopAfter >= total - step ? total
+                    : Math.min(total, Math.floorDiv(step + stopAfter + frequency - 1, (long) frequency) * frequency);
+            String fault = spark.conf().get(INJECT_FAULT, "");
             StepMetrics lastEval = null;
             // The local file system's checksumming layer holds lines back until close; its raw layer flushes them,
             // so a user can follow the metrics while a run lasts.
@@ -143,24 +213,36 @@ public final class PretrainJob implements Callable<Integer> {
                          new Path(out, String.format("metrics/eval-%09d.jsonl", step)), true)) {
                 Progress progress = new Progress(total, step);
                 while (step < end) {
-                    StepMetrics m;
-                    try {
-                        m = trainer.step(stream.next(batchSize), step);
-                    } catch (NonFiniteLossException e) {
-                        LOG.error("pretrain: {}", e.getMessage());
-                        throw e;
+                    long round = step / frequency + 1;
+                    int steps = (int) Math.min(frequency - step % frequency, end - step);
+                    long roundStart = System.nanoTime();
+                    jsc.setJobDescription(String.format("pretrain round %d: steps %d-%d on %d workers", round,
+                            step + 1, step + steps, workers));
+                    Broadcast<RoundStart> state = jsc.broadcast(new RoundStart(step, steps, params, moments,
+                            positions));
+                    double broadcastSeconds = (System.nanoTime() - roundStart) / 1e9;
+                    RoundResult r = round(train, state, config, ids, vocabSize, maxSeqLength, fault, workers);
+                    state.destroy();
+                    double roundSeconds = (System.nanoTime() - roundStart) / 1e9;
+                    long before = step;
+                    step += steps;
+                    params = r.params();
+                    moments = r.moments();
+                    positions = r.positions();
+                    StepMetrics mean = StepMetrics.mean(r.stepMeans(), step);
+                    progress.add(mean.tokens(), roundSeconds);
+                    boolean last = step == end;
+                    if (crossed(before, step, config.pretrain().logEvery()) || last) {
+                        writeLine(metrics, roundLine(round, mean, r, roundSeconds, broadcastSeconds, workers,
+                                batchSize));
+                        LOG.info(progress.line(round, mean, r, step));
                     }
-                    step++;
-                    progress.add(m);
-                    if (step % config.pretrain().logEvery() == 0 || step == end) {
-                        writeLine(metrics, withWorker(m.toMap()));
-                        LOG.info(progress.line(m, step));
-                    }
-                    if (step % config.pretrain().checkpointEvery() == 0 || step == end) {
-                        checkpoints.save(new TrainingState(step, model.flatParameters(),
-                                trainer.optimizer().firstMoment().clone(), trainer.optimizer().secondMoment().clone(),
-                                config.seed(), stream.epoch(), stream.examplesInEpoch(), config.rendered()));
-                        lastEval = evaluate(trainer, heldOut, batchSize, config.pretrain().evalBatches(), step);
+                    if (crossed(before, step, config.pretrain().checkpointEvery()) || last) {
+                        checkpoints.save(new TrainingState(step, params, concat(moments, 0), concat(moments, 1),
+                                config.seed(), epochs(positions), offsets(positions), config.rendered()));
+                        driverModel.setFlatParameters(params);
+                        lastEval = evaluate(Pretraining.trainer(config, driverModel, ids), heldOut, batchSize,
+                                config.pretrain().evalBatches(), step);
                         if (lastEval != null) {
                             writeLine(eval, lastEval.toMap());
                             LOG.info("pretrain: held-out at step {}: {}", step, summary(lastEval));
@@ -168,17 +250,142 @@ public final class PretrainJob implements Callable<Integer> {
                     }
                 }
             }
-            Map<String, Object> results = new LinkedHashMap<>();
+            Map<String, Object> results = new LinkedHashMap<>(setup);
             results.put("final_step", step);
             results.put("wall_seconds", (System.nanoTime() - start) / 1e9);
             if (lastEval != null) {
                 results.put("held_out", lastEval.toMap());
             }
             writeRunInfo(fs, out, info, results);
-            return new Result(step, lastEval, model.flatParameters());
+            return new Result(step, lastEval, params);
         } catch (IOException e) {
             throw new UncheckedIOException("pretrain failed writing " + output + ": " + e.getMessage(), e);
+        } finally {
+            if (train != null) {
+                train.unpersist(false);
+            }
         }
+    }
+
+    /** One round on the cluster: every partition trains as one worker; the results meet in a tree aggregation. */
+    private static RoundResult round(JavaRDD<PackedExample> train, Broadcast<RoundStart> state, ElectraConfig config,
+                                     Pretraining.SpecialIds ids, int vocabSize, int maxSeqLength, String fault,
+                                     int workers) {
+        OptimizerState mode = config.distributed().optimizerState();
+        try {
+            Sum sum = train.mapPartitionsWithIndex((worker, examples) -> {
+                List<PackedExample> mine = new ArrayList<>();
+                examples.forEachRemaining(mine::add);
+                ElectraModel model = WorkerModels.borrow(config, vocabSize, maxSeqLength);
+                WorkerResult result = ParameterAveraging.workerRound(config, model, ids, mine, state.value(), worker,
+                        faultInjection(fault));
+                WorkerModels.giveBack(config, vocabSize, maxSeqLength, model);
+                return List.of(result).iterator();
+            }, true).treeAggregate(new Sum(mode), Sum::add, Sum::merge, 2);
+            return sum.finish(workers);
+        } catch (Exception e) {
+            // Scala code throws SparkException without declaring it.
+            if (!(e instanceof SparkException)) {
+                throw e;
+            }
+            Throwable t = e;
+            while (t != null) {
+                if (t instanceof NonFiniteLossException n) {
+                    throw n;
+                }
+                t = t.getCause();
+            }
+            if (String.valueOf(e.getMessage()).contains(NonFiniteLossException.class.getSimpleName())) {
+                throw new IllegalStateException("pretrain stopped: a worker's loss became non-finite (details: "
+                        + e.getMessage() + "); lower pretrain.learning-rate or resume from an earlier checkpoint", e);
+            }
+            throw new IllegalStateException("pretrain round failed after Spark's retries: " + e.getMessage(), e);
+        }
+    }
+
+    /** The listener that injects {@link #INJECT_FAULT}'s failure, on a task's first attempt only. */
+    private static ParameterAveraging.StepListener faultInjection(String fault) {
+        if (fault.isEmpty()) {
+            return ParameterAveraging.StepListener.NONE;
+        }
+        String[] parts = fault.split(":");
+        if (parts.length < 2) {
+            throw new IllegalArgumentException(INJECT_FAULT + " must be WORKER:STEP[:exit], got '" + fault + "'");
+        }
+        int worker = Integer.parseInt(parts[0]);
+        long atStep = Long.parseLong(parts[1]);
+        boolean exit = parts.length > 2 && parts[2].equals("exit");
+        return (w, stepsDone) -> {
+            TaskContext task = TaskContext.get();
+            if (w == worker && stepsDone == atStep && task != null && task.attemptNumber() == 0) {
+                if (exit) {
+                    LOG.warn("injected fault: worker {} kills its executor after step {}", w, stepsDone);
+                    Runtime.getRuntime().halt(137);
+                }
+                throw new IllegalStateException("injected fault: worker " + w + " fails after step " + stepsDone);
+            }
+        };
+    }
+
+    /** Whether (before, after] contains a multiple of {@code every}. */
+    static boolean crossed(long before, long after, long every) {
+        return after / every > before / every;
+    }
+
+    private static Map<String, Object> roundLine(long round, StepMetrics mean, RoundResult r, double roundSeconds,
+                                                 double broadcastSeconds, int workers, int batchSize) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("round", round);
+        line.putAll(mean.toMap());
+        line.put("seconds", roundSeconds);
+        line.put("tokens_per_second", mean.tokens() / roundSeconds);
+        line.put("global_batch", workers * batchSize);
+        double slowest = 0;
+        List<Map<String, Object>> perWorker = new ArrayList<>();
+        for (WorkerSummary w : r.workers()) {
+            slowest = Math.max(slowest, w.seconds());
+            perWorker.add(ParameterAveraging.toMap(w));
+        }
+        line.put("broadcast_seconds", broadcastSeconds);
+        line.put("worker_seconds", slowest);
+        // Broadcast, task launch, result transfer and averaging: the price of distribution.
+        line.put("overhead_share", Math.max(0, roundSeconds - slowest) / roundSeconds);
+        line.put("workers", perWorker);
+        return line;
+    }
+
+    private static List<float[][]> splitMoments(TrainingState s) {
+        int n = s.params().length;
+        List<float[][]> out = new ArrayList<>();
+        int sets = Math.max(1, s.momentSets());
+        for (int k = 0; k < sets; k++) {
+            int from = Math.min(s.adamM().length, k * n);
+            int to = Math.min(s.adamM().length, (k + 1) * n);
+            out.add(new float[][] {Arrays.copyOfRange(s.adamM(), from, to), Arrays.copyOfRange(s.adamV(), from, to)});
+        }
+        return out;
+    }
+
+    private static float[] concat(List<float[][]> moments, int which) {
+        int length = 0;
+        for (float[][] m : moments) {
+            length += m[which].length;
+        }
+        float[] out = new float[length];
+        int at = 0;
+        for (float[][] m : moments) {
+            System.arraycopy(m[which], 0, out, at, m[which].length);
+            at += m[which].length;
+        }
+        return out;
+    }
+
+    private static long[] epochs(List<DataPosition> positions) {
+        return positions.stream().mapToLong(DataPosition::epoch).toArray();
+    }
+
+    private static long[] offsets(List<DataPosition> positions) {
+        return positions.stream().mapToLong(DataPosition::examplesInEpoch).toArray();
     }
 
     static int heldOutShards(int shards, double share) {
@@ -198,7 +405,7 @@ public final class PretrainJob implements Callable<Integer> {
             List<PackedExample> slice = heldOut.subList(b * batchSize, Math.min(heldOut.size(), (b + 1) * batchSize));
             all.add(trainer.evaluate(slice, -1L - b));
         }
-        return Progress.mean(all, step);
+        return StepMetrics.mean(all, step);
     }
 
     private static void checkCompatible(TrainingState s, ElectraConfig config, ElectraModel model) {
@@ -207,15 +414,23 @@ public final class PretrainJob implements Callable<Integer> {
                     + " parameters but this configuration builds " + model.parameterCount()
                     + "; use the run's own configuration (its _effective.conf) or another --output");
         }
+        int workers = config.distributed().workers();
+        if (s.workers() != workers) {
+            throw new IllegalArgumentException("the checkpoint at step " + s.step() + " was written by a run of "
+                    + s.workers() + " workers but distributed.workers is " + workers + "; each worker's data "
+                    + "position is part of the run, so resume with " + s.workers() + " workers or use another --output");
+        }
+        int expectedSets = config.pretrain().optimizer() == ElectraConfig.OptimizerKind.SGD ? 0
+                : config.distributed().optimizerState() == OptimizerState.LOCAL ? workers : 1;
+        if (s.momentSets() != expectedSets) {
+            throw new IllegalArgumentException("the checkpoint at step " + s.step() + " holds " + s.momentSets()
+                    + " sets of optimizer moments, this configuration (pretrain.optimizer, "
+                    + "distributed.optimizer-state) expects " + expectedSets);
+        }
         if (s.seed() != config.seed()) {
             throw new IllegalArgumentException("the checkpoint was trained with seed " + s.seed() + ", not "
                     + config.seed() + "; resuming with another seed would not reproduce the run");
         }
-    }
-
-    private static Map<String, Object> withWorker(Map<String, Object> m) {
-        m.put("worker", 0);
-        return m;
     }
 
     private static void writeLine(FSDataOutputStream out, Map<String, Object> line) throws IOException {
@@ -262,16 +477,22 @@ public final class PretrainJob implements Callable<Integer> {
             this.startStep = startStep;
         }
 
-        void add(StepMetrics m) {
-            tokens += m.tokens();
+        void add(long roundTokens, double roundSeconds) {
+            tokens += roundTokens;
         }
 
-        String line(StepMetrics m, long step) {
+        String line(long round, StepMetrics m, RoundResult r, long step) {
             double seconds = (System.nanoTime() - startNanos) / 1e9;
             double stepsPerSecond = (step - startStep) / seconds;
             long eta = Math.round((total - step) / stepsPerSecond);
-            return String.format("step %d/%d | %s | lr %.2e | %.0f tokens/s | RSS %d MB | ETA %dm%02ds", step, total,
-                    summary(m), m.learningRate(), tokens / seconds, residentMegabytes(), eta / 60, eta % 60);
+            StringBuilder perWorker = new StringBuilder();
+            for (WorkerSummary w : r.workers()) {
+                perWorker.append(perWorker.length() == 0 ? "" : ", ")
+                        .append(String.format("w%d %.0f", w.worker(), w.tokensPerSecond()));
+            }
+            return String.format("round %d | step %d/%d | %s | lr %.2e | %.0f tokens/s (%s) | RSS %d MB | ETA %dm%02ds",
+                    round, step, total, summary(m), m.learningRate(), tokens / seconds, perWorker,
+                    residentMegabytes(), eta / 60, eta % 60);
         }
 
         static long residentMegabytes() {
@@ -285,32 +506,6 @@ public final class PretrainJob implements Callable<Integer> {
                 return -1;
             }
             return -1;
-        }
-
-        /** Token-weighted means of held-out batches. */
-        static StepMetrics mean(List<StepMetrics> all, long step) {
-            double w = 0;
-            double[] s = new double[11];
-            Map<String, Double> terms = new LinkedHashMap<>();
-            long tokens = 0;
-            double seconds = 0;
-            for (StepMetrics m : all) {
-                double t = m.tokens();
-                w += t;
-                double[] v = {m.totalLoss(), m.generatorLoss(), m.generatorAccuracy(), m.discriminatorLoss(),
-                    m.discriminatorAccuracy(), m.discriminatorPrecision(), m.discriminatorRecall(),
-                    m.discriminatorAuc(), m.replacedShare(), m.mainLoss(), m.mainAccuracy()};
-                for (int i = 0; i < v.length; i++) {
-                    s[i] += t * v[i];
-                }
-                m.lossTerms().forEach((k, x) -> terms.merge(k, t * x, Double::sum));
-                tokens += m.tokens();
-                seconds += m.seconds();
-            }
-            double total = w;
-            terms.replaceAll((k, x) -> x / total);
-            return new StepMetrics(step, Double.NaN, s[0] / w, terms, s[1] / w, s[2] / w, s[3] / w, s[4] / w,
-                    s[5] / w, s[6] / w, s[7] / w, s[8] / w, s[9] / w, s[10] / w, Double.NaN, tokens, seconds);
         }
     }
 }

@@ -2,6 +2,8 @@ package dev.electra.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,13 +12,20 @@ import dev.electra.pipeline.config.ElectraConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.lang.management.ManagementFactory;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** pretrain on one worker with a very small model: outputs, and a resumed run that equals an unbroken one. */
+/**
+ * pretrain with a very small model: outputs, a resumed run that equals an unbroken one, parameter averaging on two
+ * workers (deterministic, unchanged by a failed task that Spark retries), and a killed driver process resumed.
+ */
 class PretrainIT {
     @TempDir
     static Path dir;
@@ -53,9 +62,9 @@ class PretrainIT {
         assertArrayEquals(unbroken.parameters(), again.parameters(), "same seed and config, same parameters");
 
         Path b = dir.resolve("b");
-        PretrainJob.Result first = PretrainJob.run(spark, config, shards.toString(), b.toString(), false, 5,
+        PretrainJob.Result first = PretrainJob.run(spark, config, shards.toString(), b.toString(), false, 3,
                 List.of("pretrain"));
-        assertEquals(5, first.step());
+        assertEquals(4, first.step(), "--stop-after 3 ends the round of 4 steps it is in");
         PretrainJob.Result resumed = PretrainJob.run(spark, config, shards.toString(), b.toString(), false,
                 Long.MAX_VALUE, List.of("pretrain"));
         assertEquals(8, resumed.step());
@@ -65,12 +74,135 @@ class PretrainIT {
         assertTrue(Files.isRegularFile(run.resolve("checkpoints/latest")));
         assertEquals("step-000000008", Files.readString(run.resolve("checkpoints/latest")).strip());
         List<String> lines = Files.readAllLines(run.resolve("metrics/train-000000000.jsonl"));
-        assertEquals(4, lines.size(), "a metrics line every 2 steps");
+        assertEquals(2, lines.size(), "a metrics line for each round (4 steps) that passes a multiple of 2");
         JsonNode line = new ObjectMapper().readTree(lines.get(0));
-        assertEquals(2, line.get("step").asInt());
+        assertEquals(4, line.get("step").asInt());
+        assertEquals(1, line.get("round").asInt());
+        assertEquals(1, line.get("workers").size());
         assertTrue(line.has("generator_loss") && line.has("discriminator_auc") && line.has("tokens_per_second"),
                 line.toString());
         JsonNode info = new ObjectMapper().readTree(run.resolve("_run.json").toFile());
         assertTrue(info.get("results").has("held_out"), info.toString());
+    }
+
+    static final String[] TWO_WORKERS = concat(MICRO, "distributed.workers=2", "distributed.averaging-frequency=2",
+            "pretrain.checkpoint-every=2");
+
+    static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /** Counts tasks that ended in failure (the injected fault). */
+    static final class FailedTasks extends SparkListener {
+        final AtomicInteger failed = new AtomicInteger();
+
+        @Override
+        public void onTaskEnd(SparkListenerTaskEnd end) {
+            if (!(end.reason() instanceof org.apache.spark.Success$)) {
+                failed.incrementAndGet();
+            }
+        }
+    }
+
+    @Test
+    void twoWorkersAreDeterministicAndAFailedTaskChangesNothing() throws IOException {
+        ElectraConfig config = SparkTestSession.config(TWO_WORKERS);
+        PretrainJob.Result first = PretrainJob.run(spark, config, shards.toString(), dir.resolve("w2a").toString(),
+                false, Long.MAX_VALUE, List.of("pretrain"));
+        PretrainJob.Result second = PretrainJob.run(spark, config, shards.toString(), dir.resolve("w2b").toString(),
+                false, Long.MAX_VALUE, List.of("pretrain"));
+        assertEquals(8, first.step());
+        assertArrayEquals(first.parameters(), second.parameters(), "same seed and config on local[2], twice");
+        PretrainJob.Result oneWorker = PretrainJob.run(spark, SparkTestSession.config(MICRO), shards.toString(),
+                dir.resolve("w1").toString(), false, Long.MAX_VALUE, List.of("pretrain"));
+        assertFalse(java.util.Arrays.equals(first.parameters(), oneWorker.parameters()),
+                "two workers train on twice the data per step");
+
+        FailedTasks listener = new FailedTasks();
+        spark.sparkContext().addSparkListener(listener);
+        spark.conf().set(PretrainJob.INJECT_FAULT, "1:3");
+        try {
+            PretrainJob.Result faulty = PretrainJob.run(spark, config, shards.toString(),
+                    dir.resolve("w2-fault").toString(), false, Long.MAX_VALUE, List.of("pretrain"));
+            assertArrayEquals(first.parameters(), faulty.parameters(),
+                    "worker 1 failed after step 3, in the middle of round 2; Spark re-ran it from the broadcast");
+        } finally {
+            spark.conf().unset(PretrainJob.INJECT_FAULT);
+            spark.sparkContext().removeSparkListener(listener);
+        }
+        assertEquals(1, listener.failed.get(), "exactly one task failed");
+
+        List<String> lines = Files.readAllLines(dir.resolve("w2a/metrics/train-000000000.jsonl"));
+        JsonNode line = new ObjectMapper().readTree(lines.get(0));
+        assertEquals(8, line.get("global_batch").asInt());
+        assertEquals(2, line.get("workers").size());
+        assertTrue(line.get("workers").get(1).get("tokens_per_second").asDouble() > 0, line.toString());
+        assertTrue(line.has("overhead_share"), line.toString());
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PretrainJob.run(spark,
+                SparkTestSession.config(concat(TWO_WORKERS, "distributed.workers=3", "pretrain.steps=10")),
+                shards.toString(), dir.resolve("w2a").toString(), false, Long.MAX_VALUE, List.of("pretrain")));
+        assertTrue(e.getMessage().contains("2 workers but distributed.workers is 3"), e.getMessage());
+    }
+
+    @Test
+    void aKilledDriverResumesFromTheLastGoodCheckpointAndEndsIdentical() throws Exception {
+        ElectraConfig config = SparkTestSession.config(TWO_WORKERS);
+        PretrainJob.Result unbroken = PretrainJob.run(spark, config, shards.toString(),
+                dir.resolve("kill-ref").toString(), false, Long.MAX_VALUE, List.of("pretrain"));
+        Path run = dir.resolve("killed");
+        Path latest = run.resolve("checkpoints/latest");
+        Process child = driverProcess(run, TWO_WORKERS);
+        try {
+            long deadline = System.nanoTime() + 180_000_000_000L;
+            while (!(Files.exists(latest) && Files.readString(latest).strip().compareTo("step-000000004") >= 0)) {
+                assertTrue(child.isAlive(), "the pretrain process ended before its checkpoint at step 4");
+                assertTrue(System.nanoTime() < deadline, "no checkpoint at step 4 within 3 minutes");
+                Thread.sleep(50);
+            }
+        } finally {
+            child.destroyForcibly().waitFor();
+        }
+        String newest = Files.readString(latest).strip();
+        assertTrue(newest.compareTo("step-000000008") < 0, "killed before the end, at " + newest);
+        // The kill may also have cut a later checkpoint short; either way the newest complete one is damaged now.
+        Path params = run.resolve("checkpoints").resolve(newest).resolve("params.npy");
+        Files.write(params, java.util.Arrays.copyOf(Files.readAllBytes(params), 1000));
+
+        PretrainJob.Result resumed = PretrainJob.run(spark, config, shards.toString(), run.toString(), false,
+                Long.MAX_VALUE, List.of("pretrain"));
+        assertEquals(8, resumed.step());
+        assertArrayEquals(unbroken.parameters(), resumed.parameters(),
+                "killed after " + newest + ", its parameters truncated, resumed from the one before: same result");
+        JsonNode info = new ObjectMapper().readTree(run.resolve("_run.json").toFile());
+        long resumedFrom = info.get("results").get("resumed_from_step").asLong();
+        assertTrue(resumedFrom >= 2 && resumedFrom < Long.parseLong(newest.substring(5)),
+                "resumed from the checkpoint before the damaged " + newest + ": " + resumedFrom);
+    }
+
+    /** {@code pretrain} in a JVM of its own (this test JVM's class path and flags), to be killed. */
+    static Process driverProcess(Path output, String... sets) throws IOException {
+        List<String> command = new java.util.ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (!a.startsWith("-agentlib") && !a.startsWith("-javaagent")) {
+                command.add(a);
+            }
+        }
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(Main.class.getName());
+        command.addAll(List.of("pretrain", "--conf", "tiny", "--data", shards.toString(), "--output",
+                output.toString()));
+        command.addAll(List.of("--set", "spark.master=local[2]", "--set",
+                "spark.properties.\"spark.ui.enabled\"=false"));
+        for (String set : sets) {
+            command.add("--set");
+            command.add(set);
+        }
+        return new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(output.getParent().resolve(output.getFileName() + ".log").toFile()).start();
     }
 }

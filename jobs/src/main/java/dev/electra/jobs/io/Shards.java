@@ -11,8 +11,13 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.Partitioner;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import scala.Tuple2;
 
 /** The pretraining shards the prepare job wrote: the manifest, and the examples of chosen shards in order. */
 public record Shards(String directory, JsonNode manifest, List<String> files) {
@@ -61,20 +66,79 @@ public record Shards(String directory, JsonNode manifest, List<String> files) {
         return id.asInt();
     }
 
+    /** Examples in shard {@code index} of the manifest. */
+    public long examplesIn(int index) {
+        return manifest.path("shards").get(index).path("examples").asLong();
+    }
+
+    /**
+     * The examples of shards {@code indexes} as an RDD of {@code workers} partitions: the examples are numbered in
+     * shard order and row order, and example g goes to partition g mod {@code workers}, in number order. Every
+     * worker thus holds a disjoint, equally sized (±1) share, the same on every run and cluster.
+     */
+    public JavaRDD<PackedExample> partitioned(SparkSession spark, List<Integer> indexes, int workers) {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        List<JavaPairRDD<Long, PackedExample>> parts = new ArrayList<>();
+        long offset = 0;
+        for (int i : indexes) {
+            long first = offset;
+            parts.add(spark.read().parquet(files.get(i)).select("input_ids", "segment_ids").javaRDD()
+                    .zipWithIndex()
+                    .mapToPair(t -> new Tuple2<>(first + t._2(), example(t._1()))));
+            offset += examplesIn(i);
+        }
+        JavaPairRDD<Long, PackedExample> all = parts.size() == 1 ? parts.get(0)
+                : jsc.union(parts.toArray(new JavaPairRDD[0]));
+        return all.repartitionAndSortWithinPartitions(new ModuloPartitioner(workers)).values();
+    }
+
+    /** Example g → partition g mod n. */
+    static final class ModuloPartitioner extends Partitioner {
+        private final int n;
+
+        ModuloPartitioner(int n) {
+            this.n = n;
+        }
+
+        @Override
+        public int numPartitions() {
+            return n;
+        }
+
+        @Override
+        public int getPartition(Object key) {
+            return (int) Math.floorMod((Long) key, (long) n);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ModuloPartitioner m && m.n == n;
+        }
+
+        @Override
+        public int hashCode() {
+            return n;
+        }
+    }
+
+    private static PackedExample example(Row r) {
+        List<Integer> ids = r.getList(0);
+        List<Byte> segments = r.getList(1);
+        int[] idArray = new int[ids.size()];
+        byte[] segArray = new byte[segments.size()];
+        for (int i = 0; i < idArray.length; i++) {
+            idArray[i] = ids.get(i);
+            segArray[i] = segments.get(i);
+        }
+        return new PackedExample(idArray, segArray);
+    }
+
     /** The examples of {@code shardFiles}, shard by shard in the given order, rows in file order. */
     public static List<PackedExample> read(SparkSession spark, List<String> shardFiles) {
         List<PackedExample> examples = new ArrayList<>();
         for (String file : shardFiles) {
-            for (Row r : spark.read().parquet(file).collectAsList()) {
-                List<Integer> ids = r.getList(0);
-                List<Byte> segments = r.getList(1);
-                int[] idArray = new int[ids.size()];
-                byte[] segArray = new byte[segments.size()];
-                for (int i = 0; i < idArray.length; i++) {
-                    idArray[i] = ids.get(i);
-                    segArray[i] = segments.get(i);
-                }
-                examples.add(new PackedExample(idArray, segArray));
+            for (Row r : spark.read().parquet(file).select("input_ids", "segment_ids").collectAsList()) {
+                examples.add(example(r));
             }
         }
         return examples;

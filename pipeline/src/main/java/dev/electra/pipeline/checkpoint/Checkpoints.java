@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Checkpoints as directories {@code step-NNNNNNNNN/} holding {@code params.npy}, {@code adam_m.npy},
- * {@code adam_v.npy} (float32 .npy) and {@code state.json} (step, seed, data position, config and the SHA-256 of
- * each array file). A checkpoint is written under a temporary name and renamed when complete; {@code latest}
+ * {@code adam_v.npy} (float32 .npy) and {@code state.json} (step, seed, each worker's data position, config and the
+ * SHA-256 of each array file). A checkpoint is written under a temporary name and renamed when complete; {@code latest}
  * names the last complete one. Loading verifies the checksums and falls back to the previous checkpoint, with a
  * warning, when the newest is truncated or corrupted.
  */
@@ -70,9 +70,13 @@ public final class Checkpoints {
         json.put("format", "electra-checkpoint/1");
         json.put("step", state.step());
         json.put("seed", state.seed());
-        json.put("epoch", state.epoch());
-        json.put("examples_in_epoch", state.examplesInEpoch());
+        List<Map<String, Long>> positions = new ArrayList<>();
+        for (int w = 0; w < state.workers(); w++) {
+            positions.add(Map.of("epoch", state.epochs()[w], "examples_in_epoch", state.examplesInEpoch()[w]));
+        }
+        json.put("data_positions", positions);
         json.put("parameters", state.params().length);
+        json.put("moment_sets", state.momentSets());
         json.put("sha256", sums);
         json.put("config", state.config());
         try (OutputStream out = storage.create(tmp + "/" + STATE)) {
@@ -168,9 +172,22 @@ public final class Checkpoints {
             throw new IOException(storage.describe(name) + " holds " + arrays[0].length + " parameters, its "
                     + STATE + " says " + parameters);
         }
-        return new TrainingState(json.path("step").asLong(), arrays[0], arrays[1], arrays[2],
-                json.path("seed").asLong(), json.path("epoch").asLong(), json.path("examples_in_epoch").asLong(),
-                json.path("config").asText());
+        JsonNode positions = json.path("data_positions");
+        if (!positions.isArray() || positions.isEmpty()) {
+            throw new IOException(storage.describe(name + "/" + STATE) + " has no data_positions");
+        }
+        long[] epochs = new long[positions.size()];
+        long[] offsets = new long[positions.size()];
+        for (int w = 0; w < epochs.length; w++) {
+            epochs[w] = positions.get(w).path("epoch").asLong();
+            offsets[w] = positions.get(w).path("examples_in_epoch").asLong();
+        }
+        try {
+            return new TrainingState(json.path("step").asLong(), arrays[0], arrays[1], arrays[2],
+                    json.path("seed").asLong(), epochs, offsets, json.path("config").asText());
+        } catch (IllegalArgumentException e) {
+            throw new IOException(storage.describe(name) + " is inconsistent: " + e.getMessage(), e);
+        }
     }
 
     static String sha256(byte[] bytes) {

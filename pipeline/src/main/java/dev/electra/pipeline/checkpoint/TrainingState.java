@@ -1,19 +1,37 @@
 package dev.electra.pipeline.checkpoint;
 
 /**
- * Everything needed to continue training exactly: the step, the flat parameters, Adam's moments, the run seed
- * (the random stream of step s is derived from seed and s, so no generator state is stored), the data position
- * and the effective configuration.
+ * Everything needed to continue training exactly: the step, the flat parameters, the optimizer's moments, the run
+ * seed (the random stream of step s is derived from seed and s, so no generator state is stored), each worker's
+ * data position and the effective configuration.
  *
- * @param epoch          passes over the data completed
- * @param examplesInEpoch examples consumed in the current epoch
+ * @param adamM           Adam's first moment: empty (SGD), one vector of the parameters' length (moments averaged
+ *                        across workers), or one such vector per worker, concatenated (moments kept per worker)
+ * @param adamV           Adam's second moment, laid out as {@code adamM}
+ * @param epochs          per worker, passes over its examples completed
+ * @param examplesInEpoch per worker, examples consumed in its current pass
  */
-public record TrainingState(long step, float[] params, float[] adamM, float[] adamV, long seed, long epoch,
-                            long examplesInEpoch, String config) {
+public record TrainingState(long step, float[] params, float[] adamM, float[] adamV, long seed, long[] epochs,
+                            long[] examplesInEpoch, String config) {
     public TrainingState {
-        if (adamM.length != params.length || adamV.length != params.length) {
-            throw new IllegalArgumentException("Adam moments (" + adamM.length + ", " + adamV.length
-                    + ") do not match the " + params.length + " parameters");
+        if (adamM.length != adamV.length || params.length == 0 && adamM.length != 0
+                || params.length != 0 && adamM.length % params.length != 0) {
+            throw new IllegalArgumentException("optimizer moments of " + adamM.length + " and " + adamV.length
+                    + " values do not fit " + params.length + " parameters");
         }
+        if (epochs.length == 0 || epochs.length != examplesInEpoch.length) {
+            throw new IllegalArgumentException("data positions for " + epochs.length + " and "
+                    + examplesInEpoch.length + " workers");
+        }
+    }
+
+    /** Workers the run had (one data position each). */
+    public int workers() {
+        return epochs.length;
+    }
+
+    /** How many moment vectors {@code adamM} holds: 0, 1 (averaged) or one per worker. */
+    public int momentSets() {
+        return params.length == 0 ? 0 : adamM.length / params.length;
     }
 }

@@ -123,7 +123,13 @@ public final class ConfigLoader {
                         c.getInt("pretrain.checkpoint-every"),
                         c.getInt("pretrain.keep-checkpoints"),
                         c.getDouble("pretrain.held-out-share"),
-                        c.getInt("pretrain.eval-batches")),
+                        c.getInt("pretrain.eval-batches"),
+                        choice(ElectraConfig.OptimizerKind.class, "pretrain.optimizer", c.getString("pretrain.optimizer"))),
+                new ElectraConfig.DistributedConfig(
+                        c.getInt("distributed.workers"),
+                        c.getInt("distributed.averaging-frequency"),
+                        choice(ElectraConfig.OptimizerState.class, "distributed.optimizer-state",
+                                c.getString("distributed.optimizer-state"))),
                 rendered);
     }
 
@@ -133,6 +139,19 @@ public final class ConfigLoader {
         } catch (IllegalArgumentException e) {
             throw new ConfigException("pretrain.objective: " + e.getMessage(), e);
         }
+    }
+
+    private static <E extends Enum<E>> E choice(Class<E> type, String key, String value) {
+        for (E e : type.getEnumConstants()) {
+            if (e.name().replace('_', '-').equalsIgnoreCase(value)) {
+                return e;
+            }
+        }
+        List<String> names = new ArrayList<>();
+        for (E e : type.getEnumConstants()) {
+            names.add(e.name().replace('_', '-').toLowerCase(Locale.ROOT));
+        }
+        throw new ConfigException(key + " must be one of " + String.join(", ", names) + "; got '" + value + "'");
     }
 
     private static ElectraConfig.InputFormat inputFormat(String value) {

@@ -18,6 +18,7 @@ public record ElectraConfig(
         PrepareConfig prepare,
         ModelSizeConfig model,
         PretrainConfig pretrain,
+        DistributedConfig distributed,
         String rendered) implements Serializable {
 
     /** Where and how Spark runs. */
@@ -96,7 +97,7 @@ public record ElectraConfig(
                                  long warmupSteps, long steps, double weightDecay, double adamBeta1,
                                  double adamBeta2, double adamEpsilon, double clipNorm, int logEvery,
                                  int checkpointEvery, int keepCheckpoints, double heldOutShare,
-                                 int evalBatches)
+                                 int evalBatches, OptimizerKind optimizer)
             implements Serializable {
         public PretrainConfig {
             if (!(maskProb > 0 && maskProb < 1)) {
@@ -126,6 +127,26 @@ public record ElectraConfig(
             Validate.atLeast("pretrain.keep-checkpoints", keepCheckpoints, 1);
             Validate.probability("pretrain.held-out-share", heldOutShare);
             Validate.atLeast("pretrain.eval-batches", evalBatches, 0);
+        }
+    }
+
+    /** The update rule: the paper's AdamW, or plain SGD (for checks of the averaging arithmetic). */
+    public enum OptimizerKind { ADAMW, SGD }
+
+    /** What happens to Adam's moments at the end of a parameter-averaging round. */
+    public enum OptimizerState {
+        /** Averaged across workers like the parameters and sent back with them. */
+        AVERAGED,
+        /** Each worker keeps its own moments (held by the driver between rounds, so a re-run task gets them). */
+        LOCAL
+    }
+
+    /** Data-parallel parameter averaging across Spark tasks. */
+    public record DistributedConfig(int workers, int averagingFrequency, OptimizerState optimizerState)
+            implements Serializable {
+        public DistributedConfig {
+            Validate.atLeast("distributed.workers", workers, 1);
+            Validate.atLeast("distributed.averaging-frequency", averagingFrequency, 1);
         }
     }
 

@@ -41,7 +41,12 @@ public final class Masker {
         }
     }
 
-    public MaskedBatch mask(Batch batch, SplittableRandom random) {
+    /**
+     * Masks every row of {@code batch} with its own random stream, seeded by {@code stepSeed} and the row's index in
+     * the step's global batch ({@code firstRow + i}): a row is masked the same way whichever worker holds it and
+     * however the global batch is split, which makes N workers of batch B equivalent to one worker of batch N·B.
+     */
+    public MaskedBatch mask(Batch batch, long stepSeed, int firstRow) {
         int b = batch.size();
         int l = batch.sequenceLength();
         int maxPredictions = Math.max(1, config.maxPredictions(l));
@@ -51,6 +56,7 @@ public final class Masker {
         float[][] weights = new float[b][maxPredictions];
         int[] candidates = new int[l];
         for (int i = 0; i < b; i++) {
+            SplittableRandom random = new SplittableRandom(rowSeed(stepSeed, firstRow + i));
             int[] ids = batch.inputIds()[i];
             masked[i] = ids.clone();
             int count = 0;
@@ -83,6 +89,14 @@ public final class Masker {
             }
         }
         return new MaskedBatch(batch, masked, batch.inputIds(), chosen, positions, weights);
+    }
+
+    /** The seed of global row {@code row} of a step (SplitMix64 finalizer over the pair). */
+    public static long rowSeed(long stepSeed, long row) {
+        long z = stepSeed + 0x9E3779B97F4A7C15L * (row + 1);
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     private boolean isExcluded(int id) {

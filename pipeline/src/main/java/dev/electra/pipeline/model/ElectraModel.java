@@ -1,5 +1,6 @@
 package dev.electra.pipeline.model;
 
+import dev.electra.pipeline.masking.Masker;
 import dev.electra.pipeline.model.ParameterSpec.Kind;
 import dev.electra.pipeline.model.ParameterSpec.Owner;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
 import org.nd4j.linalg.api.ops.impl.scatter.ScatterAdd;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * ELECTRA's generator and discriminator (or the main encoder of an MLM-style objective) in ONE SameDiff graph,
@@ -38,11 +40,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * </ul>
  *
  * <p>Randomness. Sampling noise (uniform [B·N, V]) and dropout masks are placeholders, drawn in
- * {@link #placeholders(ModelInput, long, boolean)} from a native ND4J generator seeded with the caller's step
- * seed: a step is then a deterministic function of (parameters, batch, step seed), so a re-run Spark task
- * reproduces it and a gradient check sees a fixed function. In-graph random ops are not used because in M2.1
- * they ignore {@code Nd4j.getRandom().setSeed}, repeat the same numbers on every execution and share values
- * between ops (probed), and {@code nn.dropoutInverted} fails on placeholder shapes.
+ * {@link #placeholders(ModelInput, long, int, boolean)} from a native ND4J generator seeded with the caller's
+ * step seed and each row's global index: a step is then a deterministic function of (parameters, batch, step
+ * seed, first row), so a re-run Spark task reproduces it, an example draws the same noise on any worker, and a
+ * gradient check sees a fixed function. In-graph random ops are not used because in M2.1 they ignore
+ * {@code Nd4j.getRandom().setSeed}, repeat the same numbers on every execution and share values between ops
+ * (probed), and {@code nn.dropoutInverted} fails on placeholder shapes.
  *
  * <p>Not thread-safe: one model per thread (SameDiff graphs are not).
  */
@@ -225,11 +228,11 @@ public final class ElectraModel {
     }
 
     /**
-     * Derives the seed of one step from the run seed, the step and the data partition (SplitMix64 mixing), so
-     * that every worker of every step draws different, reproducible noise.
+     * Derives the seed of one step from the run seed and the step (SplitMix64 mixing); rows then derive their own
+     * from it and their index in the step's global batch.
      */
-    public static long stepSeed(long runSeed, long step, int partition) {
-        long z = runSeed + 0x9E3779B97F4A7C15L * (step + 1) + 0xBF58476D1CE4E5B9L * (partition + 1L);
+    public static long stepSeed(long runSeed, long step) {
+        long z = runSeed + 0x9E3779B97F4A7C15L * (step + 1);
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);
@@ -238,10 +241,11 @@ public final class ElectraModel {
     /**
      * The placeholder values of one step.
      *
-     * @param stepSeed seeds the sampling noise and (when {@code training}) the dropout masks
+     * @param stepSeed seeds the sampling noise and (when {@code training}) the dropout masks, row by row
+     * @param firstRow index of the batch's first row in the step's global batch (worker × per-worker batch)
      * @param training dropout on (masks drawn) or off (masks of ones, broadcast)
      */
-    public Map<String, INDArray> placeholders(ModelInput in, long stepSeed, boolean training) {
+    public Map<String, INDArray> placeholders(ModelInput in, long stepSeed, int firstRow, boolean training) {
         validate(in);
         int b = in.batchSize();
         int l = in.sequenceLength();
@@ -289,26 +293,39 @@ public final class ElectraModel {
         if (objective == Objective.ALL_TOKENS_MLM) {
             ph.put(ORIGINAL_IDS, Nd4j.createFromArray(in.originalIds()));
         }
-        noise.setSeed(stepSeed);
-        if (objective.hasGenerator()) {
-            INDArray u = Nd4j.createUninitialized(dataType, (long) b * n, v);
-            Nd4j.rand(u, noise);
-            ph.put(SAMPLING_NOISE, u);
-        }
+        INDArray sampling = objective.hasGenerator() ? Nd4j.createUninitialized(dataType, (long) b * n, v) : null;
         double rate = config.dropout();
+        List<INDArray> dropout = new ArrayList<>();
         for (DropoutSite site : dropoutSites) {
-            INDArray mask;
-            if (training) {
-                long[] shape = site.attention()
-                        ? new long[] {b, site.width(), l, l}
-                        : new long[] {(long) b * l, site.width()};
-                INDArray u = Nd4j.createUninitialized(dataType, shape);
-                Nd4j.rand(u, noise);
-                mask = u.gte(rate).castTo(dataType).muli(1.0 / (1.0 - rate));
-            } else {
-                mask = site.attention() ? Nd4j.ones(dataType, 1, 1, 1, 1) : Nd4j.ones(dataType, 1, 1);
+            long[] shape = site.attention() ? new long[] {b, site.width(), l, l} : new long[] {(long) b * l, site.width()};
+            dropout.add(training ? Nd4j.createUninitialized(dataType, shape) : null);
+        }
+        // Row by row, each from its own seed: an example draws the same noise in any batch and on any worker.
+        for (int i = 0; i < b; i++) {
+            noise.setSeed(Masker.rowSeed(stepSeed, (long) firstRow + i));
+            if (sampling != null) {
+                Nd4j.rand(sampling.get(NDArrayIndex.interval((long) i * n, (long) (i + 1) * n), NDArrayIndex.all()),
+                        noise);
             }
-            ph.put(site.name(), mask);
+            for (int k = 0; k < dropoutSites.size(); k++) {
+                INDArray u = dropout.get(k);
+                if (u != null) {
+                    Nd4j.rand(dropoutSites.get(k).attention()
+                            ? u.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all())
+                            : u.get(NDArrayIndex.interval((long) i * l, (long) (i + 1) * l), NDArrayIndex.all()),
+                            noise);
+                }
+            }
+        }
+        if (sampling != null) {
+            ph.put(SAMPLING_NOISE, sampling);
+        }
+        for (int k = 0; k < dropoutSites.size(); k++) {
+            DropoutSite site = dropoutSites.get(k);
+            INDArray u = dropout.get(k);
+            ph.put(site.name(), u != null
+                    ? u.gte(rate).castTo(dataType).muli(1.0 / (1.0 - rate))
+                    : site.attention() ? Nd4j.ones(dataType, 1, 1, 1, 1) : Nd4j.ones(dataType, 1, 1));
         }
         return ph;
     }

@@ -8,7 +8,7 @@ import java.io.Serializable;
  * {@code decay[i]} (not LayerNorm parameters or biases). Like the reference it applies no bias correction: the
  * warmup covers the first steps, when uncorrected moments are small.
  */
-public final class AdamW implements Serializable {
+public final class AdamW implements Optimizer, Serializable {
     /** Hyperparameters; the paper's are β 0.9/0.999, ε 1e-6, weight decay 0.01. */
     public record Settings(double beta1, double beta2, double epsilon, double weightDecay) implements Serializable {
         public static Settings paper() {
@@ -37,7 +37,7 @@ public final class AdamW implements Serializable {
         this.v = v;
     }
 
-    /** Updates {@code params} in place with gradient {@code grad} at learning rate {@code lr}. */
+    @Override
     public void step(float[] params, float[] grad, double lr) {
         if (params.length != m.length || grad.length != m.length) {
             throw new IllegalArgumentException("expected " + m.length + " parameters and gradients, got "
@@ -62,10 +62,12 @@ public final class AdamW implements Serializable {
         }
     }
 
+    @Override
     public float[] firstMoment() {
         return m;
     }
 
+    @Override
     public float[] secondMoment() {
         return v;
     }

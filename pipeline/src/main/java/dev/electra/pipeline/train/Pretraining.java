@@ -17,7 +17,7 @@ public final class Pretraining {
     private Pretraining() {}
 
     /** The special-token ids the masker needs, from the shards' manifest. */
-    public record SpecialIds(int pad, int cls, int sep, int mask) {}
+    public record SpecialIds(int pad, int cls, int sep, int mask) implements java.io.Serializable {}
 
     public static ModelConfig modelConfig(ElectraConfig config, int vocabSize, int maxSeqLength) {
         ElectraConfig.ModelSizeConfig m = config.model();
@@ -46,15 +46,31 @@ public final class Pretraining {
         return new AdamW.Settings(p.adamBeta1(), p.adamBeta2(), p.adamEpsilon(), p.weightDecay());
     }
 
-    /** A trainer for worker {@code worker} around {@code model}, with fresh Adam moments. */
-    public static Trainer trainer(ElectraConfig config, ElectraModel model, SpecialIds ids, int worker) {
-        return trainer(config, model, ids, worker, new AdamW(adamSettings(config), model.weightDecayMask()));
+    /** A trainer around {@code model} with a fresh optimizer. */
+    public static Trainer trainer(ElectraConfig config, ElectraModel model, SpecialIds ids) {
+        float[][] fresh = initialMoments(config, model);
+        return trainer(config, model, ids, optimizer(config, model, fresh[0], fresh[1]));
     }
 
     /** A trainer continuing with the given optimizer (e.g. moments restored from a checkpoint). */
-    public static Trainer trainer(ElectraConfig config, ElectraModel model, SpecialIds ids, int worker, AdamW adam) {
+    public static Trainer trainer(ElectraConfig config, ElectraModel model, SpecialIds ids, Optimizer optimizer) {
         Masker masker = new Masker(MaskingConfig.electra(config.pretrain().maskProb()), ids.mask(),
                 model.config().vocabSize(), ids.pad(), ids.cls(), ids.sep());
-        return new Trainer(model, masker, adam, schedule(config), config.pretrain().clipNorm(), config.seed(), worker);
+        return new Trainer(model, masker, optimizer, schedule(config), config.pretrain().clipNorm(), config.seed());
+    }
+
+    /** The optimizer of {@code pretrain.optimizer} with moments {@code m} and {@code v} (empty for SGD). */
+    public static Optimizer optimizer(ElectraConfig config, ElectraModel model, float[] m, float[] v) {
+        return switch (config.pretrain().optimizer()) {
+            case ADAMW -> new AdamW(adamSettings(config), model.weightDecayMask(), m, v);
+            case SGD -> new Sgd(config.pretrain().weightDecay(), model.weightDecayMask());
+        };
+    }
+
+    /** The optimizer state of step 0: Adam's moments as zeros, nothing for SGD. */
+    public static float[][] initialMoments(ElectraConfig config, ElectraModel model) {
+        int n = config.pretrain().optimizer() == ElectraConfig.OptimizerKind.ADAMW
+                ? Math.toIntExact(model.parameterCount()) : 0;
+        return new float[][] {new float[n], new float[n]};
     }
 }

@@ -1,6 +1,8 @@
 package dev.electra.pipeline.train;
 
+import java.io.Serializable;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -11,7 +13,14 @@ public record StepMetrics(long step, double learningRate, double totalLoss, Map<
                           double generatorLoss, double generatorAccuracy, double discriminatorLoss,
                           double discriminatorAccuracy, double discriminatorPrecision, double discriminatorRecall,
                           double discriminatorAuc, double replacedShare, double mainLoss, double mainAccuracy,
-                          double gradientNorm, long tokens, double seconds) {
+                          double gradientNorm, long tokens, double seconds) implements Serializable {
+
+    /** The same metrics with another duration. */
+    public StepMetrics withSeconds(double newSeconds) {
+        return new StepMetrics(step, learningRate, totalLoss, lossTerms, generatorLoss, generatorAccuracy,
+                discriminatorLoss, discriminatorAccuracy, discriminatorPrecision, discriminatorRecall, discriminatorAuc,
+                replacedShare, mainLoss, mainAccuracy, gradientNorm, tokens, newSeconds);
+    }
 
     /** Tokens per second of this step. */
     public double tokensPerSecond() {
@@ -40,6 +49,39 @@ public record StepMetrics(long step, double learningRate, double totalLoss, Map<
         put(m, "seconds", seconds);
         put(m, "tokens_per_second", tokensPerSecond());
         return m;
+    }
+
+    /**
+     * Token-weighted means of several batches' metrics (held-out batches, or the workers and local steps of a
+     * round), reported as step {@code step}; tokens and seconds are summed, the learning rate is the last one.
+     */
+    public static StepMetrics mean(List<StepMetrics> all, long step) {
+        if (all.isEmpty()) {
+            throw new IllegalArgumentException("no metrics to average");
+        }
+        double w = 0;
+        double[] s = new double[12];
+        Map<String, Double> terms = new LinkedHashMap<>();
+        long tokens = 0;
+        double seconds = 0;
+        for (StepMetrics m : all) {
+            double t = m.tokens();
+            w += t;
+            double[] v = {m.totalLoss(), m.generatorLoss(), m.generatorAccuracy(), m.discriminatorLoss(),
+                m.discriminatorAccuracy(), m.discriminatorPrecision(), m.discriminatorRecall(),
+                m.discriminatorAuc(), m.replacedShare(), m.mainLoss(), m.mainAccuracy(), m.gradientNorm()};
+            for (int i = 0; i < v.length; i++) {
+                s[i] += t * v[i];
+            }
+            m.lossTerms().forEach((k, x) -> terms.merge(k, t * x, Double::sum));
+            tokens += m.tokens();
+            seconds += m.seconds();
+        }
+        double total = w;
+        terms.replaceAll((k, x) -> x / total);
+        return new StepMetrics(step, all.get(all.size() - 1).learningRate(), s[0] / w, terms, s[1] / w, s[2] / w,
+                s[3] / w, s[4] / w, s[5] / w, s[6] / w, s[7] / w, s[8] / w, s[9] / w, s[10] / w, s[11] / w, tokens,
+                seconds);
     }
 
     private static void put(Map<String, Object> m, String key, double value) {

@@ -11,7 +11,6 @@ import dev.electra.pipeline.model.StepResult;
 import dev.electra.pipeline.packing.PackedExample;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -24,40 +23,33 @@ public final class Trainer {
 
     private final ElectraModel model;
     private final Masker masker;
-    private final AdamW adam;
+    private final Optimizer optimizer;
     private final LearningRateSchedule schedule;
     private final double clipNorm;
     private final long seed;
-    private final int worker;
 
-    /**
-     * @param worker index of this worker: with the run seed and the step it seeds masking, sampling and dropout,
-     *               so every worker of every step draws different but reproducible randomness
-     */
-    public Trainer(ElectraModel model, Masker masker, AdamW adam, LearningRateSchedule schedule, double clipNorm,
-                   long seed, int worker) {
+    /** @param seed the run seed: with the step and each row's global index it seeds masking, sampling and dropout */
+    public Trainer(ElectraModel model, Masker masker, Optimizer optimizer, LearningRateSchedule schedule,
+                   double clipNorm, long seed) {
         this.model = model;
         this.masker = masker;
-        this.adam = adam;
+        this.optimizer = optimizer;
         this.schedule = schedule;
         this.clipNorm = clipNorm;
         this.seed = seed;
-        this.worker = worker;
     }
 
     public ElectraModel model() {
         return model;
     }
 
-    public AdamW optimizer() {
-        return adam;
+    public Optimizer optimizer() {
+        return optimizer;
     }
 
-
-    /** Masks and pads {@code examples} with the randomness of {@code step}. */
-    public ModelInput input(List<PackedExample> examples, long step) {
-        long stepSeed = ElectraModel.stepSeed(seed, step, worker);
-        MaskedBatch masked = masker.mask(Batch.pad(examples, 0), new SplittableRandom(stepSeed));
+    /** Masks and pads {@code examples}, rows {@code firstRow…} of the global batch of {@code step}. */
+    public ModelInput input(List<PackedExample> examples, long step, int firstRow) {
+        MaskedBatch masked = masker.mask(Batch.pad(examples, 0), ElectraModel.stepSeed(seed, step), firstRow);
         return ModelInput.of(masked);
     }
 
@@ -65,13 +57,15 @@ public final class Trainer {
      * One optimizer step on {@code examples} as update number {@code step} (0-based); the metrics' step is the
      * number of updates applied once it is done ({@code step + 1}).
      *
+     * @param firstRow index of {@code examples}' first row in the step's global batch (worker × batch size), so
+     *                 that every row draws its own randomness whichever worker trains it
      * @throws NonFiniteLossException before touching the parameters when the loss or gradient is not finite
      */
-    public StepMetrics step(List<PackedExample> examples, long step) {
+    public StepMetrics step(List<PackedExample> examples, long step, int firstRow) {
         long start = System.nanoTime();
-        ModelInput in = input(examples, step);
-        long stepSeed = ElectraModel.stepSeed(seed, step, worker);
-        Map<String, INDArray> placeholders = model.placeholders(in, stepSeed, true);
+        ModelInput in = input(examples, step, firstRow);
+        long stepSeed = ElectraModel.stepSeed(seed, step);
+        Map<String, INDArray> placeholders = model.placeholders(in, stepSeed, firstRow, true);
         StepResult result = model.gradients(placeholders);
         ForwardResult out = result.outputs();
         if (!Double.isFinite(out.totalLoss())) {
@@ -84,7 +78,7 @@ public final class Trainer {
         }
         double lr = schedule.at(step);
         float[] params = model.flatParameters();
-        adam.step(params, gradient, lr);
+        optimizer.step(params, gradient, lr);
         model.setFlatParameters(params);
         return metrics(step + 1, lr, out, norm, tokens(in), (System.nanoTime() - start) / 1e9);
     }
@@ -92,8 +86,8 @@ public final class Trainer {
     /** Loss and metrics of {@code examples} without dropout or an update (held-out evaluation). */
     public StepMetrics evaluate(List<PackedExample> examples, long step) {
         long start = System.nanoTime();
-        ModelInput in = input(examples, step);
-        ForwardResult out = model.forward(model.placeholders(in, ElectraModel.stepSeed(seed, step, worker), false));
+        ModelInput in = input(examples, step, 0);
+        ForwardResult out = model.forward(model.placeholders(in, ElectraModel.stepSeed(seed, step), 0, false));
         return metrics(step, Double.NaN, out, Double.NaN, tokens(in), (System.nanoTime() - start) / 1e9);
     }
 

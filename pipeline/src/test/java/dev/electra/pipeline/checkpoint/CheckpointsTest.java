@@ -25,7 +25,7 @@ class CheckpointsTest {
             m[i] = i * 0.5f;
             v[i] = step;
         }
-        return new TrainingState(step, p, m, v, 42, 1, step * 32, "seed = 42");
+        return new TrainingState(step, p, m, v, 42, new long[] {1, 2}, new long[] {step * 32, step * 16}, "seed = 42");
     }
 
     @Test
@@ -55,7 +55,8 @@ class CheckpointsTest {
         assertEquals(400, loaded.step());
         assertArrayEquals(state(400, 1000).params(), loaded.params());
         assertArrayEquals(state(400, 1000).adamV(), loaded.adamV());
-        assertEquals(400 * 32, loaded.examplesInEpoch());
+        assertArrayEquals(new long[] {1, 2}, loaded.epochs());
+        assertArrayEquals(new long[] {400 * 32, 400 * 16}, loaded.examplesInEpoch());
         assertEquals("seed = 42", loaded.config());
     }
 

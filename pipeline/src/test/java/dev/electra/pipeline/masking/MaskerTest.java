@@ -2,6 +2,7 @@ package dev.electra.pipeline.masking;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -70,7 +71,7 @@ class MaskerTest {
             for (int i = 0; i < 16; i++) {
                 examples.add(example(8 + data.nextInt(121), data));
             }
-            MaskedBatch m = masker.mask(Batch.pad(examples, 128), random);
+            MaskedBatch m = masker.mask(Batch.pad(examples, 128), random.nextLong(), 0);
             for (int i = 0; i < examples.size(); i++) {
                 int len = m.batch().lengths()[i];
                 int n = 0;
@@ -120,7 +121,7 @@ class MaskerTest {
             for (int i = 0; i < 16; i++) {
                 examples.add(example(128, data));
             }
-            MaskedBatch m = masker.mask(Batch.pad(examples, 128), random);
+            MaskedBatch m = masker.mask(Batch.pad(examples, 128), random.nextLong(), 0);
             for (int i = 0; i < 16; i++) {
                 for (int t = 0; t < 128; t++) {
                     if (m.chosen()[i][t] == 1) {
@@ -145,16 +146,29 @@ class MaskerTest {
         SplittableRandom data = new SplittableRandom(5);
         List<PackedExample> examples = List.of(example(40, data), example(90, data));
         Batch b = Batch.pad(examples, 0);
-        MaskedBatch x = electra().mask(b, new SplittableRandom(9));
-        MaskedBatch y = electra().mask(b, new SplittableRandom(9));
+        MaskedBatch x = electra().mask(b, 9, 0);
+        MaskedBatch y = electra().mask(b, 9, 0);
         assertArrayEquals(x.inputIds(), y.inputIds());
         assertArrayEquals(x.positions(), y.positions());
     }
 
     @Test
+    void aRowIsMaskedTheSameWhicheverWorkerHoldsIt() {
+        SplittableRandom data = new SplittableRandom(6);
+        List<PackedExample> examples = List.of(example(64, data), example(64, data), example(64, data));
+        MaskedBatch whole = electra().mask(Batch.pad(examples, 64), 11, 0);
+        MaskedBatch secondWorker = electra().mask(Batch.pad(examples.subList(2, 3), 64), 11, 2);
+        assertArrayEquals(whole.inputIds()[2], secondWorker.inputIds()[0]);
+        assertArrayEquals(whole.positions()[2], secondWorker.positions()[0]);
+        MaskedBatch otherRow = electra().mask(Batch.pad(examples.subList(2, 3), 64), 11, 1);
+        assertFalse(java.util.Arrays.equals(whole.positions()[2], otherRow.positions()[0]),
+                "another global row draws other positions");
+    }
+
+    @Test
     void aSequenceWithoutCandidatesIsLeftAlone() {
         Batch b = Batch.pad(List.of(new PackedExample(new int[] {CLS, SEP}, new byte[2])), 0);
-        MaskedBatch m = electra().mask(b, new SplittableRandom(1));
+        MaskedBatch m = electra().mask(b, 1, 0);
         assertEquals(0, m.chosenCount());
     }
 }

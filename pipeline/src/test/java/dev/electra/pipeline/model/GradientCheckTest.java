@@ -33,7 +33,7 @@ class GradientCheckTest {
     void everyParameterMatchesCentralDifferences(Objective objective) {
         ElectraModel model = ElectraModel.build(TinyData.config(0.0, INIT_RANGE), objective, LossWeights.paper(),
                 SamplingConfig.paper(), DataType.DOUBLE, 11);
-        Map<String, INDArray> ph = model.placeholders(TinyData.batch(), 3, false);
+        Map<String, INDArray> ph = model.placeholders(TinyData.batch(), 3, 0, false);
         StepResult step = model.gradients(ph);
         GradientChecker.Result r = GradientChecker.check(model, ph, step.gradients(), EPS, MAX_RELATIVE_ERROR,
                 FLOOR_PER_LOSS);
@@ -50,7 +50,7 @@ class GradientCheckTest {
     void electraWithFixedDropoutMasks() {
         ElectraModel model = ElectraModel.build(TinyData.config(0.1, INIT_RANGE), Objective.ELECTRA,
                 LossWeights.paper(), new SamplingConfig(1.0, true), DataType.DOUBLE, 12);
-        Map<String, INDArray> ph = model.placeholders(TinyData.batch(), 4, true);
+        Map<String, INDArray> ph = model.placeholders(TinyData.batch(), 4, 0, true);
         GradientChecker.Result r = GradientChecker.check(model, ph, model.gradients(ph).gradients(), EPS,
                 MAX_RELATIVE_ERROR, FLOOR_PER_LOSS);
         System.out.printf("gradient check electra+dropout+disallow max relative error %.3e, max absolute error "
@@ -63,7 +63,7 @@ class GradientCheckTest {
     void plantedErrorIsDetected() {
         ElectraModel model = ElectraModel.build(TinyData.config(0.0, INIT_RANGE), Objective.MLM,
                 LossWeights.paper(), SamplingConfig.paper(), DataType.DOUBLE, 13);
-        Map<String, INDArray> ph = model.placeholders(TinyData.batch(), 3, false);
+        Map<String, INDArray> ph = model.placeholders(TinyData.batch(), 3, 0, false);
         Map<String, INDArray> planted = new LinkedHashMap<>(model.gradients(ph).gradients());
         String victim = "main/layer_1/ffn/intermediate/kernel";
         planted.put(victim, planted.get(victim).mul(2.0));

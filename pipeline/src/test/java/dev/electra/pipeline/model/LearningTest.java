@@ -24,7 +24,7 @@ class LearningTest {
         double first = 0;
         double last = 0;
         for (int step = 1; step <= STEPS; step++) {
-            Map<String, INDArray> ph = model.placeholders(TinyData.batch(), ElectraModel.stepSeed(31, step, 0), true);
+            Map<String, INDArray> ph = model.placeholders(TinyData.batch(), ElectraModel.stepSeed(31, step), 0, true);
             StepResult r = model.gradients(ph);
             float[] g = model.flatten(r.gradients());
             for (int i = 0; i < params.length; i++) {

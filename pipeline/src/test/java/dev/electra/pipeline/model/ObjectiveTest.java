@@ -18,7 +18,7 @@ class ObjectiveTest {
     void lossIsFiniteAndIsTheSumOfItsTerms(Objective objective) {
         ElectraModel model = ElectraModel.build(TinyData.config(0.1, 0.02), objective, new LossWeights(2.0, 50.0),
                 SamplingConfig.paper(), DataType.DOUBLE, 21);
-        ForwardResult r = model.forward(model.placeholders(TinyData.batch(), 9, true));
+        ForwardResult r = model.forward(model.placeholders(TinyData.batch(), 9, 0, true));
         assertTrue(Double.isFinite(r.totalLoss()), r.toString());
         double sum = r.lossTerms().values().stream().mapToDouble(Double::doubleValue).sum();
         assertEquals(sum, r.totalLoss(), TOLERANCE);
@@ -41,7 +41,7 @@ class ObjectiveTest {
         for (Objective objective : new Objective[] {Objective.ELECTRA, Objective.ELECTRA_15}) {
             ElectraModel model = ElectraModel.build(TinyData.config(0.0, 0.3), objective, LossWeights.paper(),
                     SamplingConfig.paper(), DataType.DOUBLE, 22);
-            ForwardResult r = model.forward(model.placeholders(TinyData.batch(), 9, false));
+            ForwardResult r = model.forward(model.placeholders(TinyData.batch(), 9, 0, false));
             INDArray weights = objective == Objective.ELECTRA ? r.attentionMask() : r.chosen();
             double sum = 0;
             double count = 0;
@@ -79,7 +79,7 @@ class ObjectiveTest {
             ElectraModel model = ElectraModel.build(TinyData.config(0.0, 0.02), Objective.ELECTRA,
                     LossWeights.paper(), new SamplingConfig(1.0, disallow), DataType.DOUBLE, 23);
             model.parameter("generator/mlm_head/output_bias").putScalar(11, 1000.0);
-            ForwardResult r = model.forward(model.placeholders(in, 5, false));
+            ForwardResult r = model.forward(model.placeholders(in, 5, 0, false));
             double[][] labels = r.replaced().toDoubleMatrix();
             int[][] sampled = r.sampledIds().toIntMatrix();
             if (disallow) {
@@ -101,7 +101,7 @@ class ObjectiveTest {
     void noGradientReachesTheGeneratorFromTheDiscriminator() {
         ElectraModel model = ElectraModel.build(TinyData.config(0.0, 0.3), Objective.ELECTRA,
                 new LossWeights(0.0, 50.0), SamplingConfig.paper(), DataType.DOUBLE, 24);
-        Map<String, INDArray> ph = model.placeholders(TinyData.batch(), 9, false);
+        Map<String, INDArray> ph = model.placeholders(TinyData.batch(), 9, 0, false);
         StepResult step = model.gradients(ph);
         assertEquals(0.0, step.outputs().lossTerms().get(ElectraModel.LOSS_GENERATOR), 0.0);
         double generatorMax = 0;

@@ -1,0 +1,68 @@
+package dev.electra.jobs;
+
+import dev.electra.pipeline.config.CodeVersion;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import org.bytedeco.javacpp.Pointer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code doctor}: what this JVM would train with. The ND4J backend (CPU or CUDA) and its BLAS, the threads it
+ * uses, the heap and off-heap limits, the versions of Spark, Hadoop and the code, and a measured matrix product as
+ * proof that the backend computes. Run it on a worker (or through spark-submit) before a long run.
+ */
+@Command(name = "doctor", mixinStandardHelpOptions = true,
+        description = {"Print the ND4J backend, BLAS, threads, memory limits and versions, and time a matrix "
+                + "product to show the backend works."})
+public final class DoctorCommand implements Callable<Integer> {
+    private static final int GEMM_SIZE = 1024;
+
+    @Override
+    public Integer call() {
+        Runtime rt = Runtime.getRuntime();
+        row("code", CodeVersion.current().toString());
+        row("java", System.getProperty("java.vm.name") + " " + Runtime.version());
+        row("cores", String.valueOf(rt.availableProcessors()));
+        row("heap limit", megabytes(rt.maxMemory()));
+        row("spark", org.apache.spark.package$.MODULE$.SPARK_VERSION());
+        row("hadoop", org.apache.hadoop.util.VersionInfo.getVersion());
+        row("nd4j backend", Nd4j.getBackend().getClass().getSimpleName());
+        Properties info = Nd4j.getExecutioner().getEnvironmentInformation();
+        row("blas", String.valueOf(info.getOrDefault("blas.vendor", "unknown")));
+        row("nd4j threads", Nd4j.getEnvironment().maxMasterThreads() + " (OMP_NUM_THREADS="
+                + System.getenv().getOrDefault("OMP_NUM_THREADS", "unset") + ")");
+        row("devices", String.valueOf(Nd4j.getAffinityManager().getNumberOfDevices()));
+        row("off-heap limit", megabytes(Pointer.maxBytes()) + " (org.bytedeco.javacpp.maxbytes)");
+        row("physical limit", megabytes(Pointer.maxPhysicalBytes()) + " (org.bytedeco.javacpp.maxphysicalbytes), "
+                + megabytes(Pointer.physicalBytes()) + " in use");
+        row("total memory", megabytes(Pointer.totalPhysicalBytes()));
+        for (String key : info.stringPropertyNames().stream().sorted().toList()) {
+            if (!key.equals("blas.vendor")) {
+                row("  " + key, info.getProperty(key));
+            }
+        }
+        INDArray a = Nd4j.rand(DataType.FLOAT, GEMM_SIZE, GEMM_SIZE);
+        INDArray b = Nd4j.rand(DataType.FLOAT, GEMM_SIZE, GEMM_SIZE);
+        a.mmul(b);
+        int repeats = 10;
+        long start = System.nanoTime();
+        for (int i = 0; i < repeats; i++) {
+            a.mmul(b);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        row("gemm " + GEMM_SIZE, String.format("%.1f GFLOP/s (float32)",
+                2.0 * GEMM_SIZE * GEMM_SIZE * GEMM_SIZE * repeats / seconds / 1e9));
+        return 0;
+    }
+
+    private static void row(String key, String value) {
+        System.out.printf("%-16s %s%n", key, value);
+    }
+
+    private static String megabytes(long bytes) {
+        return bytes / (1024 * 1024) + " MB";
+    }
+}
