@@ -337,6 +337,7 @@ public final class PretrainJob implements Callable<Integer> {
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("round", round);
         line.putAll(mean.toMap());
+        line.put("round_steps", r.stepMeans().size());
         line.put("seconds", roundSeconds);
         line.put("tokens_per_second", mean.tokens() / roundSeconds);
         line.put("global_batch", workers * batchSize);

@@ -89,7 +89,14 @@ class StandaloneClusterIT {
         }
     }
 
+    /** Exit status and output of one call of the script. */
+    record Run(int exit, String output) {}
+
     static int script(String... args) throws Exception {
+        return call(args).exit();
+    }
+
+    static Run call(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(SCRIPT.toString()));
         command.addAll(List.of(args));
         Path log = dir.resolve("script-" + args[0] + "-" + System.nanoTime() + ".log");
@@ -100,8 +107,9 @@ class StandaloneClusterIT {
             p.destroyForcibly();
             throw new AssertionError("bin/spark-cluster " + String.join(" ", args) + " did not finish; see " + log);
         }
-        System.out.println(Files.readString(log));
-        return p.exitValue();
+        String output = Files.readString(log);
+        System.out.println(output);
+        return new Run(p.exitValue(), output);
     }
 
     static List<String> withSets(String... args) {
@@ -125,7 +133,9 @@ class StandaloneClusterIT {
                 "--output", shards).toArray(String[]::new)));
         List<String> pretrain = new ArrayList<>(List.of("submit", "--conf", PretrainJob.INJECT_FAULT + "=1:3:exit"));
         pretrain.addAll(withSets("pretrain", "--data", shards, "--output", run));
-        assertEquals(0, script(pretrain.toArray(String[]::new)), "pretrain survives a killed executor");
+        Run trained = call(pretrain.toArray(String[]::new));
+        assertEquals(0, trained.exit(), "pretrain survives a killed executor");
+        assertTrue(trained.output().contains("exited with code 137"), "an executor JVM was killed");
 
         Checkpoints checkpoints = new Checkpoints(new HadoopStorage(run + "/checkpoints", fs.getConf()), 3);
         TrainingState last = checkpoints.loadLatest().orElseThrow();
