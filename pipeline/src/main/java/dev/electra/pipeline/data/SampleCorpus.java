@@ -86,7 +86,7 @@ public final class SampleCorpus {
         }
     }
 
-    private static Path cachedTarball(Path cache, Source source) throws IOException {
+    static Path cachedTarball(Path cache, Source source) throws IOException {
         Path tarball = cache.resolve(source.tarball());
         if (Files.isRegularFile(tarball) && sha256(tarball).equals(source.sha256())) {
             return tarball;
@@ -175,7 +175,7 @@ public final class SampleCorpus {
     }
 
     /** Tar entries by name, in name order (so the corpus does not depend on the archive's order). */
-    private static Map<String, byte[]> readTar(Path tarball) throws IOException {
+    static Map<String, byte[]> readTar(Path tarball) throws IOException {
         Map<String, byte[]> entries = new TreeMap<>();
         try (InputStream raw = Files.newInputStream(tarball);
              TarArchiveInputStream tar = new TarArchiveInputStream(new GZIPInputStream(raw))) {

@@ -84,6 +84,10 @@ public final class ElectraModel {
     static final String OUT_REPLACED = "out/replaced";
     static final String OUT_MAIN_LOSS = "out/main_token_loss";
     static final String OUT_MAIN_CORRECT = "out/main_correct";
+    static final String CLASS_LABELS = "class_labels";
+    /** Loss variable of a fine-tuned classifier's softmax cross-entropy. */
+    public static final String LOSS_CLASSIFIER = "loss/classifier";
+    static final String OUT_CLASS_LOGITS = "out/class_logits";
 
     private final ModelConfig config;
     private final Objective objective;
@@ -96,9 +100,11 @@ public final class ElectraModel {
     private final List<String> lossNames;
     private final List<String> outputNames;
     private final org.nd4j.linalg.api.rng.Random noise;
+    /** Classes of the fine-tuning head; 0 for a pretraining model. */
+    private final int numLabels;
 
     /** A place where dropout multiplies activations by a mask placeholder. */
-    record DropoutSite(String name, boolean attention, int width) {}
+    record DropoutSite(String name, boolean attention, boolean pooled, int width) {}
 
     private ElectraModel(Builder b) {
         this.config = b.config;
@@ -112,6 +118,7 @@ public final class ElectraModel {
         this.lossNames = List.copyOf(b.lossNames);
         this.outputNames = List.copyOf(b.outputNames);
         this.noise = Nd4j.getRandomFactory().getNewRandomInstance(b.seed);
+        this.numLabels = b.numLabels;
     }
 
     /**
@@ -129,6 +136,127 @@ public final class ElectraModel {
         b.build();
         return new ElectraModel(b);
     }
+
+    /**
+     * A sequence classifier for fine-tuning: the main encoder of a model pretrained with {@code pretrained} (the
+     * discriminator, or the MLM encoder of the baselines; same parameter names, so {@link #loadMatching} copies a
+     * pretrained checkpoint in) with ELECTRA's classification head on the [CLS] position: dropout → dense H→H →
+     * GELU → dropout → dense H→C, trained with softmax cross-entropy. The head is initialised from {@code seed}.
+     */
+    public static ElectraModel classifier(ModelConfig config, Objective pretrained, int numLabels, DataType dataType,
+                                          long seed) {
+        if (numLabels < 2) {
+            throw new IllegalArgumentException("a classifier needs at least 2 labels, got " + numLabels);
+        }
+        Builder b = new Builder(config, pretrained, new LossWeights(1, 1), new SamplingConfig(1, false), dataType,
+                seed);
+        b.numLabels = numLabels;
+        b.buildClassifier();
+        return new ElectraModel(b);
+    }
+
+    /** Classes of the fine-tuning head (0 for a pretraining model). */
+    public int numLabels() {
+        return numLabels;
+    }
+
+    /**
+     * Copies the parameters of {@code source} (a flat vector laid out by {@code sourceSpecs}) whose names this
+     * model has too, with the same shapes: the shared embeddings and the main encoder of a pretrained model.
+     *
+     * @return how many values were copied
+     * @throws IllegalArgumentException when a parameter of the same name has another shape (another vocabulary or
+     *                                  model size)
+     */
+    public long loadMatching(float[] source, List<ParameterSpec> sourceSpecs) {
+        Map<String, ParameterSpec> byName = new LinkedHashMap<>();
+        for (ParameterSpec p : sourceSpecs) {
+            byName.put(p.name(), p);
+        }
+        float[] flat = flatParameters();
+        long copied = 0;
+        for (ParameterSpec p : parameters) {
+            ParameterSpec q = byName.get(p.name());
+            if (q == null) {
+                continue;
+            }
+            if (!java.util.Arrays.equals(p.shape(), q.shape())) {
+                throw new IllegalArgumentException("parameter " + p.name() + " has shape "
+                        + java.util.Arrays.toString(q.shape()) + " in the checkpoint but "
+                        + java.util.Arrays.toString(p.shape()) + " here (another vocabulary or model size?)");
+            }
+            System.arraycopy(source, Math.toIntExact(q.offset()), flat, Math.toIntExact(p.offset()),
+                    Math.toIntExact(p.length()));
+            copied += p.length();
+        }
+        setFlatParameters(flat);
+        return copied;
+    }
+
+    /**
+     * Placeholders of a classification batch: ids and segments [B, L] (0 = padding beyond each row's length),
+     * labels (may be null for prediction), dropout masks drawn row by row as in {@link #placeholders}.
+     */
+    public Map<String, INDArray> classifierPlaceholders(int[][] ids, int[][] segments, int[] lengths, int[] labels,
+                                                        long stepSeed, int firstRow, boolean training) {
+        int b = ids.length;
+        int l = ids[0].length;
+        double[][][][] bias = new double[b][1][1][l];
+        double[][][] cls = new double[b][1][l];
+        for (int i = 0; i < b; i++) {
+            cls[i][0][0] = 1.0;
+            for (int t = lengths[i]; t < l; t++) {
+                bias[i][0][0][t] = ATTENTION_MASK_BIAS;
+            }
+            for (int t = 0; t < l; t++) {
+                checkId("input id", ids[i][t], config.vocabSize(), i, t);
+                checkId("segment id", segments[i][t], config.typeVocabSize(), i, t);
+            }
+        }
+        if (l > config.maxPositions()) {
+            throw new IllegalArgumentException("cannot run a sequence of length " + l + ": max-positions is "
+                    + config.maxPositions());
+        }
+        int[] positionIds = new int[l];
+        for (int t = 0; t < l; t++) {
+            positionIds[t] = t;
+        }
+        Map<String, INDArray> ph = new LinkedHashMap<>();
+        ph.put(INPUT_IDS, Nd4j.createFromArray(ids));
+        ph.put(SEGMENT_IDS, Nd4j.createFromArray(segments));
+        ph.put(POSITION_IDS, Nd4j.createFromArray(positionIds));
+        ph.put(ATTENTION_BIAS, Nd4j.createFromArray(bias).castTo(dataType));
+        ph.put(SELECTION, Nd4j.createFromArray(cls).castTo(dataType));
+        if (labels != null) {
+            double[][] oneHot = new double[b][numLabels];
+            for (int i = 0; i < b; i++) {
+                if (labels[i] < 0 || labels[i] >= numLabels) {
+                    throw new IllegalArgumentException("label " + labels[i] + " of row " + i + " is outside [0, "
+                            + numLabels + ")");
+                }
+                oneHot[i][labels[i]] = 1.0;
+            }
+            ph.put(CLASS_LABELS, Nd4j.createFromArray(oneHot).castTo(dataType));
+        }
+        addNoise(ph, b, l, 0, stepSeed, firstRow, training);
+        return ph;
+    }
+
+    /** Class logits [B, C] of a classification batch (no update). */
+    public INDArray classify(Map<String, INDArray> placeholders) {
+        return sd.output(withTokenEmbeddings(placeholders), OUT_CLASS_LOGITS).get(OUT_CLASS_LOGITS).dup();
+    }
+
+    /** The classifier's loss and its gradient with respect to every parameter. */
+    public ClassifierStep classifierGradients(Map<String, INDArray> placeholders) {
+        OutAndGrad r = sd.calculateGradientsAndOutputs(withTokenEmbeddings(placeholders),
+                List.of(LOSS_CLASSIFIER, OUT_CLASS_LOGITS), gradientNames());
+        return new ClassifierStep(r.getOutputs().get(LOSS_CLASSIFIER).getDouble(0),
+                r.getOutputs().get(OUT_CLASS_LOGITS).dup(), collectGradients(r, placeholders));
+    }
+
+    /** A classifier's loss, logits [B, C] and gradients by parameter name. */
+    public record ClassifierStep(double loss, INDArray logits, Map<String, INDArray> gradients) {}
 
     public ModelConfig config() {
         return config;
@@ -293,27 +421,39 @@ public final class ElectraModel {
         if (objective == Objective.ALL_TOKENS_MLM) {
             ph.put(ORIGINAL_IDS, Nd4j.createFromArray(in.originalIds()));
         }
-        INDArray sampling = objective.hasGenerator() ? Nd4j.createUninitialized(dataType, (long) b * n, v) : null;
+        addNoise(ph, b, l, objective.hasGenerator() ? n : 0, stepSeed, firstRow, training);
+        return ph;
+    }
+
+    /**
+     * Sampling noise [B·N, V] (when {@code slots} > 0) and dropout masks (ones when not {@code training}), drawn
+     * row by row, each from its own seed: an example draws the same noise in any batch and on any worker.
+     */
+    private void addNoise(Map<String, INDArray> ph, int b, int l, int slots, long stepSeed, int firstRow,
+                          boolean training) {
+        int v = config.vocabSize();
+        INDArray sampling = slots > 0 ? Nd4j.createUninitialized(dataType, (long) b * slots, v) : null;
         double rate = config.dropout();
         List<INDArray> dropout = new ArrayList<>();
         for (DropoutSite site : dropoutSites) {
-            long[] shape = site.attention() ? new long[] {b, site.width(), l, l} : new long[] {(long) b * l, site.width()};
+            long[] shape = site.attention() ? new long[] {b, site.width(), l, l}
+                    : new long[] {site.pooled() ? b : (long) b * l, site.width()};
             dropout.add(training ? Nd4j.createUninitialized(dataType, shape) : null);
         }
-        // Row by row, each from its own seed: an example draws the same noise in any batch and on any worker.
         for (int i = 0; i < b; i++) {
             noise.setSeed(Masker.rowSeed(stepSeed, (long) firstRow + i));
             if (sampling != null) {
-                Nd4j.rand(sampling.get(NDArrayIndex.interval((long) i * n, (long) (i + 1) * n), NDArrayIndex.all()),
-                        noise);
+                Nd4j.rand(sampling.get(NDArrayIndex.interval((long) i * slots, (long) (i + 1) * slots),
+                        NDArrayIndex.all()), noise);
             }
             for (int k = 0; k < dropoutSites.size(); k++) {
                 INDArray u = dropout.get(k);
                 if (u != null) {
-                    Nd4j.rand(dropoutSites.get(k).attention()
+                    DropoutSite site = dropoutSites.get(k);
+                    long rows = site.pooled() ? 1 : l;
+                    Nd4j.rand(site.attention()
                             ? u.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all())
-                            : u.get(NDArrayIndex.interval((long) i * l, (long) (i + 1) * l), NDArrayIndex.all()),
-                            noise);
+                            : u.get(NDArrayIndex.interval(i * rows, (i + 1) * rows), NDArrayIndex.all()), noise);
                 }
             }
         }
@@ -327,7 +467,6 @@ public final class ElectraModel {
                     ? u.gte(rate).castTo(dataType).muli(1.0 / (1.0 - rate))
                     : site.attention() ? Nd4j.ones(dataType, 1, 1, 1, 1) : Nd4j.ones(dataType, 1, 1));
         }
-        return ph;
     }
 
     /** Loss terms and metric outputs of one batch; parameters unchanged. */
@@ -351,12 +490,22 @@ public final class ElectraModel {
      * optimizer is the caller's).
      */
     public StepResult gradients(Map<String, INDArray> placeholders) {
-        List<String> names = new ArrayList<>(parameters.size());
+        OutAndGrad r = sd.calculateGradientsAndOutputs(withTokenEmbeddings(placeholders), outputNames,
+                gradientNames());
+        return new StepResult(result(r.getOutputs(), placeholders),
+                Collections.unmodifiableMap(collectGradients(r, placeholders)));
+    }
+
+    private List<String> gradientNames() {
+        List<String> names = new ArrayList<>(parameters.size() + 1);
         for (ParameterSpec p : parameters) {
             names.add(p.name());
         }
         names.add(TOKEN_EMBEDDINGS);
-        OutAndGrad r = sd.calculateGradientsAndOutputs(withTokenEmbeddings(placeholders), outputNames, names);
+        return names;
+    }
+
+    private Map<String, INDArray> collectGradients(OutAndGrad r, Map<String, INDArray> placeholders) {
         Map<String, INDArray> grads = new LinkedHashMap<>();
         for (ParameterSpec p : parameters) {
             INDArray g = r.getGradients().get(p.name());
@@ -369,7 +518,7 @@ public final class ElectraModel {
         if (summed[0] != table) {
             table.assign(summed[0]);
         }
-        return new StepResult(result(r.getOutputs(), placeholders), Collections.unmodifiableMap(grads));
+        return grads;
     }
 
     /**
@@ -482,6 +631,7 @@ public final class ElectraModel {
         final List<String> lossNames = new ArrayList<>();
         final List<String> outputNames = new ArrayList<>();
         long offset;
+        int numLabels;
 
         /** [2] = (B, L) as INT64, to rebuild rank-3/4 shapes whose leading dimensions vary per batch. */
         SDVariable batchAndLength;
@@ -592,6 +742,47 @@ public final class ElectraModel {
                 case ALL_TOKENS_MLM -> allTokensLoss(mainName, mainHidden, wordEmbeddings, replaced, tokenMask);
                 default -> throw new IllegalStateException("objective " + objective + " has no generator");
             }
+        }
+
+        /** The fine-tuning graph: embeddings → main encoder → head on [CLS] → softmax cross-entropy. */
+        void buildClassifier() {
+            int e = config.embeddingSize();
+            int h = config.hiddenSize();
+            SDVariable inputIds = sd.placeHolder(INPUT_IDS, DataType.INT, -1, -1);
+            SDVariable segmentIds = sd.placeHolder(SEGMENT_IDS, DataType.INT, -1, -1);
+            SDVariable positionIds = sd.placeHolder(POSITION_IDS, DataType.INT, -1);
+            SDVariable attentionBias = sd.placeHolder(ATTENTION_BIAS, dataType, -1, 1, 1, -1);
+            // [B, 1, L], one at [CLS]: the same selection matmul as the MLM slots (its backward pass is checked).
+            SDVariable clsSelection = sd.placeHolder(SELECTION, dataType, -1, 1, -1);
+            SDVariable labels = sd.placeHolder(CLASS_LABELS, dataType, -1, numLabels);
+            batchAndLength = sd.shape(inputIds).castTo(DataType.LONG);
+            param(WORD_EMBEDDINGS, Owner.SHARED, Kind.EMBEDDING, config.vocabSize(), e);
+            SDVariable positionEmbeddings = param("shared/position_embeddings", Owner.SHARED, Kind.EMBEDDING,
+                    config.maxPositions(), e);
+            SDVariable segmentEmbeddings = param("shared/segment_embeddings", Owner.SHARED, Kind.EMBEDDING,
+                    config.typeVocabSize(), e);
+            SDVariable embGain = param("shared/embeddings_ln/gain", Owner.SHARED, Kind.LAYER_NORM_GAIN, e);
+            SDVariable embBias = param("shared/embeddings_ln/bias", Owner.SHARED, Kind.LAYER_NORM_BIAS, e);
+            SDVariable lookedUp = sd.var(TOKEN_EMBEDDINGS, Nd4j.zeros(dataType, 1, e));
+            SDVariable tokens = sd.reshape(lookedUp, shape(batchAndLength, e));
+            SDVariable positions = sd.oneHot(positionIds, config.maxPositions(), -1, 1.0, 0.0, dataType)
+                    .mmul(positionEmbeddings);
+            SDVariable segments = sd.oneHot(segmentIds.reshape(-1), config.typeVocabSize(), -1, 1.0, 0.0, dataType)
+                    .mmul(segmentEmbeddings);
+            String mainName = objective.hasDiscriminator() ? "discriminator" : "main";
+            SDVariable emb = embed(tokens, positions, segments, embGain, embBias);
+            SDVariable hidden = encoder(mainName, Owner.MAIN, emb, config.discriminator(), attentionBias);
+            // [B, 1, L] × [B, L, H] → [B, H]
+            SDVariable pooled = sd.mmul(clsSelection, sd.reshape(hidden, shape(batchAndLength, h))).reshape(-1, h);
+            SDVariable x = pooledDropout("classifier/input", pooled, h);
+            x = gelu(dense("classifier/transform", Owner.MAIN, x, h, h));
+            x = pooledDropout("classifier/hidden", x, h);
+            SDVariable logits = dense("classifier/output", Owner.MAIN, x, h, numLabels);
+            sd.identity(OUT_CLASS_LOGITS, new StopGradient(sd, logits).outputVariable());
+            outputNames.add(OUT_CLASS_LOGITS);
+            SDVariable loss = sd.loss.softmaxCrossEntropy(LOSS_CLASSIFIER, labels, logits, null, LossReduce.MEAN_BY_WEIGHT,
+                    0.0);
+            addLoss(loss);
         }
 
         /** [B, L, E] token embeddings → [B·L, E] after position, segment, LayerNorm (shared) and dropout. */
@@ -735,8 +926,18 @@ public final class ElectraModel {
             SDVariable mask = attention
                     ? sd.placeHolder(phName, dataType, -1, -1, -1, -1)
                     : sd.placeHolder(phName, dataType, -1, -1);
-            dropoutSites.add(new DropoutSite(phName, attention, width));
+            dropoutSites.add(new DropoutSite(phName, attention, false, width));
             return x.mul(mask);
+        }
+
+        /** x × mask placeholder [B, width], one row per sequence (the classifier's pooled vector). */
+        SDVariable pooledDropout(String name, SDVariable x, int width) {
+            if (config.dropout() == 0) {
+                return x;
+            }
+            String phName = "dropout/" + name;
+            dropoutSites.add(new DropoutSite(phName, false, true, width));
+            return x.mul(sd.placeHolder(phName, dataType, -1, -1));
         }
 
         SDVariable shape(SDVariable leading, long... trailing) {

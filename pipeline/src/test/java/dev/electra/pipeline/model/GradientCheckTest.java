@@ -58,6 +58,24 @@ class GradientCheckTest {
         assertTrue(r.passed(), r.toString());
     }
 
+    /** The fine-tuning classifier (encoder + [CLS] head + softmax cross-entropy), with fixed dropout masks. */
+    @ParameterizedTest
+    @EnumSource(value = Objective.class, names = {"ELECTRA", "MLM"})
+    void classifierMatchesCentralDifferences(Objective pretrained) {
+        ElectraModel model = ElectraModel.classifier(TinyData.config(0.1, INIT_RANGE), pretrained, 3,
+                DataType.DOUBLE, 14);
+        ModelInput in = TinyData.batch();
+        int[][] segments = in.segmentIds();
+        Map<String, INDArray> ph = model.classifierPlaceholders(in.originalIds(), segments, new int[] {5, 6},
+                new int[] {2, 0}, 5, 0, true);
+        GradientChecker.Result r = GradientChecker.check(model, ph, model.classifierGradients(ph).gradients(), EPS,
+                MAX_RELATIVE_ERROR, FLOOR_PER_LOSS);
+        System.out.printf("gradient check classifier on %s encoder: max relative error %.3e, %d elements, "
+                + "%d failures%n", pretrained, r.maxRelativeError(), r.checked(), r.failures());
+        assertTrue(r.passed(), r.toString());
+        assertTrue(r.checked() == model.parameterCount());
+    }
+
     /** The checker can fail: doubling one parameter's analytic gradient is caught. */
     @Test
     void plantedErrorIsDetected() {

@@ -1,0 +1,133 @@
+package dev.electra.pipeline.eval;
+
+import dev.electra.pipeline.masking.Masker;
+import dev.electra.pipeline.metrics.ClassificationMetrics;
+import dev.electra.pipeline.model.ElectraModel;
+import dev.electra.pipeline.model.ModelConfig;
+import dev.electra.pipeline.model.Objective;
+import dev.electra.pipeline.model.ParameterSpec;
+import dev.electra.pipeline.train.AdamW;
+import dev.electra.pipeline.train.GradientClipping;
+import dev.electra.pipeline.train.LearningRateSchedule;
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Fine-tunes a pretrained encoder with a classification head on one task and one seed, as ELECTRA's GLUE
+ * fine-tuning: AdamW with linear warmup and decay, dropout on, a fixed number of epochs; then scores dev and test.
+ * The seed initialises the head and orders the data; a run is a deterministic function of its inputs.
+ */
+public final class FineTuner {
+    /** Fine-tuning hyperparameters (conf: {@code evaluate.*}). */
+    public record Settings(int epochs, int batchSize, double learningRate, double warmupShare, double weightDecay,
+                           double clipNorm) implements Serializable {}
+
+    /** One (task, seed) run. */
+    public record Result(String task, int seed, Task.Metric metric, double dev, double test, int trainExamples,
+                         double seconds) implements Serializable {}
+
+    private FineTuner() {}
+
+    public static Result run(ModelConfig modelConfig, Objective pretrained, float[] params, List<ParameterSpec> specs,
+                             EncodedTask task, Settings s, int seed) {
+        long start = System.nanoTime();
+        ElectraModel model = ElectraModel.classifier(modelConfig, pretrained, task.labelCount(), DataType.FLOAT,
+                Masker.rowSeed(seed, 0x7A5C));
+        model.loadMatching(params, specs);
+        int[][] x = task.ids(Task.Split.TRAIN);
+        int[] y = task.labels(Task.Split.TRAIN);
+        int batches = (x.length + s.batchSize() - 1) / s.batchSize();
+        long total = (long) batches * s.epochs();
+        LearningRateSchedule schedule = new LearningRateSchedule(s.learningRate(),
+                Math.round(total * s.warmupShare()), total);
+        AdamW adam = new AdamW(new AdamW.Settings(0.9, 0.999, 1e-6, s.weightDecay()), model.weightDecayMask());
+        long step = 0;
+        for (int epoch = 0; epoch < s.epochs(); epoch++) {
+            int[] order = permutation(x.length, new SplittableRandom(Masker.rowSeed(seed, epoch)));
+            for (int b = 0; b < batches; b++) {
+                int[] rows = Arrays.copyOfRange(order, b * s.batchSize(), Math.min(x.length, (b + 1) * s.batchSize()));
+                Map<String, INDArray> ph = placeholders(model, x, y, rows, Masker.rowSeed(seed, 1_000_000L + step),
+                        true);
+                ElectraModel.ClassifierStep r = model.classifierGradients(ph);
+                float[] g = model.flatten(r.gradients());
+                double norm = GradientClipping.clip(g, s.clipNorm());
+                if (!Double.isFinite(r.loss()) || !Double.isFinite(norm)) {
+                    throw new IllegalStateException("fine-tuning " + task.name() + " (seed " + seed + ") diverged at "
+                            + "step " + step + ": loss " + r.loss() + "; lower evaluate.learning-rate");
+                }
+                float[] p = model.flatParameters();
+                adam.step(p, g, schedule.at(step));
+                model.setFlatParameters(p);
+                step++;
+            }
+        }
+        double dev = score(model, task, Task.Split.DEV, s.batchSize());
+        double test = score(model, task, Task.Split.TEST, s.batchSize());
+        return new Result(task.name(), seed, task.metric(), dev, test, x.length, (System.nanoTime() - start) / 1e9);
+    }
+
+    /** The task's metric on one split. */
+    static double score(ElectraModel model, EncodedTask task, Task.Split split, int batchSize) {
+        int[] gold = task.labels(split);
+        int[] predicted = predict(model, task.ids(split), batchSize);
+        return task.metric() == Task.Metric.MCC
+                ? ClassificationMetrics.matthews(gold, predicted, task.labelCount())
+                : ClassificationMetrics.accuracy(gold, predicted);
+    }
+
+    static int[] predict(ElectraModel model, int[][] x, int batchSize) {
+        int[] out = new int[x.length];
+        for (int from = 0; from < x.length; from += batchSize) {
+            int[] rows = new int[Math.min(batchSize, x.length - from)];
+            for (int i = 0; i < rows.length; i++) {
+                rows[i] = from + i;
+            }
+            INDArray logits = model.classify(placeholders(model, x, null, rows, 0, false));
+            INDArray best = logits.argMax(1);
+            for (int i = 0; i < rows.length; i++) {
+                out[from + i] = best.getInt(i);
+            }
+        }
+        return out;
+    }
+
+    /** Rows of {@code x} padded to the longest of them. */
+    static Map<String, INDArray> placeholders(ElectraModel model, int[][] x, int[] y, int[] rows, long seed,
+                                              boolean training) {
+        int length = 0;
+        for (int r : rows) {
+            length = Math.max(length, x[r].length);
+        }
+        int[][] ids = new int[rows.length][length];
+        int[][] segments = new int[rows.length][length];
+        int[] lengths = new int[rows.length];
+        int[] labels = y == null ? null : new int[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(x[rows[i]], 0, ids[i], 0, x[rows[i]].length);
+            lengths[i] = x[rows[i]].length;
+            if (labels != null) {
+                labels[i] = y[rows[i]];
+            }
+        }
+        return model.classifierPlaceholders(ids, segments, lengths, labels, seed, 0, training);
+    }
+
+    private static int[] permutation(int n, SplittableRandom r) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+}

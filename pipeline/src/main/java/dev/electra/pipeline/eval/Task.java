@@ -1,0 +1,206 @@
+package dev.electra.pipeline.eval;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * An evaluation task as files a user can write: a directory with {@code task.json} and tab-separated splits.
+ *
+ * <pre>
+ * task.json   {"name": "sentiment", "kind": "classification", "metric": "accuracy",
+ *              "labels": ["negative", "positive"], "source": "…"}
+ * train.tsv   header "label&lt;TAB&gt;text", then one example per line (dev.tsv and test.tsv alike)
+ *
+ * task.json   {"name": "minimal-pairs", "kind": "pairs", "metric": "accuracy", "labels": [], "source": "…"}
+ * test.tsv    header "correct&lt;TAB&gt;incorrect", then one pair of sentences per line (zero-shot: no training)
+ * </pre>
+ *
+ * Texts hold no tabs or line breaks. {@code metric} is {@code accuracy} or {@code mcc} (Matthews correlation,
+ * as CoLA reports). Reading checks everything and names the file and line of the first problem.
+ */
+public record Task(String name, Kind kind, Metric metric, List<String> labels, String source,
+                   Map<Split, List<Example>> splits) implements Serializable {
+    public static final String DESCRIPTOR = "task.json";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** Classification (label, text), or zero-shot pairs (correct, incorrect). */
+    public enum Kind { CLASSIFICATION, PAIRS }
+
+    /** What a task reports. */
+    public enum Metric { ACCURACY, MCC }
+
+    /** The splits, each a file {@code NAME.tsv}. */
+    public enum Split {
+        TRAIN, DEV, TEST;
+
+        public String fileName() {
+            return name().toLowerCase(Locale.ROOT) + ".tsv";
+        }
+    }
+
+    /**
+     * One line: a label index and a text for classification; for pairs, the correct sentence in {@code text}
+     * and the incorrect one in {@code other} (label −1).
+     */
+    public record Example(int label, String text, String other) implements Serializable {}
+
+    public Task {
+        labels = List.copyOf(labels);
+        splits = Map.copyOf(splits);
+    }
+
+    public List<Example> split(Split split) {
+        return splits.getOrDefault(split, List.of());
+    }
+
+    /** Reads and validates a task directory. */
+    public static Task read(Path dir) {
+        Path descriptor = dir.resolve(DESCRIPTOR);
+        if (!Files.isRegularFile(descriptor)) {
+            throw new IllegalArgumentException(dir + " is not a task: it has no " + DESCRIPTOR
+                    + " (see the README's task format)");
+        }
+        try {
+            JsonNode json = JSON.readTree(descriptor.toFile());
+            String name = text(json, "name", descriptor);
+            Kind kind = choice(Kind.class, text(json, "kind", descriptor), descriptor, "kind");
+            Metric metric = choice(Metric.class, text(json, "metric", descriptor), descriptor, "metric");
+            List<String> labels = new ArrayList<>();
+            json.path("labels").forEach(l -> labels.add(l.asText()));
+            if (kind == Kind.CLASSIFICATION && labels.size() < 2) {
+                throw new IllegalArgumentException(descriptor + ": a classification task needs at least two labels, "
+                        + "got " + labels);
+            }
+            Map<Split, List<Example>> splits = new LinkedHashMap<>();
+            List<Split> required = kind == Kind.PAIRS ? List.of(Split.TEST) : List.of(Split.values());
+            for (Split split : required) {
+                Path file = dir.resolve(split.fileName());
+                if (!Files.isRegularFile(file)) {
+                    throw new IllegalArgumentException("task " + name + " has no " + file);
+                }
+                List<Example> examples = readSplit(file, kind, labels);
+                if (examples.isEmpty()) {
+                    throw new IllegalArgumentException(file + " has no examples (task " + name + " is empty)");
+                }
+                splits.put(split, examples);
+            }
+            return new Task(name, kind, metric, labels, json.path("source").asText(""), splits);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read task " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static List<Example> readSplit(Path file, Kind kind, List<String> labels) throws IOException {
+        String header = kind == Kind.PAIRS ? "correct\tincorrect" : "label\ttext";
+        List<Example> out = new ArrayList<>();
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String first = in.readLine();
+            if (first == null || !first.equals(header)) {
+                throw new IllegalArgumentException(file + ":1: expected the header '" + header.replace("\t", "<TAB>")
+                        + "', got '" + (first == null ? "" : first.replace("\t", "<TAB>")) + "'");
+            }
+            String line;
+            int number = 1;
+            while ((line = in.readLine()) != null) {
+                number++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                String[] cols = line.split("\t", -1);
+                if (cols.length != 2 || cols[0].isBlank() || cols[1].isBlank()) {
+                    throw new IllegalArgumentException(file + ":" + number + ": expected two non-empty tab-separated "
+                            + "columns (" + header.replace("\t", ", ") + "), got " + cols.length + " column(s)");
+                }
+                if (kind == Kind.PAIRS) {
+                    out.add(new Example(-1, cols[0], cols[1]));
+                } else {
+                    int label = labels.indexOf(cols[0]);
+                    if (label < 0) {
+                        throw new IllegalArgumentException(file + ":" + number + ": unknown label '" + cols[0]
+                                + "'; " + DESCRIPTOR + " declares " + labels);
+                    }
+                    out.add(new Example(label, cols[1], null));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Writes the task atomically (a temporary directory renamed into place). */
+    public void write(Path dir) {
+        try {
+            Path parent = dir.toAbsolutePath().getParent();
+            Files.createDirectories(parent);
+            Path tmp = Files.createTempDirectory(parent, "." + dir.getFileName() + ".tmp-");
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("name", name);
+            json.put("kind", kind.name().toLowerCase(Locale.ROOT));
+            json.put("metric", metric.name().toLowerCase(Locale.ROOT));
+            json.put("labels", labels);
+            json.put("source", source);
+            Map<String, Integer> sizes = new LinkedHashMap<>();
+            splits.forEach((s, e) -> sizes.put(s.name().toLowerCase(Locale.ROOT), e.size()));
+            json.put("examples", sizes);
+            JSON.writeValue(tmp.resolve(DESCRIPTOR).toFile(), json);
+            for (Map.Entry<Split, List<Example>> e : splits.entrySet()) {
+                try (BufferedWriter out = Files.newBufferedWriter(tmp.resolve(e.getKey().fileName()),
+                        StandardCharsets.UTF_8)) {
+                    out.write(kind == Kind.PAIRS ? "correct\tincorrect\n" : "label\ttext\n");
+                    for (Example x : e.getValue()) {
+                        out.write(kind == Kind.PAIRS ? clean(x.text()) + "\t" + clean(x.other())
+                                : labels.get(x.label()) + "\t" + clean(x.text()));
+                        out.write('\n');
+                    }
+                }
+            }
+            if (Files.exists(dir)) {
+                try (var files = Files.walk(dir)) {
+                    for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        Files.delete(p);
+                    }
+                }
+            }
+            Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write task " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A text as one TSV field: tabs and line breaks become spaces, runs of spaces one. */
+    public static String clean(String text) {
+        return text.replaceAll("[\\t\\r\\n\\u000B\\f]+", " ").replaceAll(" {2,}", " ").strip();
+    }
+
+    private static String text(JsonNode json, String field, Path file) {
+        JsonNode v = json.get(field);
+        if (v == null || !v.isTextual() || v.asText().isBlank()) {
+            throw new IllegalArgumentException(file + ": missing \"" + field + "\"");
+        }
+        return v.asText();
+    }
+
+    private static <E extends Enum<E>> E choice(Class<E> type, String value, Path file, String field) {
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equalsIgnoreCase(value)) {
+                return e;
+            }
+        }
+        throw new IllegalArgumentException(file + ": \"" + field + "\" must be one of "
+                + java.util.Arrays.toString(type.getEnumConstants()).toLowerCase(Locale.ROOT) + ", got '" + value + "'");
+    }
+}
