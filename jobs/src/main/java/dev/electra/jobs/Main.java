@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "electra", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "ELECTRA pretraining on Spark: sample data, WordPiece vocabulary, pretraining shards.",
         subcommands = {QuickstartCommand.class, FetchDataCommand.class, VocabJob.class, PrepareJob.class,
-                EncodeJob.class, PretrainJob.class, DoctorCommand.class},
+                EncodeJob.class, PretrainJob.class, EvaluateJob.class, DoctorCommand.class},
         footer = {"", "Every command takes --conf FILE, --set KEY=VALUE and --overwrite; "
                 + "all defaults are in conf/reference.conf."})
 public final class Main implements Runnable {

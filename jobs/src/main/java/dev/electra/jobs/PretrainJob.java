@@ -9,6 +9,7 @@ import dev.electra.pipeline.config.ElectraConfig;
 import dev.electra.pipeline.config.ElectraConfig.OptimizerState;
 import dev.electra.pipeline.config.RunInfo;
 import dev.electra.pipeline.model.ElectraModel;
+import dev.electra.pipeline.model.Flops;
 import dev.electra.pipeline.packing.PackedExample;
 import dev.electra.pipeline.train.NonFiniteLossException;
 import dev.electra.pipeline.train.ParameterAveraging;
@@ -188,7 +189,14 @@ public final class PretrainJob implements Callable<Integer> {
             }
             RunInfo info = RunInfo.start("pretrain", arguments, config);
             Map<String, Object> setup = new LinkedHashMap<>();
+            setup.put("objective", config.pretrain().objective().configName());
+            setup.put("data", data);
+            setup.put("vocab_sha256", shards.manifest().path("vocab_sha256").asText());
+            setup.put("vocab_size", vocabSize);
+            setup.put("max_seq_length", maxSeqLength);
             setup.put("parameters", driverModel.parameterCount());
+            setup.put("flops_per_step", Flops.perStep(driverModel.config(), config.pretrain().objective(),
+                    workers * batchSize, maxSeqLength, config.pretrain().maskProb()));
             setup.put("training_examples", trainExamples);
             setup.put("held_out_examples", heldOut.size());
             setup.put("workers", workers);

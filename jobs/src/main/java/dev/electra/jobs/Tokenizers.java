@@ -26,6 +26,11 @@ final class Tokenizers {
         return new TokenizerSpec(vocab, options, maxInputCharsPerWord).build();
     }
 
+    /** The tokenizer of a run's configuration over {@code vocab}. */
+    static BertTokenizer tokenizer(Vocabulary vocab, ElectraConfig config) {
+        return of(vocab, normalizerOptions(config), config.tokenizer().maxInputCharsPerWord());
+    }
+
     /** A tokenizer used only for {@link BertTokenizer#words}: normalization and pre-tokenization need no pieces. */
     static BertTokenizer wordSplitter(NormalizerOptions options, int maxInputCharsPerWord) {
         return of(Vocabulary.of(SpecialTokens.ALL), options, maxInputCharsPerWord);

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.electra.pipeline.config.ElectraConfig;
+import dev.electra.pipeline.eval.Task;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -204,5 +205,63 @@ class PretrainIT {
         }
         return new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(output.getParent().resolve(output.getFileName() + ".log").toFile()).start();
+    }
+
+    /** Two small tasks made from the corpus: questions vs statements, and pairs with a doubled word. */
+    static Path fixtureTasks() throws IOException {
+        Path tasks = dir.resolve("tasks");
+        List<String> lines = Files.readAllLines(TestData.brown()).subList(2000, 2600);
+        List<Task.Example> examples = new java.util.ArrayList<>();
+        List<Task.Example> pairs = new java.util.ArrayList<>();
+        for (String line : lines) {
+            String text = Task.clean(line);
+            if (text.split(" ").length < 4) {
+                continue;
+            }
+            examples.add(new Task.Example(text.contains(",") ? 1 : 0, text, null));
+            String[] words = text.split(" ");
+            pairs.add(new Task.Example(-1, text, words[0] + " " + words[0] + " " + text.substring(words[0].length() + 1)));
+        }
+        int n = examples.size();
+        new Task("comma", Task.Kind.CLASSIFICATION, Task.Metric.MCC, List.of("none", "comma"), "test",
+                java.util.Map.of(Task.Split.TRAIN, examples.subList(0, n / 2),
+                        Task.Split.DEV, examples.subList(n / 2, 3 * n / 4),
+                        Task.Split.TEST, examples.subList(3 * n / 4, n))).write(tasks.resolve("comma"));
+        new Task("pairs", Task.Kind.PAIRS, Task.Metric.ACCURACY, List.of(), "test",
+                java.util.Map.of(Task.Split.TEST, pairs.subList(0, 50))).write(tasks.resolve("pairs"));
+        return tasks;
+    }
+
+    @Test
+    void evaluateFineTunesOverSeedsAndScoresPairsZeroShot() throws IOException {
+        ElectraConfig config = SparkTestSession.config(concat(MICRO, "evaluate.seeds=2", "evaluate.epochs=1",
+                "evaluate.max-seq-length=32", "evaluate.max-train-examples=120", "evaluate.max-eval-examples=60",
+                "evaluate.batch-size=16"));
+        PretrainJob.run(spark, config, shards.toString(), dir.resolve("eval-run").toString(), false, Long.MAX_VALUE,
+                List.of("pretrain"));
+        Path tasks = fixtureTasks();
+        java.util.Map<String, Object> r = EvaluateJob.run(spark, config, dir.resolve("eval-run").toString(),
+                dir.resolve("vocab").toString(), tasks.toString(), List.of("comma", "pairs"),
+                dir.resolve("eval-run/evaluation").toString(), false, List.of("evaluate"));
+        JsonNode json = new ObjectMapper().readTree(dir.resolve("eval-run/evaluation/evaluation.json").toFile());
+        JsonNode comma = json.get("scores").get("comma");
+        assertEquals("mcc", comma.get("metric").asText());
+        assertEquals(2, comma.get("seeds").size(), "one fine-tuning per seed");
+        double mean = (comma.get("seeds").get(0).get("test").asDouble() + comma.get("seeds").get(1).get("test")
+                .asDouble()) / 2;
+        assertEquals(mean, comma.get("test_mean").asDouble(), 1e-12);
+        double pairs = json.get("scores").get("pairs").get("test_mean").asDouble();
+        assertTrue(pairs >= 0 && pairs <= 1, "zero-shot accuracy " + pairs);
+        assertTrue(json.get("intrinsic").has("discriminator_auc"), json.toString());
+        assertEquals(r.get("objective"), "electra");
+
+        Path otherVocab = dir.resolve("other-vocab.txt");
+        List<String> tokens = new java.util.ArrayList<>(Files.readAllLines(dir.resolve("vocab/vocab.txt")));
+        tokens.set(tokens.size() - 1, "zzzunseen");
+        Files.write(otherVocab, tokens);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EvaluateJob.run(spark, config,
+                dir.resolve("eval-run").toString(), otherVocab.toString(), tasks.toString(), List.of("comma"),
+                dir.resolve("eval-other").toString(), false, List.of("evaluate")));
+        assertTrue(e.getMessage().contains("pretrained with another vocabulary"), e.getMessage());
     }
 }

@@ -130,6 +130,17 @@ public final class ConfigLoader {
                         c.getInt("distributed.averaging-frequency"),
                         choice(ElectraConfig.OptimizerState.class, "distributed.optimizer-state",
                                 c.getString("distributed.optimizer-state"))),
+                new ElectraConfig.EvaluateConfig(
+                        c.getStringList("evaluate.tasks"),
+                        c.getInt("evaluate.seeds"),
+                        c.getInt("evaluate.epochs"),
+                        c.getInt("evaluate.batch-size"),
+                        c.getDouble("evaluate.learning-rate"),
+                        c.getDouble("evaluate.warmup-share"),
+                        c.getDouble("evaluate.weight-decay"),
+                        c.getInt("evaluate.max-seq-length"),
+                        c.getInt("evaluate.max-train-examples"),
+                        c.getInt("evaluate.max-eval-examples")),
                 rendered);
     }
 

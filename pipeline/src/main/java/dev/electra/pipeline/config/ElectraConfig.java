@@ -2,6 +2,7 @@ package dev.electra.pipeline.config;
 
 import java.io.Serializable;
 import dev.electra.pipeline.model.Objective;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -19,6 +20,7 @@ public record ElectraConfig(
         ModelSizeConfig model,
         PretrainConfig pretrain,
         DistributedConfig distributed,
+        EvaluateConfig evaluate,
         String rendered) implements Serializable {
 
     /** Where and how Spark runs. */
@@ -147,6 +149,25 @@ public record ElectraConfig(
         public DistributedConfig {
             Validate.atLeast("distributed.workers", workers, 1);
             Validate.atLeast("distributed.averaging-frequency", averagingFrequency, 1);
+        }
+    }
+
+    /** Fine-tuning and zero-shot evaluation of pretrained encoders. */
+    public record EvaluateConfig(List<String> tasks, int seeds, int epochs, int batchSize, double learningRate,
+                                 double warmupShare, double weightDecay, int maxSeqLength, int maxTrainExamples,
+                                 int maxEvalExamples) implements Serializable {
+        public EvaluateConfig {
+            tasks = List.copyOf(tasks);
+            Validate.atLeast("evaluate.seeds", seeds, 1);
+            Validate.atLeast("evaluate.epochs", epochs, 1);
+            Validate.atLeast("evaluate.batch-size", batchSize, 1);
+            Validate.atLeast("evaluate.max-seq-length", maxSeqLength, 3);
+            Validate.atLeast("evaluate.max-train-examples", maxTrainExamples, 1);
+            Validate.atLeast("evaluate.max-eval-examples", maxEvalExamples, 1);
+            Validate.probability("evaluate.warmup-share", warmupShare);
+            if (!(learningRate > 0)) {
+                throw new ConfigException("evaluate.learning-rate must be positive, got " + learningRate);
+            }
         }
     }
 

@@ -25,15 +25,17 @@ public record EncodedTask(String name, Task.Kind kind, Task.Metric metric, int l
     }
 
     /**
-     * Encodes every split, keeping at most {@code maxPerSplit} examples of each (a seeded sample when there are
-     * more, the same for every model evaluated).
+     * Encodes every split, keeping at most {@code maxTrain} training and {@code maxEval} dev and test examples (a
+     * seeded sample when there are more, the same for every model evaluated).
      */
-    public static EncodedTask of(Task task, BertTokenizer tokenizer, int maxSeqLength, int maxPerSplit, long seed) {
+    public static EncodedTask of(Task task, BertTokenizer tokenizer, int maxSeqLength, int maxTrain, int maxEval,
+                                 long seed) {
         List<int[][]> ids = new ArrayList<>();
         List<int[]> labels = new ArrayList<>();
         int[][] other = null;
         for (Task.Split split : Task.Split.values()) {
-            List<Task.Example> examples = sample(task.split(split), maxPerSplit, seed + split.ordinal());
+            int max = split == Task.Split.TRAIN ? maxTrain : maxEval;
+            List<Task.Example> examples = sample(task.split(split), max, seed + split.ordinal());
             int[][] x = new int[examples.size()][];
             int[] y = new int[examples.size()];
             for (int i = 0; i < x.length; i++) {

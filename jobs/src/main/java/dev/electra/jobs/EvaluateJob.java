@@ -1,0 +1,263 @@
+package dev.electra.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.electra.jobs.io.HadoopStorage;
+import dev.electra.jobs.io.OutputDir;
+import dev.electra.pipeline.checkpoint.Checkpoints;
+import dev.electra.pipeline.checkpoint.TrainingState;
+import dev.electra.pipeline.config.ConfigLoader;
+import dev.electra.pipeline.config.ElectraConfig;
+import dev.electra.pipeline.config.RunInfo;
+import dev.electra.pipeline.eval.EncodedTask;
+import dev.electra.pipeline.eval.FineTuner;
+import dev.electra.pipeline.eval.MinimalPairs;
+import dev.electra.pipeline.eval.Task;
+import dev.electra.pipeline.metrics.ClassificationMetrics.Spread;
+import dev.electra.pipeline.model.ElectraModel;
+import dev.electra.pipeline.model.ModelConfig;
+import dev.electra.pipeline.model.ParameterSpec;
+import dev.electra.pipeline.train.Pretraining;
+import dev.electra.tokenizer.BertTokenizer;
+import dev.electra.tokenizer.Vocabulary;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code evaluate}: a pretrained run's encoder on the evaluation tasks. Intrinsic held-out metrics come from the
+ * run itself; each classification task is fine-tuned over {@code evaluate.seeds} seeds, one Spark task per (task,
+ * seed); the minimal pairs are scored zero-shot by the discriminator on the driver. Writes
+ * {@code OUTPUT/evaluation.json} with every score and the mean ± standard deviation per task.
+ */
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+        description = {"Fine-tune and score a pretrained encoder on the evaluation tasks (data.dir/tasks, written by "
+                + "fetch-data), over several seeds; score minimal pairs zero-shot.",
+                "Writes OUTPUT/evaluation.json, _run.json and _effective.conf. Keys: evaluate.*."})
+public final class EvaluateJob implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(EvaluateJob.class);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    public static final String RESULT = "evaluation.json";
+
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--model", required = true, paramLabel = "RUN",
+            description = "A pretrain output directory (its newest complete checkpoint is used).")
+    String model;
+
+    @Option(names = "--vocab", required = true, paramLabel = "DIR",
+            description = "The vocabulary the run was pretrained with (vocab's output directory or its vocab.txt).")
+    String vocab;
+
+    @Option(names = "--tasks", split = ",", paramLabel = "NAME",
+            description = "Tasks to run (default: evaluate.tasks), names of directories under --tasks-dir.")
+    List<String> tasks;
+
+    @Option(names = "--tasks-dir", paramLabel = "DIR", description = "Task directories (default: data.dir/tasks).")
+    String tasksDir;
+
+    @Option(names = "--output", paramLabel = "DIR", description = "Output directory (default: RUN/evaluation).")
+    String output;
+
+    @Override
+    public Integer call() {
+        ElectraConfig config = common.config();
+        SparkSession spark = Sparks.session(config, "evaluate");
+        String out = output != null ? output : model + "/evaluation";
+        List<String> names = tasks != null ? tasks : config.evaluate().tasks();
+        String dir = tasksDir != null ? tasksDir : Path.of(config.data().dir(), "tasks").toString();
+        Map<String, Object> r = run(spark, config, model, vocab, dir, names, out, true,
+                List.of("evaluate", "--model", model, "--vocab", vocab));
+        System.out.println(summary(r));
+        System.out.println("evaluation written to " + out + "/" + RESULT);
+        return 0;
+    }
+
+    /** What a pretrain run left: its configuration, its newest checkpoint and its vocabulary fingerprint. */
+    record PretrainedRun(ElectraConfig config, TrainingState state, JsonNode results) {}
+
+    static PretrainedRun open(String run, Configuration hadoop) {
+        try {
+            org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(run);
+            FileSystem fs = dir.getFileSystem(hadoop);
+            org.apache.hadoop.fs.Path conf = new org.apache.hadoop.fs.Path(dir, RunInfo.CONFIG_FILE_NAME);
+            org.apache.hadoop.fs.Path info = new org.apache.hadoop.fs.Path(dir, RunInfo.FILE_NAME);
+            if (!fs.exists(conf) || !fs.exists(info)) {
+                throw new IllegalArgumentException(run + " is not a pretrain run: it has no "
+                        + RunInfo.CONFIG_FILE_NAME + " and " + RunInfo.FILE_NAME);
+            }
+            Path local = Files.createTempFile("electra-run-", ".conf");
+            try (InputStream in = fs.open(conf)) {
+                Files.write(local, in.readAllBytes());
+            }
+            ElectraConfig runConfig = ConfigLoader.load(List.of(local.toString()), List.of());
+            Files.delete(local);
+            JsonNode results;
+            try (InputStream in = fs.open(info)) {
+                results = JSON.readTree(in).path("results");
+            }
+            TrainingState state = new Checkpoints(new HadoopStorage(run + "/checkpoints", hadoop), 1).loadLatest()
+                    .orElseThrow(() -> new IllegalArgumentException(run + " has no complete checkpoint"));
+            return new PretrainedRun(runConfig, state, results);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the pretrain run " + run + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static Map<String, Object> run(SparkSession spark, ElectraConfig config, String run, String vocabPath,
+                                          String tasksDir, List<String> taskNames, String output, boolean overwrite,
+                                          List<String> arguments) {
+        long start = System.nanoTime();
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        PretrainedRun pretrained = open(run, hadoop);
+        Vocabulary vocabulary = Tokenizers.readVocabulary(vocabPath, hadoop);
+        String expected = pretrained.results().path("vocab_sha256").asText();
+        if (!expected.isEmpty() && !expected.equals(vocabulary.sha256())) {
+            throw new IllegalArgumentException("the checkpoint in " + run + " was pretrained with another vocabulary "
+                    + "(SHA-256 " + expected + ", " + pretrained.results().path("vocab_size").asInt() + " tokens) than "
+                    + vocabPath + " (SHA-256 " + vocabulary.sha256() + ", " + vocabulary.size() + " tokens)");
+        }
+        ElectraConfig.EvaluateConfig ev = config.evaluate();
+        int maxPositions = pretrained.config().model().maxPositions();
+        if (ev.maxSeqLength() > maxPositions) {
+            throw new IllegalArgumentException("evaluate.max-seq-length " + ev.maxSeqLength() + " exceeds the run's "
+                    + "model.max-positions " + maxPositions);
+        }
+        ModelConfig modelConfig = Pretraining.modelConfig(pretrained.config(), vocabulary.size(),
+                Math.min(maxPositions, pretrained.results().path("max_seq_length").asInt(maxPositions)));
+        ElectraModel pretrainModel = Pretraining.model(pretrained.config(), vocabulary.size(),
+                modelConfig.maxPositions());
+        if (pretrainModel.parameterCount() != pretrained.state().params().length) {
+            throw new IllegalArgumentException("the checkpoint of " + run + " holds " + pretrained.state().params().length
+                    + " parameters, its configuration with a vocabulary of " + vocabulary.size() + " tokens builds "
+                    + pretrainModel.parameterCount() + "; is --vocab the run's vocabulary?");
+        }
+        pretrainModel.setFlatParameters(pretrained.state().params());
+        BertTokenizer tokenizer = Tokenizers.tokenizer(vocabulary, pretrained.config());
+
+        List<EncodedTask> classification = new ArrayList<>();
+        List<EncodedTask> pairs = new ArrayList<>();
+        Map<String, Object> taskInfo = new LinkedHashMap<>();
+        for (String name : taskNames) {
+            Task task = Task.read(Path.of(tasksDir, name));
+            EncodedTask encoded = EncodedTask.of(task, tokenizer, ev.maxSeqLength(), ev.maxTrainExamples(),
+                    ev.maxEvalExamples(), config.seed());
+            (task.kind() == Task.Kind.PAIRS ? pairs : classification).add(encoded);
+            taskInfo.put(name, Map.of("kind", task.kind().name().toLowerCase(), "metric",
+                    task.metric().name().toLowerCase(), "labels", task.labels(), "source", task.source(),
+                    "train", encoded.ids(Task.Split.TRAIN).length, "test", encoded.ids(Task.Split.TEST).length));
+        }
+
+        List<FineTuner.Result> results = fineTune(spark, modelConfig, pretrained, pretrainModel.parameters(),
+                classification, ev);
+        Map<String, Object> scores = new LinkedHashMap<>();
+        for (EncodedTask t : classification) {
+            List<FineTuner.Result> mine = results.stream().filter(x -> x.task().equals(t.name())).toList();
+            Spread test = Spread.of(mine.stream().mapToDouble(FineTuner.Result::test).toArray());
+            Spread dev = Spread.of(mine.stream().mapToDouble(FineTuner.Result::dev).toArray());
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("metric", t.metric().name().toLowerCase());
+            s.put("test_mean", test.mean());
+            s.put("test_std", test.std());
+            s.put("dev_mean", dev.mean());
+            s.put("dev_std", dev.std());
+            s.put("seeds", mine.stream().map(x -> Map.of("seed", x.seed(), "dev", x.dev(), "test", x.test(),
+                    "seconds", x.seconds())).toList());
+            scores.put(t.name(), s);
+            LOG.info("evaluate: {} {} {} (test, {} seeds)", t.name(), t.metric().name().toLowerCase(), test,
+                    mine.size());
+        }
+        for (EncodedTask t : pairs) {
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("metric", "accuracy");
+            s.put("pairs", t.ids(Task.Split.TEST).length);
+            if (pretrainModel.objective().hasDiscriminator()) {
+                double accuracy = MinimalPairs.accuracy(pretrainModel, t, ev.batchSize());
+                s.put("test_mean", accuracy);
+                s.put("test_std", 0.0);
+                LOG.info("evaluate: {} zero-shot accuracy {}", t.name(), String.format("%.3f", accuracy));
+            } else {
+                s.put("not_applicable", "objective " + pretrainModel.objective().configName()
+                        + " has no discriminator");
+            }
+            scores.put(t.name(), s);
+        }
+
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("model", run);
+        result.put("objective", pretrainModel.objective().configName());
+        result.put("step", pretrained.state().step());
+        result.put("intrinsic", pretrained.results().path("held_out"));
+        result.put("tasks", taskInfo);
+        result.put("scores", scores);
+        result.put("wall_seconds", (System.nanoTime() - start) / 1e9);
+        try (OutputDir out = OutputDir.begin(output, overwrite, hadoop)) {
+            out.write(RESULT, JSON.writeValueAsBytes(result));
+            out.writeRunInfo(RunInfo.start("evaluate", arguments, config).withResults(Map.of("scores", scores)));
+            out.commit();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + output + ": " + e.getMessage(), e);
+        }
+        return result;
+    }
+
+    /** Every (task, seed) as one Spark task; results in task and seed order. */
+    private static List<FineTuner.Result> fineTune(SparkSession spark, ModelConfig modelConfig, PretrainedRun run,
+                                                   List<ParameterSpec> specs, List<EncodedTask> tasks,
+                                                   ElectraConfig.EvaluateConfig ev) {
+        List<int[]> jobs = new ArrayList<>();
+        for (int t = 0; t < tasks.size(); t++) {
+            for (int seed = 1; seed <= ev.seeds(); seed++) {
+                jobs.add(new int[] {t, seed});
+            }
+        }
+        if (jobs.isEmpty()) {
+            return List.of();
+        }
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        jsc.setJobDescription("evaluate: fine-tune " + tasks.size() + " tasks × " + ev.seeds() + " seeds");
+        Broadcast<float[]> params = jsc.broadcast(run.state().params());
+        FineTuner.Settings settings = new FineTuner.Settings(ev.epochs(), ev.batchSize(), ev.learningRate(),
+                ev.warmupShare(), ev.weightDecay(), run.config().pretrain().clipNorm());
+        var objective = run.config().pretrain().objective();
+        List<ParameterSpec> specList = List.copyOf(specs);
+        List<FineTuner.Result> results = jsc.parallelize(jobs, jobs.size())
+                .map(job -> FineTuner.run(modelConfig, objective, params.value(), specList, tasks.get(job[0]),
+                        settings, job[1]))
+                .collect();
+        params.destroy();
+        return results;
+    }
+
+    static String summary(Map<String, Object> result) {
+        StringBuilder sb = new StringBuilder("evaluation of " + result.get("model") + " (" + result.get("objective")
+                + ", step " + result.get("step") + "):");
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Object>> scores = (Map<String, Map<String, Object>>) result.get("scores");
+        scores.forEach((task, s) -> sb.append(String.format("%n  %-14s %s", task, s.containsKey("test_mean")
+                ? String.format("%s %.3f ± %.3f", s.get("metric"), (Double) s.get("test_mean"),
+                (Double) s.get("test_std"))
+                : s.get("not_applicable"))));
+        return sb.toString();
+    }
+}
