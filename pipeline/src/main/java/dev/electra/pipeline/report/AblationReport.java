@@ -1,0 +1,399 @@
+package dev.electra.pipeline.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.Color;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * The ablation report: objectives × tasks (mean ± std over seeds, the best of each column in bold), the paper's
+ * Table 5 beside ours, learning curves as PNG images, whether the differences exceed the spread across seeds, and
+ * the run's metadata. Written as {@code report.md} (images beside it) and a self-contained {@code report.html}
+ * (images inlined).
+ *
+ * <p>Input, a local directory written by {@code ablate}: {@code _ablation.json} (objectives, budget, machine,
+ * configuration) and, per objective, {@code OBJECTIVE/pretrain/} (a pretrain run: {@code _run.json},
+ * {@code metrics/train-*.jsonl}, {@code metrics/eval-*.jsonl}) and {@code OBJECTIVE/evaluation/evaluation.json}.
+ */
+public final class AblationReport {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    public static final String MARKDOWN = "report.md";
+    public static final String HTML = "report.html";
+
+    /** The paper's GLUE dev averages (Table 5, Base size, equal compute), by our objective names. */
+    public static final Map<String, Double> PAPER_TABLE_5 = Map.of("electra", 85.0, "all-tokens-mlm", 84.3,
+            "replace-mlm", 82.4, "electra-15", 82.4, "mlm", 82.2);
+    private static final Map<String, String> DISPLAY = Map.of("electra", "ELECTRA", "electra-15", "ELECTRA 15%",
+            "replace-mlm", "Replace MLM", "all-tokens-mlm", "All-Tokens MLM", "mlm", "BERT (MLM)");
+
+    /** One task's score of one objective. */
+    public record Score(String metric, double mean, double std, int seeds) {}
+
+    /** A point of a learning curve: tokens seen and a value. */
+    public record Point(double tokens, double value) {}
+
+    /** What one objective's pretraining and evaluation produced. */
+    public record ObjectiveResult(String objective, Map<String, Score> scores, double flopsPerStep, long steps,
+                                  double wallSeconds, JsonNode intrinsic, Map<String, List<Point>> curves) {}
+
+    private final JsonNode ablation;
+    private final List<ObjectiveResult> results;
+
+    private AblationReport(JsonNode ablation, List<ObjectiveResult> results) {
+        this.ablation = ablation;
+        this.results = results;
+    }
+
+    public List<ObjectiveResult> results() {
+        return results;
+    }
+
+    /** Reads an ablation directory; objectives without an evaluation are reported as missing. */
+    public static AblationReport read(Path dir) {
+        try {
+            Path descriptor = dir.resolve("_ablation.json");
+            if (!Files.isRegularFile(descriptor)) {
+                throw new IllegalArgumentException(dir + " has no _ablation.json: point report at a directory "
+                        + "written by ablate");
+            }
+            JsonNode ablation = JSON.readTree(descriptor.toFile());
+            List<ObjectiveResult> results = new ArrayList<>();
+            for (JsonNode o : ablation.path("objectives")) {
+                String name = o.asText();
+                Path run = dir.resolve(name).resolve("pretrain");
+                Path evaluation = dir.resolve(name).resolve("evaluation").resolve("evaluation.json");
+                if (!Files.isRegularFile(evaluation) || !Files.isRegularFile(run.resolve("_run.json"))) {
+                    throw new IllegalArgumentException("objective " + name + " has no finished run in "
+                            + dir.resolve(name) + " (expected pretrain/_run.json and evaluation/evaluation.json)");
+                }
+                JsonNode eval = JSON.readTree(evaluation.toFile());
+                JsonNode runResults = JSON.readTree(run.resolve("_run.json").toFile()).path("results");
+                Map<String, Score> scores = new LinkedHashMap<>();
+                eval.path("scores").fields().forEachRemaining(e -> {
+                    JsonNode s = e.getValue();
+                    if (s.has("test_mean")) {
+                        scores.put(e.getKey(), new Score(s.path("metric").asText(), s.path("test_mean").asDouble(),
+                                s.path("test_std").asDouble(), s.path("seeds").size()));
+                    }
+                });
+                results.add(new ObjectiveResult(name, scores, runResults.path("flops_per_step").asDouble(),
+                        runResults.path("final_step").asLong(), runResults.path("wall_seconds").asDouble(),
+                        eval.path("intrinsic"), curves(run)));
+            }
+            return new AblationReport(ablation, results);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the ablation in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Training loss and held-out discriminator AUC / main losses against tokens seen. */
+    private static Map<String, List<Point>> curves(Path run) throws IOException {
+        Map<String, List<Point>> curves = new LinkedHashMap<>();
+        double tokensPerStep = Double.NaN;
+        List<JsonNode> train = lines(run.resolve("metrics"), "train-");
+        List<Point> loss = new ArrayList<>();
+        for (JsonNode l : train) {
+            double perStep = l.path("tokens").asDouble() / Math.max(1, l.path("round_steps").asInt(1));
+            tokensPerStep = Double.isNaN(tokensPerStep) ? perStep : tokensPerStep;
+            loss.add(new Point(l.path("step").asLong() * perStep, l.path("loss").asDouble()));
+        }
+        curves.put("training loss", loss);
+        List<Point> auc = new ArrayList<>();
+        List<Point> heldOut = new ArrayList<>();
+        for (JsonNode e : lines(run.resolve("metrics"), "eval-")) {
+            double tokens = e.path("step").asLong() * (Double.isNaN(tokensPerStep) ? 0 : tokensPerStep);
+            if (e.has("discriminator_auc")) {
+                auc.add(new Point(tokens, e.path("discriminator_auc").asDouble()));
+            }
+            heldOut.add(new Point(tokens, e.path("loss").asDouble()));
+        }
+        curves.put("held-out discriminator AUC", auc);
+        curves.put("held-out loss", heldOut);
+        return curves;
+    }
+
+    private static List<JsonNode> lines(Path dir, String prefix) throws IOException {
+        List<JsonNode> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        try (var files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().startsWith(prefix)).sorted().toList()) {
+                for (String line : Files.readAllLines(f)) {
+                    if (!line.isBlank()) {
+                        out.add(JSON.readTree(line));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The tasks in order of first appearance. */
+    List<String> tasks() {
+        Set<String> tasks = new LinkedHashSet<>();
+        for (ObjectiveResult r : results) {
+            tasks.addAll(r.scores().keySet());
+        }
+        return List.copyOf(tasks);
+    }
+
+    /** Mean of an objective's task scores (each task's metric on its own scale, ×100 as GLUE averages). */
+    static double average(ObjectiveResult r, List<String> tasks) {
+        double sum = 0;
+        int n = 0;
+        for (String t : tasks) {
+            Score s = r.scores().get(t);
+            if (s != null) {
+                sum += 100 * s.mean();
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : sum / n;
+    }
+
+    /** Writes report.md, report.html and the images into {@code out}; returns report.md's path. */
+    public Path write(Path out) {
+        try {
+            Files.createDirectories(out);
+            Map<String, Path> images = new LinkedHashMap<>();
+            for (String curve : List.of("training loss", "held-out loss", "held-out discriminator AUC")) {
+                XYChart chart = chart(curve);
+                if (chart != null) {
+                    String file = curve.replaceAll("[^a-zA-Z]+", "-").toLowerCase(Locale.ROOT) + ".png";
+                    BitmapEncoder.saveBitmap(chart, out.resolve(file).toString(), BitmapEncoder.BitmapFormat.PNG);
+                    images.put(curve, out.resolve(file));
+                }
+            }
+            String markdown = markdown(images);
+            Files.writeString(out.resolve(MARKDOWN), markdown, StandardCharsets.UTF_8);
+            Files.writeString(out.resolve(HTML), html(markdown, images), StandardCharsets.UTF_8);
+            return out.resolve(MARKDOWN);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the report to " + out + ": " + e.getMessage(), e);
+        }
+    }
+
+    private XYChart chart(String curve) {
+        XYChart chart = new XYChartBuilder().width(720).height(400).title(curve).xAxisTitle("tokens seen (millions)")
+                .yAxisTitle(curve).build();
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setMarkerSize(5);
+        boolean any = false;
+        for (ObjectiveResult r : results) {
+            List<Point> points = r.curves().getOrDefault(curve, List.of());
+            if (points.isEmpty()) {
+                continue;
+            }
+            double[] x = points.stream().mapToDouble(p -> p.tokens() / 1e6).toArray();
+            double[] y = points.stream().mapToDouble(Point::value).toArray();
+            XYSeries s = chart.addSeries(DISPLAY.getOrDefault(r.objective(), r.objective()), x, y);
+            s.setMarker(SeriesMarkers.CIRCLE);
+            any = true;
+        }
+        return any ? chart : null;
+    }
+
+    String markdown(Map<String, Path> images) {
+        List<String> tasks = tasks();
+        StringBuilder md = new StringBuilder();
+        md.append("# ELECTRA ablation: ").append(ablation.path("title").asText("objectives at equal budget"))
+                .append("\n\n");
+        md.append(String.format(Locale.ROOT, "Each objective pretrained for %s steps (global batch %s, seed %s) on %s,"
+                        + " then fine-tuned on each task over %s seeds; test scores, mean ± standard deviation over "
+                        + "seeds (accuracy; Matthews correlation where marked). Best of each column in bold.%n%n",
+                ablation.path("steps").asText(), ablation.path("global_batch").asText(), ablation.path("seed").asText(),
+                ablation.path("data").asText(), ablation.path("seeds").asText()));
+        md.append("| objective |");
+        for (String t : tasks) {
+            md.append(' ').append(t).append(metricNote(t)).append(" |");
+        }
+        md.append(" average | paper (Table 5, GLUE) | training FLOPs | wall time |\n|---|");
+        md.append("---|".repeat(tasks.size() + 4)).append('\n');
+        Map<String, Double> best = new LinkedHashMap<>();
+        for (String t : tasks) {
+            best.put(t, results.stream().map(r -> r.scores().get(t)).filter(s -> s != null)
+                    .mapToDouble(Score::mean).max().orElse(Double.NaN));
+        }
+        double bestAverage = results.stream().mapToDouble(r -> average(r, tasks)).max().orElse(Double.NaN);
+        for (ObjectiveResult r : results) {
+            md.append("| ").append(DISPLAY.getOrDefault(r.objective(), r.objective())).append(" |");
+            for (String t : tasks) {
+                Score s = r.scores().get(t);
+                String cell = s == null ? "n/a" : String.format(Locale.ROOT, "%.3f ± %.3f", s.mean(), s.std());
+                md.append(' ').append(s != null && s.mean() == best.get(t) ? "**" + cell + "**" : cell).append(" |");
+            }
+            double avg = average(r, tasks);
+            String avgCell = String.format(Locale.ROOT, "%.1f", avg);
+            md.append(' ').append(avg == bestAverage ? "**" + avgCell + "**" : avgCell).append(" |");
+            Double paper = PAPER_TABLE_5.get(r.objective());
+            md.append(' ').append(paper == null ? "–" : String.format(Locale.ROOT, "%.1f", paper)).append(" |");
+            md.append(String.format(Locale.ROOT, " %.2e | %.0f s |%n", r.flopsPerStep() * r.steps(), r.wallSeconds()));
+        }
+        md.append("\n").append(verdict(tasks)).append("\n\n");
+        md.append("## Intrinsic metrics on held-out shards (end of pretraining)\n\n");
+        md.append("| objective | held-out loss | generator MLM accuracy | discriminator AUC | discriminator accuracy "
+                + "| all-original accuracy |\n|---|---|---|---|---|---|\n");
+        for (ObjectiveResult r : results) {
+            JsonNode i = r.intrinsic();
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n",
+                    DISPLAY.getOrDefault(r.objective(), r.objective()), num(i, "loss"), num(i, "generator_accuracy"),
+                    num(i, "discriminator_auc"), num(i, "discriminator_accuracy"),
+                    i.has("replaced_share") ? String.format(Locale.ROOT, "%.3f", 1 - i.path("replaced_share")
+                            .asDouble()) : "–"));
+        }
+        md.append("\n## Learning curves\n\n");
+        images.forEach((name, path) -> md.append("![").append(name).append("](").append(path.getFileName())
+                .append(")\n\n"));
+        md.append("## Run\n\n");
+        md.append("| | |\n|---|---|\n");
+        for (String key : List.of("code_version", "machine", "data", "steps", "global_batch", "seed", "seeds",
+                "wall_seconds", "started")) {
+            if (ablation.has(key)) {
+                md.append("| ").append(key.replace('_', ' ')).append(" | ").append(ablation.get(key).asText())
+                        .append(" |\n");
+            }
+        }
+        md.append("\nEffective configuration of the pretraining runs (the objective aside):\n\n```hocon\n")
+                .append(ablation.path("config").asText()).append("\n```\n");
+        return md.toString();
+    }
+
+    private String metricNote(String task) {
+        for (ObjectiveResult r : results) {
+            Score s = r.scores().get(task);
+            if (s != null) {
+                return s.metric().equals("mcc") ? " (MCC)" : "";
+            }
+        }
+        return "";
+    }
+
+    /**
+     * Whether the ranking is resolved: for each task, is the best mean ahead of the runner-up by more than the
+     * sum of their standard deviations? The report says so in words.
+     */
+    String verdict(List<String> tasks) {
+        List<String> resolved = new ArrayList<>();
+        List<String> unresolved = new ArrayList<>();
+        for (String t : tasks) {
+            List<ObjectiveResult> ranked = results.stream().filter(r -> r.scores().containsKey(t))
+                    .sorted((a, b) -> Double.compare(b.scores().get(t).mean(), a.scores().get(t).mean())).toList();
+            if (ranked.size() < 2) {
+                continue;
+            }
+            Score first = ranked.get(0).scores().get(t);
+            Score second = ranked.get(1).scores().get(t);
+            String line = String.format(Locale.ROOT, "%s (%s %.3f vs %s %.3f, spread %.3f + %.3f)", t,
+                    DISPLAY.getOrDefault(ranked.get(0).objective(), ranked.get(0).objective()), first.mean(),
+                    DISPLAY.getOrDefault(ranked.get(1).objective(), ranked.get(1).objective()), second.mean(),
+                    first.std(), second.std());
+            (first.mean() - second.mean() > first.std() + second.std() ? resolved : unresolved).add(line);
+        }
+        StringBuilder sb = new StringBuilder("**Is the difference real?** ");
+        if (!resolved.isEmpty()) {
+            sb.append("The leader is ahead of the runner-up by more than their spread across seeds on: ")
+                    .append(String.join("; ", resolved)).append(". ");
+        }
+        if (!unresolved.isEmpty()) {
+            sb.append("Within the spread across seeds, so not a claim this budget supports: ")
+                    .append(String.join("; ", unresolved)).append('.');
+        }
+        return sb.toString().strip();
+    }
+
+    private static String num(JsonNode n, String field) {
+        return n.has(field) ? String.format(Locale.ROOT, "%.3f", n.path(field).asDouble()) : "–";
+    }
+
+    /** A self-contained page: the Markdown's tables and text as HTML, the images inlined as data URIs. */
+    static String html(String markdown, Map<String, Path> images) throws IOException {
+        Map<String, String> inline = new LinkedHashMap<>();
+        for (Path p : images.values()) {
+            inline.put(p.getFileName().toString(), "data:image/png;base64,"
+                    + Base64.getEncoder().encodeToString(Files.readAllBytes(p)));
+        }
+        StringBuilder body = new StringBuilder();
+        String[] lines = markdown.split("\n", -1);
+        boolean inTable = false;
+        boolean inCode = false;
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i];
+            if (line.startsWith("```")) {
+                body.append(inCode ? "</pre>\n" : "<pre>");
+                inCode = !inCode;
+                continue;
+            }
+            if (inCode) {
+                body.append(escape(line)).append('\n');
+                continue;
+            }
+            if (line.startsWith("|")) {
+                if (line.matches("\\|(-+\\|)+")) {
+                    continue;
+                }
+                String[] cells = line.substring(1, line.length() - 1).split("\\|", -1);
+                String tag = inTable ? "td" : "th";
+                body.append(inTable ? "" : "<table>").append("<tr>");
+                for (String c : cells) {
+                    body.append('<').append(tag).append('>').append(inlineMarkup(c.strip())).append("</")
+                            .append(tag).append('>');
+                }
+                body.append("</tr>\n");
+                inTable = true;
+                continue;
+            }
+            if (inTable) {
+                body.append("</table>\n");
+                inTable = false;
+            }
+            if (line.startsWith("# ")) {
+                body.append("<h1>").append(escape(line.substring(2))).append("</h1>\n");
+            } else if (line.startsWith("## ")) {
+                body.append("<h2>").append(escape(line.substring(3))).append("</h2>\n");
+            } else if (line.startsWith("![")) {
+                String file = line.substring(line.indexOf('(') + 1, line.lastIndexOf(')'));
+                String alt = line.substring(2, line.indexOf(']'));
+                body.append("<figure><img alt=\"").append(escape(alt)).append("\" src=\"")
+                        .append(inline.getOrDefault(file, file)).append("\"></figure>\n");
+            } else if (!line.isBlank()) {
+                body.append("<p>").append(inlineMarkup(line)).append("</p>\n");
+            }
+        }
+        if (inTable) {
+            body.append("</table>\n");
+        }
+        return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>ELECTRA ablation report"
+                + "</title>\n<style>body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;max-width:1100px;"
+                + "margin:2em auto;color:#222;line-height:1.45}table{border-collapse:collapse;margin:1em 0}"
+                + "th,td{border:1px solid #ccc;padding:4px 9px;text-align:right}th:first-child,td:first-child"
+                + "{text-align:left}th{background:#f0f3f7}pre{background:#f6f6f6;padding:1em;font-size:12px;"
+                + "overflow:auto;max-height:24em}figure{display:inline-block;margin:0.5em}img{max-width:100%}"
+                + "</style></head>\n<body>\n" + body + "</body></html>\n";
+    }
+
+    private static String inlineMarkup(String text) {
+        return escape(text).replaceAll("\\*\\*(.+?)\\*\\*", "<b>$1</b>");
+    }
+
+    private static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+}

@@ -1,0 +1,69 @@
+package dev.electra.pipeline.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The report on a small fixture of metrics: the table, the bold best, the verdict, the images, the HTML page. */
+class AblationReportTest {
+    @TempDir
+    Path dir;
+
+    private void objective(String name, double sentiment, double std, double mcc, double auc) throws IOException {
+        Path run = Files.createDirectories(dir.resolve(name).resolve("pretrain").resolve("metrics"));
+        Files.writeString(run.getParent().resolve("_run.json"), "{\"results\":{\"final_step\":20,"
+                + "\"wall_seconds\":12.5,\"flops_per_step\":1.5e9}}");
+        Files.writeString(run.resolve("train-000000000.jsonl"),
+                "{\"round\":1,\"step\":10,\"loss\":40.0,\"tokens\":20480,\"round_steps\":10}\n"
+                        + "{\"round\":2,\"step\":20,\"loss\":30.0,\"tokens\":20480,\"round_steps\":10}\n");
+        Files.writeString(run.resolve("eval-000000000.jsonl"),
+                "{\"step\":10,\"loss\":39.0,\"discriminator_auc\":" + (auc - 0.1) + "}\n"
+                        + "{\"step\":20,\"loss\":31.0,\"discriminator_auc\":" + auc + "}\n");
+        Path eval = Files.createDirectories(dir.resolve(name).resolve("evaluation"));
+        Files.writeString(eval.resolve("evaluation.json"), "{\"scores\":{"
+                + "\"sentiment\":{\"metric\":\"accuracy\",\"test_mean\":" + sentiment + ",\"test_std\":" + std
+                + ",\"seeds\":[{},{},{}]},"
+                + "\"acceptability\":{\"metric\":\"mcc\",\"test_mean\":" + mcc + ",\"test_std\":0.05,\"seeds\":[{},{},{}]},"
+                + "\"minimal-pairs\":{\"metric\":\"accuracy\",\"not_applicable\":\"x\"}},"
+                + "\"intrinsic\":{\"loss\":31.0,\"discriminator_auc\":" + auc + ",\"replaced_share\":0.14}}");
+    }
+
+    @Test
+    void tablesBestInBoldVerdictImagesAndHtml() throws IOException {
+        Files.writeString(dir.resolve("_ablation.json"), "{\"objectives\":[\"electra\",\"electra-15\"],"
+                + "\"steps\":20,\"global_batch\":16,\"seed\":1,\"seeds\":3,\"data\":\"sample corpus\","
+                + "\"config\":\"model { hidden-size = 128 }\",\"code_version\":\"test\",\"machine\":\"2 cores\"}");
+        objective("electra", 0.80, 0.01, 0.10, 0.70);
+        objective("electra-15", 0.70, 0.02, 0.12, 0.65);
+        AblationReport report = AblationReport.read(dir);
+        Path md = report.write(dir.resolve("report"));
+        String text = Files.readString(md);
+        assertTrue(text.contains("| ELECTRA | **0.800 ± 0.010** | 0.100 ± 0.050 |"), text);
+        assertTrue(text.contains("| ELECTRA 15% | 0.700 ± 0.020 | **0.120 ± 0.050** |"), text);
+        assertTrue(text.contains("acceptability (MCC)"), text);
+        // Averages ×100: (80 + 10) / 2 = 45.0 and (70 + 12) / 2 = 41.0; the paper's 85.0 and 82.4 beside them.
+        assertTrue(text.contains("| **45.0** | 85.0 | 3.00e+10 | 13 s |"), text);
+        assertTrue(text.contains("| 41.0 | 82.4 |"), text);
+        assertTrue(text.contains("ahead of the runner-up by more than their spread across seeds on: sentiment"), text);
+        assertTrue(text.contains("Within the spread across seeds, so not a claim this budget supports: acceptability"),
+                text);
+        assertTrue(Files.size(dir.resolve("report/training-loss.png")) > 1000);
+        assertTrue(Files.size(dir.resolve("report/held-out-discriminator-auc.png")) > 1000);
+        String html = Files.readString(dir.resolve("report/report.html"));
+        assertTrue(html.contains("<b>0.800 ± 0.010</b>") && html.contains("src=\"data:image/png;base64,"), html);
+        assertEquals(2, report.results().size());
+    }
+
+    @Test
+    void aMissingRunIsNamed() throws IOException {
+        Files.writeString(dir.resolve("_ablation.json"), "{\"objectives\":[\"mlm\"]}");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AblationReport.read(dir));
+        assertTrue(e.getMessage().contains("objective mlm has no finished run"), e.getMessage());
+    }
+}
