@@ -194,7 +194,9 @@ public final class EvaluateJob implements Callable<Integer> {
             if (pretrainModel.objective().hasDiscriminator()) {
                 double accuracy = MinimalPairs.accuracy(pretrainModel, t, ev.batchSize());
                 s.put("test_mean", accuracy);
-                s.put("test_std", 0.0);
+                // No seeds to vary: the spread reported is the binomial standard error over the pairs.
+                s.put("test_std", Math.sqrt(accuracy * (1 - accuracy) / t.ids(Task.Split.TEST).length));
+                s.put("spread", "binomial standard error");
                 LOG.info("evaluate: {} zero-shot accuracy {}", t.name(), String.format("%.3f", accuracy));
             } else {
                 s.put("not_applicable", "objective " + pretrainModel.objective().configName()

@@ -9,9 +9,10 @@ import picocli.CommandLine.Command;
  * {@code spark-submit --class dev.electra.jobs.Main <fat jar> <command>} on a cluster.
  */
 @Command(name = "electra", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "ELECTRA pretraining on Spark: sample data, WordPiece vocabulary, pretraining shards.",
+        description = "ELECTRA pretraining on Spark: sample data, WordPiece vocabulary, shards, pretraining, evaluation, ablation reports.",
         subcommands = {QuickstartCommand.class, FetchDataCommand.class, VocabJob.class, PrepareJob.class,
-                EncodeJob.class, PretrainJob.class, EvaluateJob.class, DoctorCommand.class},
+                EncodeJob.class, PretrainJob.class, EvaluateJob.class, AblateJob.class, ReportCommand.class,
+                DoctorCommand.class},
         footer = {"", "Every command takes --conf FILE, --set KEY=VALUE and --overwrite; "
                 + "all defaults are in conf/reference.conf."})
 public final class Main implements Runnable {

@@ -258,6 +258,12 @@ public final class PretrainJob implements Callable<Integer> {
                     }
                 }
             }
+            if (lastEval == null && step > 0) {
+                // Nothing left to train (a rerun of a finished run): evaluate the final parameters all the same.
+                driverModel.setFlatParameters(params);
+                lastEval = evaluate(Pretraining.trainer(config, driverModel, ids), heldOut, batchSize,
+                        config.pretrain().evalBatches(), step);
+            }
             Map<String, Object> results = new LinkedHashMap<>(setup);
             results.put("final_step", step);
             results.put("wall_seconds", (System.nanoTime() - start) / 1e9);

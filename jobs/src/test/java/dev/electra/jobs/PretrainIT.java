@@ -207,6 +207,25 @@ class PretrainIT {
                 .redirectOutput(output.getParent().resolve(output.getFileName() + ".log").toFile()).start();
     }
 
+    @Test
+    void workersGetDisjointEqualSharesInShardOrder() {
+        dev.electra.jobs.io.Shards opened = dev.electra.jobs.io.Shards.open(shards.toString(),
+                spark.sparkContext().hadoopConfiguration());
+        List<dev.electra.pipeline.packing.PackedExample> all = dev.electra.jobs.io.Shards.read(spark,
+                opened.files().subList(0, 2));
+        List<List<dev.electra.pipeline.packing.PackedExample>> parts = opened.partitioned(spark, List.of(0, 1), 3)
+                .glom().collect();
+        assertEquals(3, parts.size());
+        for (int w = 0; w < 3; w++) {
+            List<dev.electra.pipeline.packing.PackedExample> part = parts.get(w);
+            assertTrue(Math.abs(part.size() - all.size() / 3.0) <= 1, "equal shares: " + part.size());
+            for (int k = 0; k < part.size(); k++) {
+                assertArrayEquals(all.get(w + 3 * k).inputIds(), part.get(k).inputIds(),
+                        "example " + (w + 3 * k) + " of the shards is worker " + w + "'s " + k + "th");
+            }
+        }
+    }
+
     /** Two small tasks made from the corpus: questions vs statements, and pairs with a doubled word. */
     static Path fixtureTasks() throws IOException {
         Path tasks = dir.resolve("tasks");

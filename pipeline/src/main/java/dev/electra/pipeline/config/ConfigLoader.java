@@ -187,7 +187,7 @@ public final class ConfigLoader {
             return bundled(name);
         }
         throw new ConfigException("config file " + nameOrPath + " does not exist; give a path to a HOCON file "
-                + "or a bundled overlay: tiny, small, base, local, standalone, yarn");
+                + "or a bundled overlay: tiny, small, base, quickstart, local, standalone, yarn");
     }
 
     private static Config bundled(String name) {

@@ -43,10 +43,21 @@ public record EncodedTask(String name, Task.Kind kind, Task.Metric metric, int l
                 y[i] = examples.get(i).label();
             }
             if (task.kind() == Task.Kind.PAIRS && split == Task.Split.TEST) {
-                other = new int[examples.size()][];
-                for (int i = 0; i < other.length; i++) {
-                    other[i] = encode(tokenizer, examples.get(i).other(), maxSeqLength);
+                // Pairs the tokenizer cannot tell apart (a case-only correction under an uncased vocabulary) say
+                // nothing about the model: left out.
+                List<int[]> kept = new ArrayList<>();
+                List<int[]> keptOther = new ArrayList<>();
+                for (int i = 0; i < x.length; i++) {
+                    int[] o = encode(tokenizer, examples.get(i).other(), maxSeqLength);
+                    if (!java.util.Arrays.equals(x[i], o)) {
+                        kept.add(x[i]);
+                        keptOther.add(o);
+                    }
                 }
+                x = kept.toArray(new int[0][]);
+                y = new int[x.length];
+                java.util.Arrays.fill(y, -1);
+                other = keptOther.toArray(new int[0][]);
             }
             ids.add(x);
             labels.add(y);

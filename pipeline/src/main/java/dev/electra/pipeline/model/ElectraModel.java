@@ -102,6 +102,7 @@ public final class ElectraModel {
     private final org.nd4j.linalg.api.rng.Random noise;
     /** Classes of the fine-tuning head; 0 for a pretraining model. */
     private final int numLabels;
+    private boolean gradientGraphBuilt;
 
     /** A place where dropout multiplies activations by a mask placeholder. */
     record DropoutSite(String name, boolean attention, boolean pooled, int width) {}
@@ -249,6 +250,7 @@ public final class ElectraModel {
 
     /** The classifier's loss and its gradient with respect to every parameter. */
     public ClassifierStep classifierGradients(Map<String, INDArray> placeholders) {
+        buildGradientGraph();
         OutAndGrad r = sd.calculateGradientsAndOutputs(withTokenEmbeddings(placeholders),
                 List.of(LOSS_CLASSIFIER, OUT_CLASS_LOGITS), gradientNames());
         return new ClassifierStep(r.getOutputs().get(LOSS_CLASSIFIER).getDouble(0),
@@ -490,10 +492,46 @@ public final class ElectraModel {
      * optimizer is the caller's).
      */
     public StepResult gradients(Map<String, INDArray> placeholders) {
+        buildGradientGraph();
         OutAndGrad r = sd.calculateGradientsAndOutputs(withTokenEmbeddings(placeholders), outputNames,
                 gradientNames());
         return new StepResult(result(r.getOutputs(), placeholders),
                 Collections.unmodifiableMap(collectGradients(r, placeholders)));
+    }
+
+    /**
+     * Builds the backward graph once, up front. M2.1 prints a line to standard output for every op it
+     * differentiates (hundreds per model); those lines, and only those, are dropped while it does.
+     */
+    private void buildGradientGraph() {
+        if (gradientGraphBuilt) {
+            return;
+        }
+        synchronized (System.class) {
+            java.io.PrintStream out = System.out;
+            System.setOut(new java.io.PrintStream(new java.io.FilterOutputStream(out) {
+                private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+
+                @Override
+                public void write(int b) throws java.io.IOException {
+                    line.write(b);
+                    if (b == '\n') {
+                        String text = line.toString(java.nio.charset.StandardCharsets.UTF_8);
+                        if (!text.startsWith("Added differentiated op")) {
+                            out.write(line.toByteArray());
+                        }
+                        line.reset();
+                    }
+                }
+            }, true, java.nio.charset.StandardCharsets.UTF_8));
+            try {
+                sd.createGradFunction();
+            } finally {
+                System.out.flush();
+                System.setOut(out);
+            }
+        }
+        gradientGraphBuilt = true;
     }
 
     private List<String> gradientNames() {

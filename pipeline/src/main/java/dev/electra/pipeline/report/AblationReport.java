@@ -218,7 +218,8 @@ public final class AblationReport {
                 .append("\n\n");
         md.append(String.format(Locale.ROOT, "Each objective pretrained for %s steps (global batch %s, seed %s) on %s,"
                         + " then fine-tuned on each task over %s seeds; test scores, mean ± standard deviation over "
-                        + "seeds (accuracy; Matthews correlation where marked). Best of each column in bold.%n%n",
+                        + "seeds (accuracy; Matthews correlation where marked; zero-shot tasks: ± the binomial "
+                        + "standard error). Best of each column in bold.%n%n",
                 ablation.path("steps").asText(), ablation.path("global_batch").asText(), ablation.path("seed").asText(),
                 ablation.path("data").asText(), ablation.path("seeds").asText()));
         md.append("| objective |");
@@ -280,7 +281,7 @@ public final class AblationReport {
         for (ObjectiveResult r : results) {
             Score s = r.scores().get(task);
             if (s != null) {
-                return s.metric().equals("mcc") ? " (MCC)" : "";
+                return s.seeds() == 0 ? " (zero-shot)" : s.metric().equals("mcc") ? " (MCC)" : "";
             }
         }
         return "";

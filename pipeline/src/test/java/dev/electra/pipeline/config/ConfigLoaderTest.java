@@ -49,6 +49,24 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void distributedAndEvaluateKeysAreValidated() {
+        ElectraConfig c = ConfigLoader.load(List.of("tiny", "quickstart"), List.of("distributed.workers=2",
+                "distributed.optimizer-state=local", "pretrain.optimizer=sgd"));
+        assertEquals(2, c.distributed().workers());
+        assertEquals(ElectraConfig.OptimizerState.LOCAL, c.distributed().optimizerState());
+        assertEquals(ElectraConfig.OptimizerKind.SGD, c.pretrain().optimizer());
+        assertEquals(240, c.pretrain().steps(), "the quickstart overlay on top of tiny");
+        assertEquals(List.of("sentiment", "acceptability", "genre", "minimal-pairs"), c.evaluate().tasks());
+        ConfigException state = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(List.of(), List.of("distributed.optimizer-state=shared")));
+        assertTrue(state.getMessage().contains("averaged, local"), state.getMessage());
+        ConfigException workers = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(List.of(), List.of("distributed.workers=0")));
+        assertTrue(workers.getMessage().contains("distributed.workers must be at least 1"), workers.getMessage());
+        assertThrows(ConfigException.class, () -> ConfigLoader.load(List.of(), List.of("evaluate.seeds=0")));
+    }
+
+    @Test
     void overlayFromAFile(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("mine.conf");
         Files.writeString(file, "prepare { max-seq-length = 256 }\nseed = 7\n");

@@ -1,0 +1,126 @@
+package dev.electra.jobs;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.electra.pipeline.config.CodeVersion;
+import dev.electra.pipeline.config.ConfigLoader;
+import dev.electra.pipeline.config.ElectraConfig;
+import dev.electra.pipeline.model.Objective;
+import dev.electra.pipeline.report.AblationReport;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ablate}: the same data, seed, steps and batch for each objective, then {@code evaluate} for each, then
+ * the report. Every objective's run lives in its own directory, so a rerun resumes an interrupted pretraining
+ * and redoes only what is missing.
+ */
+@Command(name = "ablate", mixinStandardHelpOptions = true,
+        description = {"Pretrain each objective with the same data, seed and budget, evaluate each, and write the "
+                + "report.",
+                "Writes OUTPUT/OBJECTIVE/pretrain, OUTPUT/OBJECTIVE/evaluation, OUTPUT/_ablation.json and "
+                        + "OUTPUT/report/ (report.md, report.html, PNG curves). A rerun resumes."})
+public final class AblateJob implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(AblateJob.class);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--data", required = true, paramLabel = "DIR", description = "Shards written by prepare.")
+    String data;
+
+    @Option(names = "--vocab", required = true, paramLabel = "DIR", description = "The shards' vocabulary.")
+    String vocab;
+
+    @Option(names = "--output", required = true, paramLabel = "DIR", description = "Ablation directory (local).")
+    Path output;
+
+    @Option(names = "--objectives", split = ",", paramLabel = "NAME",
+            description = "Objectives to compare (default: all five: electra, electra-15, replace-mlm, "
+                    + "all-tokens-mlm, mlm).")
+    List<String> objectives = List.of("electra", "electra-15", "replace-mlm", "all-tokens-mlm", "mlm");
+
+    @Option(names = "--tasks-dir", paramLabel = "DIR", description = "Task directories (default: data.dir/tasks).")
+    String tasksDir;
+
+    @Override
+    public Integer call() {
+        Path report = run(Sparks.session(common.config(), "ablate"), common.confs, common.sets, data, vocab, output,
+                objectives, tasksDir);
+        System.out.println("report: " + report.toAbsolutePath() + " (and report.html beside it)");
+        return 0;
+    }
+
+    /** Runs every objective and writes the report; returns the path of report.md. */
+    public static Path run(SparkSession spark, List<String> overlays, List<String> sets, String data, String vocab,
+                           Path output, List<String> objectives, String tasksDir) {
+        long start = System.nanoTime();
+        for (String o : objectives) {
+            Objective.parse(o);
+        }
+        ElectraConfig base = ConfigLoader.load(overlays, sets);
+        String tasks = tasksDir != null ? tasksDir : Path.of(base.data().dir(), "tasks").toString();
+        Map<String, Object> perObjective = new LinkedHashMap<>();
+        for (int i = 0; i < objectives.size(); i++) {
+            String objective = objectives.get(i);
+            List<String> objectiveSets = new ArrayList<>(sets);
+            objectiveSets.add("pretrain.objective=" + objective);
+            ElectraConfig config = ConfigLoader.load(overlays, objectiveSets);
+            String run = output.resolve(objective).resolve("pretrain").toAbsolutePath().toString();
+            LOG.info("ablate: objective {} ({} of {}): pretraining {} steps", objective, i + 1, objectives.size(),
+                    config.pretrain().steps());
+            PretrainJob.Result r = PretrainJob.run(spark, config, data, run, false, Long.MAX_VALUE,
+                    List.of("ablate", "pretrain", objective));
+            LOG.info("ablate: objective {}: evaluating", objective);
+            Map<String, Object> evaluation = EvaluateJob.run(spark, config, run, vocab, tasks,
+                    config.evaluate().tasks(), output.resolve(objective).resolve("evaluation").toAbsolutePath()
+                            .toString(), true, List.of("ablate", "evaluate", objective));
+            LOG.info(EvaluateJob.summary(evaluation));
+            perObjective.put(objective, Map.of("final_step", r.step()));
+        }
+        try {
+            Map<String, Object> ablation = new LinkedHashMap<>();
+            ablation.put("title", String.join(", ", objectives) + " at equal budget");
+            ablation.put("objectives", objectives);
+            ablation.put("steps", base.pretrain().steps());
+            ablation.put("global_batch", base.pretrain().batchSize() * base.distributed().workers());
+            ablation.put("seed", base.seed());
+            ablation.put("seeds", base.evaluate().seeds());
+            ablation.put("data", data);
+            ablation.put("tasks", base.evaluate().tasks());
+            ablation.put("code_version", CodeVersion.current().toString());
+            ablation.put("machine", machine());
+            ablation.put("started", Instant.now().minusNanos(System.nanoTime() - start).toString());
+            ablation.put("wall_seconds", Math.round((System.nanoTime() - start) / 1e9));
+            ablation.put("runs", perObjective);
+            ablation.put("config", base.rendered());
+            Files.createDirectories(output);
+            Files.write(output.resolve("_ablation.json"), JSON.writeValueAsBytes(ablation));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + output + "/_ablation.json: " + e.getMessage(), e);
+        }
+        return AblationReport.read(output).write(output.resolve("report"));
+    }
+
+    static String machine() {
+        long memory = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getTotalMemorySize();
+        return String.format("%d cores, %d GiB, %s %s, Java %s", Runtime.getRuntime().availableProcessors(),
+                memory >> 30, System.getProperty("os.name"), System.getProperty("os.arch"), Runtime.version());
+    }
+}
