@@ -27,4 +27,5 @@ OPENS="-XX:+IgnoreUnrecognizedVMOptions --add-opens=java.base/java.lang=ALL-UNNA
 # CoreNLP's tokenizer is one huge generated method that HotSpot leaves interpreted by default; compiled, sentence
 # splitting runs 2x faster and scales with the cores (measured in docs/benchmarks.md).
 HUGE_METHODS="-XX:-DontCompileHugeMethods"
-ND4J_LIMITS="-Dorg.bytedeco.javacpp.maxbytes=${ELECTRA_OFFHEAP:-3G} -Dorg.bytedeco.javacpp.maxphysicalbytes=${ELECTRA_PHYSICAL:-8G}"
+# The physical cap counts the whole process (heap included): heap + off-heap + room for the JVM itself.
+ND4J_LIMITS="-Dorg.bytedeco.javacpp.maxbytes=${ELECTRA_OFFHEAP:-3G} -Dorg.bytedeco.javacpp.maxphysicalbytes=${ELECTRA_PHYSICAL:-12G}"

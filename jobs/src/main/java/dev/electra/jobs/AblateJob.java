@@ -86,11 +86,15 @@ public final class AblateJob implements Callable<Integer> {
                     config.pretrain().steps());
             PretrainJob.Result r = PretrainJob.run(spark, config, data, run, false, Long.MAX_VALUE,
                     List.of("ablate", "pretrain", objective));
-            LOG.info("ablate: objective {}: evaluating", objective);
-            Map<String, Object> evaluation = EvaluateJob.run(spark, config, run, vocab, tasks,
-                    config.evaluate().tasks(), output.resolve(objective).resolve("evaluation").toAbsolutePath()
-                            .toString(), true, List.of("ablate", "evaluate", objective));
-            LOG.info(EvaluateJob.summary(evaluation));
+            Path evaluation = output.resolve(objective).resolve("evaluation");
+            if (evaluatedAt(evaluation) == r.step()) {
+                LOG.info("ablate: objective {}: evaluation of step {} is present", objective, r.step());
+            } else {
+                LOG.info("ablate: objective {}: evaluating", objective);
+                LOG.info(EvaluateJob.summary(EvaluateJob.run(spark, config, run, vocab, tasks,
+                        config.evaluate().tasks(), evaluation.toAbsolutePath().toString(), true,
+                        List.of("ablate", "evaluate", objective))));
+            }
             perObjective.put(objective, Map.of("final_step", r.step()));
         }
         try {
@@ -115,6 +119,16 @@ public final class AblateJob implements Callable<Integer> {
             throw new UncheckedIOException("cannot write " + output + "/_ablation.json: " + e.getMessage(), e);
         }
         return AblationReport.read(output).write(output.resolve("report"));
+    }
+
+    /** The step an existing evaluation was made at, or −1. */
+    static long evaluatedAt(Path evaluation) {
+        Path json = evaluation.resolve(EvaluateJob.RESULT);
+        try {
+            return Files.isRegularFile(json) ? JSON.readTree(json.toFile()).path("step").asLong(-1) : -1;
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     static String machine() {

@@ -187,6 +187,7 @@ public final class PretrainJob implements Callable<Integer> {
                     positions.add(new DataPosition(0, 0));
                 }
             }
+            double earlierSeconds = resumed.isPresent() ? trainingSeconds(fs, out) : 0;
             RunInfo info = RunInfo.start("pretrain", arguments, config);
             Map<String, Object> setup = new LinkedHashMap<>();
             setup.put("objective", config.pretrain().objective().configName());
@@ -267,6 +268,8 @@ public final class PretrainJob implements Callable<Integer> {
             Map<String, Object> results = new LinkedHashMap<>(setup);
             results.put("final_step", step);
             results.put("wall_seconds", (System.nanoTime() - start) / 1e9);
+            // Over every invocation of the run, so a resumed run reports what the whole training took.
+            results.put("training_seconds", earlierSeconds + (System.nanoTime() - start) / 1e9);
             if (lastEval != null) {
                 results.put("held_out", lastEval.toMap());
             }
@@ -401,6 +404,16 @@ public final class PretrainJob implements Callable<Integer> {
 
     private static long[] offsets(List<DataPosition> positions) {
         return positions.stream().mapToLong(DataPosition::examplesInEpoch).toArray();
+    }
+
+    /** The training time the run's _run.json reports so far (its wall time if it predates the field). */
+    private static double trainingSeconds(FileSystem fs, Path out) {
+        try (var in = fs.open(new Path(out, RunInfo.FILE_NAME))) {
+            var results = JSON.readTree(in).path("results");
+            return results.path("training_seconds").asDouble(results.path("wall_seconds").asDouble(0));
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     static int heldOutShards(int shards, double share) {

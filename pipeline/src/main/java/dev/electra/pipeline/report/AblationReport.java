@@ -94,7 +94,8 @@ public final class AblationReport {
                     }
                 });
                 results.add(new ObjectiveResult(name, scores, runResults.path("flops_per_step").asDouble(),
-                        runResults.path("final_step").asLong(), runResults.path("wall_seconds").asDouble(),
+                        runResults.path("final_step").asLong(),
+                        runResults.path("training_seconds").asDouble(runResults.path("wall_seconds").asDouble()),
                         eval.path("intrinsic"), curves(run)));
             }
             return new AblationReport(ablation, results);
