@@ -156,13 +156,16 @@ public final class AblationReport {
         return List.copyOf(tasks);
     }
 
-    /** Mean of an objective's task scores (each task's metric on its own scale, ×100 as GLUE averages). */
+    /**
+     * Mean of an objective's fine-tuned task scores (each on its own scale, ×100 as GLUE averages); zero-shot tasks
+     * are left out, since only objectives with a discriminator take them.
+     */
     static double average(ObjectiveResult r, List<String> tasks) {
         double sum = 0;
         int n = 0;
         for (String t : tasks) {
             Score s = r.scores().get(t);
-            if (s != null) {
+            if (s != null && s.seeds() > 0) {
                 sum += 100 * s.mean();
                 n++;
             }
@@ -227,7 +230,7 @@ public final class AblationReport {
         for (String t : tasks) {
             md.append(' ').append(t).append(metricNote(t)).append(" |");
         }
-        md.append(" average | paper (Table 5, GLUE) | training FLOPs | wall time |\n|---|");
+        md.append(" average (fine-tuned) | paper (Table 5, GLUE) | training FLOPs | wall time |\n|---|");
         md.append("---|".repeat(tasks.size() + 4)).append('\n');
         Map<String, Double> best = new LinkedHashMap<>();
         for (String t : tasks) {
