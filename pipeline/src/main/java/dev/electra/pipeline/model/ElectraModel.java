@@ -706,23 +706,13 @@ public final class ElectraModel {
             SDVariable slotTargetsFlat = slotTargetIds.reshape(-1);
             SDVariable targetOneHot = sd.oneHot(slotTargetsFlat, v, -1, 1.0, 0.0, dataType);
 
-            // Shared embeddings: token [V, E], position [P, E], segment [T, E] and their LayerNorm.
-            SDVariable wordEmbeddings = param(WORD_EMBEDDINGS, Owner.SHARED, Kind.EMBEDDING, v, e);
-            SDVariable positionEmbeddings = param("shared/position_embeddings", Owner.SHARED, Kind.EMBEDDING,
-                    config.maxPositions(), e);
-            SDVariable segmentEmbeddings = param("shared/segment_embeddings", Owner.SHARED, Kind.EMBEDDING,
-                    config.typeVocabSize(), e);
-            SDVariable embGain = param("shared/embeddings_ln/gain", Owner.SHARED, Kind.LAYER_NORM_GAIN, e);
-            SDVariable embBias = param("shared/embeddings_ln/bias", Owner.SHARED, Kind.LAYER_NORM_BIAS, e);
-
-            // [B, L, E]: the token lookup happens outside autodiff (see lookUpTokens), fed as [B·L, E].
-            SDVariable lookedUp = sd.var(TOKEN_EMBEDDINGS, Nd4j.zeros(dataType, 1, e));
-            SDVariable tokens = sd.reshape(lookedUp, shape(batchAndLength, e));
-            // [L, E] and [B·L, E]
-            SDVariable positions = sd.oneHot(positionIds, config.maxPositions(), -1, 1.0, 0.0, dataType)
-                    .mmul(positionEmbeddings);
-            SDVariable segments = sd.oneHot(segmentIds.reshape(-1), config.typeVocabSize(), -1, 1.0, 0.0, dataType)
-                    .mmul(segmentEmbeddings);
+            SharedEmbeddings shared = sharedEmbeddings(positionIds, segmentIds);
+            SDVariable wordEmbeddings = shared.table();
+            SDVariable tokens = shared.tokens();
+            SDVariable positions = shared.positions();
+            SDVariable segments = shared.segments();
+            SDVariable embGain = shared.gain();
+            SDVariable embBias = shared.bias();
 
             String mainName = objective.hasDiscriminator() ? "discriminator" : "main";
             if (!objective.hasGenerator()) {
@@ -784,7 +774,6 @@ public final class ElectraModel {
 
         /** The fine-tuning graph: embeddings → main encoder → head on [CLS] → softmax cross-entropy. */
         void buildClassifier() {
-            int e = config.embeddingSize();
             int h = config.hiddenSize();
             SDVariable inputIds = sd.placeHolder(INPUT_IDS, DataType.INT, -1, -1);
             SDVariable segmentIds = sd.placeHolder(SEGMENT_IDS, DataType.INT, -1, -1);
@@ -794,21 +783,10 @@ public final class ElectraModel {
             SDVariable clsSelection = sd.placeHolder(SELECTION, dataType, -1, 1, -1);
             SDVariable labels = sd.placeHolder(CLASS_LABELS, dataType, -1, numLabels);
             batchAndLength = sd.shape(inputIds).castTo(DataType.LONG);
-            param(WORD_EMBEDDINGS, Owner.SHARED, Kind.EMBEDDING, config.vocabSize(), e);
-            SDVariable positionEmbeddings = param("shared/position_embeddings", Owner.SHARED, Kind.EMBEDDING,
-                    config.maxPositions(), e);
-            SDVariable segmentEmbeddings = param("shared/segment_embeddings", Owner.SHARED, Kind.EMBEDDING,
-                    config.typeVocabSize(), e);
-            SDVariable embGain = param("shared/embeddings_ln/gain", Owner.SHARED, Kind.LAYER_NORM_GAIN, e);
-            SDVariable embBias = param("shared/embeddings_ln/bias", Owner.SHARED, Kind.LAYER_NORM_BIAS, e);
-            SDVariable lookedUp = sd.var(TOKEN_EMBEDDINGS, Nd4j.zeros(dataType, 1, e));
-            SDVariable tokens = sd.reshape(lookedUp, shape(batchAndLength, e));
-            SDVariable positions = sd.oneHot(positionIds, config.maxPositions(), -1, 1.0, 0.0, dataType)
-                    .mmul(positionEmbeddings);
-            SDVariable segments = sd.oneHot(segmentIds.reshape(-1), config.typeVocabSize(), -1, 1.0, 0.0, dataType)
-                    .mmul(segmentEmbeddings);
+            SharedEmbeddings shared = sharedEmbeddings(positionIds, segmentIds);
             String mainName = objective.hasDiscriminator() ? "discriminator" : "main";
-            SDVariable emb = embed(tokens, positions, segments, embGain, embBias);
+            SDVariable emb = embed(shared.tokens(), shared.positions(), shared.segments(), shared.gain(),
+                    shared.bias());
             SDVariable hidden = encoder(mainName, Owner.MAIN, emb, config.discriminator(), attentionBias);
             // [B, 1, L] × [B, L, H] → [B, H]
             SDVariable pooled = sd.mmul(clsSelection, sd.reshape(hidden, shape(batchAndLength, h))).reshape(-1, h);
@@ -821,6 +799,33 @@ public final class ElectraModel {
             SDVariable loss = sd.loss.softmaxCrossEntropy(LOSS_CLASSIFIER, labels, logits, null, LossReduce.MEAN_BY_WEIGHT,
                     0.0);
             addLoss(loss);
+        }
+
+        /** The shared embedding parameters and the lookups of one batch, in the order the parameters are laid out. */
+        record SharedEmbeddings(SDVariable table, SDVariable tokens, SDVariable positions, SDVariable segments,
+                                SDVariable gain, SDVariable bias) {}
+
+        /**
+         * Shared embeddings: token [V, E], position [P, E], segment [T, E] and their LayerNorm; the batch's tokens
+         * [B, L, E] (looked up outside autodiff, see withTokenEmbeddings, fed as [B·L, E]), positions [L, E] and
+         * segments [B·L, E].
+         */
+        SharedEmbeddings sharedEmbeddings(SDVariable positionIds, SDVariable segmentIds) {
+            int e = config.embeddingSize();
+            SDVariable table = param(WORD_EMBEDDINGS, Owner.SHARED, Kind.EMBEDDING, config.vocabSize(), e);
+            SDVariable positionEmbeddings = param("shared/position_embeddings", Owner.SHARED, Kind.EMBEDDING,
+                    config.maxPositions(), e);
+            SDVariable segmentEmbeddings = param("shared/segment_embeddings", Owner.SHARED, Kind.EMBEDDING,
+                    config.typeVocabSize(), e);
+            SDVariable gain = param("shared/embeddings_ln/gain", Owner.SHARED, Kind.LAYER_NORM_GAIN, e);
+            SDVariable bias = param("shared/embeddings_ln/bias", Owner.SHARED, Kind.LAYER_NORM_BIAS, e);
+            SDVariable lookedUp = sd.var(TOKEN_EMBEDDINGS, Nd4j.zeros(dataType, 1, e));
+            SDVariable tokens = sd.reshape(lookedUp, shape(batchAndLength, e));
+            SDVariable positions = sd.oneHot(positionIds, config.maxPositions(), -1, 1.0, 0.0, dataType)
+                    .mmul(positionEmbeddings);
+            SDVariable segments = sd.oneHot(segmentIds.reshape(-1), config.typeVocabSize(), -1, 1.0, 0.0, dataType)
+                    .mmul(segmentEmbeddings);
+            return new SharedEmbeddings(table, tokens, positions, segments, gain, bias);
         }
 
         /** [B, L, E] token embeddings → [B·L, E] after position, segment, LayerNorm (shared) and dropout. */
