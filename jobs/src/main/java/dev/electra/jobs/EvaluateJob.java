@@ -181,8 +181,8 @@ public final class EvaluateJob implements Callable<Integer> {
             s.put("test_std", test.std());
             s.put("dev_mean", dev.mean());
             s.put("dev_std", dev.std());
-            s.put("seeds", mine.stream().map(x -> Map.of("seed", x.seed(), "dev", x.dev(), "test", x.test(),
-                    "seconds", x.seconds())).toList());
+            s.put("seeds", mine.stream().map(EvaluateJob::seedResult).toList());
+            s.put("collapsed_seeds", mine.stream().filter(FineTuner.Result::collapsed).count());
             scores.put(t.name(), s);
             LOG.info("evaluate: {} {} {} (test, {} seeds)", t.name(), t.metric().name().toLowerCase(), test,
                     mine.size());
@@ -221,6 +221,20 @@ public final class EvaluateJob implements Callable<Integer> {
             throw new UncheckedIOException("cannot write " + output + ": " + e.getMessage(), e);
         }
         return result;
+    }
+
+    /** One fine-tuning run in evaluation.json: scores, the training curve per epoch and the plateau signs. */
+    private static Map<String, Object> seedResult(FineTuner.Result x) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("seed", x.seed());
+        m.put("dev", x.dev());
+        m.put("test", x.test());
+        m.put("seconds", x.seconds());
+        m.put("train_loss", x.trainLoss());
+        m.put("train_accuracy", x.trainAccuracy());
+        m.put("majority_share", x.majorityShare());
+        m.put("test_classes_predicted", x.testClassesPredicted());
+        return m;
     }
 
     /** Every (task, seed) as one Spark task; results in task and seed order. */

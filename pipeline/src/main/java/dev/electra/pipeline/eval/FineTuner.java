@@ -27,9 +27,22 @@ public final class FineTuner {
     public record Settings(int epochs, int batchSize, double learningRate, double warmupShare, double weightDecay,
                            double clipNorm) implements Serializable {}
 
-    /** One (task, seed) run. */
+    /**
+     * One (task, seed) run. {@code trainLoss} and {@code trainAccuracy} hold one value per epoch (the mean over
+     * that epoch's batches, dropout on); {@code majorityShare} is the share of the most frequent training label and
+     * {@code testClassesPredicted} the number of distinct labels predicted on test: a run whose training accuracy
+     * stays at the majority share and that predicts one class has not left the initial plateau (the head learned
+     * only the label prior).
+     */
     public record Result(String task, int seed, Task.Metric metric, double dev, double test, int trainExamples,
-                         double seconds) implements Serializable {}
+                         double seconds, double[] trainLoss, double[] trainAccuracy, double majorityShare,
+                         int testClassesPredicted) implements Serializable {
+
+        /** True when the classifier predicts a single label for every test example. */
+        public boolean collapsed() {
+            return testClassesPredicted <= 1;
+        }
+    }
 
     private FineTuner() {}
 
@@ -47,13 +60,24 @@ public final class FineTuner {
                 Math.round(total * s.warmupShare()), total);
         AdamW adam = new AdamW(new AdamW.Settings(0.9, 0.999, 1e-6, s.weightDecay()), model.weightDecayMask());
         long step = 0;
+        double[] trainLoss = new double[s.epochs()];
+        double[] trainAccuracy = new double[s.epochs()];
         for (int epoch = 0; epoch < s.epochs(); epoch++) {
+            double lossSum = 0;
+            long correct = 0;
             int[] order = permutation(x.length, new SplittableRandom(Masker.rowSeed(seed, epoch)));
             for (int b = 0; b < batches; b++) {
                 int[] rows = Arrays.copyOfRange(order, b * s.batchSize(), Math.min(x.length, (b + 1) * s.batchSize()));
                 Map<String, INDArray> ph = placeholders(model, x, y, rows, Masker.rowSeed(seed, 1_000_000L + step),
                         true);
                 ElectraModel.ClassifierStep r = model.classifierGradients(ph);
+                lossSum += r.loss() * rows.length;
+                INDArray best = r.logits().argMax(1);
+                for (int i = 0; i < rows.length; i++) {
+                    if (best.getInt(i) == y[rows[i]]) {
+                        correct++;
+                    }
+                }
                 float[] g = model.flatten(r.gradients());
                 double norm = GradientClipping.clip(g, s.clipNorm());
                 if (!Double.isFinite(r.loss()) || !Double.isFinite(norm)) {
@@ -65,16 +89,28 @@ public final class FineTuner {
                 model.setFlatParameters(p);
                 step++;
             }
+            trainLoss[epoch] = lossSum / x.length;
+            trainAccuracy[epoch] = (double) correct / x.length;
         }
-        double dev = score(model, task, Task.Split.DEV, s.batchSize());
-        double test = score(model, task, Task.Split.TEST, s.batchSize());
-        return new Result(task.name(), seed, task.metric(), dev, test, x.length, (System.nanoTime() - start) / 1e9);
+        double dev = score(task, Task.Split.DEV, predict(model, task.ids(Task.Split.DEV), s.batchSize()));
+        int[] testPredicted = predict(model, task.ids(Task.Split.TEST), s.batchSize());
+        double test = score(task, Task.Split.TEST, testPredicted);
+        return new Result(task.name(), seed, task.metric(), dev, test, x.length, (System.nanoTime() - start) / 1e9,
+                trainLoss, trainAccuracy, majorityShare(y, task.labelCount()),
+                (int) Arrays.stream(testPredicted).distinct().count());
     }
 
-    /** The task's metric on one split. */
-    static double score(ElectraModel model, EncodedTask task, Task.Split split, int batchSize) {
+    static double majorityShare(int[] labels, int labelCount) {
+        int[] counts = new int[labelCount];
+        for (int label : labels) {
+            counts[label]++;
+        }
+        return labels.length == 0 ? 0 : (double) Arrays.stream(counts).max().orElse(0) / labels.length;
+    }
+
+    /** The task's metric of {@code predicted} on one split. */
+    static double score(EncodedTask task, Task.Split split, int[] predicted) {
         int[] gold = task.labels(split);
-        int[] predicted = predict(model, task.ids(split), batchSize);
         return task.metric() == Task.Metric.MCC
                 ? ClassificationMetrics.matthews(gold, predicted, task.labelCount())
                 : ClassificationMetrics.accuracy(gold, predicted);

@@ -43,8 +43,17 @@ public final class AblationReport {
     private static final Map<String, String> DISPLAY = Map.of("electra", "ELECTRA", "electra-15", "ELECTRA 15%",
             "replace-mlm", "Replace MLM", "all-tokens-mlm", "All-Tokens MLM", "mlm", "BERT (MLM)");
 
-    /** One task's score of one objective. */
-    public record Score(String metric, double mean, double std, int seeds) {}
+    /**
+     * One task's score of one objective; {@code collapsedSeeds} counts the fine-tuning runs whose classifier
+     * predicted a single label on every test example.
+     */
+    public record Score(String metric, double mean, double std, int seeds, int collapsedSeeds) {
+
+        /** Every seed predicted one label: the score is the label prior, not the encoder. */
+        boolean collapsed() {
+            return seeds > 0 && collapsedSeeds == seeds;
+        }
+    }
 
     /** A point of a learning curve: tokens seen and a value. */
     public record Point(double tokens, double value) {}
@@ -90,7 +99,8 @@ public final class AblationReport {
                     JsonNode s = e.getValue();
                     if (s.has("test_mean")) {
                         scores.put(e.getKey(), new Score(s.path("metric").asText(), s.path("test_mean").asDouble(),
-                                s.path("test_std").asDouble(), s.path("seeds").size()));
+                                s.path("test_std").asDouble(), s.path("seeds").size(),
+                                s.path("collapsed_seeds").asInt(0)));
                     }
                 });
                 results.add(new ObjectiveResult(name, scores, runResults.path("flops_per_step").asDouble(),
@@ -243,7 +253,11 @@ public final class AblationReport {
             for (String t : tasks) {
                 Score s = r.scores().get(t);
                 String cell = s == null ? "n/a" : String.format(Locale.ROOT, "%.3f ± %.3f", s.mean(), s.std());
-                md.append(' ').append(s != null && s.mean() == best.get(t) ? "**" + cell + "**" : cell).append(" |");
+                cell = s != null && s.mean() == best.get(t) ? "**" + cell + "**" : cell;
+                if (s != null && s.collapsedSeeds() > 0) {
+                    cell += s.collapsed() ? " †" : " †" + s.collapsedSeeds() + "/" + s.seeds();
+                }
+                md.append(' ').append(cell).append(" |");
             }
             double avg = average(r, tasks);
             String avgCell = String.format(Locale.ROOT, "%.1f", avg);
@@ -251,6 +265,13 @@ public final class AblationReport {
             Double paper = PAPER_TABLE_5.get(r.objective());
             md.append(' ').append(paper == null ? "–" : String.format(Locale.ROOT, "%.1f", paper)).append(" |");
             md.append(String.format(Locale.ROOT, " %.2e | %.0f s |%n", r.flopsPerStep() * r.steps(), r.wallSeconds()));
+        }
+        if (results.stream().anyMatch(r -> r.scores().values().stream().anyMatch(x -> x.collapsedSeeds() > 0))) {
+            md.append("\n† The fine-tuned classifier predicted a single label on every test example (in k of n seeds "
+                    + "when marked †k/n): its training accuracy stayed at the share of the majority label, so the "
+                    + "score is the label prior, not the encoder. Weakly pretrained encoders give [CLS] vectors that "
+                    + "hardly vary between inputs, and fine-tuning then sits on a plateau for hundreds of steps "
+                    + "(docs/evaluation.md).\n");
         }
         md.append("\n").append(verdict(tasks)).append("\n\n");
         md.append("## Intrinsic metrics on held-out shards (end of pretraining)\n\n");
@@ -298,7 +319,12 @@ public final class AblationReport {
     String verdict(List<String> tasks) {
         List<String> resolved = new ArrayList<>();
         List<String> unresolved = new ArrayList<>();
+        List<String> prior = new ArrayList<>();
         for (String t : tasks) {
+            if (results.stream().map(r -> r.scores().get(t)).allMatch(x -> x != null && x.collapsed())) {
+                prior.add(t);
+                continue;
+            }
             List<ObjectiveResult> ranked = results.stream().filter(r -> r.scores().containsKey(t))
                     .sorted((a, b) -> Double.compare(b.scores().get(t).mean(), a.scores().get(t).mean())).toList();
             if (ranked.size() < 2) {
@@ -319,7 +345,11 @@ public final class AblationReport {
         }
         if (!unresolved.isEmpty()) {
             sb.append("Within the spread across seeds, so not a claim this budget supports: ")
-                    .append(String.join("; ", unresolved)).append('.');
+                    .append(String.join("; ", unresolved)).append(". ");
+        }
+        if (!prior.isEmpty()) {
+            sb.append("No objective's classifier learned more than the label prior on: ")
+                    .append(String.join(", ", prior)).append(" (†), so these columns cannot rank the objectives.");
         }
         return sb.toString().strip();
     }

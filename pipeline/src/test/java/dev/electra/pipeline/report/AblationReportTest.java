@@ -16,6 +16,11 @@ class AblationReportTest {
     Path dir;
 
     private void objective(String name, double sentiment, double std, double mcc, double auc) throws IOException {
+        objective(name, sentiment, std, mcc, auc, 0);
+    }
+
+    private void objective(String name, double sentiment, double std, double mcc, double auc, int collapsed)
+            throws IOException {
         Path run = Files.createDirectories(dir.resolve(name).resolve("pretrain").resolve("metrics"));
         Files.writeString(run.getParent().resolve("_run.json"), "{\"results\":{\"final_step\":20,"
                 + "\"wall_seconds\":12.5,\"flops_per_step\":1.5e9}}");
@@ -29,7 +34,8 @@ class AblationReportTest {
         Files.writeString(eval.resolve("evaluation.json"), "{\"scores\":{"
                 + "\"sentiment\":{\"metric\":\"accuracy\",\"test_mean\":" + sentiment + ",\"test_std\":" + std
                 + ",\"seeds\":[{},{},{}]},"
-                + "\"acceptability\":{\"metric\":\"mcc\",\"test_mean\":" + mcc + ",\"test_std\":0.05,\"seeds\":[{},{},{}]},"
+                + "\"acceptability\":{\"metric\":\"mcc\",\"test_mean\":" + mcc + ",\"test_std\":0.05,\"seeds\":[{},{},{}],"
+                + "\"collapsed_seeds\":" + collapsed + "},"
                 + "\"minimal-pairs\":{\"metric\":\"accuracy\",\"not_applicable\":\"x\"}},"
                 + "\"intrinsic\":{\"loss\":31.0,\"discriminator_auc\":" + auc + ",\"replaced_share\":0.14}}");
     }
@@ -58,6 +64,24 @@ class AblationReportTest {
         String html = Files.readString(dir.resolve("report/report.html"));
         assertTrue(html.contains("<b>0.800 ± 0.010</b>") && html.contains("src=\"data:image/png;base64,"), html);
         assertEquals(2, report.results().size());
+    }
+
+    @Test
+    void classifiersThatPredictOneLabelAreMarkedAndNotRanked() throws IOException {
+        Files.writeString(dir.resolve("_ablation.json"), "{\"objectives\":[\"electra\",\"electra-15\"],"
+                + "\"steps\":20,\"global_batch\":16,\"seed\":1,\"seeds\":3}");
+        objective("electra", 0.80, 0.01, 0.0, 0.70, 3);
+        objective("electra-15", 0.70, 0.02, 0.0, 0.65, 3);
+        String text = Files.readString(AblationReport.read(dir).write(dir.resolve("report")));
+        assertTrue(text.contains("| ELECTRA | **0.800 ± 0.010** | **0.000 ± 0.050** † |"), text);
+        assertTrue(text.contains("† The fine-tuned classifier predicted a single label"), text);
+        assertTrue(text.contains("No objective's classifier learned more than the label prior on: acceptability"), text);
+        assertTrue(!text.contains("supports: acceptability"), text);
+
+        objective("electra-15", 0.70, 0.02, 0.0, 0.65, 1);
+        text = Files.readString(AblationReport.read(dir).write(dir.resolve("report")));
+        assertTrue(text.contains("| ELECTRA 15% | 0.700 ± 0.020 | **0.000 ± 0.050** †1/3 |"), text);
+        assertTrue(!text.contains("label prior on: acceptability"), "one seed of one objective learned: " + text);
     }
 
     @Test
