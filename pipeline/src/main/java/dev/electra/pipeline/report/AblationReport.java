@@ -243,17 +243,20 @@ public final class AblationReport {
         md.append(" average (fine-tuned) | paper (Table 5, GLUE) | training FLOPs | wall time |\n|---|");
         md.append("---|".repeat(tasks.size() + 4)).append('\n');
         Map<String, Double> best = new LinkedHashMap<>();
+        // A score that is only the label prior (†) is never the best of its column.
         for (String t : tasks) {
-            best.put(t, results.stream().map(r -> r.scores().get(t)).filter(s -> s != null)
+            best.put(t, results.stream().map(r -> r.scores().get(t)).filter(s -> s != null && !s.collapsed())
                     .mapToDouble(Score::mean).max().orElse(Double.NaN));
         }
-        double bestAverage = results.stream().mapToDouble(r -> average(r, tasks)).max().orElse(Double.NaN);
+        double bestAverage = results.stream().filter(r -> r.scores().values().stream()
+                .anyMatch(s -> s.seeds() > 0 && !s.collapsed())).mapToDouble(r -> average(r, tasks)).max()
+                .orElse(Double.NaN);
         for (ObjectiveResult r : results) {
             md.append("| ").append(DISPLAY.getOrDefault(r.objective(), r.objective())).append(" |");
             for (String t : tasks) {
                 Score s = r.scores().get(t);
                 String cell = s == null ? "n/a" : String.format(Locale.ROOT, "%.3f ± %.3f", s.mean(), s.std());
-                cell = s != null && s.mean() == best.get(t) ? "**" + cell + "**" : cell;
+                cell = s != null && !s.collapsed() && s.mean() == best.get(t) ? "**" + cell + "**" : cell;
                 if (s != null && s.collapsedSeeds() > 0) {
                     cell += s.collapsed() ? " †" : " †" + s.collapsedSeeds() + "/" + s.seeds();
                 }
