@@ -62,8 +62,24 @@ class FineTunerTest {
         System.out.printf("fine-tuning a 'contains token 7' rule: dev MCC %.3f, test MCC %.3f in %.1f s%n", a.dev(),
                 a.test(), a.seconds());
         assertTrue(a.test() > 0.8, "test MCC " + a.test());
+        // The curve that shows the head learned more than the label prior: one entry per epoch, the last epoch's
+        // training accuracy well above the majority share, both labels predicted.
+        assertEquals(6, a.trainLoss().length);
+        assertEquals(6, a.trainAccuracy().length);
+        assertTrue(a.trainAccuracy()[5] > a.majorityShare() + 0.2, java.util.Arrays.toString(a.trainAccuracy()));
+        assertTrue(a.trainLoss()[5] < a.trainLoss()[0], java.util.Arrays.toString(a.trainLoss()));
+        assertEquals(2, a.testClassesPredicted());
+        assertTrue(!a.collapsed());
         assertEquals(a.test(), b.test(), "same seed, same result");
         assertEquals(a.dev(), b.dev());
+    }
+
+    @Test
+    void majorityShareAndCollapse() {
+        assertEquals(0.6, FineTuner.majorityShare(new int[] {2, 0, 2, 1, 2}, 3), 1e-12);
+        FineTuner.Result oneLabel = new FineTuner.Result("t", 1, Task.Metric.ACCURACY, 0.5, 0.5, 10, 1.0,
+                new double[] {0.69}, new double[] {0.5}, 0.5, 1);
+        assertTrue(oneLabel.collapsed(), "a classifier that predicts one label has learned only the prior");
     }
 
     @Test
