@@ -8,6 +8,10 @@ import java.util.Map;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -47,6 +51,15 @@ public final class BlockBench {
 
         TransformerBlock block = new TransformerBlock(p, b, l, heads, 1e-5);
         double hand = time(iterations, () -> block.backward(block.forward(x, bias), dy));
+        // The same calls with every intermediate served from a reused ND4J workspace (no fresh native allocation,
+        // no zero-filling, once the first call has sized it): what allocation costs the block.
+        WorkspaceConfiguration reuse = WorkspaceConfiguration.builder().policyAllocation(AllocationPolicy.STRICT)
+                .policyLearning(LearningPolicy.FIRST_LOOP).build();
+        double pooled = time(iterations, () -> {
+            try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(reuse, "block")) {
+                block.backward(block.forward(x, bias), dy);
+            }
+        });
 
         SameDiff sd = sameDiffBlock(p, b, l, h, heads);
         Map<String, INDArray> feed = Map.of("x", x, "bias", bias, "dy", dy);
@@ -59,6 +72,8 @@ public final class BlockBench {
         System.out.printf("block %s (batch %dx%d, hidden %d, heads %d, ffn %d), forward + backward, %d iterations:%n",
                 size, b, l, h, heads, f, iterations);
         System.out.printf("  hand-written ND4J: %.1f ms (%.1f GFLOP/s)%n", hand * 1e3, flops / hand / 1e9);
+        System.out.printf("  the same in a reused workspace: %.1f ms (%.1f GFLOP/s)%n", pooled * 1e3,
+                flops / pooled / 1e9);
         System.out.printf("  SameDiff graph:    %.1f ms (%.1f GFLOP/s)  -> hand-written is %.2fx faster%n",
                 graph * 1e3, flops / graph / 1e9, graph / hand);
     }

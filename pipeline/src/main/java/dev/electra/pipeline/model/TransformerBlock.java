@@ -140,7 +140,7 @@ public final class TransformerBlock {
     /** dOut [R, out] → kernel and bias gradients into {@code grads}; returns dIn [R, in]. */
     private INDArray denseBackward(INDArray dOut, INDArray in, String name, Map<String, INDArray> grads) {
         grads.put(name + "/kernel", gemm(in, dOut, true, false));
-        grads.put(name + "/bias", dOut.sum(0));
+        grads.put(name + "/bias", columnSums(dOut));
         return gemm(dOut, p.get(name + "/kernel"), false, true);
     }
 
@@ -153,6 +153,14 @@ public final class TransformerBlock {
         long cols = transposeB ? b.size(0) : b.size(1);
         INDArray out = Nd4j.create(a.dataType(), new long[] {rows, cols}, 'c');
         return Nd4j.gemm(a, b, out, transposeA, transposeB, 1.0, 0.0);
+    }
+
+    /**
+     * Σ over rows of a row-major [R, C] as onesᵀ·a through BLAS ([C]): ND4J's sum along dimension 0 walks the
+     * columns with a stride and cost as much as a dense layer's GEMM.
+     */
+    private static INDArray columnSums(INDArray a) {
+        return gemm(Nd4j.ones(a.dataType(), 1, a.size(0)), a, false, false).reshape(a.size(1));
     }
 
     /** [B·L, H] → [B, heads, L, d] (contiguous). */
@@ -177,8 +185,8 @@ public final class TransformerBlock {
 
     private INDArray layerNormBackward(INDArray dy, INDArray xhat, INDArray inv, String name,
                                        Map<String, INDArray> grads) {
-        grads.put(name + "/gain", dy.mul(xhat).sum(0));
-        grads.put(name + "/bias", dy.sum(0));
+        grads.put(name + "/gain", columnSums(dy.mul(xhat)));
+        grads.put(name + "/bias", columnSums(dy));
         INDArray dxhat = dy.mulRowVector(p.get(name + "/gain"));
         INDArray meanD = dxhat.mean(true, 1);
         INDArray meanDx = dxhat.mul(xhat).mean(true, 1);
@@ -190,7 +198,8 @@ public final class TransformerBlock {
      * its derivative op do not match this form (the block's output moved by 0.04 and the gradient check failed).
      */
     static INDArray gelu(INDArray x) {
-        INDArray t = Transforms.tanh(x.add(Transforms.pow(x, 3, true).muli(0.044715)).muli(GELU_C), false);
+        // x + 0.044715·x³ as x·(1 + 0.044715·x²): a product instead of powf, which took 4% of the block's time
+        INDArray t = Transforms.tanh(x.mul(x).muli(0.044715).addi(1.0).muli(x).muli(GELU_C), false);
         return t.addi(1.0).muli(x).muli(0.5);
     }
 
