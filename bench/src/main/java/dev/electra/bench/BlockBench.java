@@ -49,7 +49,7 @@ public final class BlockBench {
         INDArray bias = Nd4j.zeros(DataType.FLOAT, b, 1, 1, l);
         INDArray dy = Nd4j.randn(DataType.FLOAT, (long) b * l, h);
 
-        TransformerBlock block = new TransformerBlock(p, b, l, heads, 1e-5);
+        TransformerBlock block = new TransformerBlock(p, b, l, heads);
         double hand = time(iterations, () -> block.backward(block.forward(x, bias), dy));
         // The same calls with every intermediate served from a reused ND4J workspace (no fresh native allocation,
         // no zero-filling, once the first call has sized it): what allocation costs the block.

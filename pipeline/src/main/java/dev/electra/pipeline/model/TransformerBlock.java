@@ -5,6 +5,8 @@ import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.CustomOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.LayerNorm;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.LayerNormBp;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -28,7 +30,6 @@ public final class TransformerBlock {
     private final int batch;
     private final int length;
     private final int heads;
-    private final double epsilon;
     private final Map<String, INDArray> p;
 
     /** Activations kept by {@link #forward} for {@link #backward}. */
@@ -39,13 +40,11 @@ public final class TransformerBlock {
         INDArray v;
         INDArray probs;
         INDArray context;
-        INDArray xhat1;
-        INDArray inv1;
+        INDArray r1;
         INDArray y1;
         INDArray u;
         INDArray g;
-        INDArray xhat2;
-        INDArray inv2;
+        INDArray r2;
         INDArray y;
 
         public INDArray output() {
@@ -54,10 +53,9 @@ public final class TransformerBlock {
     }
 
     /**
-     * @param params  the block's parameters by {@link #NAMES}: kernels [in, out], biases and LayerNorm [width]
-     * @param epsilon LayerNorm's variance epsilon
+     * @param params the block's parameters by {@link #NAMES}: kernels [in, out], biases and LayerNorm [width]
      */
-    public TransformerBlock(Map<String, INDArray> params, int batch, int length, int heads, double epsilon) {
+    public TransformerBlock(Map<String, INDArray> params, int batch, int length, int heads) {
         for (String n : NAMES) {
             if (!params.containsKey(n)) {
                 throw new IllegalArgumentException("block parameter " + n + " is missing");
@@ -67,7 +65,6 @@ public final class TransformerBlock {
         this.batch = batch;
         this.length = length;
         this.heads = heads;
-        this.epsilon = epsilon;
     }
 
     /** Forward pass of x [B·L, H] with the additive attention bias [B, 1, 1, L] (0 or a large negative). */
@@ -86,17 +83,13 @@ public final class TransformerBlock {
         c.probs = Nd4j.exec((CustomOp) new SoftMax(scores, scores, 3))[0];
         c.context = merge(Nd4j.matmul(c.probs, c.v), h);
         INDArray r1 = dense(c.context, "attention/output").addi(x);
-        INDArray[] n1 = layerNorm(r1, "attention/ln");
-        c.xhat1 = n1[0];
-        c.inv1 = n1[1];
-        c.y1 = n1[2];
+        c.r1 = r1;
+        c.y1 = layerNorm(r1, "attention/ln");
         c.u = dense(c.y1, "ffn/intermediate");
         c.g = gelu(c.u);
         INDArray r2 = dense(c.g, "ffn/output").addi(c.y1);
-        INDArray[] n2 = layerNorm(r2, "ffn/ln");
-        c.xhat2 = n2[0];
-        c.inv2 = n2[1];
-        c.y = n2[2];
+        c.r2 = r2;
+        c.y = layerNorm(r2, "ffn/ln");
         return c;
     }
 
@@ -105,12 +98,12 @@ public final class TransformerBlock {
         Map<String, INDArray> grads = new LinkedHashMap<>();
         long h = c.x.size(1);
         int d = (int) (h / heads);
-        INDArray dr2 = layerNormBackward(dy, c.xhat2, c.inv2, "ffn/ln", grads);
+        INDArray dr2 = layerNormBackward(dy, c.r2, "ffn/ln", grads);
         // r2 = y1 + g·W2 + b2
         INDArray dg = denseBackward(dr2, c.g, "ffn/output", grads);
         INDArray du = dg.muli(geluDerivative(c.u));
         INDArray dy1 = denseBackward(du, c.y1, "ffn/intermediate", grads).addi(dr2);
-        INDArray dr1 = layerNormBackward(dy1, c.xhat1, c.inv1, "attention/ln", grads);
+        INDArray dr1 = layerNormBackward(dy1, c.r1, "attention/ln", grads);
         // r1 = x + context·Wo + bo
         INDArray dContext = split(denseBackward(dr1, c.context, "attention/output", grads), d);
         INDArray dProbs = Nd4j.matmul(dContext, c.v, false, true, false);
@@ -172,24 +165,24 @@ public final class TransformerBlock {
         return x.permute(0, 2, 1, 3).dup('c').reshape('c', (long) batch * length, h);
     }
 
-    /** {xhat, 1/σ [R, 1], gain·xhat + bias} over each row. */
-    private INDArray[] layerNorm(INDArray x, String name) {
-        INDArray centered = x.subiColumnVector(x.mean(true, 1));
-        INDArray variance = centered.mul(centered).mean(true, 1);
-        INDArray inv = Transforms.pow(variance.addi(epsilon), -0.5, false);
-        INDArray xhat = centered.muliColumnVector(inv);
-        INDArray y = xhat.mulRowVector(p.get(name + "/gain")).addiRowVector(p.get(name + "/bias"));
-        return new INDArray[] {xhat, inv, y};
+    /**
+     * LayerNorm over each row with ND4J's native op and its native backward: one call each instead of seven and
+     * nine, and the same op (so the same epsilon, fixed inside libnd4j) as the SameDiff graph's.
+     */
+    private INDArray layerNorm(INDArray x, String name) {
+        INDArray y = x.ulike();
+        Nd4j.exec(new LayerNorm(x, p.get(name + "/gain"), p.get(name + "/bias"), y, false, 1));
+        return y;
     }
 
-    private INDArray layerNormBackward(INDArray dy, INDArray xhat, INDArray inv, String name,
-                                       Map<String, INDArray> grads) {
-        grads.put(name + "/gain", columnSums(dy.mul(xhat)));
-        grads.put(name + "/bias", columnSums(dy));
-        INDArray dxhat = dy.mulRowVector(p.get(name + "/gain"));
-        INDArray meanD = dxhat.mean(true, 1);
-        INDArray meanDx = dxhat.mul(xhat).mean(true, 1);
-        return dxhat.subiColumnVector(meanD).subi(xhat.mulColumnVector(meanDx)).muliColumnVector(inv);
+    private INDArray layerNormBackward(INDArray dy, INDArray x, String name, Map<String, INDArray> grads) {
+        INDArray dx = x.ulike();
+        INDArray dGain = p.get(name + "/gain").ulike();
+        INDArray dBias = p.get(name + "/bias").ulike();
+        Nd4j.exec(new LayerNormBp(x, p.get(name + "/gain"), p.get(name + "/bias"), dy, dx, dGain, dBias, false, 1));
+        grads.put(name + "/gain", dGain);
+        grads.put(name + "/bias", dBias);
+        return dx;
     }
 
     /**

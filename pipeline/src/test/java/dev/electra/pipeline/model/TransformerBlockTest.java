@@ -50,7 +50,7 @@ class TransformerBlockTest {
     /** Largest relative error over every parameter and input element; failures beyond {@code tolerance}. */
     static double[] check(Map<String, INDArray> p, INDArray x, INDArray bias, INDArray r, Map<String, INDArray> grads,
                           double tolerance) {
-        TransformerBlock block = new TransformerBlock(p, B, L, HEADS, 1e-5);
+        TransformerBlock block = new TransformerBlock(p, B, L, HEADS);
         Map<String, INDArray> targets = new HashMap<>(p);
         targets.put("x", x);
         double worst = 0;
@@ -85,7 +85,7 @@ class TransformerBlockTest {
         INDArray x = Nd4j.randn(DataType.DOUBLE, (long) B * L, H);
         INDArray bias = bias(DataType.DOUBLE);
         INDArray r = Nd4j.randn(DataType.DOUBLE, (long) B * L, H);
-        TransformerBlock block = new TransformerBlock(p, B, L, HEADS, 1e-5);
+        TransformerBlock block = new TransformerBlock(p, B, L, HEADS);
         Map<String, INDArray> grads = block.backward(block.forward(x, bias), r);
         double[] result = check(p, x, bias, r, grads, 1e-5);
         System.out.printf("hand-written block: max relative error %.2e over every parameter and input element%n",
@@ -103,7 +103,7 @@ class TransformerBlockTest {
         Map<String, INDArray> p = params(DataType.FLOAT, 3);
         INDArray x = Nd4j.randn(DataType.FLOAT, (long) B * L, H);
         INDArray bias = bias(DataType.FLOAT);
-        INDArray ours = new TransformerBlock(p, B, L, HEADS, 1e-5).forward(x, bias).output();
+        INDArray ours = new TransformerBlock(p, B, L, HEADS).forward(x, bias).output();
 
         // The op sequence of ElectraModel's block (dropout off).
         SameDiff sd = SameDiff.create();
