@@ -82,14 +82,12 @@ public final class TransformerBlock {
         Nd4j.getExecutioner().exec(new BroadcastAddOp(scores, attentionBias.reshape(batch, length), scores, 0, 3));
         c.probs = Nd4j.exec((CustomOp) new SoftMax(scores, scores, 3))[0];
         c.context = merge(Nd4j.matmul(c.probs, c.v), h);
-        INDArray r1 = dense(c.context, "attention/output").addi(x);
-        c.r1 = r1;
-        c.y1 = layerNorm(r1, "attention/ln");
+        c.r1 = dense(c.context, "attention/output").addi(x);
+        c.y1 = layerNorm(c.r1, "attention/ln");
         c.u = dense(c.y1, "ffn/intermediate");
         c.g = gelu(c.u);
-        INDArray r2 = dense(c.g, "ffn/output").addi(c.y1);
-        c.r2 = r2;
-        c.y = layerNorm(r2, "ffn/ln");
+        c.r2 = dense(c.g, "ffn/output").addi(c.y1);
+        c.y = layerNorm(c.r2, "ffn/ln");
         return c;
     }
 
