@@ -1,12 +1,14 @@
 package dev.electra.bench;
 
 import dev.electra.pipeline.model.TransformerBlock;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
@@ -63,9 +65,8 @@ public final class BlockBench {
 
         SameDiff sd = sameDiffBlock(p, b, l, h, heads);
         Map<String, INDArray> feed = Map.of("x", x, "bias", bias, "dy", dy);
-        List<String> wrt = new java.util.ArrayList<>(sd.variables().stream().filter(v -> v.isPlaceHolder() == false
-                && v.getVariableType() == org.nd4j.autodiff.samediff.VariableType.VARIABLE).map(SDVariable::name)
-                .toList());
+        List<String> wrt = sd.variables().stream().filter(v -> v.getVariableType() == VariableType.VARIABLE)
+                .map(SDVariable::name).toList();
         double graph = time(iterations, () -> sd.calculateGradients(feed, wrt));
 
         double flops = 6.0 * b * l * (4.0 * h * h + 2.0 * h * f + 2.0 * l * h);
@@ -89,7 +90,7 @@ public final class BlockBench {
             r.run();
             t[i] = (System.nanoTime() - start) / 1e9;
         }
-        java.util.Arrays.sort(t);
+        Arrays.sort(t);
         return t[iterations / 2];
     }
 
