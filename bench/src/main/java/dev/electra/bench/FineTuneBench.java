@@ -13,7 +13,6 @@ import dev.electra.pipeline.model.ModelConfig;
 import dev.electra.pipeline.model.ParameterSpec;
 import dev.electra.pipeline.train.Pretraining;
 import dev.electra.tokenizer.BertTokenizer;
-import dev.electra.tokenizer.NormalizerOptions;
 import dev.electra.tokenizer.TokenizerSpec;
 import dev.electra.tokenizer.Vocabulary;
 import java.io.IOException;
@@ -60,9 +59,8 @@ public final class FineTuneBench {
         ElectraConfig config = ConfigLoader.load(List.of(run.resolve("_effective.conf").toString()), List.of());
         Path vocabPath = Path.of(a.get("vocab"));
         Vocabulary vocab = Vocabulary.read(Files.isDirectory(vocabPath) ? vocabPath.resolve("vocab.txt") : vocabPath);
-        ElectraConfig.TokenizerConfig t = config.tokenizer();
-        BertTokenizer tokenizer = BertTokenizer.of(new TokenizerSpec(vocab, new NormalizerOptions(t.cleanText(),
-                t.handleChineseChars(), t.stripAccents(), t.lowercase()), t.maxInputCharsPerWord()));
+        BertTokenizer tokenizer = BertTokenizer.of(new TokenizerSpec(vocab, config.tokenizer().normalizerOptions(),
+                config.tokenizer().maxInputCharsPerWord()));
         int positions = config.model().maxPositions();
         ModelConfig modelConfig = Pretraining.modelConfig(config, vocab.size(), positions);
         ElectraModel pretrained = Pretraining.model(config, vocab.size(), positions);

@@ -18,8 +18,7 @@ final class Tokenizers {
     private Tokenizers() {}
 
     static NormalizerOptions normalizerOptions(ElectraConfig config) {
-        ElectraConfig.TokenizerConfig t = config.tokenizer();
-        return new NormalizerOptions(t.cleanText(), t.handleChineseChars(), t.stripAccents(), t.lowercase());
+        return config.tokenizer().normalizerOptions();
     }
 
     static BertTokenizer of(Vocabulary vocab, NormalizerOptions options, int maxInputCharsPerWord) {

@@ -2,6 +2,7 @@ package dev.electra.pipeline.config;
 
 import java.io.Serializable;
 import dev.electra.pipeline.model.Objective;
+import dev.electra.tokenizer.NormalizerOptions;
 import java.util.List;
 import java.util.Map;
 
@@ -38,6 +39,11 @@ public record ElectraConfig(
                                   boolean lowercase, int maxInputCharsPerWord) implements Serializable {
         public TokenizerConfig {
             Validate.atLeast("tokenizer.max-input-chars-per-word", maxInputCharsPerWord, 1);
+        }
+
+        /** The normalizer these flags describe. */
+        public NormalizerOptions normalizerOptions() {
+            return new NormalizerOptions(cleanText, handleChineseChars, stripAccents, lowercase);
         }
     }
 
