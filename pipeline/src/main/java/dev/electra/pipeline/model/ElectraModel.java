@@ -103,6 +103,7 @@ public final class ElectraModel {
     /** Classes of the fine-tuning head; 0 for a pretraining model. */
     private final int numLabels;
     private boolean gradientGraphBuilt;
+    private final DirectPass direct;
 
     /** A place where dropout multiplies activations by a mask placeholder. */
     record DropoutSite(String name, boolean attention, boolean pooled, int width) {}
@@ -120,6 +121,7 @@ public final class ElectraModel {
         this.outputNames = List.copyOf(b.outputNames);
         this.noise = Nd4j.getRandomFactory().getNewRandomInstance(b.seed);
         this.numLabels = b.numLabels;
+        this.direct = new DirectPass(this);
     }
 
     /**
@@ -489,9 +491,20 @@ public final class ElectraModel {
 
     /**
      * Loss and the gradient of the total loss with respect to every parameter, without applying an update (the
-     * optimizer is the caller's).
+     * optimizer is the caller's). Computed by {@link DirectPass}, the hand-written forward and backward pass of
+     * this graph's function (the faster of the two, docs/benchmarks.md); {@link #graphGradients} is SameDiff's.
      */
     public StepResult gradients(Map<String, INDArray> placeholders) {
+        if (numLabels > 0) {
+            throw new IllegalStateException("a classifier's gradients come from classifierGradients");
+        }
+        validatePlaceholders(placeholders);
+        DirectPass.Result r = direct.run(placeholders);
+        return new StepResult(result(r.outputs(), placeholders), Collections.unmodifiableMap(r.gradients()));
+    }
+
+    /** {@link #gradients}, differentiated by SameDiff through the graph itself: the reference of the direct pass. */
+    public StepResult graphGradients(Map<String, INDArray> placeholders) {
         buildGradientGraph();
         OutAndGrad r = sd.calculateGradientsAndOutputs(withTokenEmbeddings(placeholders), outputNames,
                 gradientNames());
@@ -631,6 +644,27 @@ public final class ElectraModel {
         INDArray w = weights.castTo(DataType.DOUBLE).reshape(-1);
         double sw = w.sumNumber().doubleValue();
         return sw == 0 ? Double.NaN : v.mul(w).sumNumber().doubleValue() / sw;
+    }
+
+    /** The placeholders a pretraining step reads, each present (as {@link #placeholders} makes them). */
+    private void validatePlaceholders(Map<String, INDArray> ph) {
+        List<String> required = new ArrayList<>(List.of(INPUT_IDS, SEGMENT_IDS, POSITION_IDS, ATTENTION_BIAS,
+                TOKEN_MASK, CHOSEN, SELECTION, SLOT_WEIGHTS, SLOT_INPUT_IDS, SLOT_TARGET_IDS));
+        if (objective.hasGenerator()) {
+            required.add(SAMPLING_NOISE);
+        }
+        if (objective == Objective.ALL_TOKENS_MLM) {
+            required.add(ORIGINAL_IDS);
+        }
+        for (DropoutSite site : dropoutSites) {
+            required.add(site.name());
+        }
+        for (String name : required) {
+            if (!ph.containsKey(name)) {
+                throw new IllegalArgumentException("placeholder '" + name + "' is missing (build them with "
+                        + "placeholders(ModelInput, …))");
+            }
+        }
     }
 
     private void validate(ModelInput in) {

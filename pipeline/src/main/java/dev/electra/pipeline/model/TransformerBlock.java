@@ -1,44 +1,63 @@
 package dev.electra.pipeline.model;
 
+import static dev.electra.pipeline.model.Kernels.dense;
+import static dev.electra.pipeline.model.Kernels.denseBackward;
+import static dev.electra.pipeline.model.Kernels.dropout;
+import static dev.electra.pipeline.model.Kernels.gelu;
+import static dev.electra.pipeline.model.Kernels.geluDerivative;
+import static dev.electra.pipeline.model.Kernels.isIdentity;
+import static dev.electra.pipeline.model.Kernels.layerNorm;
+import static dev.electra.pipeline.model.Kernels.layerNormBackward;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.CustomOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.LayerNorm;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.LayerNormBp;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * One post-LN transformer block written with ND4J array calls and a hand-written backward pass: the candidate
- * replacement for the SameDiff block of {@link ElectraModel}, whose step time is dominated by running many small ops
- * one by one (docs/benchmarks.md). Same function as the graph's block with dropout off: multi-head self-attention with
- * an additive padding bias, output projection, residual + LayerNorm, GELU feed-forward (tanh approximation),
- * residual + LayerNorm. Rows are tokens: x is [B·L, H], row b·L + t.
+ * One post-LN transformer block written with ND4J array calls and a hand-written backward pass, the same function
+ * as the SameDiff graph's block (docs/benchmarks.md: 1.4–1.8× faster): multi-head self-attention with an additive
+ * padding bias, dropout on the attention probabilities, output projection, dropout, residual + LayerNorm, GELU
+ * feed-forward (tanh approximation), dropout, residual + LayerNorm. Rows are tokens: x is [B·L, H], row b·L + t.
  *
- * <p>Parameter names follow the graph's ({@code attention/query/kernel} …) without the layer prefix.
+ * <p>Parameter names follow the graph's: {@code prefix + "attention/query/kernel"} … with {@code prefix} the
+ * layer's ({@code "discriminator/layer_0/"}), or empty for a map of one block's parameters.
  */
 public final class TransformerBlock {
     static final String[] NAMES = {"attention/query/kernel", "attention/query/bias", "attention/key/kernel",
         "attention/key/bias", "attention/value/kernel", "attention/value/bias", "attention/output/kernel",
         "attention/output/bias", "attention/ln/gain", "attention/ln/bias", "ffn/intermediate/kernel",
         "ffn/intermediate/bias", "ffn/output/kernel", "ffn/output/bias", "ffn/ln/gain", "ffn/ln/bias"};
-    private static final double GELU_C = Math.sqrt(2.0 / Math.PI);
 
+    private final String prefix;
     private final int batch;
     private final int length;
     private final int heads;
     private final Map<String, INDArray> p;
 
+    /**
+     * Dropout masks of one block (already scaled by 1/(1 − rate)); null, or a single 1, where dropout is off.
+     *
+     * @param probs           [B, heads, L, L], on the attention probabilities
+     * @param attentionOutput [B·L, H], on the attention's output projection
+     * @param ffnOutput       [B·L, H], on the feed-forward output
+     */
+    public record DropoutMasks(INDArray probs, INDArray attentionOutput, INDArray ffnOutput) {
+        static final DropoutMasks NONE = new DropoutMasks(null, null, null);
+    }
+
     /** Activations kept by {@link #forward} for {@link #backward}. */
     public static final class Cache {
         INDArray x;
+        DropoutMasks masks;
         INDArray q;
         INDArray k;
         INDArray v;
         INDArray probs;
+        INDArray probsDropped;
         INDArray context;
         INDArray r1;
         INDArray y1;
@@ -52,60 +71,85 @@ public final class TransformerBlock {
         }
     }
 
-    /**
-     * @param params the block's parameters by {@link #NAMES}: kernels [in, out], biases and LayerNorm [width]
-     */
+    /** A block whose parameters are {@link #NAMES} themselves in {@code params}. */
     public TransformerBlock(Map<String, INDArray> params, int batch, int length, int heads) {
+        this(params, "", batch, length, heads);
+    }
+
+    /**
+     * @param params kernels [in, out], biases and LayerNorm [width], by {@code prefix} + {@link #NAMES}; read on
+     *               every call, so updates to the arrays are seen
+     */
+    public TransformerBlock(Map<String, INDArray> params, String prefix, int batch, int length, int heads) {
         for (String n : NAMES) {
-            if (!params.containsKey(n)) {
-                throw new IllegalArgumentException("block parameter " + n + " is missing");
+            if (!params.containsKey(prefix + n)) {
+                throw new IllegalArgumentException("block parameter " + prefix + n + " is missing");
             }
         }
         this.p = params;
+        this.prefix = prefix;
         this.batch = batch;
         this.length = length;
         this.heads = heads;
     }
 
-    /** Forward pass of x [B·L, H] with the additive attention bias [B, 1, 1, L] (0 or a large negative). */
+    /** Forward pass without dropout. */
     public Cache forward(INDArray x, INDArray attentionBias) {
+        return forward(x, attentionBias, DropoutMasks.NONE);
+    }
+
+    /** Forward pass of x [B·L, H] with the additive attention bias [B, 1, 1, L] (0 or a large negative). */
+    public Cache forward(INDArray x, INDArray attentionBias, DropoutMasks masks) {
         Cache c = new Cache();
         long h = x.size(1);
         int d = (int) (h / heads);
         c.x = x;
-        c.q = split(dense(x, "attention/query"), d);
-        c.k = split(dense(x, "attention/key"), d);
-        c.v = split(dense(x, "attention/value"), d);
+        c.masks = masks;
+        c.q = split(dense(x, p, prefix + "attention/query"), d);
+        c.k = split(dense(x, p, prefix + "attention/key"), d);
+        c.v = split(dense(x, p, prefix + "attention/value"), d);
         // [B, heads, L, L]; the padding bias [B, L] is added along dimensions 0 and 3 (every head and query row of
         // a sequence): one broadcast op, where 32 per-sequence row additions took 11 ms at tiny
         INDArray scores = Nd4j.matmul(c.q, c.k, false, true, false).muli(1.0 / Math.sqrt(d));
         Nd4j.getExecutioner().exec(new BroadcastAddOp(scores, attentionBias.reshape(batch, length), scores, 0, 3));
         c.probs = Nd4j.exec((CustomOp) new SoftMax(scores, scores, 3))[0];
-        c.context = merge(Nd4j.matmul(c.probs, c.v), h);
-        c.r1 = dense(c.context, "attention/output").addi(x);
-        c.y1 = layerNorm(c.r1, "attention/ln");
-        c.u = dense(c.y1, "ffn/intermediate");
+        c.probsDropped = isIdentity(masks.probs()) ? c.probs : c.probs.mul(masks.probs());
+        c.context = merge(Nd4j.matmul(c.probsDropped, c.v), h);
+        c.r1 = dropout(dense(c.context, p, prefix + "attention/output"), masks.attentionOutput()).addi(x);
+        c.y1 = layerNorm(c.r1, p, prefix + "attention/ln");
+        c.u = dense(c.y1, p, prefix + "ffn/intermediate");
         c.g = gelu(c.u);
-        c.r2 = dense(c.g, "ffn/output").addi(c.y1);
-        c.y = layerNorm(c.r2, "ffn/ln");
+        c.r2 = dropout(dense(c.g, p, prefix + "ffn/output"), masks.ffnOutput()).addi(c.y1);
+        c.y = layerNorm(c.r2, p, prefix + "ffn/ln");
         return c;
     }
 
     /** Gradients of every parameter (by {@link #NAMES}) and of the input ({@code "x"}) given dLoss/dOutput. */
     public Map<String, INDArray> backward(Cache c, INDArray dy) {
         Map<String, INDArray> grads = new LinkedHashMap<>();
+        grads.put("x", backward(c, dy, grads));
+        return grads;
+    }
+
+    /**
+     * Adds the gradients of the block's parameters (by their full names) into {@code grads}, given dLoss/dOutput
+     * [B·L, H] (which may be overwritten); returns dLoss/dInput.
+     */
+    public INDArray backward(Cache c, INDArray dy, Map<String, INDArray> grads) {
         long h = c.x.size(1);
         int d = (int) (h / heads);
-        INDArray dr2 = layerNormBackward(dy, c.r2, "ffn/ln", grads);
-        // r2 = y1 + g·W2 + b2
-        INDArray dg = denseBackward(dr2, c.g, "ffn/output", grads);
+        INDArray dr2 = layerNormBackward(dy, c.r2, p, prefix + "ffn/ln", grads);
+        // r2 = y1 + mask ∘ (g·W2 + b2)
+        INDArray dg = denseBackward(masked(dr2, c.masks.ffnOutput()), c.g, p, prefix + "ffn/output", grads);
         INDArray du = dg.muli(geluDerivative(c.u));
-        INDArray dy1 = denseBackward(du, c.y1, "ffn/intermediate", grads).addi(dr2);
-        INDArray dr1 = layerNormBackward(dy1, c.r1, "attention/ln", grads);
-        // r1 = x + context·Wo + bo
-        INDArray dContext = split(denseBackward(dr1, c.context, "attention/output", grads), d);
+        INDArray dy1 = denseBackward(du, c.y1, p, prefix + "ffn/intermediate", grads).addi(dr2);
+        INDArray dr1 = layerNormBackward(dy1, c.r1, p, prefix + "attention/ln", grads);
+        // r1 = x + mask ∘ (context·Wo + bo)
+        INDArray dContext = split(denseBackward(masked(dr1, c.masks.attentionOutput()), c.context, p,
+                prefix + "attention/output", grads), d);
         INDArray dProbs = Nd4j.matmul(dContext, c.v, false, true, false);
-        INDArray dv = Nd4j.matmul(c.probs, dContext, true, false, false);
+        INDArray dv = Nd4j.matmul(c.probsDropped, dContext, true, false, false);
+        dropout(dProbs, c.masks.probs());
         // softmax backward over rows of L: ds = p ∘ (dp − Σ dp∘p), then the 1/√d scale
         long rows = (long) batch * heads * length;
         INDArray p2 = c.probs.reshape(rows, length);
@@ -115,42 +159,16 @@ public final class TransformerBlock {
                 .reshape(batch, heads, length, length);
         INDArray dq = Nd4j.matmul(ds, c.k);
         INDArray dk = Nd4j.matmul(ds, c.q, true, false, false);
-        INDArray dx = dr1.dup();
-        dx.addi(denseBackward(merge(dq, h), c.x, "attention/query", grads));
-        dx.addi(denseBackward(merge(dk, h), c.x, "attention/key", grads));
-        dx.addi(denseBackward(merge(dv, h), c.x, "attention/value", grads));
-        grads.put("x", dx);
-        return grads;
+        INDArray dx = dr1;
+        dx.addi(denseBackward(merge(dq, h), c.x, p, prefix + "attention/query", grads));
+        dx.addi(denseBackward(merge(dk, h), c.x, p, prefix + "attention/key", grads));
+        dx.addi(denseBackward(merge(dv, h), c.x, p, prefix + "attention/value", grads));
+        return dx;
     }
 
-    private INDArray dense(INDArray x, String name) {
-        return gemm(x, p.get(name + "/kernel"), false, false).addiRowVector(p.get(name + "/bias"));
-    }
-
-    /** dOut [R, out] → kernel and bias gradients into {@code grads}; returns dIn [R, in]. */
-    private INDArray denseBackward(INDArray dOut, INDArray in, String name, Map<String, INDArray> grads) {
-        grads.put(name + "/kernel", gemm(in, dOut, true, false));
-        grads.put(name + "/bias", columnSums(dOut));
-        return gemm(dOut, p.get(name + "/kernel"), false, true);
-    }
-
-    /**
-     * a·b (either transposed) into a new row-major array through BLAS directly: INDArray.mmul on row-major
-     * operands ran 5–9× slower here (16 against 79 GFLOP/s at [4096, 128] × [128, 128], docs/benchmarks.md).
-     */
-    static INDArray gemm(INDArray a, INDArray b, boolean transposeA, boolean transposeB) {
-        long rows = transposeA ? a.size(1) : a.size(0);
-        long cols = transposeB ? b.size(0) : b.size(1);
-        INDArray out = Nd4j.create(a.dataType(), new long[] {rows, cols}, 'c');
-        return Nd4j.gemm(a, b, out, transposeA, transposeB, 1.0, 0.0);
-    }
-
-    /**
-     * Σ over rows of a row-major [R, C] as onesᵀ·a through BLAS ([C]): ND4J's sum along dimension 0 walks the
-     * columns with a stride and cost as much as a dense layer's GEMM.
-     */
-    private static INDArray columnSums(INDArray a) {
-        return gemm(Nd4j.ones(a.dataType(), 1, a.size(0)), a, false, false).reshape(a.size(1));
+    /** d ∘ mask as a new array (d itself is still needed for the residual's gradient). */
+    private static INDArray masked(INDArray d, INDArray mask) {
+        return isIdentity(mask) ? d : d.mul(mask);
     }
 
     /** [B·L, H] → [B, heads, L, d] (contiguous). */
@@ -161,43 +179,5 @@ public final class TransformerBlock {
     /** [B, heads, L, d] → [B·L, H] (contiguous). */
     private INDArray merge(INDArray x, long h) {
         return x.permute(0, 2, 1, 3).dup('c').reshape('c', (long) batch * length, h);
-    }
-
-    /**
-     * LayerNorm over each row with ND4J's native op and its native backward: one call each instead of seven and
-     * nine, and the same op (so the same epsilon, fixed inside libnd4j) as the SameDiff graph's.
-     */
-    private INDArray layerNorm(INDArray x, String name) {
-        INDArray y = x.ulike();
-        Nd4j.exec(new LayerNorm(x, p.get(name + "/gain"), p.get(name + "/bias"), y, false, 1));
-        return y;
-    }
-
-    private INDArray layerNormBackward(INDArray dy, INDArray x, String name, Map<String, INDArray> grads) {
-        INDArray dx = x.ulike();
-        INDArray dGain = p.get(name + "/gain").ulike();
-        INDArray dBias = p.get(name + "/bias").ulike();
-        Nd4j.exec(new LayerNormBp(x, p.get(name + "/gain"), p.get(name + "/bias"), dy, dx, dGain, dBias, false, 1));
-        grads.put(name + "/gain", dGain);
-        grads.put(name + "/bias", dBias);
-        return dx;
-    }
-
-    /**
-     * ELECTRA's GELU: 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))), written out: ND4J M2.1's {@code PreciseGELU} and
-     * its derivative op do not match this form (the block's output moved by 0.04 and the gradient check failed).
-     */
-    static INDArray gelu(INDArray x) {
-        // x + 0.044715·x³ as x·(1 + 0.044715·x²): a product instead of powf, which took 4% of the block's time
-        INDArray t = Transforms.tanh(x.mul(x).muli(0.044715).addi(1.0).muli(x).muli(GELU_C), false);
-        return t.addi(1.0).muli(x).muli(0.5);
-    }
-
-    static INDArray geluDerivative(INDArray x) {
-        INDArray x2 = x.mul(x);
-        INDArray t = Transforms.tanh(x2.mul(0.044715).addi(1.0).muli(x).muli(GELU_C), false);
-        // 0.5(1 + t) + 0.5·x·(1 − t²)·√(2/π)(1 + 3·0.044715·x²)
-        INDArray inner = x2.muli(3 * 0.044715).addi(1.0).muli(GELU_C).muli(x).muli(t.mul(t).rsubi(1.0)).muli(0.5);
-        return t.addi(1.0).muli(0.5).addi(inner);
     }
 }

@@ -1,0 +1,416 @@
+package dev.electra.pipeline.model;
+
+import static dev.electra.pipeline.model.Kernels.accumulate;
+import static dev.electra.pipeline.model.Kernels.dense;
+import static dev.electra.pipeline.model.Kernels.denseBackward;
+import static dev.electra.pipeline.model.Kernels.dropout;
+import static dev.electra.pipeline.model.Kernels.gelu;
+import static dev.electra.pipeline.model.Kernels.geluDerivative;
+import static dev.electra.pipeline.model.Kernels.gemm;
+import static dev.electra.pipeline.model.Kernels.layerNorm;
+import static dev.electra.pipeline.model.Kernels.layerNormBackward;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * The pretraining graph of {@link ElectraModel} (every objective) computed by ND4J array calls with a
+ * hand-written backward pass: the same function of the same parameters and placeholders (dropout masks, sampling
+ * noise), about twice as fast on CPU because it runs a few hundred large calls instead of SameDiff's thousands of
+ * small ones (docs/benchmarks.md). {@code DirectPassTest} holds it to the graph's losses, outputs and gradients
+ * and to central differences.
+ *
+ * <p>The corrupted input is looked up directly at the replaced ids: the graph's E[input] + Sᵀ·(onehot(sample) −
+ * onehot(input))·E is exactly that when slot weights are 0 or 1, which {@link ModelInput} guarantees.
+ */
+final class DirectPass {
+    private final ElectraModel model;
+    private final ModelConfig config;
+    private final DataType type;
+
+    /** Outputs under the graph's names (loss terms and metric outputs) and gradients by parameter name. */
+    record Result(Map<String, INDArray> outputs, Map<String, INDArray> gradients) {}
+
+    DirectPass(ElectraModel model) {
+        this.model = model;
+        this.config = model.config();
+        this.type = model.dataType();
+    }
+
+    Result run(Map<String, INDArray> ph) {
+        Map<String, INDArray> p = new HashMap<>();
+        for (ParameterSpec spec : model.parameters()) {
+            p.put(spec.name(), model.parameter(spec.name()));
+        }
+        Step s = new Step(p, ph);
+        s.run();
+        Map<String, INDArray> grads = new LinkedHashMap<>();
+        for (ParameterSpec spec : model.parameters()) {
+            INDArray g = s.grads.get(spec.name());
+            grads.put(spec.name(), g == null ? Nd4j.zeros(type, spec.shape()) : g);
+        }
+        return new Result(s.out, grads);
+    }
+
+    /** One batch: forward, then backward, the way the graph is laid out. */
+    private final class Step {
+        final Map<String, INDArray> p;
+        final Map<String, INDArray> ph;
+        final Map<String, INDArray> grads = new HashMap<>();
+        final Map<String, INDArray> out = new LinkedHashMap<>();
+        final int b;
+        final int l;
+        final int n;
+        final int e;
+        final int[] inputIds;
+        final int[] segmentIds;
+        final int[] positionIds;
+        /** [B·N] the token position of each slot, −1 for a padding slot (weight 0). */
+        final int[] slotPositions;
+        final double[] slotWeights;
+        final int[] slotTargets;
+        final INDArray positionRows;
+        final INDArray segmentRows;
+
+        Step(Map<String, INDArray> p, Map<String, INDArray> ph) {
+            this.p = p;
+            this.ph = ph;
+            INDArray ids = ph.get(ElectraModel.INPUT_IDS);
+            b = (int) ids.size(0);
+            l = (int) ids.size(1);
+            n = (int) ph.get(ElectraModel.SELECTION).size(1);
+            e = config.embeddingSize();
+            inputIds = ids.reshape(-1).toIntVector();
+            segmentIds = ph.get(ElectraModel.SEGMENT_IDS).reshape(-1).toIntVector();
+            positionIds = ph.get(ElectraModel.POSITION_IDS).toIntVector();
+            slotWeights = ph.get(ElectraModel.SLOT_WEIGHTS).reshape(-1).toDoubleVector();
+            slotTargets = n == 0 ? new int[0] : ph.get(ElectraModel.SLOT_TARGET_IDS).reshape(-1).toIntVector();
+            slotPositions = slotPositions(ph.get(ElectraModel.SELECTION));
+            positionRows = Nd4j.pullRows(p.get("shared/position_embeddings"), 1, positionIds);
+            segmentRows = Nd4j.pullRows(p.get("shared/segment_embeddings"), 1, segmentIds);
+        }
+
+        private int[] slotPositions(INDArray selection) {
+            double[] sel = selection.dup('c').reshape(-1).toDoubleVector();
+            int[] positions = new int[b * n];
+            for (int r = 0; r < b * n; r++) {
+                positions[r] = -1;
+                for (int t = 0; t < l; t++) {
+                    if (sel[r * l + t] != 0) {
+                        positions[r] = t;
+                    }
+                }
+            }
+            return positions;
+        }
+
+        void run() {
+            Objective objective = model.objective();
+            String mainName = objective.hasDiscriminator() ? "discriminator" : "main";
+            if (!objective.hasGenerator()) {
+                Encoded main = encode(mainName, config.discriminator(), inputIds);
+                INDArray dHidden = mlmAtSlots(mainName, main.hidden(), slotTargets, 1.0, ElectraModel.LOSS_MAIN,
+                        ElectraModel.OUT_MAIN_LOSS, ElectraModel.OUT_MAIN_CORRECT);
+                backward(main, dHidden);
+                return;
+            }
+            Encoded gen = encode("generator", config.generator(), inputIds);
+            MlmHead genHead = slotHead("generator", gen.hidden());
+            INDArray genLogits = genHead.logits;
+            INDArray dGenLogits = softmaxLoss(genLogits, slotTargets, model.lossWeights().genWeight(),
+                    ElectraModel.LOSS_GENERATOR, ElectraModel.OUT_GENERATOR_SLOT_LOSS,
+                    ElectraModel.OUT_GENERATOR_SLOT_CORRECT);
+            int[] sampled = sample(genLogits);
+            backward(gen, slotHeadBackward(genHead, dGenLogits));
+
+            int[] corrupted = inputIds.clone();
+            double[] replaced = new double[b * l];
+            for (int r = 0; r < b * n; r++) {
+                if (slotPositions[r] >= 0 && slotWeights[r] != 0) {
+                    int row = r / n * l + slotPositions[r];
+                    corrupted[row] = sampled[r];
+                    replaced[row] = sampled[r] != slotTargets[r] ? slotWeights[r] : 0;
+                }
+            }
+            out.put(ElectraModel.OUT_SAMPLED_IDS, Nd4j.createFromArray(sampled));
+            out.put(ElectraModel.OUT_REPLACED, Nd4j.createFromArray(replaced).castTo(type).reshape(b, l));
+            Encoded main = encode(mainName, config.discriminator(), corrupted);
+            INDArray dHidden = switch (objective) {
+                case ELECTRA, ELECTRA_15 -> discriminator(main.hidden(), replaced);
+                case REPLACE_MLM -> mlmAtSlots(mainName, main.hidden(), slotTargets, 1.0, ElectraModel.LOSS_MAIN,
+                        ElectraModel.OUT_MAIN_LOSS, ElectraModel.OUT_MAIN_CORRECT);
+                case ALL_TOKENS_MLM -> allTokens(mainName, main.hidden(), replaced);
+                default -> throw new IllegalStateException("objective " + objective + " has no generator");
+            };
+            backward(main, dHidden);
+        }
+
+        // ---- embeddings and encoders ----
+
+        /** An encoder's forward state: the token ids it looked up, the embedding sum, and each stage's cache. */
+        record Encoded(String prefix, int[] ids, INDArray sum, INDArray embeddingMask,
+                       INDArray projectInput, List<TransformerBlock> blocks, List<TransformerBlock.Cache> caches,
+                       INDArray hidden) {}
+
+        /** Shared embeddings of {@code ids} (tokens + positions + segments, LayerNorm), dropout, projection, blocks. */
+        Encoded encode(String prefix, ModelConfig.EncoderSize size, int[] ids) {
+            INDArray sum = Nd4j.pullRows(p.get(ElectraModel.WORD_EMBEDDINGS), 1, ids).dup('c');
+            sum.reshape(b, (long) l * e).addiRowVector(positionRows.reshape(1, (long) l * e));
+            sum.addi(segmentRows);
+            INDArray mask = ph.get("dropout/" + prefix + "/embeddings");
+            INDArray x = dropout(layerNorm(sum, p, "shared/embeddings_ln"), mask);
+            INDArray projectInput = null;
+            if (e != size.hidden()) {
+                projectInput = x;
+                x = dense(x, p, prefix + "/embeddings_project");
+            }
+            List<TransformerBlock> blocks = new ArrayList<>();
+            List<TransformerBlock.Cache> caches = new ArrayList<>();
+            for (int i = 0; i < size.layers(); i++) {
+                String layer = prefix + "/layer_" + i;
+                TransformerBlock block = new TransformerBlock(p, layer + "/", b, l, size.heads());
+                TransformerBlock.Cache c = block.forward(x, ph.get(ElectraModel.ATTENTION_BIAS),
+                        new TransformerBlock.DropoutMasks(ph.get("dropout/" + layer + "/attention/probs"),
+                                ph.get("dropout/" + layer + "/attention/output"),
+                                ph.get("dropout/" + layer + "/ffn/output")));
+                blocks.add(block);
+                caches.add(c);
+                x = c.output();
+            }
+            return new Encoded(prefix, ids, sum, mask, projectInput, blocks, caches, x);
+        }
+
+        /** dLoss/dHidden [B·L, H] back through the blocks, projection, dropout and embeddings. */
+        void backward(Encoded enc, INDArray dHidden) {
+            INDArray dx = dHidden;
+            for (int i = enc.blocks().size() - 1; i >= 0; i--) {
+                dx = enc.blocks().get(i).backward(enc.caches().get(i), dx, grads);
+            }
+            if (enc.projectInput() != null) {
+                dx = denseBackward(dx, enc.projectInput(), p, enc.prefix() + "/embeddings_project", grads);
+            }
+            dropout(dx, enc.embeddingMask());
+            INDArray dSum = layerNormBackward(dx, enc.sum(), p, "shared/embeddings_ln", grads);
+            Kernels.scatterAddRows(tableGradient(ElectraModel.WORD_EMBEDDINGS), Nd4j.createFromArray(enc.ids()),
+                    dSum);
+            Kernels.scatterAddRows(tableGradient("shared/segment_embeddings"), Nd4j.createFromArray(segmentIds),
+                    dSum);
+            INDArray dPositions = Kernels.columnSums(dSum.reshape(b, (long) l * e)).reshape(l, e);
+            Kernels.scatterAddRows(tableGradient("shared/position_embeddings"), Nd4j.createFromArray(positionIds),
+                    dPositions);
+        }
+
+        private INDArray tableGradient(String name) {
+            return grads.computeIfAbsent(name, k -> p.get(k).ulike().assign(0));
+        }
+
+        // ---- heads and losses ----
+
+        /** [B, N, L] × [B, L, H] → [B·N, H]: the hidden states at the slots (weighted by the slot weights). */
+        INDArray atSlots(INDArray hidden, int h) {
+            return Nd4j.matmul(ph.get(ElectraModel.SELECTION), hidden.reshape(b, l, h)).reshape((long) b * n, h);
+        }
+
+        /** The MLM head at the slots: logits [B·N, V]. */
+        MlmHead slotHead(String prefix, INDArray hidden) {
+            return new MlmHead(prefix, atSlots(hidden, (int) hidden.size(1)));
+        }
+
+        /** dLogits at the slots → dLoss/dHidden [B·L, H]. */
+        INDArray slotHeadBackward(MlmHead head, INDArray dLogits) {
+            INDArray dAtSlots = head.backward(dLogits);
+            long h = dAtSlots.size(1);
+            return Nd4j.matmul(ph.get(ElectraModel.SELECTION), dAtSlots.reshape(b, n, h), true, false, false)
+                    .reshape((long) b * l, h);
+        }
+
+        /** The MLM head on the main encoder at the slots, its loss, and dLoss/dHidden. */
+        INDArray mlmAtSlots(String prefix, INDArray hidden, int[] targets, double weight, String lossName,
+                            String slotLossName, String correctName) {
+            MlmHead head = slotHead(prefix, hidden);
+            return slotHeadBackward(head, softmaxLoss(head.logits, targets, weight, lossName, slotLossName,
+                    correctName));
+        }
+
+        /** Dense → GELU → LayerNorm → logits against the tied embedding table + bias, [R, V]. */
+        final class MlmHead {
+            final String prefix;
+            final INDArray x;
+            final INDArray t0;
+            final INDArray t1;
+            final INDArray t2;
+            final INDArray logits;
+
+            MlmHead(String prefix, INDArray x) {
+                this.prefix = prefix;
+                this.x = x;
+                t0 = dense(x, p, prefix + "/mlm_head/transform");
+                t1 = gelu(t0);
+                t2 = layerNorm(t1, p, prefix + "/mlm_head/ln");
+                logits = gemm(t2, p.get(ElectraModel.WORD_EMBEDDINGS), false, true)
+                        .addiRowVector(p.get(prefix + "/mlm_head/output_bias"));
+            }
+
+            INDArray backward(INDArray dLogits) {
+                accumulate(grads, prefix + "/mlm_head/output_bias", Kernels.columnSums(dLogits));
+                accumulate(grads, ElectraModel.WORD_EMBEDDINGS, gemm(dLogits, t2, true, false));
+                INDArray dt2 = gemm(dLogits, p.get(ElectraModel.WORD_EMBEDDINGS), false, false);
+                INDArray dt0 = layerNormBackward(dt2, t1, p, prefix + "/mlm_head/ln", grads).muli(geluDerivative(t0));
+                return denseBackward(dt0, x, p, prefix + "/mlm_head/transform", grads);
+            }
+        }
+
+        /**
+         * Softmax cross-entropy over rows with weights {@code weight} × slot weight, reduced as the graph's
+         * MEAN_BY_NONZERO_WEIGHT_COUNT; records the loss, the per-slot −log p and correctness. Returns dLoss/dLogits.
+         */
+        INDArray softmaxLoss(INDArray logits, int[] targets, double weight, String lossName, String slotLossName,
+                             String correctName) {
+            int rows = targets.length;
+            INDArray logProbs = logSoftmax(logits);
+            INDArray predicted = Nd4j.argMax(logits, 1);
+            double[] ce = new double[rows];
+            double[] correct = new double[rows];
+            int count = 0;
+            for (int r = 0; r < rows; r++) {
+                ce[r] = -logProbs.getDouble(r, targets[r]);
+                correct[r] = predicted.getLong(r) == targets[r] ? 1 : 0;
+                if (weight * slotWeights[r] != 0) {
+                    count++;
+                }
+            }
+            double loss = 0;
+            double[] scale = new double[rows];
+            for (int r = 0; r < rows; r++) {
+                scale[r] = count == 0 ? 0 : weight * slotWeights[r] / count;
+                loss += scale[r] * ce[r];
+            }
+            out.put(lossName, Nd4j.scalar(type, loss));
+            out.put(slotLossName, Nd4j.createFromArray(ce).castTo(type));
+            out.put(correctName, Nd4j.createFromArray(correct).castTo(type));
+            // (softmax − onehot) × the row's share of the loss
+            INDArray d = Transforms.exp(logProbs, false);
+            for (int r = 0; r < rows; r++) {
+                d.putScalar(r, targets[r], d.getDouble(r, targets[r]) - 1.0);
+            }
+            return d.muliColumnVector(Nd4j.createFromArray(scale).castTo(type).reshape(rows, 1));
+        }
+
+        /** log softmax over rows, as a new array: x − max − log Σ exp(x − max). */
+        INDArray logSoftmax(INDArray logits) {
+            INDArray shifted = logits.subColumnVector(logits.max(true, 1));
+            INDArray logSumExp = Transforms.log(Transforms.exp(shifted, true).sum(true, 1), false);
+            return shifted.subiColumnVector(logSumExp);
+        }
+
+        /** Gumbel-max samples [B·N] from the generator's logits, as {@link GumbelSampler} defines them. */
+        int[] sample(INDArray genLogits) {
+            SamplingConfig sampling = model.sampling();
+            INDArray scaled = genLogits.div(sampling.temperature());
+            if (sampling.disallowCorrect()) {
+                for (int r = 0; r < slotTargets.length; r++) {
+                    scaled.putScalar(r, slotTargets[r],
+                            scaled.getDouble(r, slotTargets[r]) - GumbelSampler.DISALLOWED_PENALTY);
+                }
+            }
+            INDArray u = ph.get(ElectraModel.SAMPLING_NOISE).add(GumbelSampler.GUMBEL_EPSILON);
+            INDArray gumbel = Transforms.log(Transforms.log(u, false).negi().addi(GumbelSampler.GUMBEL_EPSILON), false)
+                    .negi();
+            return Nd4j.argMax(scaled.addi(gumbel), 1).toIntVector();
+        }
+
+        /** Discriminator head and its weighted sigmoid cross-entropy; returns dLoss/dHidden. */
+        INDArray discriminator(INDArray hidden, double[] replaced) {
+            String prefix = "discriminator/head";
+            INDArray t0 = dense(hidden, p, prefix + "/transform");
+            INDArray t1 = gelu(t0);
+            INDArray logits = dense(t1, p, prefix + "/output");
+            double[] z = logits.reshape(-1).toDoubleVector();
+            INDArray tokens = ph.get(model.objective() == Objective.ELECTRA_15 ? ElectraModel.CHOSEN
+                    : ElectraModel.TOKEN_MASK);
+            double[] m = tokens.reshape(-1).toDoubleVector();
+            double w = model.lossWeights().discWeight();
+            int count = 0;
+            for (double mi : m) {
+                if (mi * w != 0) {
+                    count++;
+                }
+            }
+            double loss = 0;
+            double[] dz = new double[z.length];
+            for (int i = 0; i < z.length; i++) {
+                if (count == 0 || m[i] == 0) {
+                    continue;
+                }
+                double share = w * m[i] / count;
+                loss += share * (Math.max(z[i], 0) - z[i] * replaced[i] + Math.log1p(Math.exp(-Math.abs(z[i]))));
+                dz[i] = share * (1.0 / (1.0 + Math.exp(-z[i])) - replaced[i]);
+            }
+            out.put(ElectraModel.LOSS_DISCRIMINATOR, Nd4j.scalar(type, loss));
+            out.put(ElectraModel.OUT_DISCRIMINATOR_LOGITS, logits.reshape(b, l));
+            INDArray dLogits = Nd4j.createFromArray(dz).castTo(type).reshape(z.length, 1);
+            INDArray dt1 = denseBackward(dLogits, t1, p, prefix + "/output", grads);
+            return denseBackward(dt1.muli(geluDerivative(t0)), hidden, p, prefix + "/transform", grads);
+        }
+
+        /**
+         * All-tokens MLM with the copy mechanism, p = D·[not replaced] + (1 − D)·softmax(original), loss the mean
+         * −log(p + ε) over non-padding tokens; returns dLoss/dHidden.
+         */
+        INDArray allTokens(String prefix, INDArray hidden, double[] replaced) {
+            int rows = b * l;
+            int[] targets = ph.get(ElectraModel.ORIGINAL_IDS).reshape(-1).toIntVector();
+            MlmHead head = new MlmHead(prefix, hidden);
+            INDArray probs = Transforms.exp(logSoftmax(head.logits), false);
+            INDArray c0 = dense(hidden, p, prefix + "/copy_head/transform");
+            INDArray c1 = gelu(c0);
+            double[] c2 = dense(c1, p, prefix + "/copy_head/output").reshape(-1).toDoubleVector();
+            double[] m = ph.get(ElectraModel.TOKEN_MASK).reshape(-1).toDoubleVector();
+            int count = 0;
+            for (double mi : m) {
+                if (mi != 0) {
+                    count++;
+                }
+            }
+            double eps = ElectraModel.LOG_LOSS_EPSILON;
+            double loss = 0;
+            double[] tokenLoss = new double[rows];
+            double[] dc2 = new double[rows];
+            double[] dTarget = new double[rows];
+            for (int i = 0; i < rows; i++) {
+                double copy = 1.0 / (1.0 + Math.exp(-c2[i]));
+                double st = probs.getDouble(i, targets[i]);
+                double same = 1.0 - replaced[i];
+                double pr = copy * same + (1.0 - copy) * st;
+                tokenLoss[i] = -Math.log(pr + eps);
+                if (count == 0 || m[i] == 0) {
+                    continue;
+                }
+                loss += m[i] * tokenLoss[i] / count;
+                double dp = -m[i] / (count * (pr + eps));
+                dc2[i] = dp * (same - st) * copy * (1.0 - copy);
+                // d st / d logits = st·(onehot − softmax)
+                dTarget[i] = dp * (1.0 - copy) * st;
+            }
+            out.put(ElectraModel.LOSS_MAIN, Nd4j.scalar(type, loss));
+            out.put(ElectraModel.OUT_MAIN_LOSS, Nd4j.createFromArray(tokenLoss).castTo(type));
+            INDArray dLogits = probs.negi();
+            for (int i = 0; i < rows; i++) {
+                dLogits.putScalar(i, targets[i], dLogits.getDouble(i, targets[i]) + 1.0);
+            }
+            dLogits.muliColumnVector(Nd4j.createFromArray(dTarget).castTo(type).reshape(rows, 1));
+            INDArray dHidden = head.backward(dLogits);
+            INDArray dc1 = denseBackward(Nd4j.createFromArray(dc2).castTo(type).reshape(rows, 1), c1, p,
+                    prefix + "/copy_head/output", grads);
+            return dHidden.addi(denseBackward(dc1.muli(geluDerivative(c0)), hidden, p, prefix + "/copy_head/transform",
+                    grads));
+        }
+    }
+}

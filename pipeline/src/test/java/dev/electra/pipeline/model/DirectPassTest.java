@@ -1,0 +1,106 @@
+package dev.electra.pipeline.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The hand-written pass ({@link ElectraModel#gradients}) against SameDiff's differentiation of the same graph
+ * ({@link ElectraModel#graphGradients}): every loss term, metric output and parameter gradient, with dropout on
+ * (fixed masks) so the masks' paths are compared too. Central differences over every parameter are
+ * {@link GradientCheckTest}'s, which checks {@code gradients} itself.
+ */
+class DirectPassTest {
+    @ParameterizedTest
+    @EnumSource(Objective.class)
+    void matchesTheGraphInDouble(Objective objective) {
+        ElectraModel model = ElectraModel.build(TinyData.config(0.1, GradientCheckTest.INIT_RANGE), objective,
+                LossWeights.paper(), new SamplingConfig(1.0, objective == Objective.REPLACE_MLM), DataType.DOUBLE, 21);
+        Map<String, INDArray> ph = model.placeholders(TinyData.batch(), 7, 0, true);
+        double worst = compare(model, ph, 1e-9);
+        System.out.printf("direct pass vs graph, %-15s max relative difference %.3e%n", objective, worst);
+    }
+
+    @Test
+    void matchesTheGraphInFloat() {
+        ElectraModel model = ElectraModel.build(TinyData.config(0.1, 0.02), Objective.ELECTRA, LossWeights.paper(),
+                SamplingConfig.paper(), DataType.FLOAT, 22);
+        double worst = compare(model, model.placeholders(TinyData.batch(), 8, 0, true), 2e-3);
+        System.out.printf("direct pass vs graph, float: max relative difference %.3e%n", worst);
+    }
+
+    /** gen-weight 0 (a generator kept at its initialisation): no generator loss, no generator gradient. */
+    @Test
+    void zeroGeneratorWeight() {
+        ElectraModel model = ElectraModel.build(TinyData.config(0.0, GradientCheckTest.INIT_RANGE),
+                Objective.ELECTRA, new LossWeights(0.0, 50.0), SamplingConfig.paper(), DataType.DOUBLE, 23);
+        Map<String, INDArray> ph = model.placeholders(TinyData.batch(), 9, 0, false);
+        StepResult direct = model.gradients(ph);
+        assertEquals(0.0, direct.outputs().lossTerms().get(ElectraModel.LOSS_GENERATOR), 0.0);
+        assertEquals(0.0, direct.gradients().get("generator/layer_0/ffn/output/kernel").norm2Number().doubleValue(),
+                0.0);
+        compare(model, ph, 1e-9);
+    }
+
+    /** Largest relative difference over outputs and gradients; fails beyond {@code tolerance}. */
+    static double compare(ElectraModel model, Map<String, INDArray> ph, double tolerance) {
+        StepResult direct = model.gradients(ph);
+        StepResult graph = model.graphGradients(ph);
+        ForwardResult d = direct.outputs();
+        ForwardResult g = graph.outputs();
+        double worst = 0;
+        assertEquals(g.lossTerms().keySet(), d.lossTerms().keySet());
+        for (String term : g.lossTerms().keySet()) {
+            worst = Math.max(worst, check(term, g.lossTerms().get(term), d.lossTerms().get(term), tolerance));
+        }
+        worst = Math.max(worst, check("total", g.totalLoss(), d.totalLoss(), tolerance));
+        worst = Math.max(worst, check("generator loss", g.generatorLoss(), d.generatorLoss(), tolerance));
+        worst = Math.max(worst, check("generator accuracy", g.generatorAccuracy(), d.generatorAccuracy(), 0));
+        worst = Math.max(worst, check("discriminator loss", g.discriminatorLoss(), d.discriminatorLoss(), tolerance));
+        worst = Math.max(worst, check("main loss", g.mainLoss(), d.mainLoss(), tolerance));
+        worst = Math.max(worst, check("main accuracy", g.mainAccuracy(), d.mainAccuracy(), 0));
+        if (g.sampledIds() != null) {
+            assertArrayEquals(g.sampledIds().reshape(-1).toIntVector(), d.sampledIds().reshape(-1).toIntVector(),
+                    "sampled ids");
+            assertArrayEquals(g.replaced().reshape(-1).toDoubleVector(), d.replaced().reshape(-1).toDoubleVector(),
+                    "replaced");
+        }
+        if (g.discriminatorProbabilities() != null) {
+            worst = Math.max(worst, check("discriminator probabilities", g.discriminatorProbabilities(),
+                    d.discriminatorProbabilities(), tolerance));
+        }
+        assertEquals(graph.gradients().keySet(), direct.gradients().keySet());
+        for (ParameterSpec p : model.parameters()) {
+            worst = Math.max(worst, check(p.name(), graph.gradients().get(p.name()), direct.gradients().get(p.name()),
+                    tolerance));
+        }
+        return worst;
+    }
+
+    private static double check(String what, double expected, double actual, double tolerance) {
+        if (Double.isNaN(expected)) {
+            assertTrue(Double.isNaN(actual), what + ": expected NaN, got " + actual);
+            return 0;
+        }
+        double diff = Math.abs(expected - actual) / Math.max(1.0, Math.abs(expected));
+        assertTrue(diff <= tolerance, what + ": graph " + expected + ", direct " + actual);
+        return diff;
+    }
+
+    /** Max |a − b| relative to max(1, max |a|) over the elements. */
+    private static double check(String what, INDArray expected, INDArray actual, double tolerance) {
+        assertArrayEquals(expected.shape(), actual.shape(), what + " shape");
+        double scale = Math.max(1.0, expected.castTo(DataType.DOUBLE).amaxNumber().doubleValue());
+        double diff = expected.castTo(DataType.DOUBLE).sub(actual.castTo(DataType.DOUBLE)).amaxNumber().doubleValue()
+                / scale;
+        assertTrue(diff <= tolerance, what + ": max difference " + diff + " relative to " + scale);
+        return diff;
+    }
+}
