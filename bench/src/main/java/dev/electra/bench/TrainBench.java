@@ -60,7 +60,7 @@ public final class TrainBench {
         double flopsPerToken = trainingFlopsPerToken(config, vocab, length);
         double tokensPerSecond = tokens / seconds;
         double achieved = tokensPerSecond * flopsPerToken / 1e9;
-        System.out.printf("java/samediff size=%s batch=%dx%d params=%d threads=%s: %.0f tokens/s (%d steps, %.3f s/step)%n",
+        System.out.printf("java size=%s batch=%dx%d params=%d threads=%s: %.0f tokens/s (%d steps, %.3f s/step)%n",
                 size, batch, length, model.parameterCount(), System.getenv("OMP_NUM_THREADS"), tokensPerSecond, steps,
                 seconds / steps);
         System.out.printf("model FLOPs: %.2f MFLOP/token -> %.2f GFLOP/s achieved; ND4J fp32 GEMM peak %.1f GFLOP/s; MFU %.1f%%%n",

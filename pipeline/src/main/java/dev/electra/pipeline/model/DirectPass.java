@@ -5,7 +5,7 @@ import static dev.electra.pipeline.model.Kernels.dense;
 import static dev.electra.pipeline.model.Kernels.denseBackward;
 import static dev.electra.pipeline.model.Kernels.dropout;
 import static dev.electra.pipeline.model.Kernels.gelu;
-import static dev.electra.pipeline.model.Kernels.geluDerivative;
+import static dev.electra.pipeline.model.Kernels.geluBackward;
 import static dev.electra.pipeline.model.Kernels.gemm;
 import static dev.electra.pipeline.model.Kernels.layerNorm;
 import static dev.electra.pipeline.model.Kernels.layerNormBackward;
@@ -16,7 +16,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.CustomOp;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -44,20 +51,39 @@ final class DirectPass {
         this.type = model.dataType();
     }
 
+    /**
+     * One forward and backward pass. Every intermediate array lives in a workspace of this thread that is reused
+     * from step to step; only the outputs and gradients are copied out of it. Without it each step's few hundred
+     * arrays are native allocations freed only when the JVM's collector runs: resident memory climbed by a third
+     * over 1,000 steps and every fresh allocation was zero-filled and page-faulted in (docs/benchmarks.md).
+     */
     Result run(Map<String, INDArray> ph) {
         Map<String, INDArray> p = new HashMap<>();
         for (ParameterSpec spec : model.parameters()) {
             p.put(spec.name(), model.parameter(spec.name()));
         }
-        Step s = new Step(p, ph);
-        s.run();
+        Map<String, INDArray> outputs = new LinkedHashMap<>();
         Map<String, INDArray> grads = new LinkedHashMap<>();
-        for (ParameterSpec spec : model.parameters()) {
-            INDArray g = s.grads.get(spec.name());
-            grads.put(spec.name(), g == null ? Nd4j.zeros(type, spec.shape()) : g);
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID)) {
+            Step s = new Step(p, ph);
+            s.run();
+            s.out.forEach((name, value) -> outputs.put(name, value.detach()));
+            for (ParameterSpec spec : model.parameters()) {
+                INDArray g = s.grads.get(spec.name());
+                grads.put(spec.name(), g == null ? Nd4j.zeros(type, spec.shape()).detach() : g.detach());
+            }
         }
-        return new Result(s.out, grads);
+        return new Result(outputs, grads);
     }
+
+    /**
+     * Sized by the first step, grown (never spilled for good) when a later batch is longer; one per thread, as ND4J
+     * workspaces are, so concurrent models on different threads do not share it.
+     */
+    private static final WorkspaceConfiguration WORKSPACE = WorkspaceConfiguration.builder()
+            .policyAllocation(AllocationPolicy.STRICT).policyLearning(LearningPolicy.FIRST_LOOP)
+            .policySpill(SpillPolicy.REALLOCATE).build();
+    private static final String WORKSPACE_ID = "electra-direct-pass";
 
     /** One batch: forward, then backward, the way the graph is laid out. */
     private final class Step {
@@ -198,13 +224,10 @@ final class DirectPass {
             }
             dropout(dx, enc.embeddingMask());
             INDArray dSum = layerNormBackward(dx, enc.sum(), p, "shared/embeddings_ln", grads);
-            Kernels.scatterAddRows(tableGradient(ElectraModel.WORD_EMBEDDINGS), Nd4j.createFromArray(enc.ids()),
-                    dSum);
-            Kernels.scatterAddRows(tableGradient("shared/segment_embeddings"), Nd4j.createFromArray(segmentIds),
-                    dSum);
-            INDArray dPositions = Kernels.columnSums(dSum.reshape(b, (long) l * e)).reshape(l, e);
-            Kernels.scatterAddRows(tableGradient("shared/position_embeddings"), Nd4j.createFromArray(positionIds),
-                    dPositions);
+            Loops.scatterAddRows(tableGradient(ElectraModel.WORD_EMBEDDINGS), enc.ids(), dSum);
+            Loops.scatterAddRows(tableGradient("shared/segment_embeddings"), segmentIds, dSum);
+            INDArray dPositions = Loops.columnSums(dSum.reshape(b, (long) l * e)).reshape(l, e);
+            Loops.scatterAddRows(tableGradient("shared/position_embeddings"), positionIds, dPositions);
         }
 
         private INDArray tableGradient(String name) {
@@ -244,7 +267,7 @@ final class DirectPass {
             final String prefix;
             final INDArray x;
             final INDArray t0;
-            final INDArray t1;
+            final Kernels.Gelu t1;
             final INDArray t2;
             final INDArray logits;
 
@@ -253,7 +276,7 @@ final class DirectPass {
                 this.x = x;
                 t0 = dense(x, p, prefix + "/mlm_head/transform");
                 t1 = gelu(t0);
-                t2 = layerNorm(t1, p, prefix + "/mlm_head/ln");
+                t2 = layerNorm(t1.output(), p, prefix + "/mlm_head/ln");
                 logits = gemm(t2, p.get(ElectraModel.WORD_EMBEDDINGS), false, true)
                         .addiRowVector(p.get(prefix + "/mlm_head/output_bias"));
             }
@@ -262,7 +285,8 @@ final class DirectPass {
                 accumulate(grads, prefix + "/mlm_head/output_bias", Kernels.columnSums(dLogits));
                 accumulate(grads, ElectraModel.WORD_EMBEDDINGS, gemm(dLogits, t2, true, false));
                 INDArray dt2 = gemm(dLogits, p.get(ElectraModel.WORD_EMBEDDINGS), false, false);
-                INDArray dt0 = layerNormBackward(dt2, t1, p, prefix + "/mlm_head/ln", grads).muli(geluDerivative(t0));
+                INDArray dt0 = geluBackward(layerNormBackward(dt2, t1.output(), p, prefix + "/mlm_head/ln", grads), t0,
+                        t1);
                 return denseBackward(dt0, x, p, prefix + "/mlm_head/transform", grads);
             }
         }
@@ -274,14 +298,17 @@ final class DirectPass {
         INDArray softmaxLoss(INDArray logits, int[] targets, double weight, String lossName, String slotLossName,
                              String correctName) {
             int rows = targets.length;
-            INDArray logProbs = logSoftmax(logits);
-            INDArray predicted = Nd4j.argMax(logits, 1);
+            INDArray probs = softmax(logits);
+            int[] predicted = Nd4j.argMax(probs, 1).toIntVector();
             double[] ce = new double[rows];
             double[] correct = new double[rows];
             int count = 0;
             for (int r = 0; r < rows; r++) {
-                ce[r] = -logProbs.getDouble(r, targets[r]);
-                correct[r] = predicted.getLong(r) == targets[r] ? 1 : 0;
+                // −log p(target) = log Σ exp(x − max) − (x_target − max), and log Σ exp(x − max) = −log p(argmax):
+                // finite even where p(target) underflows, since p(argmax) ≥ 1/V
+                ce[r] = -Math.log(probs.getDouble(r, predicted[r])) - logits.getDouble(r, targets[r])
+                        + logits.getDouble(r, predicted[r]);
+                correct[r] = predicted[r] == targets[r] ? 1 : 0;
                 if (weight * slotWeights[r] != 0) {
                     count++;
                 }
@@ -296,42 +323,44 @@ final class DirectPass {
             out.put(slotLossName, Nd4j.createFromArray(ce).castTo(type));
             out.put(correctName, Nd4j.createFromArray(correct).castTo(type));
             // (softmax − onehot) × the row's share of the loss
-            INDArray d = Transforms.exp(logProbs, false);
+            INDArray d = probs;
             for (int r = 0; r < rows; r++) {
                 d.putScalar(r, targets[r], d.getDouble(r, targets[r]) - 1.0);
             }
             return d.muliColumnVector(Nd4j.createFromArray(scale).castTo(type).reshape(rows, 1));
         }
 
-        /** log softmax over rows, as a new array: x − max − log Σ exp(x − max). */
-        INDArray logSoftmax(INDArray logits) {
-            INDArray shifted = logits.subColumnVector(logits.max(true, 1));
-            INDArray logSumExp = Transforms.log(Transforms.exp(shifted, true).sum(true, 1), false);
-            return shifted.subiColumnVector(logSumExp);
+        /** Softmax over the rows of [R, V], as a new array (ND4J's op: one native call). */
+        INDArray softmax(INDArray logits) {
+            return Nd4j.exec((CustomOp) new SoftMax(logits, logits.ulike(), 1))[0];
         }
 
         /** Gumbel-max samples [B·N] from the generator's logits, as {@link GumbelSampler} defines them. */
         int[] sample(INDArray genLogits) {
             SamplingConfig sampling = model.sampling();
-            INDArray scaled = genLogits.div(sampling.temperature());
+            // −log(−log(u + ε) + ε), op for op as the graph
+            INDArray gumbel = Transforms.log(ph.get(ElectraModel.SAMPLING_NOISE).add(GumbelSampler.GUMBEL_EPSILON),
+                    false);
+            Transforms.log(gumbel.negi().addi(GumbelSampler.GUMBEL_EPSILON), false).negi();
+            INDArray scaled = genLogits;
+            if (sampling.temperature() != 1.0 || sampling.disallowCorrect()) {
+                scaled = genLogits.div(sampling.temperature());
+            }
             if (sampling.disallowCorrect()) {
                 for (int r = 0; r < slotTargets.length; r++) {
                     scaled.putScalar(r, slotTargets[r],
                             scaled.getDouble(r, slotTargets[r]) - GumbelSampler.DISALLOWED_PENALTY);
                 }
             }
-            INDArray u = ph.get(ElectraModel.SAMPLING_NOISE).add(GumbelSampler.GUMBEL_EPSILON);
-            INDArray gumbel = Transforms.log(Transforms.log(u, false).negi().addi(GumbelSampler.GUMBEL_EPSILON), false)
-                    .negi();
-            return Nd4j.argMax(scaled.addi(gumbel), 1).toIntVector();
+            return Nd4j.argMax(gumbel.addi(scaled), 1).toIntVector();
         }
 
         /** Discriminator head and its weighted sigmoid cross-entropy; returns dLoss/dHidden. */
         INDArray discriminator(INDArray hidden, double[] replaced) {
             String prefix = "discriminator/head";
             INDArray t0 = dense(hidden, p, prefix + "/transform");
-            INDArray t1 = gelu(t0);
-            INDArray logits = dense(t1, p, prefix + "/output");
+            Kernels.Gelu t1 = gelu(t0);
+            INDArray logits = dense(t1.output(), p, prefix + "/output");
             double[] z = logits.reshape(-1).toDoubleVector();
             INDArray tokens = ph.get(model.objective() == Objective.ELECTRA_15 ? ElectraModel.CHOSEN
                     : ElectraModel.TOKEN_MASK);
@@ -356,8 +385,8 @@ final class DirectPass {
             out.put(ElectraModel.LOSS_DISCRIMINATOR, Nd4j.scalar(type, loss));
             out.put(ElectraModel.OUT_DISCRIMINATOR_LOGITS, logits.reshape(b, l));
             INDArray dLogits = Nd4j.createFromArray(dz).castTo(type).reshape(z.length, 1);
-            INDArray dt1 = denseBackward(dLogits, t1, p, prefix + "/output", grads);
-            return denseBackward(dt1.muli(geluDerivative(t0)), hidden, p, prefix + "/transform", grads);
+            INDArray dt1 = denseBackward(dLogits, t1.output(), p, prefix + "/output", grads);
+            return denseBackward(geluBackward(dt1, t0, t1), hidden, p, prefix + "/transform", grads);
         }
 
         /**
@@ -368,10 +397,10 @@ final class DirectPass {
             int rows = b * l;
             int[] targets = ph.get(ElectraModel.ORIGINAL_IDS).reshape(-1).toIntVector();
             MlmHead head = new MlmHead(prefix, hidden);
-            INDArray probs = Transforms.exp(logSoftmax(head.logits), false);
+            INDArray probs = softmax(head.logits);
             INDArray c0 = dense(hidden, p, prefix + "/copy_head/transform");
-            INDArray c1 = gelu(c0);
-            double[] c2 = dense(c1, p, prefix + "/copy_head/output").reshape(-1).toDoubleVector();
+            Kernels.Gelu c1 = gelu(c0);
+            double[] c2 = dense(c1.output(), p, prefix + "/copy_head/output").reshape(-1).toDoubleVector();
             double[] m = ph.get(ElectraModel.TOKEN_MASK).reshape(-1).toDoubleVector();
             int count = 0;
             for (double mi : m) {
@@ -407,9 +436,9 @@ final class DirectPass {
             }
             dLogits.muliColumnVector(Nd4j.createFromArray(dTarget).castTo(type).reshape(rows, 1));
             INDArray dHidden = head.backward(dLogits);
-            INDArray dc1 = denseBackward(Nd4j.createFromArray(dc2).castTo(type).reshape(rows, 1), c1, p,
+            INDArray dc1 = denseBackward(Nd4j.createFromArray(dc2).castTo(type).reshape(rows, 1), c1.output(), p,
                     prefix + "/copy_head/output", grads);
-            return dHidden.addi(denseBackward(dc1.muli(geluDerivative(c0)), hidden, p, prefix + "/copy_head/transform",
+            return dHidden.addi(denseBackward(geluBackward(dc1, c0, c1), hidden, p, prefix + "/copy_head/transform",
                     grads));
         }
     }

@@ -2,16 +2,13 @@ package dev.electra.pipeline.model;
 
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.scatter.ScatterAdd;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.LayerNorm;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.LayerNormBp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The array calls the hand-written passes ({@link TransformerBlock}, {@link DirectPass}) are made of, each chosen
- * by measurement (docs/benchmarks.md): GEMMs through BLAS into fresh row-major arrays, column sums as a GEMM,
- * ND4J's native LayerNorm and its backward, the tanh-form GELU written out. Rows are tokens (or slots); a dense
+ * by measurement (docs/benchmarks.md): GEMMs through BLAS into fresh row-major arrays, row-wise work as Java loops
+ * ({@link Loops}), the tanh-form GELU in few element-wise calls. Rows are tokens (or slots); a dense
  * layer's parameters are {@code name/kernel} [in, out] and {@code name/bias} [out] in a parameter map.
  */
 final class Kernels {
@@ -53,61 +50,48 @@ final class Kernels {
         return Nd4j.gemm(a, b, out, transposeA, transposeB, 1.0, 0.0);
     }
 
-    /**
-     * Σ over rows of a row-major [R, C] as onesᵀ·a through BLAS ([C]): ND4J's sum along dimension 0 walks the
-     * columns with a stride and cost as much as a dense layer's GEMM.
-     */
+    /** Σ over the rows of a row-major [R, C]: [C]. */
     static INDArray columnSums(INDArray a) {
-        return gemm(Nd4j.ones(a.dataType(), 1, a.size(0)), a, false, false).reshape(a.size(1));
+        return Loops.columnSums(a);
     }
 
-    /**
-     * LayerNorm over each row with ND4J's native op: the same op (so the same epsilon, fixed inside libnd4j) as
-     * the SameDiff graph's.
-     */
+    /** LayerNorm over each row: the graph's native op's function ({@link Loops#layerNorm}). */
     static INDArray layerNorm(INDArray x, Map<String, INDArray> p, String name) {
-        INDArray y = x.ulike();
-        Nd4j.exec(new LayerNorm(x, p.get(name + "/gain"), p.get(name + "/bias"), y, false, 1));
-        return y;
+        return Loops.layerNorm(x, p.get(name + "/gain"), p.get(name + "/bias"));
     }
 
-    /** The native backward of {@link #layerNorm}: gain and bias gradients into {@code grads}, returns dx. */
+    /** The backward pass of {@link #layerNorm}: gain and bias gradients into {@code grads}, returns dx. */
     static INDArray layerNormBackward(INDArray dy, INDArray x, Map<String, INDArray> p, String name,
                                       Map<String, INDArray> grads) {
-        INDArray dx = x.ulike();
-        INDArray dGain = p.get(name + "/gain").ulike();
-        INDArray dBias = p.get(name + "/bias").ulike();
-        Nd4j.exec(new LayerNormBp(x, p.get(name + "/gain"), p.get(name + "/bias"), dy, dx, dGain, dBias, false, 1));
-        accumulate(grads, name + "/gain", dGain);
-        accumulate(grads, name + "/bias", dBias);
-        return dx;
+        INDArray[] d = Loops.layerNormBackward(dy, x, p.get(name + "/gain"));
+        accumulate(grads, name + "/gain", d[1]);
+        accumulate(grads, name + "/bias", d[2]);
+        return d[0];
     }
 
     /**
-     * ELECTRA's GELU: 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))), written out: ND4J M2.1's {@code PreciseGELU} and
-     * its derivative op do not match this form (the block's output moved by 0.04 and the gradient check failed).
+     * ELECTRA's GELU, 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))), as x·σ(a) with a = 2√(2/π)(x + 0.044715x³) (the
+     * same function, and the graph's form): two allocations and four in-place calls, and the gate σ(a) is kept for
+     * the backward pass. ND4J M2.1's {@code PreciseGELU} is not this function (the block's output moved by 0.04 and
+     * the gradient check failed).
      */
-    static INDArray gelu(INDArray x) {
+    static Gelu gelu(INDArray x) {
         // x + 0.044715·x³ as x·(1 + 0.044715·x²): a product instead of powf, which took 4% of the block's time
-        INDArray t = Transforms.tanh(x.mul(x).muli(0.044715).addi(1.0).muli(x).muli(GELU_C), false);
-        return t.addi(1.0).muli(x).muli(0.5);
+        INDArray gate = Transforms.sigmoid(x.mul(x).muli(2 * GELU_C * 0.044715).addi(2 * GELU_C).muli(x), false);
+        return new Gelu(x.mul(gate), gate);
     }
 
-    /** d gelu(x) / dx, elementwise. */
-    static INDArray geluDerivative(INDArray x) {
-        INDArray x2 = x.mul(x);
-        INDArray t = Transforms.tanh(x2.mul(0.044715).addi(1.0).muli(x).muli(GELU_C), false);
-        // 0.5(1 + t) + 0.5·x·(1 − t²)·√(2/π)(1 + 3·0.044715·x²)
-        INDArray inner = x2.muli(3 * 0.044715).addi(1.0).muli(GELU_C).muli(x).muli(t.mul(t).rsubi(1.0)).muli(0.5);
-        return t.addi(1.0).muli(0.5).addi(inner);
-    }
+    /** A GELU's output and its gate σ(a). */
+    record Gelu(INDArray output, INDArray gate) {}
 
-    /** table[ids[i]] += rows[i] for every row (repeated ids add up), in place. */
-    static void scatterAddRows(INDArray table, INDArray ids, INDArray rows) {
-        INDArray[] summed = Nd4j.exec(new ScatterAdd(table, ids, rows));
-        if (summed[0] != table) {
-            table.assign(summed[0]);
-        }
+    /**
+     * dLoss/dx from dLoss/dOutput (overwritten with the result): d(x·σ(a))/dx = σ + x·σ·(1 − σ)·a′, with
+     * x·σ the output and a′ = 2√(2/π)(1 + 3·0.044715x²).
+     */
+    static INDArray geluBackward(INDArray dOutput, INDArray x, Gelu gelu) {
+        INDArray slope = x.mul(x).muli(2 * GELU_C * 3 * 0.044715).addi(2 * GELU_C).muli(gelu.output())
+                .muli(gelu.gate().rsub(1.0)).addi(gelu.gate());
+        return dOutput.muli(slope);
     }
 
     /**

@@ -4,7 +4,7 @@ import static dev.electra.pipeline.model.Kernels.dense;
 import static dev.electra.pipeline.model.Kernels.denseBackward;
 import static dev.electra.pipeline.model.Kernels.dropout;
 import static dev.electra.pipeline.model.Kernels.gelu;
-import static dev.electra.pipeline.model.Kernels.geluDerivative;
+import static dev.electra.pipeline.model.Kernels.geluBackward;
 import static dev.electra.pipeline.model.Kernels.isIdentity;
 import static dev.electra.pipeline.model.Kernels.layerNorm;
 import static dev.electra.pipeline.model.Kernels.layerNormBackward;
@@ -62,7 +62,7 @@ public final class TransformerBlock {
         INDArray r1;
         INDArray y1;
         INDArray u;
-        INDArray g;
+        Kernels.Gelu g;
         INDArray r2;
         INDArray y;
 
@@ -119,7 +119,7 @@ public final class TransformerBlock {
         c.y1 = layerNorm(c.r1, p, prefix + "attention/ln");
         c.u = dense(c.y1, p, prefix + "ffn/intermediate");
         c.g = gelu(c.u);
-        c.r2 = dropout(dense(c.g, p, prefix + "ffn/output"), masks.ffnOutput()).addi(c.y1);
+        c.r2 = dropout(dense(c.g.output(), p, prefix + "ffn/output"), masks.ffnOutput()).addi(c.y1);
         c.y = layerNorm(c.r2, p, prefix + "ffn/ln");
         return c;
     }
@@ -140,8 +140,9 @@ public final class TransformerBlock {
         int d = (int) (h / heads);
         INDArray dr2 = layerNormBackward(dy, c.r2, p, prefix + "ffn/ln", grads);
         // r2 = y1 + mask ∘ (g·W2 + b2)
-        INDArray dg = denseBackward(masked(dr2, c.masks.ffnOutput()), c.g, p, prefix + "ffn/output", grads);
-        INDArray du = dg.muli(geluDerivative(c.u));
+        INDArray dg = denseBackward(masked(dr2, c.masks.ffnOutput()), c.g.output(), p, prefix + "ffn/output",
+                grads);
+        INDArray du = geluBackward(dg, c.u, c.g);
         INDArray dy1 = denseBackward(du, c.y1, p, prefix + "ffn/intermediate", grads).addi(dr2);
         INDArray dr1 = layerNormBackward(dy1, c.r1, p, prefix + "attention/ln", grads);
         // r1 = x + mask ∘ (context·Wo + bo)
