@@ -518,9 +518,12 @@ public final class PretrainJob implements Callable<Integer> {
                 perWorker.append(perWorker.length() == 0 ? "" : ", ")
                         .append(String.format("w%d %.0f", w.worker(), w.tokensPerSecond()));
             }
-            return String.format("round %d | step %d/%d | %s | lr %.2e | %.0f tokens/s (%s) | RSS %d MB | ETA %dm%02ds",
+            Runtime jvm = Runtime.getRuntime();
+            return String.format("round %d | step %d/%d | %s | lr %.2e | %.0f tokens/s (%s) | RSS %d MB (heap %d MB "
+                            + "committed, %d MB used) | ETA %dm%02ds",
                     round, step, total, summary(m), m.learningRate(), tokens / seconds, perWorker,
-                    residentMegabytes(), eta / 60, eta % 60);
+                    residentMegabytes(), jvm.totalMemory() >> 20, (jvm.totalMemory() - jvm.freeMemory()) >> 20,
+                    eta / 60, eta % 60);
         }
 
         static long residentMegabytes() {

@@ -304,11 +304,16 @@ public final class ElectraModel {
 
     /** All parameters concatenated in {@link #parameters()} order, each in row-major (C) order. */
     public float[] flatParameters() {
+        return flatParameters(new float[Math.toIntExact(parameterCount())]);
+    }
+
+    /** {@link #flatParameters()} into {@code into} (of length {@link #parameterCount()}), which is returned. */
+    public float[] flatParameters(float[] into) {
         Map<String, INDArray> values = new LinkedHashMap<>();
         for (ParameterSpec p : parameters) {
             values.put(p.name(), parameter(p.name()));
         }
-        return flatten(values);
+        return flatten(values, into);
     }
 
     /** Overwrites every parameter from a vector laid out as {@link #flatParameters()}. */
@@ -318,19 +323,51 @@ public final class ElectraModel {
                     + parameterCount());
         }
         for (ParameterSpec p : parameters) {
+            INDArray target = parameter(p.name());
+            if (isPlainFloat(target)) {
+                target.data().asNioFloat().put(Math.toIntExact(target.offset()), flat, (int) p.offset(),
+                        (int) p.length());
+                continue;
+            }
             float[] part = new float[(int) p.length()];
             System.arraycopy(flat, (int) p.offset(), part, 0, part.length);
-            parameter(p.name()).assign(Nd4j.createFromArray(part).reshape(p.shape()).castTo(dataType));
+            target.assign(Nd4j.createFromArray(part).reshape(p.shape()).castTo(dataType));
         }
+    }
+
+    /**
+     * A contiguous row-major float array, whose values can be copied to and from a Java array in one bulk copy,
+     * with no native allocation: the per-step copies of parameters and gradients then leave no native garbage
+     * behind for the collector (resident memory stays flat).
+     */
+    private static boolean isPlainFloat(INDArray a) {
+        return a.dataType() == DataType.FLOAT && a.ordering() == 'c' && a.elementWiseStride() == 1
+                && a.length() <= Integer.MAX_VALUE;
     }
 
     /** Lays out per-parameter arrays (e.g. {@link StepResult#gradients()}) as one flat vector. */
     public float[] flatten(Map<String, INDArray> byName) {
-        float[] flat = new float[Math.toIntExact(parameterCount())];
+        return flatten(byName, new float[Math.toIntExact(parameterCount())]);
+    }
+
+    /**
+     * {@link #flatten(Map)} into {@code flat} (of length {@link #parameterCount()}), which is returned: a trainer
+     * reuses its buffers, since a new array of millions of floats every step is a humongous allocation for G1 and
+     * made the heap grow through a run.
+     */
+    public float[] flatten(Map<String, INDArray> byName, float[] flat) {
+        if (flat.length != parameterCount()) {
+            throw new IllegalArgumentException("flat parameter vector has " + flat.length + " values, the model has "
+                    + parameterCount());
+        }
         for (ParameterSpec p : parameters) {
             INDArray a = byName.get(p.name());
             if (a == null) {
                 throw new IllegalArgumentException("no array for parameter '" + p.name() + "'");
+            }
+            if (isPlainFloat(a)) {
+                a.data().asNioFloat().get(Math.toIntExact(a.offset()), flat, (int) p.offset(), (int) p.length());
+                continue;
             }
             float[] part = a.castTo(DataType.FLOAT).dup('c').data().asFloat();
             System.arraycopy(part, 0, flat, (int) p.offset(), part.length);
