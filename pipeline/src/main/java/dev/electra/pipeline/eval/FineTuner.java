@@ -4,6 +4,7 @@ import dev.electra.pipeline.masking.Masker;
 import dev.electra.pipeline.metrics.ClassificationMetrics;
 import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.model.ModelConfig;
+import dev.electra.pipeline.model.NativeMemory;
 import dev.electra.pipeline.model.Objective;
 import dev.electra.pipeline.model.ParameterSpec;
 import dev.electra.pipeline.train.AdamW;
@@ -60,6 +61,9 @@ public final class FineTuner {
                 Math.round(total * s.warmupShare()), total);
         AdamW adam = new AdamW(new AdamW.Settings(0.9, 0.999, 1e-6, s.weightDecay()), model.weightDecayMask());
         long step = 0;
+        // reused from step to step (see ElectraModel#flatten)
+        float[] parameters = new float[Math.toIntExact(model.parameterCount())];
+        float[] gradient = new float[parameters.length];
         double[] trainLoss = new double[s.epochs()];
         double[] trainAccuracy = new double[s.epochs()];
         for (int epoch = 0; epoch < s.epochs(); epoch++) {
@@ -78,15 +82,17 @@ public final class FineTuner {
                         correct++;
                     }
                 }
-                float[] g = model.flatten(r.gradients());
+                float[] g = model.flatten(r.gradients(), gradient);
                 double norm = GradientClipping.clip(g, s.clipNorm());
                 if (!Double.isFinite(r.loss()) || !Double.isFinite(norm)) {
                     throw new IllegalStateException("fine-tuning " + task.name() + " (seed " + seed + ") diverged at "
                             + "step " + step + ": loss " + r.loss() + "; lower evaluate.learning-rate");
                 }
-                float[] p = model.flatParameters();
+                float[] p = model.flatParameters(parameters);
                 adam.step(p, g, schedule.at(step));
                 model.setFlatParameters(p);
+                NativeMemory.release(ph.values());
+                NativeMemory.release(r.gradients().values());
                 step++;
             }
             trainLoss[epoch] = lossSum / x.length;

@@ -30,9 +30,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 /**
  * The pretraining graph of {@link ElectraModel} (every objective) computed by ND4J array calls with a
  * hand-written backward pass: the same function of the same parameters and placeholders (dropout masks, sampling
- * noise), about twice as fast on CPU because it runs a few hundred large calls instead of SameDiff's thousands of
- * small ones (docs/benchmarks.md). {@code DirectPassTest} holds it to the graph's losses, outputs and gradients
- * and to central differences.
+ * noise), with 3× (tiny) to 6× (small) the training tokens/s of SameDiff's differentiation of the graph on CPU,
+ * because it runs a few hundred large calls in a reused workspace instead of SameDiff's thousands of small ones
+ * (docs/benchmarks.md). {@code DirectPassTest} holds it to the graph's losses, outputs and gradients, and
+ * {@code GradientCheckTest} to central differences.
  *
  * <p>The corrupted input is looked up directly at the replaced ids: the graph's E[input] + Sᵀ·(onehot(sample) −
  * onehot(input))·E is exactly that when slot weights are 0 or 1, which {@link ModelInput} guarantees.
@@ -53,15 +54,12 @@ final class DirectPass {
 
     /**
      * One forward and backward pass. Every intermediate array lives in a workspace of this thread that is reused
-     * from step to step; only the outputs and gradients are copied out of it. Without it each step's few hundred
-     * arrays are native allocations freed only when the JVM's collector runs: resident memory climbed by a third
-     * over 1,000 steps and every fresh allocation was zero-filled and page-faulted in (docs/benchmarks.md).
+     * from step to step; only the outputs and gradients are copied out of it. Without it each of a step's few
+     * hundred arrays is a fresh native allocation, zero-filled and page-faulted in (an allocating element-wise
+     * product of [4096, 512] arrays took 4.4 ms, the in-place one 1.1 ms) and freed only when the collector runs.
      */
     Result run(Map<String, INDArray> ph) {
-        Map<String, INDArray> p = new HashMap<>();
-        for (ParameterSpec spec : model.parameters()) {
-            p.put(spec.name(), model.parameter(spec.name()));
-        }
+        Map<String, INDArray> p = parameterMap();
         Map<String, INDArray> outputs = new LinkedHashMap<>();
         Map<String, INDArray> grads = new LinkedHashMap<>();
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID)) {
@@ -74,6 +72,37 @@ final class DirectPass {
             }
         }
         return new Result(outputs, grads);
+    }
+
+    /** A classifier's loss (NaN without labels), logits [B, C] and, when asked for, gradients by parameter name. */
+    record ClassifierResult(double loss, INDArray logits, Map<String, INDArray> gradients) {}
+
+    /**
+     * The fine-tuning graph of {@link ElectraModel#classifier}: the main encoder, ELECTRA's head on the [CLS]
+     * position and the mean softmax cross-entropy over the batch; the backward pass only when {@code gradients}.
+     */
+    ClassifierResult classifier(Map<String, INDArray> ph, boolean gradients) {
+        Map<String, INDArray> p = parameterMap();
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID)) {
+            Step s = new Step(p, ph);
+            double loss = s.classify(gradients);
+            Map<String, INDArray> grads = new LinkedHashMap<>();
+            if (gradients) {
+                for (ParameterSpec spec : model.parameters()) {
+                    INDArray g = s.grads.get(spec.name());
+                    grads.put(spec.name(), g == null ? Nd4j.zeros(type, spec.shape()).detach() : g.detach());
+                }
+            }
+            return new ClassifierResult(loss, s.out.get(ElectraModel.OUT_CLASS_LOGITS).detach(), grads);
+        }
+    }
+
+    private Map<String, INDArray> parameterMap() {
+        Map<String, INDArray> p = new HashMap<>();
+        for (ParameterSpec spec : model.parameters()) {
+            p.put(spec.name(), model.parameter(spec.name()));
+        }
+        return p;
     }
 
     /**
@@ -116,8 +145,11 @@ final class DirectPass {
             inputIds = ids.reshape(-1).toIntVector();
             segmentIds = ph.get(ElectraModel.SEGMENT_IDS).reshape(-1).toIntVector();
             positionIds = ph.get(ElectraModel.POSITION_IDS).toIntVector();
-            slotWeights = ph.get(ElectraModel.SLOT_WEIGHTS).reshape(-1).toDoubleVector();
-            slotTargets = n == 0 ? new int[0] : ph.get(ElectraModel.SLOT_TARGET_IDS).reshape(-1).toIntVector();
+            // a classifier's placeholders have no slots but the [CLS] selection
+            INDArray weights = ph.get(ElectraModel.SLOT_WEIGHTS);
+            slotWeights = weights == null ? new double[0] : weights.reshape(-1).toDoubleVector();
+            slotTargets = weights == null ? new int[0]
+                    : ph.get(ElectraModel.SLOT_TARGET_IDS).reshape(-1).toIntVector();
             slotPositions = slotPositions(ph.get(ElectraModel.SELECTION));
             positionRows = Nd4j.pullRows(p.get("shared/position_embeddings"), 1, positionIds);
             segmentRows = Nd4j.pullRows(p.get("shared/segment_embeddings"), 1, segmentIds);
@@ -176,6 +208,46 @@ final class DirectPass {
                 default -> throw new IllegalStateException("objective " + objective + " has no generator");
             };
             backward(main, dHidden);
+        }
+
+        /**
+         * Encoder → [CLS] → dropout → dense H→H → GELU → dropout → dense H→C; the loss when labels are given,
+         * and the backward pass when {@code backward}. Returns the loss (NaN without labels).
+         */
+        double classify(boolean backward) {
+            String mainName = model.objective().hasDiscriminator() ? "discriminator" : "main";
+            Encoded main = encode(mainName, config.discriminator(), inputIds);
+            int h = config.hiddenSize();
+            INDArray pooled = atSlots(main.hidden(), h);
+            INDArray inputMask = ph.get("dropout/classifier/input");
+            INDArray hiddenMask = ph.get("dropout/classifier/hidden");
+            INDArray x = dropout(pooled, inputMask);
+            INDArray t0 = dense(x, p, "classifier/transform");
+            Kernels.Gelu t1 = gelu(t0);
+            INDArray t1Dropped = Kernels.isIdentity(hiddenMask) ? t1.output() : t1.output().mul(hiddenMask);
+            INDArray logits = dense(t1Dropped, p, "classifier/output");
+            out.put(ElectraModel.OUT_CLASS_LOGITS, logits);
+            INDArray labels = ph.get(ElectraModel.CLASS_LABELS);
+            if (labels == null) {
+                return Double.NaN;
+            }
+            int[] targets = Nd4j.argMax(labels, 1).toIntVector();
+            INDArray probs = softmax(logits);
+            int[] predicted = Nd4j.argMax(probs, 1).toIntVector();
+            double loss = 0;
+            for (int r = 0; r < b; r++) {
+                loss += (-Math.log(probs.getDouble(r, predicted[r])) - logits.getDouble(r, targets[r])
+                        + logits.getDouble(r, predicted[r])) / b;
+            }
+            if (backward) {
+                INDArray dLogits = probs.subi(labels).divi(b);
+                INDArray dt1 = denseBackward(dLogits, t1Dropped, p, "classifier/output", grads);
+                dropout(dt1, hiddenMask);
+                INDArray dx = denseBackward(geluBackward(dt1, t0, t1), x, p, "classifier/transform", grads);
+                dropout(dx, inputMask);
+                backward(main, slotHeadBackwardInput(dx, h));
+            }
+            return loss;
         }
 
         // ---- embeddings and encoders ----
@@ -249,7 +321,11 @@ final class DirectPass {
         /** dLogits at the slots → dLoss/dHidden [B·L, H]. */
         INDArray slotHeadBackward(MlmHead head, INDArray dLogits) {
             INDArray dAtSlots = head.backward(dLogits);
-            long h = dAtSlots.size(1);
+            return slotHeadBackwardInput(dAtSlots, dAtSlots.size(1));
+        }
+
+        /** The backward pass of {@link #atSlots}: dLoss/dSlots [B·N, H] → dLoss/dHidden [B·L, H]. */
+        INDArray slotHeadBackwardInput(INDArray dAtSlots, long h) {
             return Nd4j.matmul(ph.get(ElectraModel.SELECTION), dAtSlots.reshape(b, n, h), true, false, false)
                     .reshape((long) b * l, h);
         }

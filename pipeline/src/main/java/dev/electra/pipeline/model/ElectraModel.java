@@ -247,11 +247,34 @@ public final class ElectraModel {
 
     /** Class logits [B, C] of a classification batch (no update). */
     public INDArray classify(Map<String, INDArray> placeholders) {
-        return sd.output(withTokenEmbeddings(placeholders), OUT_CLASS_LOGITS).get(OUT_CLASS_LOGITS).dup();
+        requireClassifier(placeholders, false);
+        return direct.classifier(placeholders, false).logits();
     }
 
-    /** The classifier's loss and its gradient with respect to every parameter. */
+    /**
+     * The classifier's loss and its gradient with respect to every parameter, by {@link DirectPass} as
+     * {@link #gradients}; {@link #graphClassifierGradients} is SameDiff's.
+     */
     public ClassifierStep classifierGradients(Map<String, INDArray> placeholders) {
+        requireClassifier(placeholders, true);
+        DirectPass.ClassifierResult r = direct.classifier(placeholders, true);
+        return new ClassifierStep(r.loss(), r.logits(), Collections.unmodifiableMap(r.gradients()));
+    }
+
+    private void requireClassifier(Map<String, INDArray> ph, boolean labels) {
+        if (numLabels == 0) {
+            throw new IllegalStateException("not a classifier: build one with ElectraModel.classifier");
+        }
+        List<String> required = new ArrayList<>(List.of(INPUT_IDS, SEGMENT_IDS, POSITION_IDS, ATTENTION_BIAS,
+                SELECTION));
+        if (labels) {
+            required.add(CLASS_LABELS);
+        }
+        requirePlaceholders(ph, required);
+    }
+
+    /** {@link #classifierGradients}, differentiated by SameDiff through the graph: the direct pass's reference. */
+    public ClassifierStep graphClassifierGradients(Map<String, INDArray> placeholders) {
         buildGradientGraph();
         OutAndGrad r = sd.calculateGradientsAndOutputs(withTokenEmbeddings(placeholders),
                 List.of(LOSS_CLASSIFIER, OUT_CLASS_LOGITS), gradientNames());
@@ -693,13 +716,19 @@ public final class ElectraModel {
         if (objective == Objective.ALL_TOKENS_MLM) {
             required.add(ORIGINAL_IDS);
         }
+        requirePlaceholders(ph, required);
+    }
+
+    /** Each of {@code required} and every dropout site's mask is a key of {@code ph}. */
+    private void requirePlaceholders(Map<String, INDArray> ph, List<String> required) {
+        List<String> names = new ArrayList<>(required);
         for (DropoutSite site : dropoutSites) {
-            required.add(site.name());
+            names.add(site.name());
         }
-        for (String name : required) {
+        for (String name : names) {
             if (!ph.containsKey(name)) {
                 throw new IllegalArgumentException("placeholder '" + name + "' is missing (build them with "
-                        + "placeholders(ModelInput, …))");
+                        + (numLabels > 0 ? "classifierPlaceholders" : "placeholders") + "(…))");
             }
         }
     }

@@ -7,6 +7,7 @@ import dev.electra.pipeline.metrics.BinaryMetrics;
 import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.model.ForwardResult;
 import dev.electra.pipeline.model.ModelInput;
+import dev.electra.pipeline.model.NativeMemory;
 import dev.electra.pipeline.model.StepResult;
 import dev.electra.pipeline.packing.PackedExample;
 import java.util.List;
@@ -86,24 +87,11 @@ public final class Trainer {
         optimizer.step(params, gradient, lr);
         model.setFlatParameters(params);
         StepMetrics metrics = metrics(step + 1, lr, out, norm, tokens(in), (System.nanoTime() - start) / 1e9);
-        release(placeholders.values());
-        release(result.gradients().values());
-        release(java.util.Arrays.asList(out.discriminatorProbabilities(), out.replaced(), out.sampledIds()));
+        NativeMemory.release(placeholders.values());
+        NativeMemory.release(result.gradients().values());
+        NativeMemory.release(java.util.Arrays.asList(out.discriminatorProbabilities(), out.replaced(),
+                out.sampledIds()));
         return metrics;
-    }
-
-    /**
-     * Frees the native memory of a step's arrays now rather than when the collector next runs: the heap barely
-     * grows during a step, so the collector seldom runs, and those arrays (tens of MB a step: dropout masks,
-     * sampling noise, gradients) would pile up to the JavaCPP limit; resident memory climbed by 40% over 700 steps
-     * before this (docs/benchmarks.md).
-     */
-    private static void release(java.util.Collection<INDArray> arrays) {
-        for (INDArray a : arrays) {
-            if (a != null && a.closeable()) {
-                a.close();
-            }
-        }
     }
 
     /** Loss and metrics of {@code examples} without dropout or an update (held-out evaluation). */

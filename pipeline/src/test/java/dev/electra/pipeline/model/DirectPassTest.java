@@ -49,6 +49,28 @@ class DirectPassTest {
         compare(model, ph, 1e-9);
     }
 
+    /** The fine-tuning classifier on either kind of pretrained encoder, dropout on, against the graph. */
+    @ParameterizedTest
+    @EnumSource(value = Objective.class, names = {"ELECTRA", "MLM"})
+    void classifierMatchesTheGraph(Objective pretrained) {
+        ElectraModel model = ElectraModel.classifier(TinyData.config(0.1, GradientCheckTest.INIT_RANGE), pretrained,
+                3, DataType.DOUBLE, 24);
+        ModelInput in = TinyData.batch();
+        Map<String, INDArray> ph = model.classifierPlaceholders(in.originalIds(), in.segmentIds(), new int[] {5, 6},
+                new int[] {2, 0}, 6, 0, true);
+        ElectraModel.ClassifierStep direct = model.classifierGradients(ph);
+        ElectraModel.ClassifierStep graph = model.graphClassifierGradients(ph);
+        double worst = check("loss", graph.loss(), direct.loss(), 1e-9);
+        worst = Math.max(worst, check("logits", graph.logits(), direct.logits(), 1e-9));
+        worst = Math.max(worst, check("classify", graph.logits(), model.classify(ph), 1e-9));
+        for (ParameterSpec p : model.parameters()) {
+            worst = Math.max(worst, check(p.name(), graph.gradients().get(p.name()),
+                    direct.gradients().get(p.name()), 1e-9));
+        }
+        System.out.printf("direct pass vs graph, classifier on %s: max relative difference %.3e%n", pretrained,
+                worst);
+    }
+
     /** Largest relative difference over outputs and gradients; fails beyond {@code tolerance}. */
     static double compare(ElectraModel model, Map<String, INDArray> ph, double tolerance) {
         StepResult direct = model.gradients(ph);
