@@ -533,13 +533,22 @@ public final class ElectraModel {
         }
     }
 
-    /** Loss terms and metric outputs of one batch; parameters unchanged. */
+    /** Loss terms and metric outputs of one batch; parameters unchanged. By {@link DirectPass}, forward only. */
     public ForwardResult forward(Map<String, INDArray> placeholders) {
+        validatePlaceholders(placeholders);
+        return result(direct.forward(placeholders), placeholders);
+    }
+
+    /** {@link #forward} by the SameDiff graph: the direct pass's reference. */
+    public ForwardResult graphForward(Map<String, INDArray> placeholders) {
         Map<String, INDArray> out = sd.output(withTokenEmbeddings(placeholders), outputNames);
         return result(out, placeholders);
     }
 
-    /** Only the total loss (the sum of the loss terms), computing no metric outputs. */
+    /**
+     * Only the total loss (the sum of the loss terms) by the SameDiff graph, computing no metric outputs: the
+     * function central differences differentiate in the gradient checks, independent of the direct pass.
+     */
     public double totalLoss(Map<String, INDArray> placeholders) {
         Map<String, INDArray> out = sd.output(withTokenEmbeddings(placeholders), lossNames);
         double total = 0;
