@@ -73,6 +73,24 @@ class DirectPassTest {
                 worst);
     }
 
+    /**
+     * Results leave the reused workspace: a step's gradients and outputs are unchanged by the next step, which
+     * reuses the same memory for its intermediates.
+     */
+    @Test
+    void resultsSurviveTheNextStep() {
+        ElectraModel model = ElectraModel.build(TinyData.config(0.1, GradientCheckTest.INIT_RANGE), Objective.ELECTRA,
+                LossWeights.paper(), SamplingConfig.paper(), DataType.FLOAT, 25);
+        StepResult first = model.gradients(model.placeholders(TinyData.batch(), 10, 0, true));
+        float[] gradients = model.flatten(first.gradients());
+        float[] probabilities = first.outputs().discriminatorProbabilities().dup().reshape(-1).toFloatVector();
+        StepResult second = model.gradients(model.placeholders(TinyData.batch(), 11, 0, true));
+        assertArrayEquals(gradients, model.flatten(first.gradients()));
+        assertArrayEquals(probabilities, first.outputs().discriminatorProbabilities().reshape(-1).toFloatVector());
+        assertTrue(!java.util.Arrays.equals(gradients, model.flatten(second.gradients())),
+                "another step seed draws other masks and samples, so other gradients");
+    }
+
     /** Largest relative difference over outputs and gradients; fails beyond {@code tolerance}. */
     static double compare(ElectraModel model, Map<String, INDArray> ph, double tolerance) {
         StepResult direct = model.gradients(ph);
