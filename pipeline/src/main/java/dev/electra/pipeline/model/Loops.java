@@ -20,17 +20,21 @@ final class Loops {
 
     private Loops() {}
 
-    /** The values of a row-major array, read and written in place (float or double storage). */
-    abstract static sealed class Values permits FloatValues, DoubleValues {
-        abstract double get(int i);
+    /**
+     * The values of a row-major array, read and written in place: float or double storage (one of the two buffers
+     * is null; training runs float, the gradient checks double, so each call site sees one kind).
+     */
+    static final class Values {
+        private final FloatBuffer floats;
+        private final DoubleBuffer doubles;
+        private final int offset;
+        private float[] scratch = new float[0];
 
-        abstract void set(int i, double v);
-
-        /** Copies {@code row.length} values from index {@code from} into {@code row} (one bulk copy). */
-        abstract void read(int from, double[] row);
-
-        /** Writes {@code row} to index {@code to} onwards. */
-        abstract void write(int to, double[] row);
+        private Values(FloatBuffer floats, DoubleBuffer doubles, int offset) {
+            this.floats = floats;
+            this.doubles = doubles;
+            this.offset = offset;
+        }
 
         static Values of(INDArray a) {
             if (a.ordering() != 'c' || a.elementWiseStride() != 1 || a.length() > Integer.MAX_VALUE) {
@@ -38,87 +42,43 @@ final class Loops {
             }
             int offset = Math.toIntExact(a.offset());
             return switch (a.dataType()) {
-                case FLOAT -> new FloatValues(a.data().asNioFloat(), offset);
-                case DOUBLE -> new DoubleValues(a.data().asNioDouble(), offset);
+                case FLOAT -> new Values(a.data().asNioFloat(), null, offset);
+                case DOUBLE -> new Values(null, a.data().asNioDouble(), offset);
                 default -> throw new IllegalArgumentException("expected FLOAT or DOUBLE, got " + a.dataType());
             };
         }
-    }
 
-    static final class FloatValues extends Values {
-        private final FloatBuffer b;
-        private final int offset;
-
-        FloatValues(FloatBuffer b, int offset) {
-            this.b = b;
-            this.offset = offset;
+        /** Copies {@code row.length} values from index {@code from} into {@code row} (one bulk copy). */
+        void read(int from, double[] row) {
+            if (doubles != null) {
+                doubles.get(offset + from, row, 0, row.length);
+                return;
+            }
+            float[] f = scratch(row.length);
+            floats.get(offset + from, f, 0, row.length);
+            for (int j = 0; j < row.length; j++) {
+                row[j] = f[j];
+            }
         }
 
-        @Override
-        double get(int i) {
-            return b.get(offset + i);
+        /** Writes {@code row} to index {@code to} onwards. */
+        void write(int to, double[] row) {
+            if (doubles != null) {
+                doubles.put(offset + to, row, 0, row.length);
+                return;
+            }
+            float[] f = scratch(row.length);
+            for (int j = 0; j < row.length; j++) {
+                f[j] = (float) row[j];
+            }
+            floats.put(offset + to, f, 0, row.length);
         }
-
-        @Override
-        void set(int i, double v) {
-            b.put(offset + i, (float) v);
-        }
-
-        private float[] scratch = new float[0];
 
         private float[] scratch(int n) {
             if (scratch.length < n) {
                 scratch = new float[n];
             }
             return scratch;
-        }
-
-        @Override
-        void read(int from, double[] row) {
-            float[] f = scratch(row.length);
-            b.get(offset + from, f, 0, row.length);
-            for (int j = 0; j < row.length; j++) {
-                row[j] = f[j];
-            }
-        }
-
-        @Override
-        void write(int to, double[] row) {
-            float[] f = scratch(row.length);
-            for (int j = 0; j < row.length; j++) {
-                f[j] = (float) row[j];
-            }
-            b.put(offset + to, f, 0, row.length);
-        }
-    }
-
-    static final class DoubleValues extends Values {
-        private final DoubleBuffer b;
-        private final int offset;
-
-        DoubleValues(DoubleBuffer b, int offset) {
-            this.b = b;
-            this.offset = offset;
-        }
-
-        @Override
-        double get(int i) {
-            return b.get(offset + i);
-        }
-
-        @Override
-        void set(int i, double v) {
-            b.put(offset + i, v);
-        }
-
-        @Override
-        void read(int from, double[] row) {
-            b.get(offset + from, row, 0, row.length);
-        }
-
-        @Override
-        void write(int to, double[] row) {
-            b.put(offset + to, row, 0, row.length);
         }
     }
 
