@@ -250,8 +250,7 @@ final class DirectPass {
             int[] predicted = Nd4j.argMax(probs, 1).toIntVector();
             double loss = 0;
             for (int r = 0; r < b; r++) {
-                loss += (-Math.log(probs.getDouble(r, predicted[r])) - logits.getDouble(r, targets[r])
-                        + logits.getDouble(r, predicted[r])) / b;
+                loss += crossEntropy(logits, probs, r, predicted[r], targets[r]) / b;
             }
             if (train) {
                 INDArray dLogits = probs.subi(labels).divi(b);
@@ -273,7 +272,7 @@ final class DirectPass {
 
         /** Shared embeddings of {@code ids} (tokens + positions + segments, LayerNorm), dropout, projection, blocks. */
         Encoded encode(String prefix, ModelConfig.EncoderSize size, int[] ids) {
-            INDArray sum = Nd4j.pullRows(p.get(ElectraModel.WORD_EMBEDDINGS), 1, ids).dup('c');
+            INDArray sum = Nd4j.pullRows(p.get(ElectraModel.WORD_EMBEDDINGS), 1, ids, 'c');
             sum.reshape(b, (long) l * e).addiRowVector(positionRows.reshape(1, (long) l * e));
             sum.addi(segmentRows);
             INDArray mask = ph.get("dropout/" + prefix + "/embeddings");
@@ -378,7 +377,7 @@ final class DirectPass {
             }
 
             INDArray backward(INDArray dLogits) {
-                accumulate(grads, prefix + "/mlm_head/output_bias", Kernels.columnSums(dLogits));
+                accumulate(grads, prefix + "/mlm_head/output_bias", Loops.columnSums(dLogits));
                 accumulate(grads, ElectraModel.WORD_EMBEDDINGS, gemm(dLogits, t2, true, false));
                 INDArray dt2 = gemm(dLogits, p.get(ElectraModel.WORD_EMBEDDINGS), false, false);
                 INDArray dt0 = geluBackward(layerNormBackward(dt2, t1.output(), p, prefix + "/mlm_head/ln", grads), t0,
@@ -400,10 +399,7 @@ final class DirectPass {
             double[] correct = new double[rows];
             int count = 0;
             for (int r = 0; r < rows; r++) {
-                // −log p(target) = log Σ exp(x − max) − (x_target − max), and log Σ exp(x − max) = −log p(argmax):
-                // finite even where p(target) underflows, since p(argmax) ≥ 1/V
-                ce[r] = -Math.log(probs.getDouble(r, predicted[r])) - logits.getDouble(r, targets[r])
-                        + logits.getDouble(r, predicted[r]);
+                ce[r] = crossEntropy(logits, probs, r, predicted[r], targets[r]);
                 correct[r] = predicted[r] == targets[r] ? 1 : 0;
                 if (weight * slotWeights[r] != 0) {
                     count++;
@@ -424,6 +420,15 @@ final class DirectPass {
                 d.putScalar(r, targets[r], d.getDouble(r, targets[r]) - 1.0);
             }
             return d.muliColumnVector(Nd4j.createFromArray(scale).castTo(type).reshape(rows, 1));
+        }
+
+        /**
+         * −log p(target) of one row from its logits and softmax: log Σ exp(x − max) − (x_target − max), with
+         * log Σ exp(x − max) = −log p(argmax); finite even where p(target) underflows, since p(argmax) ≥ 1/V.
+         */
+        static double crossEntropy(INDArray logits, INDArray probs, int row, int argmax, int target) {
+            return -Math.log(probs.getDouble(row, argmax)) - logits.getDouble(row, target)
+                    + logits.getDouble(row, argmax);
         }
 
         /** Softmax over the rows of [R, V], as a new array (ND4J's op: one native call). */

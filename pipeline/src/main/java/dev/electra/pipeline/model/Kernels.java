@@ -25,7 +25,7 @@ final class Kernels {
     static INDArray denseBackward(INDArray dOut, INDArray in, Map<String, INDArray> p, String name,
                                   Map<String, INDArray> grads) {
         accumulate(grads, name + "/kernel", gemm(in, dOut, true, false));
-        accumulate(grads, name + "/bias", columnSums(dOut));
+        accumulate(grads, name + "/bias", Loops.columnSums(dOut));
         return gemm(dOut, p.get(name + "/kernel"), false, true);
     }
 
@@ -48,11 +48,6 @@ final class Kernels {
         long cols = transposeB ? b.size(0) : b.size(1);
         INDArray out = Nd4j.create(a.dataType(), new long[] {rows, cols}, 'c');
         return Nd4j.gemm(a, b, out, transposeA, transposeB, 1.0, 0.0);
-    }
-
-    /** Σ over the rows of a row-major [R, C]: [C]. */
-    static INDArray columnSums(INDArray a) {
-        return Loops.columnSums(a);
     }
 
     /** LayerNorm over each row: the graph's native op's function ({@link Loops#layerNorm}). */
