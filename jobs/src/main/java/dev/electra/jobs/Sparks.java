@@ -11,6 +11,8 @@ public final class Sparks {
      * sentence splitting runs twice as fast and scales with the cores of an executor.
      */
     static final String COMPILE_HUGE_METHODS = "-XX:-DontCompileHugeMethods";
+    /** Training's fused float kernels use the Java Vector API; without the module they fall back to ND4J's calls. */
+    static final String VECTOR_API = "--add-modules=jdk.incubator.vector";
 
     private static boolean progressListening;
 
@@ -40,6 +42,7 @@ public final class Sparks {
         conf.setIfMissing("spark.kryo.registrator", KryoRegistrations.class.getName());
         config.spark().properties().forEach(conf::set);
         appendJavaOption(conf, "spark.executor.extraJavaOptions", COMPILE_HUGE_METHODS);
+        appendJavaOption(conf, "spark.executor.extraJavaOptions", VECTOR_API);
         SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
         spark.sparkContext().setLogLevel(config.spark().logLevel());
         synchronized (Sparks.class) {

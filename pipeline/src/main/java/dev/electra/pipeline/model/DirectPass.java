@@ -314,7 +314,7 @@ final class DirectPass {
             INDArray dSum = layerNormBackward(dx, enc.sum(), p, "shared/embeddings_ln", grads);
             Loops.scatterAddRows(tableGradient(ElectraModel.WORD_EMBEDDINGS), enc.ids(), dSum);
             Loops.scatterAddRows(tableGradient("shared/segment_embeddings"), segmentIds, dSum);
-            INDArray dPositions = Loops.columnSums(dSum.reshape(b, (long) l * e)).reshape(l, e);
+            INDArray dPositions = Kernels.columnSums(dSum.reshape(b, (long) l * e)).reshape(l, e);
             Loops.scatterAddRows(tableGradient("shared/position_embeddings"), positionIds, dPositions);
         }
 
@@ -377,7 +377,7 @@ final class DirectPass {
             }
 
             INDArray backward(INDArray dLogits) {
-                accumulate(grads, prefix + "/mlm_head/output_bias", Loops.columnSums(dLogits));
+                accumulate(grads, prefix + "/mlm_head/output_bias", Kernels.columnSums(dLogits));
                 accumulate(grads, ElectraModel.WORD_EMBEDDINGS, gemm(dLogits, t2, true, false));
                 INDArray dt2 = gemm(dLogits, p.get(ElectraModel.WORD_EMBEDDINGS), false, false);
                 INDArray dt0 = geluBackward(layerNormBackward(dt2, t1.output(), p, prefix + "/mlm_head/ln", grads), t0,

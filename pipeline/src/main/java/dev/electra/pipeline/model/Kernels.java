@@ -2,30 +2,67 @@ package dev.electra.pipeline.model;
 
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.CustomOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The array calls the hand-written passes ({@link TransformerBlock}, {@link DirectPass}) are made of, each chosen
- * by measurement (docs/benchmarks.md): GEMMs through BLAS into fresh row-major arrays, row-wise work as Java loops
- * ({@link Loops}), the tanh-form GELU in few element-wise calls. Rows are tokens (or slots); a dense
- * layer's parameters are {@code name/kernel} [in, out] and {@code name/bias} [out] in a parameter map.
+ * by measurement (docs/benchmarks.md): GEMMs through BLAS into fresh row-major arrays; element-wise and row-wise
+ * work on float arrays as fused Vector API passes ({@link VectorKernels}) when the JVM has the module, otherwise
+ * (and always in double, the gradient checks' precision) as ND4J calls and the Java loops of {@link Loops}. Rows are
+ * tokens (or slots); a dense layer's parameters are {@code name/kernel} [in, out] and {@code name/bias} [out] in a
+ * parameter map.
  */
 final class Kernels {
     private static final double GELU_C = Math.sqrt(2.0 / Math.PI);
+    /**
+     * Whether {@link VectorKernels} may be used: the JVM was started with {@code --add-modules jdk.incubator.vector}
+     * (bin/electra, bin/bench, the tests and the Spark executors are), unless {@code -Delectra.vector-kernels=false}
+     * asks for the ND4J calls (to compare the two). Checked here because VectorKernels cannot load without it.
+     */
+    static final boolean VECTOR = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+            && !"false".equals(System.getProperty("electra.vector-kernels"));
 
     private Kernels() {}
 
+    /** Whether the fused float kernels handle these arrays (see {@link #VECTOR}). */
+    static boolean vector(INDArray... arrays) {
+        return VECTOR && VectorKernels.applies(arrays);
+    }
+
     /** x·W + b for x [R, in]. */
     static INDArray dense(INDArray x, Map<String, INDArray> p, String name) {
-        return gemm(x, p.get(name + "/kernel"), false, false).addiRowVector(p.get(name + "/bias"));
+        INDArray y = gemm(x, p.get(name + "/kernel"), false, false);
+        INDArray bias = p.get(name + "/bias");
+        if (vector(y)) {
+            VectorKernels.addRowVector(y, bias);
+            return y;
+        }
+        return y.addiRowVector(bias);
+    }
+
+    /** a += b in place (same shape); returns a. */
+    static INDArray addInPlace(INDArray a, INDArray b) {
+        if (vector(a, b) && a.length() == b.length()) {
+            VectorKernels.addInPlace(a, b);
+            return a;
+        }
+        return a.addi(b);
+    }
+
+    /** Σ over the rows of a [R, C] array: [C]. */
+    static INDArray columnSums(INDArray a) {
+        return vector(a) ? VectorKernels.columnSums(a) : Loops.columnSums(a);
     }
 
     /** dOut [R, out] → kernel and bias gradients added into {@code grads}; returns dIn [R, in]. */
     static INDArray denseBackward(INDArray dOut, INDArray in, Map<String, INDArray> p, String name,
                                   Map<String, INDArray> grads) {
         accumulate(grads, name + "/kernel", gemm(in, dOut, true, false));
-        accumulate(grads, name + "/bias", Loops.columnSums(dOut));
+        accumulate(grads, name + "/bias", columnSums(dOut));
         return gemm(dOut, p.get(name + "/kernel"), false, true);
     }
 
@@ -52,13 +89,17 @@ final class Kernels {
 
     /** LayerNorm over each row: the graph's native op's function ({@link Loops#layerNorm}). */
     static INDArray layerNorm(INDArray x, Map<String, INDArray> p, String name) {
+        if (vector(x)) {
+            return VectorKernels.layerNorm(x, p.get(name + "/gain"), p.get(name + "/bias"));
+        }
         return Loops.layerNorm(x, p.get(name + "/gain"), p.get(name + "/bias"));
     }
 
     /** The backward pass of {@link #layerNorm}: gain and bias gradients into {@code grads}, returns dx. */
     static INDArray layerNormBackward(INDArray dy, INDArray x, Map<String, INDArray> p, String name,
                                       Map<String, INDArray> grads) {
-        INDArray[] d = Loops.layerNormBackward(dy, x, p.get(name + "/gain"));
+        INDArray[] d = vector(dy, x) ? VectorKernels.layerNormBackward(dy, x, p.get(name + "/gain"))
+                : Loops.layerNormBackward(dy, x, p.get(name + "/gain"));
         accumulate(grads, name + "/gain", d[1]);
         accumulate(grads, name + "/bias", d[2]);
         return d[0];
@@ -68,15 +109,18 @@ final class Kernels {
      * ELECTRA's GELU, 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))), as x·σ(a) with a = 2√(2/π)(x + 0.044715x³) (the
      * same function, and the graph's form): two allocations and four in-place calls, and the gate σ(a) is kept for
      * the backward pass. ND4J M2.1's {@code PreciseGELU} is not this function (the block's output moved by 0.04 and
-     * the gradient check failed).
+     * the gradient check failed). The fused float pass keeps no gate: its backward pass recomputes σ(a).
      */
     static Gelu gelu(INDArray x) {
+        if (vector(x)) {
+            return new Gelu(VectorKernels.gelu(x), null);
+        }
         // x + 0.044715·x³ as x·(1 + 0.044715·x²): a product instead of powf, which took 4% of the block's time
         INDArray gate = Transforms.sigmoid(x.mul(x).muli(2 * GELU_C * 0.044715).addi(2 * GELU_C).muli(x), false);
         return new Gelu(x.mul(gate), gate);
     }
 
-    /** A GELU's output and its gate σ(a). */
+    /** A GELU's output and its gate σ(a) (null from the fused pass). */
     record Gelu(INDArray output, INDArray gate) {}
 
     /**
@@ -84,6 +128,9 @@ final class Kernels {
      * x·σ the output and a′ = 2√(2/π)(1 + 3·0.044715x²).
      */
     static INDArray geluBackward(INDArray dOutput, INDArray x, Gelu gelu) {
+        if (gelu.gate() == null) {
+            return VectorKernels.geluBackward(dOutput, x);
+        }
         INDArray slope = x.mul(x).muli(2 * GELU_C * 3 * 0.044715).addi(2 * GELU_C).muli(gelu.output())
                 .muli(gelu.gate().rsub(1.0)).addi(gelu.gate());
         return dOutput.muli(slope);
@@ -94,7 +141,71 @@ final class Kernels {
      * placeholders give at evaluation.
      */
     static INDArray dropout(INDArray x, INDArray mask) {
-        return isIdentity(mask) ? x : x.muli(mask);
+        if (isIdentity(mask)) {
+            return x;
+        }
+        if (vector(x, mask) && x.length() == mask.length()) {
+            VectorKernels.mulInPlace(x, mask);
+            return x;
+        }
+        return x.muli(mask);
+    }
+
+    /**
+     * Attention probabilities from the raw scores q·kᵀ [B, heads, L, L] (overwritten): softmax over each row of
+     * scale·scores + the padding bias [B, 1, 1, L] of the row's sequence, then the dropout mask.
+     *
+     * @return {probabilities, probabilities ∘ mask (the same array when there is no mask)}
+     */
+    static INDArray[] attentionProbs(INDArray scores, INDArray bias, double scale, INDArray mask) {
+        INDArray m = isIdentity(mask) ? null : mask;
+        if (vector(scores, bias, m)) {
+            INDArray dropped = m == null ? null : scores.ulike();
+            VectorKernels.attentionProbs(scores, bias, (float) scale, m, dropped);
+            return new INDArray[] {scores, m == null ? scores : dropped};
+        }
+        long batch = scores.size(0);
+        scores.muli(scale);
+        // the padding bias [B, L] is added along dimensions 0 and 3 (every head and query row of a sequence): one
+        // broadcast op, where 32 per-sequence row additions took 11 ms at tiny
+        Nd4j.getExecutioner().exec(new BroadcastAddOp(scores, bias.reshape(batch, scores.size(3)), scores, 0, 3));
+        INDArray probs = Nd4j.exec((CustomOp) new SoftMax(scores, scores, 3))[0];
+        return new INDArray[] {probs, m == null ? probs : probs.mul(m)};
+    }
+
+    /**
+     * The backward pass of {@link #attentionProbs}: dLoss/dScores from dLoss/d(probabilities ∘ mask) (overwritten),
+     * scale · p ∘ (g − Σ g∘p) over each row with g = dProbs ∘ mask.
+     */
+    static INDArray attentionProbsBackward(INDArray dProbs, INDArray probs, INDArray mask, double scale) {
+        INDArray m = isIdentity(mask) ? null : mask;
+        if (vector(dProbs, probs, m)) {
+            VectorKernels.attentionProbsBackward(dProbs, probs, m, (float) scale);
+            return dProbs;
+        }
+        dropout(dProbs, m);
+        long length = probs.size(3);
+        long rows = probs.length() / length;
+        INDArray p2 = probs.reshape(rows, length);
+        INDArray dp2 = dProbs.reshape(rows, length);
+        INDArray dot = dp2.mul(p2).sum(true, 1);
+        return dp2.subiColumnVector(dot).muli(p2).muli(scale).reshape(probs.shape());
+    }
+
+    /** [B·L, heads·d] → [B, heads, L, d] (contiguous). */
+    static INDArray splitHeads(INDArray x, int batch, int length, int heads) {
+        if (vector(x)) {
+            return VectorKernels.splitHeads(x, batch, length, heads);
+        }
+        return x.reshape('c', batch, length, heads, x.size(1) / heads).permute(0, 2, 1, 3).dup('c');
+    }
+
+    /** [B, heads, L, d] → [B·L, heads·d] (contiguous). */
+    static INDArray mergeHeads(INDArray x) {
+        if (vector(x)) {
+            return VectorKernels.mergeHeads(x);
+        }
+        return x.permute(0, 2, 1, 3).dup('c').reshape('c', x.size(0) * x.size(2), x.size(1) * x.size(3));
     }
 
     static boolean isIdentity(INDArray mask) {

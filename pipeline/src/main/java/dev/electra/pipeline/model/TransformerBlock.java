@@ -1,5 +1,8 @@
 package dev.electra.pipeline.model;
 
+import static dev.electra.pipeline.model.Kernels.addInPlace;
+import static dev.electra.pipeline.model.Kernels.attentionProbs;
+import static dev.electra.pipeline.model.Kernels.attentionProbsBackward;
 import static dev.electra.pipeline.model.Kernels.dense;
 import static dev.electra.pipeline.model.Kernels.denseBackward;
 import static dev.electra.pipeline.model.Kernels.dropout;
@@ -8,13 +11,12 @@ import static dev.electra.pipeline.model.Kernels.geluBackward;
 import static dev.electra.pipeline.model.Kernels.isIdentity;
 import static dev.electra.pipeline.model.Kernels.layerNorm;
 import static dev.electra.pipeline.model.Kernels.layerNormBackward;
+import static dev.electra.pipeline.model.Kernels.mergeHeads;
+import static dev.electra.pipeline.model.Kernels.splitHeads;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.CustomOp;
-import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -101,25 +103,22 @@ public final class TransformerBlock {
     /** Forward pass of x [B·L, H] with the additive attention bias [B, 1, 1, L] (0 or a large negative). */
     public Cache forward(INDArray x, INDArray attentionBias, DropoutMasks masks) {
         Cache c = new Cache();
-        long h = x.size(1);
-        int d = (int) (h / heads);
+        int d = (int) (x.size(1) / heads);
         c.x = x;
         c.masks = masks;
-        c.q = split(dense(x, p, prefix + "attention/query"), d);
-        c.k = split(dense(x, p, prefix + "attention/key"), d);
-        c.v = split(dense(x, p, prefix + "attention/value"), d);
-        // [B, heads, L, L]; the padding bias [B, L] is added along dimensions 0 and 3 (every head and query row of
-        // a sequence): one broadcast op, where 32 per-sequence row additions took 11 ms at tiny
-        INDArray scores = Nd4j.matmul(c.q, c.k, false, true, false).muli(1.0 / Math.sqrt(d));
-        Nd4j.getExecutioner().exec(new BroadcastAddOp(scores, attentionBias.reshape(batch, length), scores, 0, 3));
-        c.probs = Nd4j.exec((CustomOp) new SoftMax(scores, scores, 3))[0];
-        c.probsDropped = isIdentity(masks.probs()) ? c.probs : c.probs.mul(masks.probs());
-        c.context = merge(Nd4j.matmul(c.probsDropped, c.v), h);
-        c.r1 = dropout(dense(c.context, p, prefix + "attention/output"), masks.attentionOutput()).addi(x);
+        c.q = splitHeads(dense(x, p, prefix + "attention/query"), batch, length, heads);
+        c.k = splitHeads(dense(x, p, prefix + "attention/key"), batch, length, heads);
+        c.v = splitHeads(dense(x, p, prefix + "attention/value"), batch, length, heads);
+        INDArray[] probs = attentionProbs(Nd4j.matmul(c.q, c.k, false, true, false), attentionBias,
+                1.0 / Math.sqrt(d), masks.probs());
+        c.probs = probs[0];
+        c.probsDropped = probs[1];
+        c.context = mergeHeads(Nd4j.matmul(c.probsDropped, c.v));
+        c.r1 = addInPlace(dropout(dense(c.context, p, prefix + "attention/output"), masks.attentionOutput()), x);
         c.y1 = layerNorm(c.r1, p, prefix + "attention/ln");
         c.u = dense(c.y1, p, prefix + "ffn/intermediate");
         c.g = gelu(c.u);
-        c.r2 = dropout(dense(c.g.output(), p, prefix + "ffn/output"), masks.ffnOutput()).addi(c.y1);
+        c.r2 = addInPlace(dropout(dense(c.g.output(), p, prefix + "ffn/output"), masks.ffnOutput()), c.y1);
         c.y = layerNorm(c.r2, p, prefix + "ffn/ln");
         return c;
     }
@@ -136,49 +135,31 @@ public final class TransformerBlock {
      * [B·L, H] (which may be overwritten); returns dLoss/dInput.
      */
     public INDArray backward(Cache c, INDArray dy, Map<String, INDArray> grads) {
-        long h = c.x.size(1);
-        int d = (int) (h / heads);
+        int d = (int) (c.x.size(1) / heads);
         INDArray dr2 = layerNormBackward(dy, c.r2, p, prefix + "ffn/ln", grads);
         // r2 = y1 + mask ∘ (g·W2 + b2)
         INDArray dg = denseBackward(masked(dr2, c.masks.ffnOutput()), c.g.output(), p, prefix + "ffn/output",
                 grads);
         INDArray du = geluBackward(dg, c.u, c.g);
-        INDArray dy1 = denseBackward(du, c.y1, p, prefix + "ffn/intermediate", grads).addi(dr2);
+        INDArray dy1 = addInPlace(denseBackward(du, c.y1, p, prefix + "ffn/intermediate", grads), dr2);
         INDArray dr1 = layerNormBackward(dy1, c.r1, p, prefix + "attention/ln", grads);
         // r1 = x + mask ∘ (context·Wo + bo)
-        INDArray dContext = split(denseBackward(masked(dr1, c.masks.attentionOutput()), c.context, p,
-                prefix + "attention/output", grads), d);
-        INDArray dProbs = Nd4j.matmul(dContext, c.v, false, true, false);
+        INDArray dContext = splitHeads(denseBackward(masked(dr1, c.masks.attentionOutput()), c.context, p,
+                prefix + "attention/output", grads), batch, length, heads);
         INDArray dv = Nd4j.matmul(c.probsDropped, dContext, true, false, false);
-        dropout(dProbs, c.masks.probs());
-        // softmax backward over rows of L: ds = p ∘ (dp − Σ dp∘p), then the 1/√d scale
-        long rows = (long) batch * heads * length;
-        INDArray p2 = c.probs.reshape(rows, length);
-        INDArray dp2 = dProbs.reshape(rows, length);
-        INDArray dot = dp2.mul(p2).sum(true, 1);
-        INDArray ds = dp2.subiColumnVector(dot).muli(p2).muli(1.0 / Math.sqrt(d))
-                .reshape(batch, heads, length, length);
+        INDArray ds = attentionProbsBackward(Nd4j.matmul(dContext, c.v, false, true, false), c.probs,
+                c.masks.probs(), 1.0 / Math.sqrt(d));
         INDArray dq = Nd4j.matmul(ds, c.k);
         INDArray dk = Nd4j.matmul(ds, c.q, true, false, false);
         INDArray dx = dr1;
-        dx.addi(denseBackward(merge(dq, h), c.x, p, prefix + "attention/query", grads));
-        dx.addi(denseBackward(merge(dk, h), c.x, p, prefix + "attention/key", grads));
-        dx.addi(denseBackward(merge(dv, h), c.x, p, prefix + "attention/value", grads));
+        addInPlace(dx, denseBackward(mergeHeads(dq), c.x, p, prefix + "attention/query", grads));
+        addInPlace(dx, denseBackward(mergeHeads(dk), c.x, p, prefix + "attention/key", grads));
+        addInPlace(dx, denseBackward(mergeHeads(dv), c.x, p, prefix + "attention/value", grads));
         return dx;
     }
 
     /** d ∘ mask as a new array (d itself is still needed for the residual's gradient). */
     private static INDArray masked(INDArray d, INDArray mask) {
-        return isIdentity(mask) ? d : d.mul(mask);
-    }
-
-    /** [B·L, H] → [B, heads, L, d] (contiguous). */
-    private INDArray split(INDArray x, int d) {
-        return x.reshape('c', batch, length, heads, d).permute(0, 2, 1, 3).dup('c');
-    }
-
-    /** [B, heads, L, d] → [B·L, H] (contiguous). */
-    private INDArray merge(INDArray x, long h) {
-        return x.permute(0, 2, 1, 3).dup('c').reshape('c', (long) batch * length, h);
+        return isIdentity(mask) ? d : dropout(d.dup(), mask);
     }
 }

@@ -1,0 +1,488 @@
+package dev.electra.pipeline.model;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.stream.IntStream;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The element-wise and row-wise work of a training step on float arrays, each a single pass over ND4J's memory with
+ * the Java Vector API (SIMD, including {@code exp}) on all cores: where ND4J M2.1 spends several calls and a fresh
+ * array per operator, a fused pass reads its inputs once. Only {@link Kernels} calls this class, and only when
+ * {@link #AVAILABLE} (the JVM was started with {@code --add-modules jdk.incubator.vector}) and every array is a
+ * contiguous row-major float array ({@link #applies}); otherwise {@link Kernels} keeps ND4J's calls and the double
+ * loops of {@link Loops}, which are also the reference these kernels are tested against (VectorKernelsTest).
+ *
+ * <p>Arrays are only created on the calling thread (ND4J workspaces are per thread); the worker threads read and
+ * write the arrays' memory.
+ */
+final class VectorKernels {
+    /** Whether the Vector API module is in the boot layer; this class must not be loaded otherwise. */
+    static final boolean AVAILABLE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int LANES = S.length();
+    private static final int THREADS = Runtime.getRuntime().availableProcessors();
+    /** Below this many elements a call runs on the calling thread alone (a parallel region costs ~20 µs). */
+    private static final long PARALLEL_MIN = 1 << 15;
+    private static final float GELU_C = (float) (2 * Math.sqrt(2.0 / Math.PI));
+    private static final float GELU_C3 = (float) (2 * Math.sqrt(2.0 / Math.PI) * 0.044715);
+    private static final float LAYER_NORM_EPSILON = (float) Loops.LAYER_NORM_EPSILON;
+
+    private VectorKernels() {}
+
+    /** True when every (non-null) array is a contiguous row-major float array of fewer than 2^29 elements. */
+    static boolean applies(INDArray... arrays) {
+        for (INDArray a : arrays) {
+            if (a != null && !(a.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT && a.ordering() == 'c'
+                    && a.elementWiseStride() == 1 && a.offset() + a.length() < (1L << 29))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** An array's floats through its direct buffer, indexed in elements from the array's first. */
+    private record Floats(ByteBuffer bytes, int offset) {
+        static Floats of(INDArray a) {
+            return new Floats(a.data().asNio().order(ByteOrder.nativeOrder()), Math.toIntExact(a.offset()));
+        }
+
+        FloatVector load(int i) {
+            return FloatVector.fromByteBuffer(S, bytes, (offset + i) * 4, ByteOrder.nativeOrder());
+        }
+
+        void store(FloatVector v, int i) {
+            v.intoByteBuffer(bytes, (offset + i) * 4, ByteOrder.nativeOrder());
+        }
+
+        float get(int i) {
+            return bytes.getFloat((offset + i) * 4);
+        }
+
+        void set(int i, float v) {
+            bytes.putFloat((offset + i) * 4, v);
+        }
+
+        /** Copies row.length floats from index i into row. */
+        void read(int i, float[] row) {
+            int j = 0;
+            for (; j + LANES <= row.length; j += LANES) {
+                load(i + j).intoArray(row, j);
+            }
+            for (; j < row.length; j++) {
+                row[j] = get(i + j);
+            }
+        }
+
+        /** Writes row to index i onwards. */
+        void write(int i, float[] row) {
+            int j = 0;
+            for (; j + LANES <= row.length; j += LANES) {
+                store(FloatVector.fromArray(S, row, j), i + j);
+            }
+            for (; j < row.length; j++) {
+                set(i + j, row[j]);
+            }
+        }
+    }
+
+    private interface RowRange {
+        void run(int from, int to);
+    }
+
+    /** Runs body over [0, rows) in one contiguous range per core (or inline when the work is small). */
+    private static void forRows(int rows, long elements, RowRange body) {
+        int chunks = (int) Math.min(THREADS, rows);
+        if (chunks <= 1 || elements < PARALLEL_MIN) {
+            body.run(0, rows);
+            return;
+        }
+        IntStream.range(0, chunks).parallel()
+                .forEach(c -> body.run((int) ((long) rows * c / chunks), (int) ((long) rows * (c + 1) / chunks)));
+    }
+
+    /** a += b, element by element (same shape). */
+    static void addInPlace(INDArray a, INDArray b) {
+        inPlace(a, b, VectorOperators.ADD);
+    }
+
+    /** a ∘= b, element by element (same shape). */
+    static void mulInPlace(INDArray a, INDArray b) {
+        inPlace(a, b, VectorOperators.MUL);
+    }
+
+    private static void inPlace(INDArray a, INDArray b, VectorOperators.Binary op) {
+        Floats av = Floats.of(a);
+        Floats bv = Floats.of(b);
+        int n = (int) a.length();
+        forRows(n, n, (from, to) -> {
+            int i = from;
+            for (; i + LANES <= to; i += LANES) {
+                av.store(av.load(i).lanewise(op, bv.load(i)), i);
+            }
+            for (; i < to; i++) {
+                av.set(i, FloatVector.broadcast(S, av.get(i)).lanewise(op, bv.get(i)).lane(0));
+            }
+        });
+    }
+
+    /** x[r, :] += bias for every row of x [R, C]. */
+    static void addRowVector(INDArray x, INDArray bias) {
+        int cols = (int) x.size(1);
+        Floats xv = Floats.of(x);
+        float[] b = bias.toFloatVector();
+        forRows((int) x.size(0), x.length(), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int base = r * cols;
+                int j = 0;
+                for (; j + LANES <= cols; j += LANES) {
+                    xv.store(xv.load(base + j).add(FloatVector.fromArray(S, b, j)), base + j);
+                }
+                for (; j < cols; j++) {
+                    xv.set(base + j, xv.get(base + j) + b[j]);
+                }
+            }
+        });
+    }
+
+    /** σ(a) with a = x(2√(2/π) + 2√(2/π)·0.044715x²): the gate of ELECTRA's GELU, x·σ(a). */
+    private static FloatVector gate(FloatVector x) {
+        FloatVector a = x.mul(x).mul(GELU_C3).add(GELU_C).mul(x);
+        return FloatVector.broadcast(S, 1f).div(a.neg().lanewise(VectorOperators.EXP).add(1f));
+    }
+
+    private static float gate(float x) {
+        return (float) (1.0 / (1.0 + Math.exp(-x * (GELU_C + GELU_C3 * x * x))));
+    }
+
+    /** GELU(x) as a new array ({@link Kernels#gelu}'s function; the backward pass recomputes the gate). */
+    static INDArray gelu(INDArray x) {
+        INDArray out = Nd4j.createUninitialized(x.dataType(), x.shape());
+        Floats xv = Floats.of(x);
+        Floats ov = Floats.of(out);
+        int n = (int) x.length();
+        forRows(n, n, (from, to) -> {
+            int i = from;
+            for (; i + LANES <= to; i += LANES) {
+                FloatVector v = xv.load(i);
+                ov.store(v.mul(gate(v)), i);
+            }
+            for (; i < to; i++) {
+                float v = xv.get(i);
+                ov.set(i, v * gate(v));
+            }
+        });
+        return out;
+    }
+
+    /** dOutput ∘ GELU′(x) into dOutput: GELU′ = σ + x·σ·(1 − σ)·a′ with a′ = 2√(2/π)(1 + 3·0.044715x²). */
+    static INDArray geluBackward(INDArray dOutput, INDArray x) {
+        Floats dv = Floats.of(dOutput);
+        Floats xv = Floats.of(x);
+        int n = (int) x.length();
+        forRows(n, n, (from, to) -> {
+            int i = from;
+            for (; i + LANES <= to; i += LANES) {
+                FloatVector v = xv.load(i);
+                FloatVector s = gate(v);
+                FloatVector slope = v.mul(v).mul(3 * GELU_C3).add(GELU_C).mul(v).mul(s).mul(s.neg().add(1f)).add(s);
+                dv.store(dv.load(i).mul(slope), i);
+            }
+            for (; i < to; i++) {
+                float v = xv.get(i);
+                float s = gate(v);
+                dv.set(i, dv.get(i) * (s + v * s * (1 - s) * (GELU_C + 3 * GELU_C3 * v * v)));
+            }
+        });
+        return dOutput;
+    }
+
+    /**
+     * Attention probabilities in place: each row of scores [B, heads, L, L] becomes softmax(scale·row + bias[b]),
+     * with bias [B·L] the additive padding bias of the row's sequence b. When {@code mask} [B, heads, L, L] is given,
+     * {@code dropped} receives probabilities ∘ mask.
+     */
+    static void attentionProbs(INDArray scores, INDArray bias, float scale, INDArray mask, INDArray dropped) {
+        int l = (int) scores.size(3);
+        int rowsPerSequence = (int) (scores.size(1) * scores.size(2));
+        Floats sv = Floats.of(scores);
+        Floats mv = mask == null ? null : Floats.of(mask);
+        Floats dv = mask == null ? null : Floats.of(dropped);
+        float[] padding = bias.reshape(bias.length()).toFloatVector();
+        int rows = (int) (scores.length() / l);
+        forRows(rows, scores.length(), (from, to) -> {
+            float[] row = new float[l];
+            float[] m = new float[l];
+            for (int r = from; r < to; r++) {
+                int base = r * l;
+                int biasBase = (r / rowsPerSequence) * l;
+                sv.read(base, row);
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < l; j++) {
+                    row[j] = row[j] * scale + padding[biasBase + j];
+                    max = Math.max(max, row[j]);
+                }
+                float sum = 0;
+                int j = 0;
+                for (; j + LANES <= l; j += LANES) {
+                    FloatVector e = FloatVector.fromArray(S, row, j).sub(max).lanewise(VectorOperators.EXP);
+                    e.intoArray(row, j);
+                    sum += e.reduceLanes(VectorOperators.ADD);
+                }
+                for (; j < l; j++) {
+                    row[j] = (float) Math.exp(row[j] - max);
+                    sum += row[j];
+                }
+                float inv = 1f / sum;
+                for (j = 0; j < l; j++) {
+                    row[j] *= inv;
+                }
+                sv.write(base, row);
+                if (mv != null) {
+                    mv.read(base, m);
+                    for (j = 0; j < l; j++) {
+                        m[j] *= row[j];
+                    }
+                    dv.write(base, m);
+                }
+            }
+        });
+    }
+
+    /**
+     * The backward pass of {@link #attentionProbs} in place: with g = dProbs ∘ mask (dProbs when there is no mask),
+     * dScores = scale · p ∘ (g − Σ g∘p) over each row.
+     */
+    static void attentionProbsBackward(INDArray dProbs, INDArray probs, INDArray mask, float scale) {
+        int l = (int) probs.size(3);
+        Floats dv = Floats.of(dProbs);
+        Floats pv = Floats.of(probs);
+        Floats mv = mask == null ? null : Floats.of(mask);
+        int rows = (int) (probs.length() / l);
+        forRows(rows, probs.length(), (from, to) -> {
+            float[] g = new float[l];
+            float[] p = new float[l];
+            float[] m = new float[l];
+            for (int r = from; r < to; r++) {
+                int base = r * l;
+                dv.read(base, g);
+                pv.read(base, p);
+                if (mv != null) {
+                    mv.read(base, m);
+                    for (int j = 0; j < l; j++) {
+                        g[j] *= m[j];
+                    }
+                }
+                float dot = dot(g, p);
+                for (int j = 0; j < l; j++) {
+                    g[j] = scale * p[j] * (g[j] - dot);
+                }
+                dv.write(base, g);
+            }
+        });
+    }
+
+    /** {@link Loops#layerNorm} in float: y = (x − mean)/(std + ε) ∘ gain + bias over each row, as a new array. */
+    static INDArray layerNorm(INDArray x, INDArray gain, INDArray bias) {
+        int cols = (int) x.size(1);
+        INDArray y = Nd4j.createUninitialized(x.dataType(), x.shape());
+        Floats xv = Floats.of(x);
+        Floats yv = Floats.of(y);
+        float[] g = gain.toFloatVector();
+        float[] b = bias.toFloatVector();
+        forRows((int) x.size(0), x.length(), (from, to) -> {
+            float[] row = new float[cols];
+            for (int r = from; r < to; r++) {
+                int base = r * cols;
+                xv.read(base, row);
+                float mean = sum(row) / cols;
+                float inv = 1f / (centredStd(row, mean) + LAYER_NORM_EPSILON);
+                for (int j = 0; j < cols; j++) {
+                    row[j] = row[j] * inv * g[j] + b[j];
+                }
+                yv.write(base, row);
+            }
+        });
+        return y;
+    }
+
+    /**
+     * {@link Loops#layerNormBackward} in float.
+     *
+     * @return {dx [R, C], dGain [C], dBias [C]}
+     */
+    static INDArray[] layerNormBackward(INDArray dy, INDArray x, INDArray gain) {
+        int rows = (int) x.size(0);
+        int cols = (int) x.size(1);
+        INDArray dx = Nd4j.createUninitialized(x.dataType(), x.shape());
+        Floats xv = Floats.of(x);
+        Floats dyv = Floats.of(dy);
+        Floats dxv = Floats.of(dx);
+        float[] g = gain.toFloatVector();
+        int chunks = (int) Math.min(THREADS, rows);
+        float[][] dGain = new float[chunks][cols];
+        float[][] dBias = new float[chunks][cols];
+        IntStream.range(0, chunks).parallel().forEach(c -> {
+            float[] centred = new float[cols];
+            float[] d = new float[cols];
+            float[] gainSum = dGain[c];
+            float[] biasSum = dBias[c];
+            for (int r = (int) ((long) rows * c / chunks); r < (int) ((long) rows * (c + 1) / chunks); r++) {
+                int base = r * cols;
+                xv.read(base, centred);
+                dyv.read(base, d);
+                float mean = sum(centred) / cols;
+                float std = centredStd(centred, mean);
+                float s = std + LAYER_NORM_EPSILON;
+                float invS = 1f / s;
+                float sumD = 0;
+                float dot = 0;
+                for (int j = 0; j < cols; j++) {
+                    gainSum[j] += d[j] * centred[j] * invS;
+                    biasSum[j] += d[j];
+                    d[j] *= g[j];
+                    sumD += d[j];
+                    dot += d[j] * centred[j];
+                }
+                float meanD = sumD / cols;
+                float stdTerm = std == 0 ? 0 : dot / (cols * std * s * s);
+                for (int j = 0; j < cols; j++) {
+                    d[j] = (d[j] - meanD) * invS - centred[j] * stdTerm;
+                }
+                dxv.write(base, d);
+            }
+        });
+        return new INDArray[] {dx, Nd4j.createFromArray(addUp(dGain)), Nd4j.createFromArray(addUp(dBias))};
+    }
+
+    /** Σ over the rows of a [R, C] array: [C]. */
+    static INDArray columnSums(INDArray a) {
+        int rows = (int) a.size(0);
+        int cols = (int) a.size(1);
+        Floats av = Floats.of(a);
+        int chunks = a.length() < PARALLEL_MIN ? 1 : (int) Math.min(THREADS, rows);
+        float[][] sums = new float[chunks][cols];
+        IntStream.range(0, chunks).parallel().forEach(c -> {
+            float[] s = sums[c];
+            for (int r = (int) ((long) rows * c / chunks); r < (int) ((long) rows * (c + 1) / chunks); r++) {
+                int base = r * cols;
+                int j = 0;
+                for (; j + LANES <= cols; j += LANES) {
+                    FloatVector.fromArray(S, s, j).add(av.load(base + j)).intoArray(s, j);
+                }
+                for (; j < cols; j++) {
+                    s[j] += av.get(base + j);
+                }
+            }
+        });
+        return Nd4j.createFromArray(addUp(sums));
+    }
+
+    /** [B·L, heads·d] → [B, heads, L, d]: each token's row cut into its heads. */
+    static INDArray splitHeads(INDArray x, int batch, int length, int heads) {
+        int d = (int) (x.size(1) / heads);
+        INDArray out = Nd4j.createUninitialized(x.dataType(), batch, heads, length, d);
+        Floats xv = Floats.of(x);
+        Floats ov = Floats.of(out);
+        forRows(batch * length, x.length(), (from, to) -> {
+            for (int row = from; row < to; row++) {
+                int b = row / length;
+                int t = row % length;
+                for (int h = 0; h < heads; h++) {
+                    copy(xv, row * heads * d + h * d, ov, ((b * heads + h) * length + t) * d, d);
+                }
+            }
+        });
+        return out;
+    }
+
+    /** [B, heads, L, d] → [B·L, heads·d]: the inverse of {@link #splitHeads}. */
+    static INDArray mergeHeads(INDArray x) {
+        int batch = (int) x.size(0);
+        int heads = (int) x.size(1);
+        int length = (int) x.size(2);
+        int d = (int) x.size(3);
+        INDArray out = Nd4j.createUninitialized(x.dataType(), (long) batch * length, (long) heads * d);
+        Floats xv = Floats.of(x);
+        Floats ov = Floats.of(out);
+        forRows(batch * length, x.length(), (from, to) -> {
+            for (int row = from; row < to; row++) {
+                int b = row / length;
+                int t = row % length;
+                for (int h = 0; h < heads; h++) {
+                    copy(xv, ((b * heads + h) * length + t) * d, ov, row * heads * d + h * d, d);
+                }
+            }
+        });
+        return out;
+    }
+
+    private static void copy(Floats from, int i, Floats to, int j, int n) {
+        int k = 0;
+        for (; k + LANES <= n; k += LANES) {
+            to.store(from.load(i + k), j + k);
+        }
+        for (; k < n; k++) {
+            to.set(j + k, from.get(i + k));
+        }
+    }
+
+    private static float sum(float[] a) {
+        FloatVector acc = FloatVector.zero(S);
+        int j = 0;
+        for (; j + LANES <= a.length; j += LANES) {
+            acc = acc.add(FloatVector.fromArray(S, a, j));
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; j < a.length; j++) {
+            s += a[j];
+        }
+        return s;
+    }
+
+    private static float dot(float[] a, float[] b) {
+        FloatVector acc = FloatVector.zero(S);
+        int j = 0;
+        for (; j + LANES <= a.length; j += LANES) {
+            acc = FloatVector.fromArray(S, a, j).fma(FloatVector.fromArray(S, b, j), acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; j < a.length; j++) {
+            s += a[j] * b[j];
+        }
+        return s;
+    }
+
+    /** Subtracts the mean from the row in place and returns the population standard deviation. */
+    private static float centredStd(float[] row, float mean) {
+        FloatVector acc = FloatVector.zero(S);
+        int j = 0;
+        for (; j + LANES <= row.length; j += LANES) {
+            FloatVector c = FloatVector.fromArray(S, row, j).sub(mean);
+            c.intoArray(row, j);
+            acc = c.fma(c, acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; j < row.length; j++) {
+            row[j] -= mean;
+            s += row[j] * row[j];
+        }
+        return (float) Math.sqrt(s / row.length);
+    }
+
+    /** Element-wise sum of per-thread partial results. */
+    private static float[] addUp(float[][] parts) {
+        float[] total = parts[0].clone();
+        for (int c = 1; c < parts.length; c++) {
+            for (int j = 0; j < total.length; j++) {
+                total[j] += parts[c][j];
+            }
+        }
+        return total;
+    }
+}
