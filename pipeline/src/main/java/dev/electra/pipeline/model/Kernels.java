@@ -151,64 +151,78 @@ final class Kernels {
         return x.muli(mask);
     }
 
-    /**
-     * Attention probabilities from the raw scores q·kᵀ [B, heads, L, L] (overwritten): softmax over each row of
-     * scale·scores + the padding bias [B, 1, 1, L] of the row's sequence, then the dropout mask.
-     *
-     * @return {probabilities, probabilities ∘ mask (the same array when there is no mask)}
-     */
-    static INDArray[] attentionProbs(INDArray scores, INDArray bias, double scale, INDArray mask) {
-        INDArray m = isIdentity(mask) ? null : mask;
-        if (vector(scores, bias, m)) {
-            INDArray dropped = m == null ? null : scores.ulike();
-            VectorKernels.attentionProbs(scores, bias, (float) scale, m, dropped);
-            return new INDArray[] {scores, m == null ? scores : dropped};
-        }
-        long batch = scores.size(0);
-        scores.muli(scale);
-        // the padding bias [B, L] is added along dimensions 0 and 3 (every head and query row of a sequence): one
-        // broadcast op, where 32 per-sequence row additions took 11 ms at tiny
-        Nd4j.getExecutioner().exec(new BroadcastAddOp(scores, bias.reshape(batch, scores.size(3)), scores, 0, 3));
-        INDArray probs = Nd4j.exec((CustomOp) new SoftMax(scores, scores, 3))[0];
-        return new INDArray[] {probs, m == null ? probs : probs.mul(m)};
+    static boolean isIdentity(INDArray mask) {
+        return mask == null || (mask.length() == 1 && mask.getDouble(0) == 1.0);
     }
 
     /**
-     * The backward pass of {@link #attentionProbs}: dLoss/dScores from dLoss/d(probabilities ∘ mask) (overwritten),
-     * scale · p ∘ (g − Σ g∘p) over each row with g = dProbs ∘ mask.
+     * Multi-head self-attention's output and what its backward pass needs.
+     *
+     * @param context [B·L, H], the heads' outputs side by side
+     * @param probs   [B, heads, L, L], the probabilities before dropout
      */
-    static INDArray attentionProbsBackward(INDArray dProbs, INDArray probs, INDArray mask, double scale) {
+    record Attention(INDArray context, INDArray probs) {}
+
+    /**
+     * context = dropout(softmax(q·kᵀ/√d + bias)) · v for each head: q, k, v [B·L, H] (head h is columns h·d …),
+     * the additive padding bias [B, 1, 1, L] of each key (0, or a large negative at padding), the dropout mask
+     * [B, heads, L, L] (null, or a single 1, when off).
+     */
+    static Attention attention(INDArray q, INDArray k, INDArray v, INDArray bias, INDArray mask, int batch,
+                               int length, int heads) {
+        double scale = 1.0 / Math.sqrt(q.size(1) / heads);
         INDArray m = isIdentity(mask) ? null : mask;
-        if (vector(dProbs, probs, m)) {
-            VectorKernels.attentionProbsBackward(dProbs, probs, m, (float) scale);
-            return dProbs;
+        if (vector(q, k, v, m)) {
+            INDArray probs = Nd4j.createUninitialized(q.dataType(), batch, heads, length, length);
+            INDArray context = q.ulike();
+            VectorAttention.forward(q, k, v, bias.reshape(bias.length()).toFloatVector(), (float) scale, m, probs,
+                    context, batch, length, heads);
+            return new Attention(context, probs);
         }
-        dropout(dProbs, m);
-        long length = probs.size(3);
+        INDArray scores = Nd4j.matmul(splitHeads(q, batch, length, heads), splitHeads(k, batch, length, heads), false,
+                true, false).muli(scale);
+        // the padding bias [B, L] is added along dimensions 0 and 3 (every head and query row of a sequence): one
+        // broadcast op, where 32 per-sequence row additions took 11 ms at tiny
+        Nd4j.getExecutioner().exec(new BroadcastAddOp(scores, bias.reshape(batch, length), scores, 0, 3));
+        INDArray probs = Nd4j.exec((CustomOp) new SoftMax(scores, scores, 3))[0];
+        INDArray dropped = m == null ? probs : probs.mul(m);
+        return new Attention(mergeHeads(Nd4j.matmul(dropped, splitHeads(v, batch, length, heads))), probs);
+    }
+
+    /** The backward pass of {@link #attention}: {dq, dk, dv} [B·L, H] from dContext [B·L, H]. */
+    static INDArray[] attentionBackward(INDArray dContext, INDArray q, INDArray k, INDArray v, Attention a,
+                                        INDArray mask, int batch, int length, int heads) {
+        double scale = 1.0 / Math.sqrt(q.size(1) / heads);
+        INDArray m = isIdentity(mask) ? null : mask;
+        if (vector(dContext, q, k, v, a.probs(), m)) {
+            INDArray[] d = {q.ulike(), k.ulike(), v.ulike()};
+            VectorAttention.backward(dContext, q, k, v, a.probs(), m, (float) scale, d[0], d[1], d[2], batch, length,
+                    heads);
+            return d;
+        }
+        INDArray dOut = splitHeads(dContext, batch, length, heads);
+        INDArray probs = a.probs();
+        INDArray dropped = m == null ? probs : probs.mul(m);
+        INDArray dv = Nd4j.matmul(dropped, dOut, true, false, false);
+        INDArray dProbs = dropout(Nd4j.matmul(dOut, splitHeads(v, batch, length, heads), false, true, false), m);
+        // softmax backward over rows of L: ds = p ∘ (dp − Σ dp∘p), then the 1/√d scale
         long rows = probs.length() / length;
         INDArray p2 = probs.reshape(rows, length);
         INDArray dp2 = dProbs.reshape(rows, length);
         INDArray dot = dp2.mul(p2).sum(true, 1);
-        return dp2.subiColumnVector(dot).muli(p2).muli(scale).reshape(probs.shape());
+        INDArray ds = dp2.subiColumnVector(dot).muli(p2).muli(scale).reshape(probs.shape());
+        INDArray dq = Nd4j.matmul(ds, splitHeads(k, batch, length, heads));
+        INDArray dk = Nd4j.matmul(ds, splitHeads(q, batch, length, heads), true, false, false);
+        return new INDArray[] {mergeHeads(dq), mergeHeads(dk), mergeHeads(dv)};
     }
 
     /** [B·L, heads·d] → [B, heads, L, d] (contiguous). */
-    static INDArray splitHeads(INDArray x, int batch, int length, int heads) {
-        if (vector(x)) {
-            return VectorKernels.splitHeads(x, batch, length, heads);
-        }
+    private static INDArray splitHeads(INDArray x, int batch, int length, int heads) {
         return x.reshape('c', batch, length, heads, x.size(1) / heads).permute(0, 2, 1, 3).dup('c');
     }
 
     /** [B, heads, L, d] → [B·L, heads·d] (contiguous). */
-    static INDArray mergeHeads(INDArray x) {
-        if (vector(x)) {
-            return VectorKernels.mergeHeads(x);
-        }
+    private static INDArray mergeHeads(INDArray x) {
         return x.permute(0, 2, 1, 3).dup('c').reshape('c', x.size(0) * x.size(2), x.size(1) * x.size(3));
-    }
-
-    static boolean isIdentity(INDArray mask) {
-        return mask == null || (mask.length() == 1 && mask.getDouble(0) == 1.0);
     }
 }

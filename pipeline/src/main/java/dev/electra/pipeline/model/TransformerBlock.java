@@ -1,8 +1,8 @@
 package dev.electra.pipeline.model;
 
 import static dev.electra.pipeline.model.Kernels.addInPlace;
-import static dev.electra.pipeline.model.Kernels.attentionProbs;
-import static dev.electra.pipeline.model.Kernels.attentionProbsBackward;
+import static dev.electra.pipeline.model.Kernels.attention;
+import static dev.electra.pipeline.model.Kernels.attentionBackward;
 import static dev.electra.pipeline.model.Kernels.dense;
 import static dev.electra.pipeline.model.Kernels.denseBackward;
 import static dev.electra.pipeline.model.Kernels.dropout;
@@ -11,17 +11,14 @@ import static dev.electra.pipeline.model.Kernels.geluBackward;
 import static dev.electra.pipeline.model.Kernels.isIdentity;
 import static dev.electra.pipeline.model.Kernels.layerNorm;
 import static dev.electra.pipeline.model.Kernels.layerNormBackward;
-import static dev.electra.pipeline.model.Kernels.mergeHeads;
-import static dev.electra.pipeline.model.Kernels.splitHeads;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * One post-LN transformer block written with ND4J array calls and a hand-written backward pass, the same function
- * as the SameDiff graph's block (docs/benchmarks.md: 1.4–1.8× faster): multi-head self-attention with an additive
+ * One post-LN transformer block made of {@link Kernels}' calls with a hand-written backward pass, the same function
+ * as the SameDiff graph's block (docs/benchmarks.md): multi-head self-attention with an additive
  * padding bias, dropout on the attention probabilities, output projection, dropout, residual + LayerNorm, GELU
  * feed-forward (tanh approximation), dropout, residual + LayerNorm. Rows are tokens: x is [B·L, H], row b·L + t.
  *
@@ -58,9 +55,7 @@ public final class TransformerBlock {
         INDArray q;
         INDArray k;
         INDArray v;
-        INDArray probs;
-        INDArray probsDropped;
-        INDArray context;
+        Kernels.Attention attention;
         INDArray r1;
         INDArray y1;
         INDArray u;
@@ -103,18 +98,14 @@ public final class TransformerBlock {
     /** Forward pass of x [B·L, H] with the additive attention bias [B, 1, 1, L] (0 or a large negative). */
     public Cache forward(INDArray x, INDArray attentionBias, DropoutMasks masks) {
         Cache c = new Cache();
-        int d = (int) (x.size(1) / heads);
         c.x = x;
         c.masks = masks;
-        c.q = splitHeads(dense(x, p, prefix + "attention/query"), batch, length, heads);
-        c.k = splitHeads(dense(x, p, prefix + "attention/key"), batch, length, heads);
-        c.v = splitHeads(dense(x, p, prefix + "attention/value"), batch, length, heads);
-        INDArray[] probs = attentionProbs(Nd4j.matmul(c.q, c.k, false, true, false), attentionBias,
-                1.0 / Math.sqrt(d), masks.probs());
-        c.probs = probs[0];
-        c.probsDropped = probs[1];
-        c.context = mergeHeads(Nd4j.matmul(c.probsDropped, c.v));
-        c.r1 = addInPlace(dropout(dense(c.context, p, prefix + "attention/output"), masks.attentionOutput()), x);
+        c.q = dense(x, p, prefix + "attention/query");
+        c.k = dense(x, p, prefix + "attention/key");
+        c.v = dense(x, p, prefix + "attention/value");
+        c.attention = attention(c.q, c.k, c.v, attentionBias, masks.probs(), batch, length, heads);
+        c.r1 = addInPlace(dropout(dense(c.attention.context(), p, prefix + "attention/output"),
+                masks.attentionOutput()), x);
         c.y1 = layerNorm(c.r1, p, prefix + "attention/ln");
         c.u = dense(c.y1, p, prefix + "ffn/intermediate");
         c.g = gelu(c.u);
@@ -135,7 +126,6 @@ public final class TransformerBlock {
      * [B·L, H] (which may be overwritten); returns dLoss/dInput.
      */
     public INDArray backward(Cache c, INDArray dy, Map<String, INDArray> grads) {
-        int d = (int) (c.x.size(1) / heads);
         INDArray dr2 = layerNormBackward(dy, c.r2, p, prefix + "ffn/ln", grads);
         // r2 = y1 + mask ∘ (g·W2 + b2)
         INDArray dg = denseBackward(masked(dr2, c.masks.ffnOutput()), c.g.output(), p, prefix + "ffn/output",
@@ -144,17 +134,14 @@ public final class TransformerBlock {
         INDArray dy1 = addInPlace(denseBackward(du, c.y1, p, prefix + "ffn/intermediate", grads), dr2);
         INDArray dr1 = layerNormBackward(dy1, c.r1, p, prefix + "attention/ln", grads);
         // r1 = x + mask ∘ (context·Wo + bo)
-        INDArray dContext = splitHeads(denseBackward(masked(dr1, c.masks.attentionOutput()), c.context, p,
-                prefix + "attention/output", grads), batch, length, heads);
-        INDArray dv = Nd4j.matmul(c.probsDropped, dContext, true, false, false);
-        INDArray ds = attentionProbsBackward(Nd4j.matmul(dContext, c.v, false, true, false), c.probs,
-                c.masks.probs(), 1.0 / Math.sqrt(d));
-        INDArray dq = Nd4j.matmul(ds, c.k);
-        INDArray dk = Nd4j.matmul(ds, c.q, true, false, false);
+        INDArray dContext = denseBackward(masked(dr1, c.masks.attentionOutput()), c.attention.context(), p,
+                prefix + "attention/output", grads);
+        INDArray[] dqkv = attentionBackward(dContext, c.q, c.k, c.v, c.attention, c.masks.probs(), batch, length,
+                heads);
         INDArray dx = dr1;
-        addInPlace(dx, denseBackward(mergeHeads(dq), c.x, p, prefix + "attention/query", grads));
-        addInPlace(dx, denseBackward(mergeHeads(dk), c.x, p, prefix + "attention/key", grads));
-        addInPlace(dx, denseBackward(mergeHeads(dv), c.x, p, prefix + "attention/value", grads));
+        addInPlace(dx, denseBackward(dqkv[0], c.x, p, prefix + "attention/query", grads));
+        addInPlace(dx, denseBackward(dqkv[1], c.x, p, prefix + "attention/key", grads));
+        addInPlace(dx, denseBackward(dqkv[2], c.x, p, prefix + "attention/value", grads));
         return dx;
     }
 

@@ -47,7 +47,7 @@ final class VectorKernels {
     }
 
     /** An array's floats through its direct buffer, indexed in elements from the array's first. */
-    private record Floats(ByteBuffer bytes, int offset) {
+    record Floats(ByteBuffer bytes, int offset) {
         static Floats of(INDArray a) {
             return new Floats(a.data().asNio().order(ByteOrder.nativeOrder()), Math.toIntExact(a.offset()));
         }
@@ -70,23 +70,33 @@ final class VectorKernels {
 
         /** Copies row.length floats from index i into row. */
         void read(int i, float[] row) {
+            read(i, row, 0, row.length);
+        }
+
+        /** Copies n floats from index i into to[from …]. */
+        void read(int i, float[] to, int from, int n) {
             int j = 0;
-            for (; j + LANES <= row.length; j += LANES) {
-                load(i + j).intoArray(row, j);
+            for (; j + LANES <= n; j += LANES) {
+                load(i + j).intoArray(to, from + j);
             }
-            for (; j < row.length; j++) {
-                row[j] = get(i + j);
+            for (; j < n; j++) {
+                to[from + j] = get(i + j);
             }
         }
 
         /** Writes row to index i onwards. */
         void write(int i, float[] row) {
+            write(i, row, 0, row.length);
+        }
+
+        /** Writes n floats of values[from …] to index i onwards. */
+        void write(int i, float[] values, int from, int n) {
             int j = 0;
-            for (; j + LANES <= row.length; j += LANES) {
-                store(FloatVector.fromArray(S, row, j), i + j);
+            for (; j + LANES <= n; j += LANES) {
+                store(FloatVector.fromArray(S, values, from + j), i + j);
             }
-            for (; j < row.length; j++) {
-                set(i + j, row[j]);
+            for (; j < n; j++) {
+                set(i + j, values[from + j]);
             }
         }
     }
@@ -108,25 +118,30 @@ final class VectorKernels {
 
     /** a += b, element by element (same shape). */
     static void addInPlace(INDArray a, INDArray b) {
-        inPlace(a, b, VectorOperators.ADD);
+        inPlace(a, b, false);
     }
 
     /** a ∘= b, element by element (same shape). */
     static void mulInPlace(INDArray a, INDArray b) {
-        inPlace(a, b, VectorOperators.MUL);
+        inPlace(a, b, true);
     }
 
-    private static void inPlace(INDArray a, INDArray b, VectorOperators.Binary op) {
+    /**
+     * a += b or a ∘= b. The choice is a boolean, not a {@code VectorOperators.Binary}: lanewise(op, …) with an op
+     * that is not a compile-time constant is not intrinsified (this pass took 18% of a training step that way).
+     */
+    private static void inPlace(INDArray a, INDArray b, boolean multiply) {
         Floats av = Floats.of(a);
         Floats bv = Floats.of(b);
         int n = (int) a.length();
         forRows(n, n, (from, to) -> {
             int i = from;
             for (; i + LANES <= to; i += LANES) {
-                av.store(av.load(i).lanewise(op, bv.load(i)), i);
+                FloatVector x = av.load(i);
+                av.store(multiply ? x.mul(bv.load(i)) : x.add(bv.load(i)), i);
             }
             for (; i < to; i++) {
-                av.set(i, FloatVector.broadcast(S, av.get(i)).lanewise(op, bv.get(i)).lane(0));
+                av.set(i, multiply ? av.get(i) * bv.get(i) : av.get(i) + bv.get(i));
             }
         });
     }
@@ -200,91 +215,6 @@ final class VectorKernels {
             }
         });
         return dOutput;
-    }
-
-    /**
-     * Attention probabilities in place: each row of scores [B, heads, L, L] becomes softmax(scale·row + bias[b]),
-     * with bias [B·L] the additive padding bias of the row's sequence b. When {@code mask} [B, heads, L, L] is given,
-     * {@code dropped} receives probabilities ∘ mask.
-     */
-    static void attentionProbs(INDArray scores, INDArray bias, float scale, INDArray mask, INDArray dropped) {
-        int l = (int) scores.size(3);
-        int rowsPerSequence = (int) (scores.size(1) * scores.size(2));
-        Floats sv = Floats.of(scores);
-        Floats mv = mask == null ? null : Floats.of(mask);
-        Floats dv = mask == null ? null : Floats.of(dropped);
-        float[] padding = bias.reshape(bias.length()).toFloatVector();
-        int rows = (int) (scores.length() / l);
-        forRows(rows, scores.length(), (from, to) -> {
-            float[] row = new float[l];
-            float[] m = new float[l];
-            for (int r = from; r < to; r++) {
-                int base = r * l;
-                int biasBase = (r / rowsPerSequence) * l;
-                sv.read(base, row);
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < l; j++) {
-                    row[j] = row[j] * scale + padding[biasBase + j];
-                    max = Math.max(max, row[j]);
-                }
-                float sum = 0;
-                int j = 0;
-                for (; j + LANES <= l; j += LANES) {
-                    FloatVector e = FloatVector.fromArray(S, row, j).sub(max).lanewise(VectorOperators.EXP);
-                    e.intoArray(row, j);
-                    sum += e.reduceLanes(VectorOperators.ADD);
-                }
-                for (; j < l; j++) {
-                    row[j] = (float) Math.exp(row[j] - max);
-                    sum += row[j];
-                }
-                float inv = 1f / sum;
-                for (j = 0; j < l; j++) {
-                    row[j] *= inv;
-                }
-                sv.write(base, row);
-                if (mv != null) {
-                    mv.read(base, m);
-                    for (j = 0; j < l; j++) {
-                        m[j] *= row[j];
-                    }
-                    dv.write(base, m);
-                }
-            }
-        });
-    }
-
-    /**
-     * The backward pass of {@link #attentionProbs} in place: with g = dProbs ∘ mask (dProbs when there is no mask),
-     * dScores = scale · p ∘ (g − Σ g∘p) over each row.
-     */
-    static void attentionProbsBackward(INDArray dProbs, INDArray probs, INDArray mask, float scale) {
-        int l = (int) probs.size(3);
-        Floats dv = Floats.of(dProbs);
-        Floats pv = Floats.of(probs);
-        Floats mv = mask == null ? null : Floats.of(mask);
-        int rows = (int) (probs.length() / l);
-        forRows(rows, probs.length(), (from, to) -> {
-            float[] g = new float[l];
-            float[] p = new float[l];
-            float[] m = new float[l];
-            for (int r = from; r < to; r++) {
-                int base = r * l;
-                dv.read(base, g);
-                pv.read(base, p);
-                if (mv != null) {
-                    mv.read(base, m);
-                    for (int j = 0; j < l; j++) {
-                        g[j] *= m[j];
-                    }
-                }
-                float dot = dot(g, p);
-                for (int j = 0; j < l; j++) {
-                    g[j] = scale * p[j] * (g[j] - dot);
-                }
-                dv.write(base, g);
-            }
-        });
     }
 
     /** {@link Loops#layerNorm} in float: y = (x − mean)/(std + ε) ∘ gain + bias over each row, as a new array. */
@@ -381,55 +311,6 @@ final class VectorKernels {
             }
         });
         return Nd4j.createFromArray(addUp(sums));
-    }
-
-    /** [B·L, heads·d] → [B, heads, L, d]: each token's row cut into its heads. */
-    static INDArray splitHeads(INDArray x, int batch, int length, int heads) {
-        int d = (int) (x.size(1) / heads);
-        INDArray out = Nd4j.createUninitialized(x.dataType(), batch, heads, length, d);
-        Floats xv = Floats.of(x);
-        Floats ov = Floats.of(out);
-        forRows(batch * length, x.length(), (from, to) -> {
-            for (int row = from; row < to; row++) {
-                int b = row / length;
-                int t = row % length;
-                for (int h = 0; h < heads; h++) {
-                    copy(xv, row * heads * d + h * d, ov, ((b * heads + h) * length + t) * d, d);
-                }
-            }
-        });
-        return out;
-    }
-
-    /** [B, heads, L, d] → [B·L, heads·d]: the inverse of {@link #splitHeads}. */
-    static INDArray mergeHeads(INDArray x) {
-        int batch = (int) x.size(0);
-        int heads = (int) x.size(1);
-        int length = (int) x.size(2);
-        int d = (int) x.size(3);
-        INDArray out = Nd4j.createUninitialized(x.dataType(), (long) batch * length, (long) heads * d);
-        Floats xv = Floats.of(x);
-        Floats ov = Floats.of(out);
-        forRows(batch * length, x.length(), (from, to) -> {
-            for (int row = from; row < to; row++) {
-                int b = row / length;
-                int t = row % length;
-                for (int h = 0; h < heads; h++) {
-                    copy(xv, ((b * heads + h) * length + t) * d, ov, row * heads * d + h * d, d);
-                }
-            }
-        });
-        return out;
-    }
-
-    private static void copy(Floats from, int i, Floats to, int j, int n) {
-        int k = 0;
-        for (; k + LANES <= n; k += LANES) {
-            to.store(from.load(i + k), j + k);
-        }
-        for (; k < n; k++) {
-            to.set(j + k, from.get(i + k));
-        }
     }
 
     private static float sum(float[] a) {

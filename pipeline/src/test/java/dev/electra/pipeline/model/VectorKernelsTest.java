@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -43,12 +44,16 @@ class VectorKernelsTest {
                 reference), Kernels.geluBackward(dOut.dup(), x, fused));
     }
 
+    /** L = 128, d = 64 fill the product kernel's register blocks; L = 37, d = 24 leave edges. */
     @ParameterizedTest
-    @ValueSource(ints = {37, 128})
-    void attentionProbabilitiesAndTheirBackwardPass(int length) {
+    @CsvSource({"128, 64", "37, 24"})
+    void attentionAndItsBackwardPass(int length, int d) {
         int batch = 3;
         int heads = 2;
-        INDArray scores = random(3, batch, heads, length, length).muli(4);
+        INDArray q = random(3, batch * length, heads * d);
+        INDArray k = random(4, batch * length, heads * d);
+        INDArray v = random(5, batch * length, heads * d);
+        INDArray dContext = random(6, batch * length, heads * d);
         // the last positions of sequence 1 are padding (the model's bias is −10000 there)
         INDArray bias = Nd4j.zeros(DataType.FLOAT, batch, 1, 1, length);
         for (int t = length - 5; t < length; t++) {
@@ -56,18 +61,36 @@ class VectorKernelsTest {
         }
         INDArray mask = Nd4j.rand(DataType.FLOAT, batch, heads, length, length).gt(0.1).castTo(DataType.FLOAT)
                 .muli(1 / 0.9);
-        INDArray dProbs = random(4, batch, heads, length, length);
-        double scale = 1 / Math.sqrt(32);
         for (INDArray m : new INDArray[] {mask, Nd4j.ones(DataType.FLOAT, 1, 1, 1, 1)}) {
-            INDArray[] fused = Kernels.attentionProbs(scores.dup(), bias, scale, m);
-            INDArray[] reference = Kernels.attentionProbs(scores.castTo(DataType.DOUBLE),
-                    bias.castTo(DataType.DOUBLE), scale, m.castTo(DataType.DOUBLE));
-            assertClose("probabilities", reference[0], fused[0]);
-            assertClose("dropped probabilities", reference[1], fused[1]);
-            assertEquals(0.0, fused[0].getDouble(1, 1, 3, length - 1), 0.0, "a padded key gets no attention");
-            assertClose("probabilities backward", Kernels.attentionProbsBackward(dProbs.castTo(DataType.DOUBLE),
-                    reference[0], m.castTo(DataType.DOUBLE), scale),
-                    Kernels.attentionProbsBackward(dProbs.dup(), fused[0], m, scale));
+            Kernels.Attention fused = Kernels.attention(q, k, v, bias, m, batch, length, heads);
+            Kernels.Attention reference = Kernels.attention(q.castTo(DataType.DOUBLE), k.castTo(DataType.DOUBLE),
+                    v.castTo(DataType.DOUBLE), bias.castTo(DataType.DOUBLE), m.castTo(DataType.DOUBLE), batch, length,
+                    heads);
+            assertClose("probabilities", reference.probs(), fused.probs());
+            assertClose("context", reference.context(), fused.context());
+            assertEquals(0.0, fused.probs().getDouble(1, 1, 3, length - 1), 0.0, "a padded key gets no attention");
+            INDArray[] fusedGrads = Kernels.attentionBackward(dContext, q, k, v, fused, m, batch, length, heads);
+            INDArray[] referenceGrads = Kernels.attentionBackward(dContext.castTo(DataType.DOUBLE),
+                    q.castTo(DataType.DOUBLE), k.castTo(DataType.DOUBLE), v.castTo(DataType.DOUBLE), reference,
+                    m.castTo(DataType.DOUBLE), batch, length, heads);
+            for (int i = 0; i < 3; i++) {
+                assertClose("d" + "qkv".charAt(i), referenceGrads[i], fusedGrads[i]);
+            }
+        }
+    }
+
+    @Test
+    void tileProductsWithAndWithoutEdges() {
+        for (int[] shape : new int[][] {{128, 64, 128}, {8, 128, 64}, {37, 24, 37}, {5, 3, 70}}) {
+            int m = shape[0];
+            int k = shape[1];
+            int n = shape[2];
+            INDArray a = random(20, m, k);
+            INDArray b = random(21, k, n);
+            float[] c = new float[m * n];
+            VectorAttention.multiply(a.data().asFloat(), b.data().asFloat(), c, m, k, n);
+            assertClose("product " + m + "x" + k + "x" + n, a.castTo(DataType.DOUBLE).mmul(b.castTo(DataType.DOUBLE)),
+                    Nd4j.createFromArray(c).reshape(m, n));
         }
     }
 
@@ -110,19 +133,6 @@ class VectorKernelsTest {
         INDArray b = random(14, 513, 129);
         assertClose("add", a.castTo(DataType.DOUBLE).addi(b.castTo(DataType.DOUBLE)), Kernels.addInPlace(a.dup(), b));
         assertClose("dropout", a.castTo(DataType.DOUBLE).muli(b.castTo(DataType.DOUBLE)), Kernels.dropout(a.dup(), b));
-    }
-
-    @Test
-    void headsAreSplitAndMerged() {
-        int batch = 3;
-        int length = 70;
-        int heads = 4;
-        INDArray x = random(15, batch * length, heads * 24);
-        INDArray split = Kernels.splitHeads(x, batch, length, heads);
-        INDArray expected = x.reshape('c', batch, length, heads, 24).permute(0, 2, 1, 3).dup('c');
-        assertArrayEquals(expected.shape(), split.shape());
-        assertEquals(expected, split);
-        assertEquals(x, Kernels.mergeHeads(split));
     }
 
     private static INDArray random(long seed, long... shape) {

@@ -1,0 +1,316 @@
+package dev.electra.pipeline.model;
+
+import dev.electra.pipeline.model.VectorKernels.Floats;
+import java.util.stream.IntStream;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Multi-head self-attention on float arrays, one (sequence, head) pair at a time with every [L, L] and [L, d] tile in
+ * the core's cache: q·kᵀ, the masked softmax, dropout and the product with v in one pass (the backward pass likewise),
+ * reading q, k, v straight from the dense layers' [B·L, H] outputs and writing the context in the same layout, so
+ * there is no head split or merge and no [B, heads, L, L] intermediate but the probabilities. The products are a
+ * register-blocked Vector API kernel (≈ 90 GFLOP/s on 2 cores here against ≈ 40 for ND4J's batched matmul at
+ * [32, 4, 128, 64], docs/benchmarks.md). Only {@link Kernels} calls this class, under the conditions of
+ * {@link VectorKernels}; ND4J's calls in {@link Kernels} are the reference it is tested against.
+ */
+final class VectorAttention {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int LANES = S.length();
+    /** Columns of the product kernel's register block: 4 rows × 4 vectors, 16 accumulators. */
+    private static final int BLOCK_COLUMNS = 4 * LANES;
+    private static final int BLOCK_ROWS = 4;
+
+    private VectorAttention() {}
+
+    /** One thread's tiles, reused across the (sequence, head) pairs it handles: five [L, d] and four [L, L]. */
+    private static final class Tiles {
+        final float[] q;
+        final float[] k;
+        final float[] v;
+        final float[] out;
+        final float[] work;
+        final float[] p;
+        final float[] mask;
+        final float[] a;
+        final float[] b;
+
+        Tiles(int l, int d) {
+            q = new float[l * d];
+            k = new float[l * d];
+            v = new float[l * d];
+            out = new float[l * d];
+            work = new float[l * d];
+            p = new float[l * l];
+            mask = new float[l * l];
+            a = new float[l * l];
+            b = new float[l * l];
+        }
+    }
+
+    private interface PairBody {
+        void run(Tiles tiles, int b, int h);
+    }
+
+    /** Runs body for every (sequence, head) pair, one contiguous range of pairs per core. */
+    private static void forPairs(int batch, int heads, int l, int d, PairBody body) {
+        int pairs = batch * heads;
+        int chunks = Math.min(Runtime.getRuntime().availableProcessors(), pairs);
+        IntStream.range(0, chunks).parallel().forEach(c -> {
+            Tiles tiles = new Tiles(l, d);
+            for (int pair = pairs * c / chunks; pair < pairs * (c + 1) / chunks; pair++) {
+                body.run(tiles, pair / heads, pair % heads);
+            }
+        });
+    }
+
+    /**
+     * context = dropout(softmax(scale·q·kᵀ + bias)) · v for each head, with q, k, v, context [B·L, H] (head h is
+     * columns h·d …), bias [B·L] (the additive padding bias of each key), mask [B, heads, L, L] or null; the
+     * probabilities before dropout go to probs [B, heads, L, L] for the backward pass.
+     */
+    static void forward(INDArray q, INDArray k, INDArray v, float[] bias, float scale, INDArray mask, INDArray probs,
+                        INDArray context, int batch, int length, int heads) {
+        int l = length;
+        int hidden = (int) q.size(1);
+        int d = hidden / heads;
+        Floats qf = Floats.of(q);
+        Floats kf = Floats.of(k);
+        Floats vf = Floats.of(v);
+        Floats pf = Floats.of(probs);
+        Floats mf = mask == null ? null : Floats.of(mask);
+        Floats cf = Floats.of(context);
+        forPairs(batch, heads, l, d, (t, b, h) -> {
+            readHead(qf, b, h, l, d, hidden, t.q);
+            readHead(kf, b, h, l, d, hidden, t.k);
+            readHead(vf, b, h, l, d, hidden, t.v);
+            transpose(t.k, l, d, t.work);
+            multiply(t.q, t.work, t.p, l, d, l);
+            softmaxRows(t.p, l, scale, bias, b * l);
+            int tile = (b * heads + h) * l * l;
+            pf.write(tile, t.p, 0, l * l);
+            float[] dropped = t.p;
+            if (mf != null) {
+                mf.read(tile, t.a, 0, l * l);
+                multiplyInPlace(t.a, t.p);
+                dropped = t.a;
+            }
+            multiply(dropped, t.v, t.out, l, l, d);
+            writeHead(cf, b, h, l, d, hidden, t.out);
+        });
+    }
+
+    /**
+     * The backward pass of {@link #forward}: from dContext [B·L, H], the gradients of q, k and v into dq, dk, dv
+     * [B·L, H] (overwritten).
+     */
+    static void backward(INDArray dContext, INDArray q, INDArray k, INDArray v, INDArray probs, INDArray mask,
+                         float scale, INDArray dq, INDArray dk, INDArray dv, int batch, int length, int heads) {
+        int l = length;
+        int hidden = (int) q.size(1);
+        int d = hidden / heads;
+        Floats dcf = Floats.of(dContext);
+        Floats qf = Floats.of(q);
+        Floats kf = Floats.of(k);
+        Floats vf = Floats.of(v);
+        Floats pf = Floats.of(probs);
+        Floats mf = mask == null ? null : Floats.of(mask);
+        Floats dqf = Floats.of(dq);
+        Floats dkf = Floats.of(dk);
+        Floats dvf = Floats.of(dv);
+        forPairs(batch, heads, l, d, (t, b, h) -> {
+            int tile = (b * heads + h) * l * l;
+            readHead(dcf, b, h, l, d, hidden, t.out);
+            pf.read(tile, t.p, 0, l * l);
+            float[] m = null;
+            System.arraycopy(t.p, 0, t.a, 0, l * l);
+            if (mf != null) {
+                m = t.mask;
+                mf.read(tile, m, 0, l * l);
+                multiplyInPlace(t.a, m);
+            }
+            // dv = droppedᵀ · dOut
+            transpose(t.a, l, l, t.b);
+            multiply(t.b, t.out, t.work, l, l, d);
+            writeHead(dvf, b, h, l, d, hidden, t.work);
+            // dDropped = dOut · vᵀ, then back through dropout and the softmax: ds
+            readHead(vf, b, h, l, d, hidden, t.v);
+            transpose(t.v, l, d, t.work);
+            multiply(t.out, t.work, t.a, l, d, l);
+            softmaxBackwardRows(t.a, t.p, m, l, scale);
+            // dq = ds · k, dk = dsᵀ · q
+            readHead(kf, b, h, l, d, hidden, t.k);
+            multiply(t.a, t.k, t.work, l, l, d);
+            writeHead(dqf, b, h, l, d, hidden, t.work);
+            transpose(t.a, l, l, t.b);
+            readHead(qf, b, h, l, d, hidden, t.q);
+            multiply(t.b, t.q, t.work, l, l, d);
+            writeHead(dkf, b, h, l, d, hidden, t.work);
+        });
+    }
+
+    /** Rows t of sequence b, columns h·d … of x [B·L, H] into tile [L, d]. */
+    private static void readHead(Floats x, int b, int h, int l, int d, int hidden, float[] tile) {
+        for (int t = 0; t < l; t++) {
+            x.read((b * l + t) * hidden + h * d, tile, t * d, d);
+        }
+    }
+
+    private static void writeHead(Floats x, int b, int h, int l, int d, int hidden, float[] tile) {
+        for (int t = 0; t < l; t++) {
+            x.write((b * l + t) * hidden + h * d, tile, t * d, d);
+        }
+    }
+
+    /** p = softmax(scale·s + bias[biasFrom …]) over each row of the [L, L] tile, in place. */
+    private static void softmaxRows(float[] s, int l, float scale, float[] bias, int biasFrom) {
+        for (int i = 0; i < l; i++) {
+            int row = i * l;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < l; j++) {
+                float x = s[row + j] * scale + bias[biasFrom + j];
+                s[row + j] = x;
+                max = Math.max(max, x);
+            }
+            float sum = 0;
+            int j = 0;
+            for (; j + LANES <= l; j += LANES) {
+                FloatVector e = FloatVector.fromArray(S, s, row + j).sub(max).lanewise(VectorOperators.EXP);
+                e.intoArray(s, row + j);
+                sum += e.reduceLanes(VectorOperators.ADD);
+            }
+            for (; j < l; j++) {
+                s[row + j] = (float) Math.exp(s[row + j] - max);
+                sum += s[row + j];
+            }
+            float inv = 1f / sum;
+            for (j = 0; j < l; j++) {
+                s[row + j] *= inv;
+            }
+        }
+    }
+
+    /** g ← scale · p ∘ (g∘m − Σ (g∘m)∘p) over each row (m may be null: no dropout), in place. */
+    private static void softmaxBackwardRows(float[] g, float[] p, float[] m, int l, float scale) {
+        for (int i = 0; i < l; i++) {
+            int row = i * l;
+            float dot = 0;
+            for (int j = 0; j < l; j++) {
+                if (m != null) {
+                    g[row + j] *= m[row + j];
+                }
+                dot += g[row + j] * p[row + j];
+            }
+            for (int j = 0; j < l; j++) {
+                g[row + j] = scale * p[row + j] * (g[row + j] - dot);
+            }
+        }
+    }
+
+    private static void multiplyInPlace(float[] a, float[] b) {
+        int i = 0;
+        for (; i + LANES <= a.length; i += LANES) {
+            FloatVector.fromArray(S, a, i).mul(FloatVector.fromArray(S, b, i)).intoArray(a, i);
+        }
+        for (; i < a.length; i++) {
+            a[i] *= b[i];
+        }
+    }
+
+    /** dst [cols, rows] = srcᵀ for src [rows, cols]. */
+    static void transpose(float[] src, int rows, int cols, float[] dst) {
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                dst[j * rows + i] = src[i * cols + j];
+            }
+        }
+    }
+
+    /**
+     * c [M, N] = a [M, K] · b [K, N], row-major tiles: blocks of 4 rows × 64 columns keep 16 accumulators in
+     * registers while b's rows stream from L1; the edges (fewer rows or columns) are summed one element at a time.
+     */
+    static void multiply(float[] a, float[] b, float[] c, int m, int k, int n) {
+        int fullRows = m - m % BLOCK_ROWS;
+        int fullColumns = n - n % BLOCK_COLUMNS;
+        for (int i = 0; i < fullRows; i += BLOCK_ROWS) {
+            for (int j = 0; j < fullColumns; j += BLOCK_COLUMNS) {
+                block(a, b, c, i, j, k, n);
+            }
+        }
+        for (int i = 0; i < m; i++) {
+            for (int j = i < fullRows ? fullColumns : 0; j < n; j++) {
+                float s = 0;
+                for (int p = 0; p < k; p++) {
+                    s += a[i * k + p] * b[p * n + j];
+                }
+                c[i * n + j] = s;
+            }
+        }
+    }
+
+    private static void block(float[] a, float[] b, float[] c, int i, int j, int k, int n) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = c00;
+        FloatVector c02 = c00;
+        FloatVector c03 = c00;
+        FloatVector c10 = c00;
+        FloatVector c11 = c00;
+        FloatVector c12 = c00;
+        FloatVector c13 = c00;
+        FloatVector c20 = c00;
+        FloatVector c21 = c00;
+        FloatVector c22 = c00;
+        FloatVector c23 = c00;
+        FloatVector c30 = c00;
+        FloatVector c31 = c00;
+        FloatVector c32 = c00;
+        FloatVector c33 = c00;
+        int a0 = i * k;
+        int a1 = a0 + k;
+        int a2 = a1 + k;
+        int a3 = a2 + k;
+        for (int p = 0; p < k; p++) {
+            int bo = p * n + j;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + LANES);
+            FloatVector b2 = FloatVector.fromArray(S, b, bo + 2 * LANES);
+            FloatVector b3 = FloatVector.fromArray(S, b, bo + 3 * LANES);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            c23 = x.fma(b3, c23);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            c33 = x.fma(b3, c33);
+        }
+        int o = i * n + j;
+        store(c, o, n, c00, c01, c02, c03);
+        store(c, o + n, n, c10, c11, c12, c13);
+        store(c, o + 2 * n, n, c20, c21, c22, c23);
+        store(c, o + 3 * n, n, c30, c31, c32, c33);
+    }
+
+    private static void store(float[] c, int o, int n, FloatVector x0, FloatVector x1, FloatVector x2,
+                              FloatVector x3) {
+        x0.intoArray(c, o);
+        x1.intoArray(c, o + LANES);
+        x2.intoArray(c, o + 2 * LANES);
+        x3.intoArray(c, o + 3 * LANES);
+    }
+}
