@@ -534,7 +534,7 @@ public final class ElectraModel {
             DropoutSite site = dropoutSites.get(k);
             INDArray u = dropout.get(k);
             ph.put(site.name(), u != null
-                    ? u.gte(rate).castTo(dataType).muli(1.0 / (1.0 - rate))
+                    ? Kernels.dropoutMask(u, rate)
                     : site.attention() ? Nd4j.ones(dataType, 1, 1, 1, 1) : Nd4j.ones(dataType, 1, 1));
         }
     }

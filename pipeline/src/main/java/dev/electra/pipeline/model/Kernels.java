@@ -83,7 +83,8 @@ final class Kernels {
     static INDArray gemm(INDArray a, INDArray b, boolean transposeA, boolean transposeB) {
         long rows = transposeA ? a.size(1) : a.size(0);
         long cols = transposeB ? b.size(0) : b.size(1);
-        INDArray out = Nd4j.create(a.dataType(), new long[] {rows, cols}, 'c');
+        // uninitialized: with β = 0 BLAS overwrites the output without reading it (zero-filling first cost a pass)
+        INDArray out = Nd4j.createUninitialized(a.dataType(), new long[] {rows, cols}, 'c');
         return Nd4j.gemm(a, b, out, transposeA, transposeB, 1.0, 0.0);
     }
 
@@ -149,6 +150,18 @@ final class Kernels {
             return x;
         }
         return x.muli(mask);
+    }
+
+    /**
+     * A dropout mask from uniform noise: 1/(1 − rate) where u ≥ rate, else 0, in place for float (the same values
+     * as ND4J's gte, cast and scale, which return new arrays).
+     */
+    static INDArray dropoutMask(INDArray uniform, double rate) {
+        if (vector(uniform)) {
+            VectorKernels.dropoutMask(uniform, (float) rate, (float) (1.0 / (1.0 - rate)));
+            return uniform;
+        }
+        return uniform.gte(rate).castTo(uniform.dataType()).muli(1.0 / (1.0 - rate));
     }
 
     static boolean isIdentity(INDArray mask) {

@@ -146,6 +146,23 @@ final class VectorKernels {
         });
     }
 
+    /** u ← (u ≥ rate ? scale : 0), element by element. */
+    static void dropoutMask(INDArray u, float rate, float scale) {
+        Floats uv = Floats.of(u);
+        int n = (int) u.length();
+        FloatVector kept = FloatVector.broadcast(S, scale);
+        FloatVector dropped = FloatVector.zero(S);
+        forRows(n, n, (from, to) -> {
+            int i = from;
+            for (; i + LANES <= to; i += LANES) {
+                uv.store(dropped.blend(kept, uv.load(i).compare(VectorOperators.GE, rate)), i);
+            }
+            for (; i < to; i++) {
+                uv.set(i, uv.get(i) >= rate ? scale : 0f);
+            }
+        });
+    }
+
     /** x[r, :] += bias for every row of x [R, C]. */
     static void addRowVector(INDArray x, INDArray bias) {
         int cols = (int) x.size(1);
