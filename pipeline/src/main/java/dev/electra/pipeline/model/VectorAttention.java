@@ -25,7 +25,7 @@ final class VectorAttention {
 
     private VectorAttention() {}
 
-    /** One thread's tiles, reused across the (sequence, head) pairs it handles: five [L, d] and four [L, L]. */
+    /** One thread's tiles, reused across the (sequence, head) pairs it handles: five [L, d] and three [L, L]. */
     private static final class Tiles {
         final float[] q;
         final float[] k;
@@ -35,7 +35,6 @@ final class VectorAttention {
         final float[] p;
         final float[] mask;
         final float[] a;
-        final float[] b;
 
         Tiles(int l, int d) {
             q = new float[l * d];
@@ -46,7 +45,6 @@ final class VectorAttention {
             p = new float[l * l];
             mask = new float[l * l];
             a = new float[l * l];
-            b = new float[l * l];
         }
     }
 
@@ -87,7 +85,7 @@ final class VectorAttention {
             readHead(kf, b, h, l, d, hidden, t.k);
             readHead(vf, b, h, l, d, hidden, t.v);
             transpose(t.k, l, d, t.work);
-            multiply(t.q, t.work, t.p, l, d, l);
+            multiply(t.q, false, t.work, t.p, l, d, l);
             softmaxRows(t.p, l, scale, bias, b * l);
             int tile = (b * heads + h) * l * l;
             pf.write(tile, t.p, 0, l * l);
@@ -97,7 +95,7 @@ final class VectorAttention {
                 multiplyInPlace(t.a, t.p);
                 dropped = t.a;
             }
-            multiply(dropped, t.v, t.out, l, l, d);
+            multiply(dropped, false, t.v, t.out, l, l, d);
             writeHead(cf, b, h, l, d, hidden, t.out);
         });
     }
@@ -132,21 +130,19 @@ final class VectorAttention {
                 multiplyInPlace(t.a, m);
             }
             // dv = droppedᵀ · dOut
-            transpose(t.a, l, l, t.b);
-            multiply(t.b, t.out, t.work, l, l, d);
+            multiply(t.a, true, t.out, t.work, l, l, d);
             writeHead(dvf, b, h, l, d, hidden, t.work);
             // dDropped = dOut · vᵀ, then back through dropout and the softmax: ds
             readHead(vf, b, h, l, d, hidden, t.v);
             transpose(t.v, l, d, t.work);
-            multiply(t.out, t.work, t.a, l, d, l);
+            multiply(t.out, false, t.work, t.a, l, d, l);
             softmaxBackwardRows(t.a, t.p, m, l, scale);
             // dq = ds · k, dk = dsᵀ · q
             readHead(kf, b, h, l, d, hidden, t.k);
-            multiply(t.a, t.k, t.work, l, l, d);
+            multiply(t.a, false, t.k, t.work, l, l, d);
             writeHead(dqf, b, h, l, d, hidden, t.work);
-            transpose(t.a, l, l, t.b);
             readHead(qf, b, h, l, d, hidden, t.q);
-            multiply(t.b, t.q, t.work, l, l, d);
+            multiply(t.a, true, t.q, t.work, l, l, d);
             writeHead(dkf, b, h, l, d, hidden, t.work);
         });
     }
@@ -166,27 +162,37 @@ final class VectorAttention {
 
     /** p = softmax(scale·s + bias[biasFrom …]) over each row of the [L, L] tile, in place. */
     private static void softmaxRows(float[] s, int l, float scale, float[] bias, int biasFrom) {
+        int full = l - l % LANES;
         for (int i = 0; i < l; i++) {
             int row = i * l;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < l; j++) {
-                float x = s[row + j] * scale + bias[biasFrom + j];
-                s[row + j] = x;
-                max = Math.max(max, x);
+            FloatVector maxes = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (int j = 0; j < full; j += LANES) {
+                FloatVector x = FloatVector.fromArray(S, s, row + j).mul(scale)
+                        .add(FloatVector.fromArray(S, bias, biasFrom + j));
+                x.intoArray(s, row + j);
+                maxes = maxes.max(x);
             }
-            float sum = 0;
-            int j = 0;
-            for (; j + LANES <= l; j += LANES) {
+            float max = maxes.reduceLanes(VectorOperators.MAX);
+            for (int j = full; j < l; j++) {
+                s[row + j] = s[row + j] * scale + bias[biasFrom + j];
+                max = Math.max(max, s[row + j]);
+            }
+            FloatVector sums = FloatVector.zero(S);
+            for (int j = 0; j < full; j += LANES) {
                 FloatVector e = FloatVector.fromArray(S, s, row + j).sub(max).lanewise(VectorOperators.EXP);
                 e.intoArray(s, row + j);
-                sum += e.reduceLanes(VectorOperators.ADD);
+                sums = sums.add(e);
             }
-            for (; j < l; j++) {
+            float sum = sums.reduceLanes(VectorOperators.ADD);
+            for (int j = full; j < l; j++) {
                 s[row + j] = (float) Math.exp(s[row + j] - max);
                 sum += s[row + j];
             }
             float inv = 1f / sum;
-            for (j = 0; j < l; j++) {
+            for (int j = 0; j < full; j += LANES) {
+                FloatVector.fromArray(S, s, row + j).mul(inv).intoArray(s, row + j);
+            }
+            for (int j = full; j < l; j++) {
                 s[row + j] *= inv;
             }
         }
@@ -194,16 +200,25 @@ final class VectorAttention {
 
     /** g ← scale · p ∘ (g∘m − Σ (g∘m)∘p) over each row (m may be null: no dropout), in place. */
     private static void softmaxBackwardRows(float[] g, float[] p, float[] m, int l, float scale) {
+        if (m != null) {
+            multiplyInPlace(g, m);
+        }
+        int full = l - l % LANES;
         for (int i = 0; i < l; i++) {
             int row = i * l;
-            float dot = 0;
-            for (int j = 0; j < l; j++) {
-                if (m != null) {
-                    g[row + j] *= m[row + j];
-                }
+            FloatVector dots = FloatVector.zero(S);
+            for (int j = 0; j < full; j += LANES) {
+                dots = FloatVector.fromArray(S, g, row + j).fma(FloatVector.fromArray(S, p, row + j), dots);
+            }
+            float dot = dots.reduceLanes(VectorOperators.ADD);
+            for (int j = full; j < l; j++) {
                 dot += g[row + j] * p[row + j];
             }
-            for (int j = 0; j < l; j++) {
+            for (int j = 0; j < full; j += LANES) {
+                FloatVector.fromArray(S, g, row + j).sub(dot).mul(FloatVector.fromArray(S, p, row + j)).mul(scale)
+                        .intoArray(g, row + j);
+            }
+            for (int j = full; j < l; j++) {
                 g[row + j] = scale * p[row + j] * (g[row + j] - dot);
             }
         }
@@ -229,29 +244,34 @@ final class VectorAttention {
     }
 
     /**
-     * c [M, N] = a [M, K] · b [K, N], row-major tiles: blocks of 4 rows × 64 columns keep 16 accumulators in
-     * registers while b's rows stream from L1; the edges (fewer rows or columns) are summed one element at a time.
+     * c [M, N] = A · b [K, N] with A = a [M, K], or A = aᵀ for a [K, M] when {@code transposeA}: row-major tiles,
+     * blocks of 4 rows × 4 vectors keep 16 accumulators in registers while b's rows stream from L1 (A's elements are
+     * broadcast one at a time, so reading it transposed costs nothing); the edges are summed one element at a time.
      */
-    static void multiply(float[] a, float[] b, float[] c, int m, int k, int n) {
+    static void multiply(float[] a, boolean transposeA, float[] b, float[] c, int m, int k, int n) {
+        // A(i, p) = a[i·rowStride + p·colStride]
+        int rowStride = transposeA ? 1 : k;
+        int colStride = transposeA ? m : 1;
         int fullRows = m - m % BLOCK_ROWS;
         int fullColumns = n - n % BLOCK_COLUMNS;
         for (int i = 0; i < fullRows; i += BLOCK_ROWS) {
             for (int j = 0; j < fullColumns; j += BLOCK_COLUMNS) {
-                block(a, b, c, i, j, k, n);
+                block(a, i * rowStride, rowStride, colStride, b, c, i, j, k, n);
             }
         }
         for (int i = 0; i < m; i++) {
             for (int j = i < fullRows ? fullColumns : 0; j < n; j++) {
                 float s = 0;
                 for (int p = 0; p < k; p++) {
-                    s += a[i * k + p] * b[p * n + j];
+                    s += a[i * rowStride + p * colStride] * b[p * n + j];
                 }
                 c[i * n + j] = s;
             }
         }
     }
 
-    private static void block(float[] a, float[] b, float[] c, int i, int j, int k, int n) {
+    private static void block(float[] a, int a0, int rowStride, int colStride, float[] b, float[] c, int i, int j,
+                              int k, int n) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = c00;
         FloatVector c02 = c00;
@@ -268,32 +288,29 @@ final class VectorAttention {
         FloatVector c31 = c00;
         FloatVector c32 = c00;
         FloatVector c33 = c00;
-        int a0 = i * k;
-        int a1 = a0 + k;
-        int a2 = a1 + k;
-        int a3 = a2 + k;
-        for (int p = 0; p < k; p++) {
+        int ap = a0;
+        for (int p = 0; p < k; p++, ap += colStride) {
             int bo = p * n + j;
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             FloatVector b1 = FloatVector.fromArray(S, b, bo + LANES);
             FloatVector b2 = FloatVector.fromArray(S, b, bo + 2 * LANES);
             FloatVector b3 = FloatVector.fromArray(S, b, bo + 3 * LANES);
-            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
             c02 = x.fma(b2, c02);
             c03 = x.fma(b3, c03);
-            x = FloatVector.broadcast(S, a[a1 + p]);
+            x = FloatVector.broadcast(S, a[ap + rowStride]);
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
             c12 = x.fma(b2, c12);
             c13 = x.fma(b3, c13);
-            x = FloatVector.broadcast(S, a[a2 + p]);
+            x = FloatVector.broadcast(S, a[ap + 2 * rowStride]);
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
             c22 = x.fma(b2, c22);
             c23 = x.fma(b3, c23);
-            x = FloatVector.broadcast(S, a[a3 + p]);
+            x = FloatVector.broadcast(S, a[ap + 3 * rowStride]);
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
             c32 = x.fma(b2, c32);

@@ -34,7 +34,8 @@ class DirectPassTest {
     void matchesTheGraphInFloat() {
         ElectraModel model = ElectraModel.build(TinyData.config(0.1, 0.02), Objective.ELECTRA, LossWeights.paper(),
                 SamplingConfig.paper(), DataType.FLOAT, 22);
-        double worst = compare(model, model.placeholders(TinyData.batch(), 8, 0, true), 2e-3);
+        // float sums in another order differ by ~1e-7 here; a 1% error in one fused kernel moved this to 1.8e-4
+        double worst = compare(model, model.placeholders(TinyData.batch(), 8, 0, true), 2e-5);
         System.out.printf("direct pass vs graph, float: max relative difference %.3e%n", worst);
     }
 

@@ -87,9 +87,13 @@ class VectorKernelsTest {
             int n = shape[2];
             INDArray a = random(20, m, k);
             INDArray b = random(21, k, n);
+            INDArray expected = a.castTo(DataType.DOUBLE).mmul(b.castTo(DataType.DOUBLE));
             float[] c = new float[m * n];
-            VectorAttention.multiply(a.data().asFloat(), b.data().asFloat(), c, m, k, n);
-            assertClose("product " + m + "x" + k + "x" + n, a.castTo(DataType.DOUBLE).mmul(b.castTo(DataType.DOUBLE)),
+            VectorAttention.multiply(a.data().asFloat(), false, b.data().asFloat(), c, m, k, n);
+            assertClose("product " + m + "x" + k + "x" + n, expected, Nd4j.createFromArray(c).reshape(m, n));
+            float[] aT = a.transpose().dup('c').data().asFloat();
+            VectorAttention.multiply(aT, true, b.data().asFloat(), c, m, k, n);
+            assertClose("product with A transposed " + m + "x" + k + "x" + n, expected,
                     Nd4j.createFromArray(c).reshape(m, n));
         }
     }
