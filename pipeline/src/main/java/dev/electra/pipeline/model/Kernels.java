@@ -6,6 +6,7 @@ import org.nd4j.linalg.api.ops.CustomOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -35,8 +36,11 @@ final class Kernels {
 
     /** x·W + b for x [R, in]. */
     static INDArray dense(INDArray x, Map<String, INDArray> p, String name) {
-        INDArray y = gemm(x, p.get(name + "/kernel"), false, false);
-        INDArray bias = p.get(name + "/bias");
+        return addBias(gemm(x, p.get(name + "/kernel"), false, false), p.get(name + "/bias"));
+    }
+
+    /** y[r, :] += bias for every row of y [R, C], in place; returns y. */
+    static INDArray addBias(INDArray y, INDArray bias) {
         if (vector(y)) {
             VectorKernels.addRowVector(y, bias);
             return y;
@@ -177,56 +181,67 @@ final class Kernels {
     record Attention(INDArray context, INDArray probs) {}
 
     /**
-     * context = dropout(softmax(q·kᵀ/√d + bias)) · v for each head: q, k, v [B·L, H] (head h is columns h·d …),
-     * the additive padding bias [B, 1, 1, L] of each key (0, or a large negative at padding), the dropout mask
-     * [B, heads, L, L] (null, or a single 1, when off).
+     * context = dropout(softmax(q·kᵀ/√d + bias)) · v for each head: qkv [B·L, 3H] = [q | k | v] (head h of each is
+     * its columns h·d …), the additive padding bias [B, 1, 1, L] of each key (0, or a large negative at padding), the
+     * dropout mask [B, heads, L, L] (null, or a single 1, when off).
      */
-    static Attention attention(INDArray q, INDArray k, INDArray v, INDArray bias, INDArray mask, int batch,
-                               int length, int heads) {
-        double scale = 1.0 / Math.sqrt(q.size(1) / heads);
+    static Attention attention(INDArray qkv, INDArray bias, INDArray mask, int batch, int length, int heads) {
+        long h = qkv.size(1) / 3;
+        double scale = 1.0 / Math.sqrt(h / heads);
         INDArray m = isIdentity(mask) ? null : mask;
-        if (vector(q, k, v, m)) {
-            INDArray probs = Nd4j.createUninitialized(q.dataType(), batch, heads, length, length);
-            INDArray context = q.ulike();
-            VectorAttention.forward(q, k, v, bias.reshape(bias.length()).toFloatVector(), (float) scale, m, probs,
+        if (vector(qkv, m)) {
+            INDArray probs = Nd4j.createUninitialized(qkv.dataType(), batch, heads, length, length);
+            INDArray context = Nd4j.createUninitialized(qkv.dataType(), qkv.size(0), h);
+            VectorAttention.forward(qkv, bias.reshape(bias.length()).toFloatVector(), (float) scale, m, probs,
                     context, batch, length, heads);
             return new Attention(context, probs);
         }
-        INDArray scores = Nd4j.matmul(splitHeads(q, batch, length, heads), splitHeads(k, batch, length, heads), false,
-                true, false).muli(scale);
+        INDArray[] qkvHeads = splitQkv(qkv, batch, length, heads);
+        INDArray scores = Nd4j.matmul(qkvHeads[0], qkvHeads[1], false, true, false).muli(scale);
         // the padding bias [B, L] is added along dimensions 0 and 3 (every head and query row of a sequence): one
         // broadcast op, where 32 per-sequence row additions took 11 ms at tiny
         Nd4j.getExecutioner().exec(new BroadcastAddOp(scores, bias.reshape(batch, length), scores, 0, 3));
         INDArray probs = Nd4j.exec((CustomOp) new SoftMax(scores, scores, 3))[0];
         INDArray dropped = m == null ? probs : probs.mul(m);
-        return new Attention(mergeHeads(Nd4j.matmul(dropped, splitHeads(v, batch, length, heads))), probs);
+        return new Attention(mergeHeads(Nd4j.matmul(dropped, qkvHeads[2])), probs);
     }
 
-    /** The backward pass of {@link #attention}: {dq, dk, dv} [B·L, H] from dContext [B·L, H]. */
-    static INDArray[] attentionBackward(INDArray dContext, INDArray q, INDArray k, INDArray v, Attention a,
-                                        INDArray mask, int batch, int length, int heads) {
-        double scale = 1.0 / Math.sqrt(q.size(1) / heads);
+    /** The backward pass of {@link #attention}: dqkv [B·L, 3H] from dContext [B·L, H]. */
+    static INDArray attentionBackward(INDArray dContext, INDArray qkv, Attention a, INDArray mask, int batch,
+                                      int length, int heads) {
+        double scale = 1.0 / Math.sqrt(qkv.size(1) / 3 / heads);
         INDArray m = isIdentity(mask) ? null : mask;
-        if (vector(dContext, q, k, v, a.probs(), m)) {
-            INDArray[] d = {q.ulike(), k.ulike(), v.ulike()};
-            VectorAttention.backward(dContext, q, k, v, a.probs(), m, (float) scale, d[0], d[1], d[2], batch, length,
-                    heads);
-            return d;
+        if (vector(dContext, qkv, a.probs(), m)) {
+            INDArray dqkv = qkv.ulike();
+            VectorAttention.backward(dContext, qkv, a.probs(), m, (float) scale, dqkv, batch, length, heads);
+            return dqkv;
         }
+        INDArray[] qkvHeads = splitQkv(qkv, batch, length, heads);
         INDArray dOut = splitHeads(dContext, batch, length, heads);
         INDArray probs = a.probs();
         INDArray dropped = m == null ? probs : probs.mul(m);
         INDArray dv = Nd4j.matmul(dropped, dOut, true, false, false);
-        INDArray dProbs = dropout(Nd4j.matmul(dOut, splitHeads(v, batch, length, heads), false, true, false), m);
+        INDArray dProbs = dropout(Nd4j.matmul(dOut, qkvHeads[2], false, true, false), m);
         // softmax backward over rows of L: ds = p ∘ (dp − Σ dp∘p), then the 1/√d scale
         long rows = probs.length() / length;
         INDArray p2 = probs.reshape(rows, length);
         INDArray dp2 = dProbs.reshape(rows, length);
         INDArray dot = dp2.mul(p2).sum(true, 1);
         INDArray ds = dp2.subiColumnVector(dot).muli(p2).muli(scale).reshape(probs.shape());
-        INDArray dq = Nd4j.matmul(ds, splitHeads(k, batch, length, heads));
-        INDArray dk = Nd4j.matmul(ds, splitHeads(q, batch, length, heads), true, false, false);
-        return new INDArray[] {mergeHeads(dq), mergeHeads(dk), mergeHeads(dv)};
+        INDArray dq = Nd4j.matmul(ds, qkvHeads[1]);
+        INDArray dk = Nd4j.matmul(ds, qkvHeads[0], true, false, false);
+        return Nd4j.hstack(mergeHeads(dq), mergeHeads(dk), mergeHeads(dv));
+    }
+
+    /** qkv [B·L, 3H] → {q, k, v}, each [B, heads, L, d]. */
+    private static INDArray[] splitQkv(INDArray qkv, int batch, int length, int heads) {
+        long h = qkv.size(1) / 3;
+        INDArray[] out = new INDArray[3];
+        for (int i = 0; i < 3; i++) {
+            out[i] = splitHeads(qkv.get(NDArrayIndex.all(), NDArrayIndex.interval(i * h, (i + 1) * h)).dup('c'),
+                    batch, length, heads);
+        }
+        return out;
     }
 
     /** [B·L, heads·d] → [B, heads, L, d] (contiguous). */

@@ -1,13 +1,17 @@
 package dev.electra.pipeline.model;
 
+import static dev.electra.pipeline.model.Kernels.accumulate;
+import static dev.electra.pipeline.model.Kernels.addBias;
 import static dev.electra.pipeline.model.Kernels.addInPlace;
 import static dev.electra.pipeline.model.Kernels.attention;
 import static dev.electra.pipeline.model.Kernels.attentionBackward;
+import static dev.electra.pipeline.model.Kernels.columnSums;
 import static dev.electra.pipeline.model.Kernels.dense;
 import static dev.electra.pipeline.model.Kernels.denseBackward;
 import static dev.electra.pipeline.model.Kernels.dropout;
 import static dev.electra.pipeline.model.Kernels.gelu;
 import static dev.electra.pipeline.model.Kernels.geluBackward;
+import static dev.electra.pipeline.model.Kernels.gemm;
 import static dev.electra.pipeline.model.Kernels.isIdentity;
 import static dev.electra.pipeline.model.Kernels.layerNorm;
 import static dev.electra.pipeline.model.Kernels.layerNormBackward;
@@ -15,6 +19,8 @@ import static dev.electra.pipeline.model.Kernels.layerNormBackward;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * One post-LN transformer block made of {@link Kernels}' calls with a hand-written backward pass, the same function
@@ -26,6 +32,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * layer's ({@code "discriminator/layer_0/"}), or empty for a map of one block's parameters.
  */
 public final class TransformerBlock {
+    private static final String[] QKV = {"attention/query", "attention/key", "attention/value"};
     static final String[] NAMES = {"attention/query/kernel", "attention/query/bias", "attention/key/kernel",
         "attention/key/bias", "attention/value/kernel", "attention/value/bias", "attention/output/kernel",
         "attention/output/bias", "attention/ln/gain", "attention/ln/bias", "ffn/intermediate/kernel",
@@ -52,9 +59,8 @@ public final class TransformerBlock {
     public static final class Cache {
         INDArray x;
         DropoutMasks masks;
-        INDArray q;
-        INDArray k;
-        INDArray v;
+        INDArray qkvKernel;
+        INDArray qkv;
         Kernels.Attention attention;
         INDArray r1;
         INDArray y1;
@@ -100,10 +106,12 @@ public final class TransformerBlock {
         Cache c = new Cache();
         c.x = x;
         c.masks = masks;
-        c.q = dense(x, p, prefix + "attention/query");
-        c.k = dense(x, p, prefix + "attention/key");
-        c.v = dense(x, p, prefix + "attention/value");
-        c.attention = attention(c.q, c.k, c.v, attentionBias, masks.probs(), batch, length, heads);
+        // the query, key and value projections as one product with [Wq | Wk | Wv]: one pass over x, wider GEMMs
+        c.qkvKernel = Nd4j.concat(1, p.get(prefix + QKV[0] + "/kernel"), p.get(prefix + QKV[1] + "/kernel"),
+                p.get(prefix + QKV[2] + "/kernel"));
+        c.qkv = addBias(gemm(x, c.qkvKernel, false, false), Nd4j.concat(0, p.get(prefix + QKV[0] + "/bias"),
+                p.get(prefix + QKV[1] + "/bias"), p.get(prefix + QKV[2] + "/bias")));
+        c.attention = attention(c.qkv, attentionBias, masks.probs(), batch, length, heads);
         c.r1 = addInPlace(dropout(dense(c.attention.context(), p, prefix + "attention/output"),
                 masks.attentionOutput()), x);
         c.y1 = layerNorm(c.r1, p, prefix + "attention/ln");
@@ -136,12 +144,16 @@ public final class TransformerBlock {
         // r1 = x + mask ∘ (context·Wo + bo)
         INDArray dContext = denseBackward(masked(dr1, c.masks.attentionOutput()), c.attention.context(), p,
                 prefix + "attention/output", grads);
-        INDArray[] dqkv = attentionBackward(dContext, c.q, c.k, c.v, c.attention, c.masks.probs(), batch, length,
-                heads);
-        INDArray dx = dr1;
-        addInPlace(dx, denseBackward(dqkv[0], c.x, p, prefix + "attention/query", grads));
-        addInPlace(dx, denseBackward(dqkv[1], c.x, p, prefix + "attention/key", grads));
-        addInPlace(dx, denseBackward(dqkv[2], c.x, p, prefix + "attention/value", grads));
+        INDArray dqkv = attentionBackward(dContext, c.qkv, c.attention, c.masks.probs(), batch, length, heads);
+        long h = c.x.size(1);
+        INDArray dKernel = gemm(c.x, dqkv, true, false);
+        INDArray dBias = columnSums(dqkv);
+        for (int i = 0; i < 3; i++) {
+            accumulate(grads, prefix + QKV[i] + "/kernel",
+                    dKernel.get(NDArrayIndex.all(), NDArrayIndex.interval(i * h, (i + 1) * h)).dup('c'));
+            accumulate(grads, prefix + QKV[i] + "/bias", dBias.get(NDArrayIndex.interval(i * h, (i + 1) * h)).dup());
+        }
+        INDArray dx = addInPlace(dr1, gemm(dqkv, c.qkvKernel, false, true));
         return dx;
     }
 

@@ -10,7 +10,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Multi-head self-attention on float arrays, one (sequence, head) pair at a time with every [L, L] and [L, d] tile in
  * the core's cache: q·kᵀ, the masked softmax, dropout and the product with v in one pass (the backward pass likewise),
- * reading q, k, v straight from the dense layers' [B·L, H] outputs and writing the context in the same layout, so
+ * reading q, k, v straight from the fused projection's [B·L, 3H] output and writing the context as [B·L, H], so
  * there is no head split or merge and no [B, heads, L, L] intermediate but the probabilities. The products are a
  * register-blocked Vector API kernel (≈ 90 GFLOP/s on 2 cores here against ≈ 40 for ND4J's batched matmul at
  * [32, 4, 128, 64], docs/benchmarks.md). Only {@link Kernels} calls this class, under the conditions of
@@ -65,28 +65,28 @@ final class VectorAttention {
     }
 
     /**
-     * context = dropout(softmax(scale·q·kᵀ + bias)) · v for each head, with q, k, v, context [B·L, H] (head h is
-     * columns h·d …), bias [B·L] (the additive padding bias of each key), mask [B, heads, L, L] or null; the
-     * probabilities before dropout go to probs [B, heads, L, L] for the backward pass.
+     * context = dropout(softmax(scale·q·kᵀ + bias)) · v for each head, with qkv [B·L, 3H] = [q | k | v] (head h of q
+     * is columns h·d …, of k H + h·d …, of v 2H + h·d …), bias [B·L] (the additive padding bias of each key), mask
+     * [B, heads, L, L] or null, context [B·L, H]; the probabilities before dropout go to probs [B, heads, L, L] for
+     * the backward pass.
      */
-    static void forward(INDArray q, INDArray k, INDArray v, float[] bias, float scale, INDArray mask, INDArray probs,
-                        INDArray context, int batch, int length, int heads) {
+    static void forward(INDArray qkv, float[] bias, float scale, INDArray mask, INDArray probs, INDArray context,
+                        int batch, int length, int heads) {
         int l = length;
-        int hidden = (int) q.size(1);
+        int hidden = (int) qkv.size(1) / 3;
         int d = hidden / heads;
-        Floats qf = Floats.of(q);
-        Floats kf = Floats.of(k);
-        Floats vf = Floats.of(v);
+        Floats x = Floats.of(qkv);
         Floats pf = Floats.of(probs);
         Floats mf = mask == null ? null : Floats.of(mask);
         Floats cf = Floats.of(context);
         forPairs(batch, heads, l, d, (t, b, h) -> {
-            readHead(qf, b, h, l, d, hidden, t.q);
-            readHead(kf, b, h, l, d, hidden, t.k);
-            readHead(vf, b, h, l, d, hidden, t.v);
+            int row = b * l;
+            readHead(x, 3 * hidden, h * d, row, l, d, t.q);
+            readHead(x, 3 * hidden, hidden + h * d, row, l, d, t.k);
+            readHead(x, 3 * hidden, 2 * hidden + h * d, row, l, d, t.v);
             transpose(t.k, l, d, t.work);
             multiply(t.q, false, t.work, t.p, l, d, l);
-            softmaxRows(t.p, l, scale, bias, b * l);
+            softmaxRows(t.p, l, scale, bias, row);
             int tile = (b * heads + h) * l * l;
             pf.write(tile, t.p, 0, l * l);
             float[] dropped = t.p;
@@ -96,31 +96,28 @@ final class VectorAttention {
                 dropped = t.a;
             }
             multiply(dropped, false, t.v, t.out, l, l, d);
-            writeHead(cf, b, h, l, d, hidden, t.out);
+            writeHead(cf, hidden, h * d, row, l, d, t.out);
         });
     }
 
     /**
-     * The backward pass of {@link #forward}: from dContext [B·L, H], the gradients of q, k and v into dq, dk, dv
-     * [B·L, H] (overwritten).
+     * The backward pass of {@link #forward}: from dContext [B·L, H], the gradients of q, k and v into dqkv
+     * [B·L, 3H] (the layout of qkv, overwritten).
      */
-    static void backward(INDArray dContext, INDArray q, INDArray k, INDArray v, INDArray probs, INDArray mask,
-                         float scale, INDArray dq, INDArray dk, INDArray dv, int batch, int length, int heads) {
+    static void backward(INDArray dContext, INDArray qkv, INDArray probs, INDArray mask, float scale, INDArray dqkv,
+                         int batch, int length, int heads) {
         int l = length;
-        int hidden = (int) q.size(1);
+        int hidden = (int) qkv.size(1) / 3;
         int d = hidden / heads;
         Floats dcf = Floats.of(dContext);
-        Floats qf = Floats.of(q);
-        Floats kf = Floats.of(k);
-        Floats vf = Floats.of(v);
+        Floats x = Floats.of(qkv);
         Floats pf = Floats.of(probs);
         Floats mf = mask == null ? null : Floats.of(mask);
-        Floats dqf = Floats.of(dq);
-        Floats dkf = Floats.of(dk);
-        Floats dvf = Floats.of(dv);
+        Floats dx = Floats.of(dqkv);
         forPairs(batch, heads, l, d, (t, b, h) -> {
+            int row = b * l;
             int tile = (b * heads + h) * l * l;
-            readHead(dcf, b, h, l, d, hidden, t.out);
+            readHead(dcf, hidden, h * d, row, l, d, t.out);
             pf.read(tile, t.p, 0, l * l);
             float[] m = null;
             System.arraycopy(t.p, 0, t.a, 0, l * l);
@@ -131,32 +128,33 @@ final class VectorAttention {
             }
             // dv = droppedᵀ · dOut
             multiply(t.a, true, t.out, t.work, l, l, d);
-            writeHead(dvf, b, h, l, d, hidden, t.work);
+            writeHead(dx, 3 * hidden, 2 * hidden + h * d, row, l, d, t.work);
             // dDropped = dOut · vᵀ, then back through dropout and the softmax: ds
-            readHead(vf, b, h, l, d, hidden, t.v);
+            readHead(x, 3 * hidden, 2 * hidden + h * d, row, l, d, t.v);
             transpose(t.v, l, d, t.work);
             multiply(t.out, false, t.work, t.a, l, d, l);
             softmaxBackwardRows(t.a, t.p, m, l, scale);
             // dq = ds · k, dk = dsᵀ · q
-            readHead(kf, b, h, l, d, hidden, t.k);
+            readHead(x, 3 * hidden, hidden + h * d, row, l, d, t.k);
             multiply(t.a, false, t.k, t.work, l, l, d);
-            writeHead(dqf, b, h, l, d, hidden, t.work);
-            readHead(qf, b, h, l, d, hidden, t.q);
+            writeHead(dx, 3 * hidden, h * d, row, l, d, t.work);
+            readHead(x, 3 * hidden, h * d, row, l, d, t.q);
             multiply(t.a, true, t.q, t.work, l, l, d);
-            writeHead(dkf, b, h, l, d, hidden, t.work);
+            writeHead(dx, 3 * hidden, hidden + h * d, row, l, d, t.work);
         });
     }
 
-    /** Rows t of sequence b, columns h·d … of x [B·L, H] into tile [L, d]. */
-    private static void readHead(Floats x, int b, int h, int l, int d, int hidden, float[] tile) {
+    /** Rows firstRow … firstRow + L − 1, columns column … column + d − 1 of x (rows rowStride apart): tile [L, d]. */
+    private static void readHead(Floats x, int rowStride, int column, int firstRow, int l, int d, float[] tile) {
         for (int t = 0; t < l; t++) {
-            x.read((b * l + t) * hidden + h * d, tile, t * d, d);
+            x.read((firstRow + t) * rowStride + column, tile, t * d, d);
         }
     }
 
-    private static void writeHead(Floats x, int b, int h, int l, int d, int hidden, float[] tile) {
+    /** The inverse of {@link #readHead}. */
+    private static void writeHead(Floats x, int rowStride, int column, int firstRow, int l, int d, float[] tile) {
         for (int t = 0; t < l; t++) {
-            x.write((b * l + t) * hidden + h * d, tile, t * d, d);
+            x.write((firstRow + t) * rowStride + column, tile, t * d, d);
         }
     }
 
