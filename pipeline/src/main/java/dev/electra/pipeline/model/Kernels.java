@@ -125,6 +125,27 @@ final class Kernels {
         return new Gelu(x.mul(gate), gate);
     }
 
+    /** GELU(x + bias) for x [R, C] and bias [C], with x + bias left in x (the backward pass's input). */
+    static Gelu biasGelu(INDArray x, INDArray bias) {
+        if (vector(x)) {
+            return new Gelu(VectorKernels.biasGelu(x, bias), null);
+        }
+        return gelu(addBias(x, bias));
+    }
+
+    /**
+     * A dense layer's bias, dropout and residual connection: y ← (y + bias) ∘ mask + residual, in place (one pass
+     * for float); returns y.
+     */
+    static INDArray biasDropoutResidual(INDArray y, INDArray bias, INDArray mask, INDArray residual) {
+        INDArray m = isIdentity(mask) ? null : mask;
+        if (vector(y, m, residual) && (m == null || m.length() == y.length()) && residual.length() == y.length()) {
+            VectorKernels.biasDropoutResidual(y, bias, m, residual);
+            return y;
+        }
+        return addInPlace(dropout(addBias(y, bias), m), residual);
+    }
+
     /** A GELU's output and its gate σ(a) (null from the fused pass). */
     record Gelu(INDArray output, INDArray gate) {}
 
@@ -154,6 +175,36 @@ final class Kernels {
             return x;
         }
         return x.muli(mask);
+    }
+
+    /** x ∘ mask as a new array (x itself unchanged), or x when the mask is absent. */
+    static INDArray masked(INDArray x, INDArray mask) {
+        if (isIdentity(mask)) {
+            return x;
+        }
+        return vector(x, mask) && x.length() == mask.length() ? VectorKernels.product(x, mask) : x.mul(mask);
+    }
+
+    /** [a | b | …]: matrices [R, Cᵢ] side by side, [R, ΣCᵢ] (vectors [Cᵢ] end to end, [ΣCᵢ]). */
+    static INDArray concatColumns(INDArray... parts) {
+        if (parts[0].rank() == 1) {
+            INDArray[] rows = new INDArray[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                rows[i] = parts[i].reshape(1, parts[i].length());
+            }
+            INDArray joined = concatColumns(rows);
+            return joined.reshape(joined.length());
+        }
+        return vector(parts) ? VectorKernels.concatColumns(parts) : Nd4j.concat(1, parts);
+    }
+
+    /** Columns from … to − 1 of x [R, C] as a new contiguous array (of a vector [C]: elements, [to − from]). */
+    static INDArray columns(INDArray x, long from, long to) {
+        if (x.rank() == 1) {
+            return columns(x.reshape(1, x.length()), from, to).reshape(to - from);
+        }
+        return vector(x) ? VectorKernels.columns(x, (int) from, (int) to)
+                : x.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to)).dup('c');
     }
 
     /**

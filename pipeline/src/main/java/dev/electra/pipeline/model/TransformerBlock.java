@@ -5,22 +5,21 @@ import static dev.electra.pipeline.model.Kernels.addBias;
 import static dev.electra.pipeline.model.Kernels.addInPlace;
 import static dev.electra.pipeline.model.Kernels.attention;
 import static dev.electra.pipeline.model.Kernels.attentionBackward;
+import static dev.electra.pipeline.model.Kernels.biasDropoutResidual;
+import static dev.electra.pipeline.model.Kernels.biasGelu;
 import static dev.electra.pipeline.model.Kernels.columnSums;
-import static dev.electra.pipeline.model.Kernels.dense;
+import static dev.electra.pipeline.model.Kernels.columns;
+import static dev.electra.pipeline.model.Kernels.concatColumns;
 import static dev.electra.pipeline.model.Kernels.denseBackward;
-import static dev.electra.pipeline.model.Kernels.dropout;
-import static dev.electra.pipeline.model.Kernels.gelu;
 import static dev.electra.pipeline.model.Kernels.geluBackward;
 import static dev.electra.pipeline.model.Kernels.gemm;
-import static dev.electra.pipeline.model.Kernels.isIdentity;
 import static dev.electra.pipeline.model.Kernels.layerNorm;
 import static dev.electra.pipeline.model.Kernels.layerNormBackward;
+import static dev.electra.pipeline.model.Kernels.masked;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * One post-LN transformer block made of {@link Kernels}' calls with a hand-written backward pass, the same function
@@ -107,17 +106,18 @@ public final class TransformerBlock {
         c.x = x;
         c.masks = masks;
         // the query, key and value projections as one product with [Wq | Wk | Wv]: one pass over x, wider GEMMs
-        c.qkvKernel = Nd4j.concat(1, p.get(prefix + QKV[0] + "/kernel"), p.get(prefix + QKV[1] + "/kernel"),
+        c.qkvKernel = concatColumns(p.get(prefix + QKV[0] + "/kernel"), p.get(prefix + QKV[1] + "/kernel"),
                 p.get(prefix + QKV[2] + "/kernel"));
-        c.qkv = addBias(gemm(x, c.qkvKernel, false, false), Nd4j.concat(0, p.get(prefix + QKV[0] + "/bias"),
+        c.qkv = addBias(gemm(x, c.qkvKernel, false, false), concatColumns(p.get(prefix + QKV[0] + "/bias"),
                 p.get(prefix + QKV[1] + "/bias"), p.get(prefix + QKV[2] + "/bias")));
         c.attention = attention(c.qkv, attentionBias, masks.probs(), batch, length, heads);
-        c.r1 = addInPlace(dropout(dense(c.attention.context(), p, prefix + "attention/output"),
-                masks.attentionOutput()), x);
+        c.r1 = biasDropoutResidual(gemm(c.attention.context(), p.get(prefix + "attention/output/kernel"), false,
+                false), p.get(prefix + "attention/output/bias"), masks.attentionOutput(), x);
         c.y1 = layerNorm(c.r1, p, prefix + "attention/ln");
-        c.u = dense(c.y1, p, prefix + "ffn/intermediate");
-        c.g = gelu(c.u);
-        c.r2 = addInPlace(dropout(dense(c.g.output(), p, prefix + "ffn/output"), masks.ffnOutput()), c.y1);
+        c.u = gemm(c.y1, p.get(prefix + "ffn/intermediate/kernel"), false, false);
+        c.g = biasGelu(c.u, p.get(prefix + "ffn/intermediate/bias"));
+        c.r2 = biasDropoutResidual(gemm(c.g.output(), p.get(prefix + "ffn/output/kernel"), false, false),
+                p.get(prefix + "ffn/output/bias"), masks.ffnOutput(), c.y1);
         c.y = layerNorm(c.r2, p, prefix + "ffn/ln");
         return c;
     }
@@ -149,16 +149,9 @@ public final class TransformerBlock {
         INDArray dKernel = gemm(c.x, dqkv, true, false);
         INDArray dBias = columnSums(dqkv);
         for (int i = 0; i < 3; i++) {
-            accumulate(grads, prefix + QKV[i] + "/kernel",
-                    dKernel.get(NDArrayIndex.all(), NDArrayIndex.interval(i * h, (i + 1) * h)).dup('c'));
-            accumulate(grads, prefix + QKV[i] + "/bias", dBias.get(NDArrayIndex.interval(i * h, (i + 1) * h)).dup());
+            accumulate(grads, prefix + QKV[i] + "/kernel", columns(dKernel, i * h, (i + 1) * h));
+            accumulate(grads, prefix + QKV[i] + "/bias", columns(dBias, i * h, (i + 1) * h));
         }
-        INDArray dx = addInPlace(dr1, gemm(dqkv, c.qkvKernel, false, true));
-        return dx;
-    }
-
-    /** d ∘ mask as a new array (d itself is still needed for the residual's gradient). */
-    private static INDArray masked(INDArray d, INDArray mask) {
-        return isIdentity(mask) ? d : dropout(d.dup(), mask);
+        return addInPlace(dr1, gemm(dqkv, c.qkvKernel, false, true));
     }
 }

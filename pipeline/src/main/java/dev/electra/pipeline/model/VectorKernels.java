@@ -146,6 +146,76 @@ final class VectorKernels {
         });
     }
 
+    /** a ∘ b as a new array (same shape). */
+    static INDArray product(INDArray a, INDArray b) {
+        INDArray out = Nd4j.createUninitialized(a.dataType(), a.shape());
+        Floats av = Floats.of(a);
+        Floats bv = Floats.of(b);
+        Floats ov = Floats.of(out);
+        int n = (int) a.length();
+        forRows(n, n, (from, to) -> {
+            int i = from;
+            for (; i + LANES <= to; i += LANES) {
+                ov.store(av.load(i).mul(bv.load(i)), i);
+            }
+            for (; i < to; i++) {
+                ov.set(i, av.get(i) * bv.get(i));
+            }
+        });
+        return out;
+    }
+
+    /** [a | b | …]: the [R, Cᵢ] parts side by side, [R, ΣCᵢ]. */
+    static INDArray concatColumns(INDArray... parts) {
+        int rows = (int) parts[0].size(0);
+        int[] offsets = new int[parts.length + 1];
+        for (int i = 0; i < parts.length; i++) {
+            offsets[i + 1] = offsets[i] + (int) parts[i].size(1);
+        }
+        int cols = offsets[parts.length];
+        INDArray out = Nd4j.createUninitialized(parts[0].dataType(), rows, cols);
+        Floats ov = Floats.of(out);
+        Floats[] pv = new Floats[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            pv[i] = Floats.of(parts[i]);
+        }
+        forRows(rows, out.length(), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                for (int i = 0; i < parts.length; i++) {
+                    int width = offsets[i + 1] - offsets[i];
+                    copy(pv[i], r * width, ov, r * cols + offsets[i], width);
+                }
+            }
+        });
+        return out;
+    }
+
+    /** Columns from … to − 1 of x [R, C] as a new [R, to − from] array. */
+    static INDArray columns(INDArray x, int from, int to) {
+        int rows = (int) x.size(0);
+        int cols = (int) x.size(1);
+        int width = to - from;
+        INDArray out = Nd4j.createUninitialized(x.dataType(), rows, width);
+        Floats xv = Floats.of(x);
+        Floats ov = Floats.of(out);
+        forRows(rows, out.length(), (first, last) -> {
+            for (int r = first; r < last; r++) {
+                copy(xv, r * cols + from, ov, r * width, width);
+            }
+        });
+        return out;
+    }
+
+    private static void copy(Floats from, int i, Floats to, int j, int n) {
+        int k = 0;
+        for (; k + LANES <= n; k += LANES) {
+            to.store(from.load(i + k), j + k);
+        }
+        for (; k < n; k++) {
+            to.set(j + k, from.get(i + k));
+        }
+    }
+
     /** u ← (u ≥ rate ? scale : 0), element by element. */
     static void dropoutMask(INDArray u, float rate, float scale) {
         Floats uv = Floats.of(u);
@@ -210,6 +280,61 @@ final class VectorKernels {
             }
         });
         return out;
+    }
+
+    /** x[r, :] += bias in place, and GELU(x) as a new array, in one pass (x [R, C], bias [C]). */
+    static INDArray biasGelu(INDArray x, INDArray bias) {
+        int cols = (int) x.size(1);
+        INDArray out = Nd4j.createUninitialized(x.dataType(), x.shape());
+        Floats xv = Floats.of(x);
+        Floats ov = Floats.of(out);
+        float[] b = bias.toFloatVector();
+        forRows((int) x.size(0), x.length(), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int base = r * cols;
+                int j = 0;
+                for (; j + LANES <= cols; j += LANES) {
+                    FloatVector v = xv.load(base + j).add(FloatVector.fromArray(S, b, j));
+                    xv.store(v, base + j);
+                    ov.store(v.mul(gate(v)), base + j);
+                }
+                for (; j < cols; j++) {
+                    float v = xv.get(base + j) + b[j];
+                    xv.set(base + j, v);
+                    ov.set(base + j, v * gate(v));
+                }
+            }
+        });
+        return out;
+    }
+
+    /**
+     * y ← (y + bias) ∘ mask + residual in one pass over y [R, C] (bias [C]; mask [R, C], or null for none;
+     * residual [R, C]): a dense layer's bias, dropout and residual connection.
+     */
+    static void biasDropoutResidual(INDArray y, INDArray bias, INDArray mask, INDArray residual) {
+        int cols = (int) y.size(1);
+        Floats yv = Floats.of(y);
+        Floats mv = mask == null ? null : Floats.of(mask);
+        Floats rv = Floats.of(residual);
+        float[] b = bias.toFloatVector();
+        forRows((int) y.size(0), y.length(), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int base = r * cols;
+                int j = 0;
+                for (; j + LANES <= cols; j += LANES) {
+                    FloatVector v = yv.load(base + j).add(FloatVector.fromArray(S, b, j));
+                    if (mv != null) {
+                        v = v.mul(mv.load(base + j));
+                    }
+                    yv.store(v.add(rv.load(base + j)), base + j);
+                }
+                for (; j < cols; j++) {
+                    float v = yv.get(base + j) + b[j];
+                    yv.set(base + j, (mv == null ? v : v * mv.get(base + j)) + rv.get(base + j));
+                }
+            }
+        });
     }
 
     /** dOutput ∘ GELU′(x) into dOutput: GELU′ = σ + x·σ·(1 − σ)·a′ with a′ = 2√(2/π)(1 + 3·0.044715x²). */

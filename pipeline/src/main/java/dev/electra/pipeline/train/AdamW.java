@@ -1,6 +1,7 @@
 package dev.electra.pipeline.train;
 
 import java.io.Serializable;
+import java.util.stream.IntStream;
 
 /**
  * Adam with decoupled weight decay over one flat parameter vector, as ELECTRA's AdamWeightDecayOptimizer:
@@ -48,18 +49,24 @@ public final class AdamW implements Optimizer, Serializable {
         float eps = (float) settings.epsilon();
         float wd = (float) settings.weightDecay();
         float rate = (float) lr;
-        for (int i = 0; i < params.length; i++) {
-            float g = grad[i];
-            float mi = b1 * m[i] + (1 - b1) * g;
-            float vi = b2 * v[i] + (1 - b2) * g * g;
-            m[i] = mi;
-            v[i] = vi;
-            float update = mi / ((float) Math.sqrt(vi) + eps);
-            if (decay[i]) {
-                update += wd * params[i];
+        // element-wise, so the split across cores changes no result (14M parameters at small: 2.8% of a step on
+        // one core)
+        int chunks = Runtime.getRuntime().availableProcessors();
+        IntStream.range(0, chunks).parallel().forEach(c -> {
+            int to = (int) ((long) params.length * (c + 1) / chunks);
+            for (int i = (int) ((long) params.length * c / chunks); i < to; i++) {
+                float g = grad[i];
+                float mi = b1 * m[i] + (1 - b1) * g;
+                float vi = b2 * v[i] + (1 - b2) * g * g;
+                m[i] = mi;
+                v[i] = vi;
+                float update = mi / ((float) Math.sqrt(vi) + eps);
+                if (decay[i]) {
+                    update += wd * params[i];
+                }
+                params[i] -= rate * update;
             }
-            params[i] -= rate * update;
-        }
+        });
     }
 
     @Override

@@ -124,12 +124,46 @@ class VectorKernelsTest {
         assertClose("column sums", Kernels.columnSums(a.castTo(DataType.DOUBLE)), Kernels.columnSums(a));
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {50, 256})
+    void biasThenGeluAndBiasDropoutResidual(int cols) {
+        INDArray x = random(22, 300, cols);
+        INDArray bias = random(23, cols);
+        INDArray fusedX = x.dup();
+        INDArray referenceX = x.castTo(DataType.DOUBLE);
+        Kernels.Gelu fused = Kernels.biasGelu(fusedX, bias);
+        Kernels.Gelu reference = Kernels.biasGelu(referenceX, bias.castTo(DataType.DOUBLE));
+        assertClose("x + bias, kept", referenceX, fusedX);
+        assertClose("gelu(x + bias)", reference.output(), fused.output());
+        INDArray mask = random(24, 300, cols);
+        INDArray residual = random(25, 300, cols);
+        for (INDArray m : new INDArray[] {mask, null}) {
+            assertClose("bias, dropout, residual", Kernels.biasDropoutResidual(x.castTo(DataType.DOUBLE),
+                    bias.castTo(DataType.DOUBLE), m == null ? null : m.castTo(DataType.DOUBLE),
+                    residual.castTo(DataType.DOUBLE)), Kernels.biasDropoutResidual(x.dup(), bias, m, residual));
+        }
+    }
+
     @Test
     void elementWiseInPlace() {
         INDArray a = random(13, 513, 129);
         INDArray b = random(14, 513, 129);
         assertClose("add", a.castTo(DataType.DOUBLE).addi(b.castTo(DataType.DOUBLE)), Kernels.addInPlace(a.dup(), b));
         assertClose("dropout", a.castTo(DataType.DOUBLE).muli(b.castTo(DataType.DOUBLE)), Kernels.dropout(a.dup(), b));
+    }
+
+    @Test
+    void columnsAreJoinedAndCut() {
+        INDArray a = random(17, 33, 16);
+        INDArray b = random(18, 33, 21);
+        INDArray joined = Kernels.concatColumns(a, b);
+        assertEquals(Nd4j.concat(1, a, b), joined);
+        assertEquals(b, Kernels.columns(joined, 16, 37));
+        INDArray u = random(19, 40);
+        INDArray w = random(20, 24);
+        assertEquals(Nd4j.concat(0, u, w), Kernels.concatColumns(u, w));
+        assertEquals(w, Kernels.columns(Kernels.concatColumns(u, w), 40, 64));
+        assertClose("masked", a.castTo(DataType.DOUBLE).mul(a.castTo(DataType.DOUBLE)), Kernels.masked(a, a));
     }
 
     @Test
