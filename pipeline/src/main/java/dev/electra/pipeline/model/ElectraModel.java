@@ -426,6 +426,14 @@ public final class ElectraModel {
     }
 
     /**
+     * Whether float models run their element-wise work and attention as fused Vector API passes: the JVM has the
+     * module jdk.incubator.vector (and {@code -Delectra.vector-kernels=false} was not given).
+     */
+    public static boolean fusedKernels() {
+        return Kernels.VECTOR;
+    }
+
+    /**
      * Derives the seed of one step from the run seed and the step (SplitMix64 mixing); rows then derive their own
      * from it and their index in the step's global batch.
      */

@@ -7,13 +7,15 @@ import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.slf4j.LoggerFactory;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The array calls the hand-written passes ({@link TransformerBlock}, {@link DirectPass}) are made of, each chosen
- * by measurement (docs/benchmarks.md): GEMMs through BLAS into fresh row-major arrays; element-wise and row-wise
- * work on float arrays as fused Vector API passes ({@link VectorKernels}) when the JVM has the module, otherwise
- * (and always in double, the gradient checks' precision) as ND4J calls and the Java loops of {@link Loops}. Rows are
+ * by measurement (docs/benchmarks.md): GEMMs through BLAS into fresh row-major arrays; on float arrays, when the JVM
+ * has the Vector API module, element-wise and row-wise work as fused passes ({@link VectorKernels}) and attention one
+ * (sequence, head) at a time in cache ({@link VectorAttention}); otherwise (and always in double, the gradient checks'
+ * precision) ND4J calls and the Java loops of {@link Loops}, the reference the fused passes are tested against. Rows are
  * tokens (or slots); a dense layer's parameters are {@code name/kernel} [in, out] and {@code name/bias} [out] in a
  * parameter map.
  */
@@ -26,6 +28,14 @@ final class Kernels {
      */
     static final boolean VECTOR = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
             && !"false".equals(System.getProperty("electra.vector-kernels"));
+
+    static {
+        if (!ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+            LoggerFactory.getLogger(Kernels.class).warn("the JVM lacks the module jdk.incubator.vector: training's "
+                    + "float kernels fall back to ND4J's calls, about 2x slower (start Java with "
+                    + "--add-modules=jdk.incubator.vector; bin/electra and the Spark executors of the jobs do)");
+        }
+    }
 
     private Kernels() {}
 

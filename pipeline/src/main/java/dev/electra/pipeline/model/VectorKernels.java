@@ -6,24 +6,23 @@ import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The element-wise and row-wise work of a training step on float arrays, each a single pass over ND4J's memory with
  * the Java Vector API (SIMD, including {@code exp}) on all cores: where ND4J M2.1 spends several calls and a fresh
- * array per operator, a fused pass reads its inputs once. Only {@link Kernels} calls this class, and only when
- * {@link #AVAILABLE} (the JVM was started with {@code --add-modules jdk.incubator.vector}) and every array is a
- * contiguous row-major float array ({@link #applies}); otherwise {@link Kernels} keeps ND4J's calls and the double
- * loops of {@link Loops}, which are also the reference these kernels are tested against (VectorKernelsTest).
+ * array per operator, a fused pass reads its inputs once. Only {@link Kernels} calls this class (and
+ * {@link VectorAttention} shares {@link Floats}), only when {@link Kernels#VECTOR} (the JVM was started with
+ * {@code --add-modules jdk.incubator.vector}; the class cannot load otherwise) and every array is a contiguous
+ * row-major float array ({@link #applies}); otherwise {@link Kernels} keeps ND4J's calls and the double loops of
+ * {@link Loops}, which are also the reference these kernels are tested against (VectorKernelsTest).
  *
  * <p>Arrays are only created on the calling thread (ND4J workspaces are per thread); the worker threads read and
  * write the arrays' memory.
  */
 final class VectorKernels {
-    /** Whether the Vector API module is in the boot layer; this class must not be loaded otherwise. */
-    static final boolean AVAILABLE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
-
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = S.length();
     private static final int THREADS = Runtime.getRuntime().availableProcessors();
@@ -38,8 +37,9 @@ final class VectorKernels {
     /** True when every (non-null) array is a contiguous row-major float array of fewer than 2^29 elements. */
     static boolean applies(INDArray... arrays) {
         for (INDArray a : arrays) {
-            if (a != null && !(a.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT && a.ordering() == 'c'
-                    && a.elementWiseStride() == 1 && a.offset() + a.length() < (1L << 29))) {
+            // byte offsets are ints: 4 · (offset + length) < 2^31
+            if (a != null && !(a.dataType() == DataType.FLOAT && a.ordering() == 'c' && a.elementWiseStride() == 1
+                    && a.offset() + a.length() < (1L << 29))) {
                 return false;
             }
         }
