@@ -439,18 +439,23 @@ final class DirectPass {
         /** Gumbel-max samples [B·N] from the generator's logits, as {@link GumbelSampler} defines them. */
         int[] sample(INDArray genLogits) {
             SamplingConfig sampling = model.sampling();
+            INDArray noise = ph.get(ElectraModel.SAMPLING_NOISE);
+            int[] disallowed = sampling.disallowCorrect() ? slotTargets : null;
+            if (Kernels.vector(noise, genLogits)) {
+                return VectorKernels.gumbelArgmax(noise, genLogits, (float) sampling.temperature(),
+                        disallowed, (float) GumbelSampler.DISALLOWED_PENALTY, (float) GumbelSampler.GUMBEL_EPSILON);
+            }
             // −log(−log(u + ε) + ε), op for op as the graph
-            INDArray gumbel = Transforms.log(ph.get(ElectraModel.SAMPLING_NOISE).add(GumbelSampler.GUMBEL_EPSILON),
-                    false);
+            INDArray gumbel = Transforms.log(noise.add(GumbelSampler.GUMBEL_EPSILON), false);
             Transforms.log(gumbel.negi().addi(GumbelSampler.GUMBEL_EPSILON), false).negi();
             INDArray scaled = genLogits;
-            if (sampling.temperature() != 1.0 || sampling.disallowCorrect()) {
+            if (sampling.temperature() != 1.0 || disallowed != null) {
                 scaled = genLogits.div(sampling.temperature());
             }
-            if (sampling.disallowCorrect()) {
-                for (int r = 0; r < slotTargets.length; r++) {
-                    scaled.putScalar(r, slotTargets[r],
-                            scaled.getDouble(r, slotTargets[r]) - GumbelSampler.DISALLOWED_PENALTY);
+            if (disallowed != null) {
+                for (int r = 0; r < disallowed.length; r++) {
+                    scaled.putScalar(r, disallowed[r], scaled.getDouble(r, disallowed[r])
+                            - GumbelSampler.DISALLOWED_PENALTY);
                 }
             }
             return Nd4j.argMax(gumbel.addi(scaled), 1).toIntVector();

@@ -216,6 +216,57 @@ final class VectorKernels {
         }
     }
 
+    /**
+     * Gumbel-max samples in one pass: for each row r of the uniform noise u and the logits [R, V], the first index of
+     * the largest −log(−log(u + ε) + ε) + logits/T; when {@code disallowed} is given, its row's id has
+     * {@code penalty} subtracted from its scaled logit ({@link GumbelSampler}'s function, in float).
+     */
+    static int[] gumbelArgmax(INDArray u, INDArray logits, float temperature, int[] disallowed, float penalty,
+                              float epsilon) {
+        int rows = (int) logits.size(0);
+        int v = (int) logits.size(1);
+        int full = v - v % LANES;
+        Floats uv = Floats.of(u);
+        Floats lv = Floats.of(logits);
+        int[] ids = new int[rows];
+        forRows(rows, logits.length(), (from, to) -> {
+            float[] score = new float[v];
+            for (int r = from; r < to; r++) {
+                int base = r * v;
+                for (int j = 0; j < full; j += LANES) {
+                    FloatVector g = uv.load(base + j).add(epsilon).lanewise(VectorOperators.LOG).neg().add(epsilon)
+                            .lanewise(VectorOperators.LOG).neg();
+                    g.add(lv.load(base + j).div(temperature)).intoArray(score, j);
+                }
+                for (int j = full; j < v; j++) {
+                    score[j] = gumbel(uv.get(base + j), epsilon) + lv.get(base + j) / temperature;
+                }
+                if (disallowed != null) {
+                    int d = disallowed[r];
+                    score[d] = gumbel(uv.get(base + d), epsilon) + (lv.get(base + d) / temperature - penalty);
+                }
+                FloatVector maxes = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+                for (int j = 0; j < full; j += LANES) {
+                    maxes = maxes.max(FloatVector.fromArray(S, score, j));
+                }
+                float max = maxes.reduceLanes(VectorOperators.MAX);
+                for (int j = full; j < v; j++) {
+                    max = Math.max(max, score[j]);
+                }
+                int best = 0;
+                while (score[best] != max) {
+                    best++;
+                }
+                ids[r] = best;
+            }
+        });
+        return ids;
+    }
+
+    private static float gumbel(float u, float epsilon) {
+        return (float) -Math.log((float) -Math.log(u + epsilon) + epsilon);
+    }
+
     /** u ← (u ≥ rate ? scale : 0), element by element. */
     static void dropoutMask(INDArray u, float rate, float scale) {
         Floats uv = Floats.of(u);

@@ -166,6 +166,74 @@ class VectorKernelsTest {
         assertClose("masked", a.castTo(DataType.DOUBLE).mul(a.castTo(DataType.DOUBLE)), Kernels.masked(a, a));
     }
 
+    /**
+     * The fused Gumbel-max sampler picks the reference's id on every row (the reference computed in double from the
+     * same noise and logits; a different id is allowed only at a near-tie), at temperature 1 and 0.5, with and without
+     * the disallowed id.
+     */
+    @Test
+    void gumbelSamplesAgreeWithTheReference() {
+        int rows = 640;
+        int v = 1007;
+        Nd4j.getRandom().setSeed(26);
+        INDArray u = Nd4j.rand(DataType.FLOAT, rows, v);
+        INDArray logits = random(27, rows, v).muli(3);
+        int[] disallowed = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            disallowed[r] = (r * 37) % v;
+        }
+        for (double temperature : new double[] {1.0, 0.5}) {
+            for (int[] forbid : new int[][] {null, disallowed}) {
+                int[] fused = VectorKernels.gumbelArgmax(u, logits, (float) temperature, forbid, 1e9f, 1e-9f);
+                double[][] score = new double[rows][v];
+                for (int r = 0; r < rows; r++) {
+                    for (int j = 0; j < v; j++) {
+                        score[r][j] = -Math.log(-Math.log(u.getFloat(r, j) + 1e-9) + 1e-9)
+                                + logits.getFloat(r, j) / temperature - (forbid != null && forbid[r] == j ? 1e9 : 0);
+                    }
+                }
+                for (int r = 0; r < rows; r++) {
+                    int best = 0;
+                    for (int j = 1; j < v; j++) {
+                        best = score[r][j] > score[r][best] ? j : best;
+                    }
+                    if (fused[r] != best) {
+                        assertEquals(score[r][best], score[r][fused[r]], 1e-5, "row " + r + ": not a near-tie");
+                    }
+                    assertTrue(forbid == null || fused[r] != forbid[r], "the disallowed id was sampled");
+                }
+            }
+        }
+    }
+
+    /** Samples of the fused sampler follow the softmax of 20 fixed logits (χ², 19 degrees of freedom, α = 0.001). */
+    @Test
+    void gumbelSamplesFollowTheSoftmax() {
+        int draws = 20000;
+        int v = 20;
+        double[] logits = new double[v];
+        for (int j = 0; j < v; j++) {
+            logits[j] = SamplingTest.LOGITS[j % SamplingTest.LOGITS.length] + 0.1 * (j / SamplingTest.LOGITS.length);
+        }
+        INDArray l = Nd4j.createFromArray(logits).castTo(DataType.FLOAT).reshape(1, v).repeat(0, draws);
+        Nd4j.getRandom().setSeed(28);
+        int[] ids = VectorKernels.gumbelArgmax(Nd4j.rand(DataType.FLOAT, draws, v), l, 1f, null, 1e9f, 1e-9f);
+        int[] counts = new int[v];
+        for (int id : ids) {
+            counts[id]++;
+        }
+        double z = 0;
+        for (double x : logits) {
+            z += Math.exp(x);
+        }
+        double chi2 = 0;
+        for (int j = 0; j < v; j++) {
+            double expected = draws * Math.exp(logits[j]) / z;
+            chi2 += (counts[j] - expected) * (counts[j] - expected) / expected;
+        }
+        assertTrue(chi2 < 43.82, "chi2 " + chi2);
+    }
+
     @Test
     void dropoutMaskFromUniformNoise() {
         Nd4j.getRandom().setSeed(16);
