@@ -72,7 +72,7 @@ public final class BlockBench {
         double flops = 6.0 * b * l * (4.0 * h * h + 2.0 * h * f + 2.0 * l * h);
         System.out.printf("block %s (batch %dx%d, hidden %d, heads %d, ffn %d), forward + backward, %d iterations:%n",
                 size, b, l, h, heads, f, iterations);
-        System.out.printf("  hand-written ND4J: %.1f ms (%.1f GFLOP/s)%n", hand * 1e3, flops / hand / 1e9);
+        System.out.printf("  hand-written (Kernels): %.1f ms (%.1f GFLOP/s)%n", hand * 1e3, flops / hand / 1e9);
         System.out.printf("  the same in a reused workspace: %.1f ms (%.1f GFLOP/s)%n", pooled * 1e3,
                 flops / pooled / 1e9);
         System.out.printf("  SameDiff graph:    %.1f ms (%.1f GFLOP/s)  -> hand-written is %.2fx faster%n",

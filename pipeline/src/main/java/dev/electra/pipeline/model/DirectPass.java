@@ -4,7 +4,7 @@ import static dev.electra.pipeline.model.Kernels.accumulate;
 import static dev.electra.pipeline.model.Kernels.dense;
 import static dev.electra.pipeline.model.Kernels.denseBackward;
 import static dev.electra.pipeline.model.Kernels.dropout;
-import static dev.electra.pipeline.model.Kernels.gelu;
+import static dev.electra.pipeline.model.Kernels.denseGelu;
 import static dev.electra.pipeline.model.Kernels.geluBackward;
 import static dev.electra.pipeline.model.Kernels.gemm;
 import static dev.electra.pipeline.model.Kernels.layerNorm;
@@ -236,8 +236,7 @@ final class DirectPass {
             INDArray inputMask = ph.get("dropout/classifier/input");
             INDArray hiddenMask = ph.get("dropout/classifier/hidden");
             INDArray x = dropout(pooled, inputMask);
-            INDArray t0 = dense(x, p, "classifier/transform");
-            Kernels.Gelu t1 = gelu(t0);
+            Kernels.Gelu t1 = denseGelu(x, p, "classifier/transform");
             INDArray t1Dropped = Kernels.isIdentity(hiddenMask) ? t1.output() : t1.output().mul(hiddenMask);
             INDArray logits = dense(t1Dropped, p, "classifier/output");
             out.put(ElectraModel.OUT_CLASS_LOGITS, logits);
@@ -256,7 +255,7 @@ final class DirectPass {
                 INDArray dLogits = probs.subi(labels).divi(b);
                 INDArray dt1 = denseBackward(dLogits, t1Dropped, p, "classifier/output", grads);
                 dropout(dt1, hiddenMask);
-                INDArray dx = denseBackward(geluBackward(dt1, t0, t1), x, p, "classifier/transform", grads);
+                INDArray dx = denseBackward(geluBackward(dt1, t1), x, p, "classifier/transform", grads);
                 dropout(dx, inputMask);
                 backward(main, slotHeadBackwardInput(dx, h));
             }
@@ -361,7 +360,6 @@ final class DirectPass {
         final class MlmHead {
             final String prefix;
             final INDArray x;
-            final INDArray t0;
             final Kernels.Gelu t1;
             final INDArray t2;
             final INDArray logits;
@@ -369,8 +367,7 @@ final class DirectPass {
             MlmHead(String prefix, INDArray x) {
                 this.prefix = prefix;
                 this.x = x;
-                t0 = dense(x, p, prefix + "/mlm_head/transform");
-                t1 = gelu(t0);
+                t1 = denseGelu(x, p, prefix + "/mlm_head/transform");
                 t2 = layerNorm(t1.output(), p, prefix + "/mlm_head/ln");
                 logits = gemm(t2, p.get(ElectraModel.WORD_EMBEDDINGS), false, true)
                         .addiRowVector(p.get(prefix + "/mlm_head/output_bias"));
@@ -380,8 +377,7 @@ final class DirectPass {
                 accumulate(grads, prefix + "/mlm_head/output_bias", Kernels.columnSums(dLogits));
                 accumulate(grads, ElectraModel.WORD_EMBEDDINGS, gemm(dLogits, t2, true, false));
                 INDArray dt2 = gemm(dLogits, p.get(ElectraModel.WORD_EMBEDDINGS), false, false);
-                INDArray dt0 = geluBackward(layerNormBackward(dt2, t1.output(), p, prefix + "/mlm_head/ln", grads), t0,
-                        t1);
+                INDArray dt0 = geluBackward(layerNormBackward(dt2, t1.output(), p, prefix + "/mlm_head/ln", grads), t1);
                 return denseBackward(dt0, x, p, prefix + "/mlm_head/transform", grads);
             }
         }
@@ -464,8 +460,7 @@ final class DirectPass {
         /** Discriminator head and its weighted sigmoid cross-entropy; returns dLoss/dHidden. */
         INDArray discriminator(INDArray hidden, double[] replaced) {
             String prefix = "discriminator/head";
-            INDArray t0 = dense(hidden, p, prefix + "/transform");
-            Kernels.Gelu t1 = gelu(t0);
+            Kernels.Gelu t1 = denseGelu(hidden, p, prefix + "/transform");
             INDArray logits = dense(t1.output(), p, prefix + "/output");
             double[] z = logits.reshape(-1).toDoubleVector();
             INDArray tokens = ph.get(model.objective() == Objective.ELECTRA_15 ? ElectraModel.CHOSEN
@@ -495,7 +490,7 @@ final class DirectPass {
             }
             INDArray dLogits = Nd4j.createFromArray(dz).castTo(type).reshape(z.length, 1);
             INDArray dt1 = denseBackward(dLogits, t1.output(), p, prefix + "/output", grads);
-            return denseBackward(geluBackward(dt1, t0, t1), hidden, p, prefix + "/transform", grads);
+            return denseBackward(geluBackward(dt1, t1), hidden, p, prefix + "/transform", grads);
         }
 
         /**
@@ -507,8 +502,7 @@ final class DirectPass {
             int[] targets = ph.get(ElectraModel.ORIGINAL_IDS).reshape(-1).toIntVector();
             MlmHead head = new MlmHead(prefix, hidden);
             INDArray probs = softmax(head.logits);
-            INDArray c0 = dense(hidden, p, prefix + "/copy_head/transform");
-            Kernels.Gelu c1 = gelu(c0);
+            Kernels.Gelu c1 = denseGelu(hidden, p, prefix + "/copy_head/transform");
             double[] c2 = dense(c1.output(), p, prefix + "/copy_head/output").reshape(-1).toDoubleVector();
             double[] m = ph.get(ElectraModel.TOKEN_MASK).reshape(-1).toDoubleVector();
             int count = 0;
@@ -550,7 +544,7 @@ final class DirectPass {
             INDArray dHidden = head.backward(dLogits);
             INDArray dc1 = denseBackward(Nd4j.createFromArray(dc2).castTo(type).reshape(rows, 1), c1.output(), p,
                     prefix + "/copy_head/output", grads);
-            return dHidden.addi(denseBackward(geluBackward(dc1, c0, c1), hidden, p, prefix + "/copy_head/transform",
+            return dHidden.addi(denseBackward(geluBackward(dc1, c1), hidden, p, prefix + "/copy_head/transform",
                     grads));
         }
     }

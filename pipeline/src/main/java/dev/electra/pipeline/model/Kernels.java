@@ -121,26 +121,48 @@ final class Kernels {
     }
 
     /**
-     * ELECTRA's GELU, 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))), as x·σ(a) with a = 2√(2/π)(x + 0.044715x³) (the
-     * same function, and the graph's form): two allocations and four in-place calls, and the gate σ(a) is kept for
-     * the backward pass. ND4J M2.1's {@code PreciseGELU} is not this function (the block's output moved by 0.04 and
-     * the gradient check failed). The fused float pass keeps no gate: its backward pass recomputes σ(a).
+     * GELU(x·W + b) for x [R, in]: the dense layer and ELECTRA's GELU together (with the fused kernels the bias add
+     * and the GELU are one pass).
      */
-    static Gelu gelu(INDArray x) {
-        if (vector(x)) {
-            return new Gelu(VectorKernels.gelu(x), null);
-        }
-        // x + 0.044715·x³ as x·(1 + 0.044715·x²): a product instead of powf, which took 4% of the block's time
-        INDArray gate = Transforms.sigmoid(x.mul(x).muli(2 * GELU_C * 0.044715).addi(2 * GELU_C).muli(x), false);
-        return new Gelu(x.mul(gate), gate);
+    static Gelu denseGelu(INDArray x, Map<String, INDArray> p, String name) {
+        return biasGelu(gemm(x, p.get(name + "/kernel"), false, false), p.get(name + "/bias"));
     }
 
-    /** GELU(x + bias) for x [R, C] and bias [C], with x + bias left in x (the backward pass's input). */
-    static Gelu biasGelu(INDArray x, INDArray bias) {
-        if (vector(x)) {
-            return new Gelu(VectorKernels.biasGelu(x, bias), null);
+    /** GELU(y + bias) for y [R, C] and bias [C]; y + bias is left in y, the backward pass's input. */
+    static Gelu biasGelu(INDArray y, INDArray bias) {
+        if (vector(y)) {
+            return new Gelu(y, VectorKernels.biasGelu(y, bias), null);
         }
-        return gelu(addBias(x, bias));
+        return gelu(addBias(y, bias));
+    }
+
+    /**
+     * ELECTRA's GELU, 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))), as x·σ(a) with a = 2√(2/π)(x + 0.044715x³) (the
+     * same function, and the graph's form) in ND4J calls: two allocations and four in-place calls, and the gate σ(a)
+     * is kept for the backward pass. ND4J M2.1's {@code PreciseGELU} is not this function (the block's output moved
+     * by 0.04 and the gradient check failed).
+     */
+    private static Gelu gelu(INDArray x) {
+        // x + 0.044715·x³ as x·(1 + 0.044715·x²): a product instead of powf, which took 4% of the block's time
+        INDArray gate = Transforms.sigmoid(x.mul(x).muli(2 * GELU_C * 0.044715).addi(2 * GELU_C).muli(x), false);
+        return new Gelu(x, x.mul(gate), gate);
+    }
+
+    /** A GELU's input x, its output and its gate σ(a) (null from the fused pass, whose backward pass recomputes it). */
+    record Gelu(INDArray input, INDArray output, INDArray gate) {}
+
+    /**
+     * dLoss/dx from dLoss/dOutput (overwritten with the result): d(x·σ(a))/dx = σ + x·σ·(1 − σ)·a′, with
+     * x·σ the output and a′ = 2√(2/π)(1 + 3·0.044715x²).
+     */
+    static INDArray geluBackward(INDArray dOutput, Gelu gelu) {
+        if (gelu.gate() == null) {
+            return VectorKernels.geluBackward(dOutput, gelu.input());
+        }
+        INDArray x = gelu.input();
+        INDArray slope = x.mul(x).muli(2 * GELU_C * 3 * 0.044715).addi(2 * GELU_C).muli(gelu.output())
+                .muli(gelu.gate().rsub(1.0)).addi(gelu.gate());
+        return dOutput.muli(slope);
     }
 
     /**
@@ -154,22 +176,6 @@ final class Kernels {
             return y;
         }
         return addInPlace(dropout(addBias(y, bias), m), residual);
-    }
-
-    /** A GELU's output and its gate σ(a) (null from the fused pass). */
-    record Gelu(INDArray output, INDArray gate) {}
-
-    /**
-     * dLoss/dx from dLoss/dOutput (overwritten with the result): d(x·σ(a))/dx = σ + x·σ·(1 − σ)·a′, with
-     * x·σ the output and a′ = 2√(2/π)(1 + 3·0.044715x²).
-     */
-    static INDArray geluBackward(INDArray dOutput, INDArray x, Gelu gelu) {
-        if (gelu.gate() == null) {
-            return VectorKernels.geluBackward(dOutput, x);
-        }
-        INDArray slope = x.mul(x).muli(2 * GELU_C * 3 * 0.044715).addi(2 * GELU_C).muli(gelu.output())
-                .muli(gelu.gate().rsub(1.0)).addi(gelu.gate());
-        return dOutput.muli(slope);
     }
 
     /**

@@ -6,11 +6,11 @@ import static dev.electra.pipeline.model.Kernels.addInPlace;
 import static dev.electra.pipeline.model.Kernels.attention;
 import static dev.electra.pipeline.model.Kernels.attentionBackward;
 import static dev.electra.pipeline.model.Kernels.biasDropoutResidual;
-import static dev.electra.pipeline.model.Kernels.biasGelu;
 import static dev.electra.pipeline.model.Kernels.columnSums;
 import static dev.electra.pipeline.model.Kernels.columns;
 import static dev.electra.pipeline.model.Kernels.concatColumns;
 import static dev.electra.pipeline.model.Kernels.denseBackward;
+import static dev.electra.pipeline.model.Kernels.denseGelu;
 import static dev.electra.pipeline.model.Kernels.geluBackward;
 import static dev.electra.pipeline.model.Kernels.gemm;
 import static dev.electra.pipeline.model.Kernels.layerNorm;
@@ -63,7 +63,6 @@ public final class TransformerBlock {
         Kernels.Attention attention;
         INDArray r1;
         INDArray y1;
-        INDArray u;
         Kernels.Gelu g;
         INDArray r2;
         INDArray y;
@@ -114,8 +113,7 @@ public final class TransformerBlock {
         c.r1 = biasDropoutResidual(gemm(c.attention.context(), p.get(prefix + "attention/output/kernel"), false,
                 false), p.get(prefix + "attention/output/bias"), masks.attentionOutput(), x);
         c.y1 = layerNorm(c.r1, p, prefix + "attention/ln");
-        c.u = gemm(c.y1, p.get(prefix + "ffn/intermediate/kernel"), false, false);
-        c.g = biasGelu(c.u, p.get(prefix + "ffn/intermediate/bias"));
+        c.g = denseGelu(c.y1, p, prefix + "ffn/intermediate");
         c.r2 = biasDropoutResidual(gemm(c.g.output(), p.get(prefix + "ffn/output/kernel"), false, false),
                 p.get(prefix + "ffn/output/bias"), masks.ffnOutput(), c.y1);
         c.y = layerNorm(c.r2, p, prefix + "ffn/ln");
@@ -138,7 +136,7 @@ public final class TransformerBlock {
         // r2 = y1 + mask ∘ (g·W2 + b2)
         INDArray dg = denseBackward(masked(dr2, c.masks.ffnOutput()), c.g.output(), p, prefix + "ffn/output",
                 grads);
-        INDArray du = geluBackward(dg, c.u, c.g);
+        INDArray du = geluBackward(dg, c.g);
         INDArray dy1 = addInPlace(denseBackward(du, c.y1, p, prefix + "ffn/intermediate", grads), dr2);
         INDArray dr1 = layerNormBackward(dy1, c.r1, p, prefix + "attention/ln", grads);
         // r1 = x + mask ∘ (context·Wo + bo)
