@@ -177,11 +177,11 @@ final class VectorAttention {
             }
             FloatVector sums = FloatVector.zero(S);
             for (int j = 0; j < full; j += LANES) {
-                FloatVector e = FloatVector.fromArray(S, s, row + j).sub(max).lanewise(VectorOperators.EXP);
+                FloatVector e = VectorMath.exp(FloatVector.fromArray(S, s, row + j).sub(max));
                 e.intoArray(s, row + j);
                 sums = sums.add(e);
             }
-            float sum = sums.reduceLanes(VectorOperators.ADD);
+            float sum = VectorMath.sum(sums);
             for (int j = full; j < l; j++) {
                 s[row + j] = (float) Math.exp(s[row + j] - max);
                 sum += s[row + j];
@@ -208,7 +208,7 @@ final class VectorAttention {
             for (int j = 0; j < full; j += LANES) {
                 dots = FloatVector.fromArray(S, g, row + j).fma(FloatVector.fromArray(S, p, row + j), dots);
             }
-            float dot = dots.reduceLanes(VectorOperators.ADD);
+            float dot = VectorMath.sum(dots);
             for (int j = full; j < l; j++) {
                 dot += g[row + j] * p[row + j];
             }

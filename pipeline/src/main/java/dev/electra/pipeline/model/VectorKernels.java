@@ -12,7 +12,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The element-wise and row-wise work of a training step on float arrays, each a single pass over ND4J's memory with
- * the Java Vector API (SIMD, including {@code exp}) on all cores: where ND4J M2.1 spends several calls and a fresh
+ * the Java Vector API (SIMD; exp and log from {@link VectorMath}, bit-identical compiled or not) on all cores: where ND4J M2.1 spends several calls and a fresh
  * array per operator, a fused pass reads its inputs once. Only {@link Kernels} calls this class (and
  * {@link VectorAttention} shares {@link Floats}), only when {@link Kernels#VECTOR} (the JVM was started with
  * {@code --add-modules jdk.incubator.vector}; the class cannot load otherwise) and every array is a contiguous
@@ -238,8 +238,8 @@ final class VectorKernels {
             for (int r = from; r < to; r++) {
                 int base = r * v;
                 for (int j = 0; j < full; j += LANES) {
-                    FloatVector g = uv.load(base + j).add(epsilon).lanewise(VectorOperators.LOG).neg().add(epsilon)
-                            .lanewise(VectorOperators.LOG).neg();
+                    FloatVector inner = VectorMath.log(uv.load(base + j).add(epsilon)).neg().add(epsilon);
+                    FloatVector g = VectorMath.log(inner).neg();
                     g.add(lv.load(base + j).div(temperature)).intoArray(score, j);
                 }
                 for (int j = full; j < v; j++) {
@@ -310,7 +310,7 @@ final class VectorKernels {
     /** σ(a) with a = x(2√(2/π) + 2√(2/π)·0.044715x²): the gate of ELECTRA's GELU, x·σ(a). */
     private static FloatVector gate(FloatVector x) {
         FloatVector a = x.mul(x).mul(GELU_C3).add(GELU_C).mul(x);
-        return FloatVector.broadcast(S, 1f).div(a.neg().lanewise(VectorOperators.EXP).add(1f));
+        return FloatVector.broadcast(S, 1f).div(VectorMath.exp(a.neg()).add(1f));
     }
 
     private static float gate(float x) {
@@ -496,7 +496,7 @@ final class VectorKernels {
         for (; j + LANES <= a.length; j += LANES) {
             acc = acc.add(FloatVector.fromArray(S, a, j));
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = VectorMath.sum(acc);
         for (; j < a.length; j++) {
             s += a[j];
         }
@@ -509,7 +509,7 @@ final class VectorKernels {
         for (; j + LANES <= a.length; j += LANES) {
             acc = FloatVector.fromArray(S, a, j).fma(FloatVector.fromArray(S, b, j), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = VectorMath.sum(acc);
         for (; j < a.length; j++) {
             s += a[j] * b[j];
         }
@@ -525,7 +525,7 @@ final class VectorKernels {
             c.intoArray(row, j);
             acc = c.fma(c, acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = VectorMath.sum(acc);
         for (; j < row.length; j++) {
             row[j] -= mean;
             s += row[j] * row[j];
