@@ -15,8 +15,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * by measurement (docs/benchmarks.md): GEMMs through BLAS into fresh row-major arrays; on float arrays, when the JVM
  * has the Vector API module, element-wise and row-wise work as fused passes ({@link VectorKernels}) and attention one
  * (sequence, head) at a time in cache ({@link VectorAttention}); otherwise (and always in double, the gradient checks'
- * precision) ND4J calls and the Java loops of {@link Loops}, the reference the fused passes are tested against. Rows are
- * tokens (or slots); a dense layer's parameters are {@code name/kernel} [in, out] and {@code name/bias} [out] in a
+ * precision) ND4J calls and the Java loops of {@link Loops}, the reference the fused passes are tested against. Rows
+ * are tokens (or slots); a dense layer's parameters are {@code name/kernel} [in, out] and {@code name/bias} [out] in a
  * parameter map.
  */
 final class Kernels {

@@ -35,6 +35,7 @@ final class VectorAttention {
         final float[] p;
         final float[] mask;
         final float[] a;
+        final float[] lanes = new float[LANES];
 
         Tiles(int l, int d) {
             q = new float[l * d];
@@ -86,7 +87,7 @@ final class VectorAttention {
             readHead(x, 3 * hidden, 2 * hidden + h * d, row, l, d, t.v);
             transpose(t.k, l, d, t.work);
             multiply(t.q, false, t.work, t.p, l, d, l);
-            softmaxRows(t.p, l, scale, bias, row);
+            softmaxRows(t.p, l, scale, bias, row, t.lanes);
             int tile = (b * heads + h) * l * l;
             pf.write(tile, t.p, 0, l * l);
             float[] dropped = t.p;
@@ -133,7 +134,7 @@ final class VectorAttention {
             readHead(x, 3 * hidden, 2 * hidden + h * d, row, l, d, t.v);
             transpose(t.v, l, d, t.work);
             multiply(t.out, false, t.work, t.a, l, d, l);
-            softmaxBackwardRows(t.a, t.p, m, l, scale);
+            softmaxBackwardRows(t.a, t.p, m, l, scale, t.lanes);
             // dq = ds · k, dk = dsᵀ · q
             readHead(x, 3 * hidden, hidden + h * d, row, l, d, t.k);
             multiply(t.a, false, t.k, t.work, l, l, d);
@@ -159,7 +160,7 @@ final class VectorAttention {
     }
 
     /** p = softmax(scale·s + bias[biasFrom …]) over each row of the [L, L] tile, in place. */
-    private static void softmaxRows(float[] s, int l, float scale, float[] bias, int biasFrom) {
+    private static void softmaxRows(float[] s, int l, float scale, float[] bias, int biasFrom, float[] lanes) {
         int full = l - l % LANES;
         for (int i = 0; i < l; i++) {
             int row = i * l;
@@ -181,7 +182,7 @@ final class VectorAttention {
                 e.intoArray(s, row + j);
                 sums = sums.add(e);
             }
-            float sum = VectorMath.sum(sums);
+            float sum = VectorMath.sum(sums, lanes);
             for (int j = full; j < l; j++) {
                 s[row + j] = (float) Math.exp(s[row + j] - max);
                 sum += s[row + j];
@@ -197,7 +198,8 @@ final class VectorAttention {
     }
 
     /** g ← scale · p ∘ (g∘m − Σ (g∘m)∘p) over each row (m may be null: no dropout), in place. */
-    private static void softmaxBackwardRows(float[] g, float[] p, float[] m, int l, float scale) {
+    private static void softmaxBackwardRows(float[] g, float[] p, float[] m, int l, float scale,
+                                            float[] lanes) {
         if (m != null) {
             multiplyInPlace(g, m);
         }
@@ -208,7 +210,7 @@ final class VectorAttention {
             for (int j = 0; j < full; j += LANES) {
                 dots = FloatVector.fromArray(S, g, row + j).fma(FloatVector.fromArray(S, p, row + j), dots);
             }
-            float dot = VectorMath.sum(dots);
+            float dot = VectorMath.sum(dots, lanes);
             for (int j = full; j < l; j++) {
                 dot += g[row + j] * p[row + j];
             }

@@ -12,8 +12,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The element-wise and row-wise work of a training step on float arrays, each a single pass over ND4J's memory with
- * the Java Vector API (SIMD; exp and log from {@link VectorMath}, bit-identical compiled or not) on all cores: where ND4J M2.1 spends several calls and a fresh
- * array per operator, a fused pass reads its inputs once. Only {@link Kernels} calls this class (and
+ * the Java Vector API (SIMD; exp and log from {@link VectorMath}, bit-identical compiled or not) on all cores: where
+ * ND4J M2.1 spends several calls and a fresh array per operator, a fused pass reads its inputs once. Only {@link Kernels} calls this class (and
  * {@link VectorAttention} shares {@link Floats}), only when {@link Kernels#VECTOR} (the JVM was started with
  * {@code --add-modules jdk.incubator.vector}; the class cannot load otherwise) and every array is a contiguous
  * row-major float array ({@link #applies}); otherwise {@link Kernels} keeps ND4J's calls and the double loops of
@@ -404,11 +404,12 @@ final class VectorKernels {
         float[] b = bias.toFloatVector();
         forRows((int) x.size(0), x.length(), (from, to) -> {
             float[] row = new float[cols];
+            float[] lanes = new float[LANES];
             for (int r = from; r < to; r++) {
                 int base = r * cols;
                 xv.read(base, row);
-                float mean = sum(row) / cols;
-                float inv = 1f / (centredStd(row, mean) + LAYER_NORM_EPSILON);
+                float mean = sum(row, lanes) / cols;
+                float inv = 1f / (centredStd(row, mean, lanes) + LAYER_NORM_EPSILON);
                 for (int j = 0; j < cols; j++) {
                     row[j] = row[j] * inv * g[j] + b[j];
                 }
@@ -436,6 +437,7 @@ final class VectorKernels {
         float[][] dBias = new float[chunks][cols];
         IntStream.range(0, chunks).parallel().forEach(c -> {
             float[] centred = new float[cols];
+            float[] lanes = new float[LANES];
             float[] d = new float[cols];
             float[] gainSum = dGain[c];
             float[] biasSum = dBias[c];
@@ -443,8 +445,8 @@ final class VectorKernels {
                 int base = r * cols;
                 xv.read(base, centred);
                 dyv.read(base, d);
-                float mean = sum(centred) / cols;
-                float std = centredStd(centred, mean);
+                float mean = sum(centred, lanes) / cols;
+                float std = centredStd(centred, mean, lanes);
                 float s = std + LAYER_NORM_EPSILON;
                 float invS = 1f / s;
                 float sumD = 0;
@@ -490,34 +492,21 @@ final class VectorKernels {
         return Nd4j.createFromArray(addUp(sums));
     }
 
-    private static float sum(float[] a) {
+    private static float sum(float[] a, float[] lanes) {
         FloatVector acc = FloatVector.zero(S);
         int j = 0;
         for (; j + LANES <= a.length; j += LANES) {
             acc = acc.add(FloatVector.fromArray(S, a, j));
         }
-        float s = VectorMath.sum(acc);
+        float s = VectorMath.sum(acc, lanes);
         for (; j < a.length; j++) {
             s += a[j];
         }
         return s;
     }
 
-    private static float dot(float[] a, float[] b) {
-        FloatVector acc = FloatVector.zero(S);
-        int j = 0;
-        for (; j + LANES <= a.length; j += LANES) {
-            acc = FloatVector.fromArray(S, a, j).fma(FloatVector.fromArray(S, b, j), acc);
-        }
-        float s = VectorMath.sum(acc);
-        for (; j < a.length; j++) {
-            s += a[j] * b[j];
-        }
-        return s;
-    }
-
     /** Subtracts the mean from the row in place and returns the population standard deviation. */
-    private static float centredStd(float[] row, float mean) {
+    private static float centredStd(float[] row, float mean, float[] lanes) {
         FloatVector acc = FloatVector.zero(S);
         int j = 0;
         for (; j + LANES <= row.length; j += LANES) {
@@ -525,7 +514,7 @@ final class VectorKernels {
             c.intoArray(row, j);
             acc = c.fma(c, acc);
         }
-        float s = VectorMath.sum(acc);
+        float s = VectorMath.sum(acc, lanes);
         for (; j < row.length; j++) {
             row[j] -= mean;
             s += row[j] * row[j];

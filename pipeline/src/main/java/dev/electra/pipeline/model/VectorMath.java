@@ -65,11 +65,15 @@ final class VectorMath {
         return m.add(y).add(e.mul(LN2_HIGH));
     }
 
-    /** The sum of the lanes in lane order. */
-    static float sum(FloatVector v) {
+    /**
+     * The sum of the lanes in lane order, through {@code lanes} (a scratch array of at least the vector's length,
+     * reused by the caller: summing {@code v.lane(i)} one by one took three times as long).
+     */
+    static float sum(FloatVector v, float[] lanes) {
+        v.intoArray(lanes, 0);
         float s = 0;
         for (int i = 0; i < v.length(); i++) {
-            s += v.lane(i);
+            s += lanes[i];
         }
         return s;
     }

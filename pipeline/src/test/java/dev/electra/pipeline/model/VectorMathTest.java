@@ -73,6 +73,7 @@ class VectorMathTest {
             x[i] = i == 0 ? 1e8f : 1.5f;
             expected += x[i];
         }
-        assertEquals(expected, VectorMath.sum(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, 0)));
+        assertEquals(expected,
+                VectorMath.sum(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, 0), new float[LANES]));
     }
 }
