@@ -237,7 +237,7 @@ final class DirectPass {
             INDArray hiddenMask = ph.get("dropout/classifier/hidden");
             INDArray x = dropout(pooled, inputMask);
             Kernels.Gelu t1 = denseGelu(x, p, "classifier/transform");
-            INDArray t1Dropped = Kernels.isIdentity(hiddenMask) ? t1.output() : t1.output().mul(hiddenMask);
+            INDArray t1Dropped = Kernels.masked(t1.output(), hiddenMask);
             INDArray logits = dense(t1Dropped, p, "classifier/output");
             out.put(ElectraModel.OUT_CLASS_LOGITS, logits);
             INDArray labels = ph.get(ElectraModel.CLASS_LABELS);
@@ -369,8 +369,8 @@ final class DirectPass {
                 this.x = x;
                 t1 = denseGelu(x, p, prefix + "/mlm_head/transform");
                 t2 = layerNorm(t1.output(), p, prefix + "/mlm_head/ln");
-                logits = gemm(t2, p.get(ElectraModel.WORD_EMBEDDINGS), false, true)
-                        .addiRowVector(p.get(prefix + "/mlm_head/output_bias"));
+                logits = Kernels.addBias(gemm(t2, p.get(ElectraModel.WORD_EMBEDDINGS), false, true),
+                        p.get(prefix + "/mlm_head/output_bias"));
             }
 
             INDArray backward(INDArray dLogits) {

@@ -7,8 +7,8 @@ import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.slf4j.LoggerFactory;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.slf4j.LoggerFactory;
 
 /**
  * The array calls the hand-written passes ({@link TransformerBlock}, {@link DirectPass}) are made of, each chosen
@@ -26,11 +26,12 @@ final class Kernels {
      * (bin/electra, bin/bench, the tests and the Spark executors are), unless {@code -Delectra.vector-kernels=false}
      * asks for the ND4J calls (to compare the two). Checked here because VectorKernels cannot load without it.
      */
-    static final boolean VECTOR = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
-            && !"false".equals(System.getProperty("electra.vector-kernels"));
+    static final boolean VECTOR;
 
     static {
-        if (!ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+        boolean module = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+        VECTOR = module && !"false".equals(System.getProperty("electra.vector-kernels"));
+        if (!module) {
             LoggerFactory.getLogger(Kernels.class).warn("the JVM lacks the module jdk.incubator.vector: training's "
                     + "float kernels fall back to ND4J's calls, about 2x slower (start Java with "
                     + "--add-modules=jdk.incubator.vector; bin/electra and the Spark executors of the jobs do)");

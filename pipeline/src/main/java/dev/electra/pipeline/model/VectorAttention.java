@@ -1,7 +1,6 @@
 package dev.electra.pipeline.model;
 
 import dev.electra.pipeline.model.VectorKernels.Floats;
-import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -56,10 +55,9 @@ final class VectorAttention {
     /** Runs body for every (sequence, head) pair, one contiguous range of pairs per core. */
     private static void forPairs(int batch, int heads, int l, int d, PairBody body) {
         int pairs = batch * heads;
-        int chunks = Math.min(Runtime.getRuntime().availableProcessors(), pairs);
-        IntStream.range(0, chunks).parallel().forEach(c -> {
+        VectorKernels.forRows(pairs, (long) pairs * l * l, (chunk, from, to) -> {
             Tiles tiles = new Tiles(l, d);
-            for (int pair = pairs * c / chunks; pair < pairs * (c + 1) / chunks; pair++) {
+            for (int pair = from; pair < to; pair++) {
                 body.run(tiles, pair / heads, pair % heads);
             }
         });

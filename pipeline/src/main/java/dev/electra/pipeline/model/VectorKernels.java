@@ -105,19 +105,28 @@ final class VectorKernels {
         }
     }
 
-    private interface RowRange {
-        void run(int from, int to);
+    /** Rows from … to − 1, the chunk-th of {@link #chunks} ranges. */
+    interface RowRange {
+        void run(int chunk, int from, int to);
     }
 
-    /** Runs body over [0, rows) in one contiguous range per core (or inline when the work is small). */
-    private static void forRows(int rows, long elements, RowRange body) {
-        int chunks = (int) Math.min(THREADS, rows);
-        if (chunks <= 1 || elements < PARALLEL_MIN) {
-            body.run(0, rows);
+    /** How many ranges {@link #forRows} cuts rows into: one per core, or one when the work is small. */
+    static int chunks(int rows, long elements) {
+        return elements < PARALLEL_MIN ? 1 : (int) Math.max(1, Math.min(THREADS, rows));
+    }
+
+    /**
+     * Runs body over [0, rows) in {@link #chunks} contiguous ranges, in parallel; the ranges depend only on the sizes,
+     * so per-range partial sums add up in the same order on every run.
+     */
+    static void forRows(int rows, long elements, RowRange body) {
+        int chunks = chunks(rows, elements);
+        if (chunks == 1) {
+            body.run(0, 0, rows);
             return;
         }
-        IntStream.range(0, chunks).parallel()
-                .forEach(c -> body.run((int) ((long) rows * c / chunks), (int) ((long) rows * (c + 1) / chunks)));
+        IntStream.range(0, chunks).parallel().forEach(c -> body.run(c, (int) ((long) rows * c / chunks),
+                (int) ((long) rows * (c + 1) / chunks)));
     }
 
     /** a += b, element by element (same shape). */
@@ -138,7 +147,7 @@ final class VectorKernels {
         Floats av = Floats.of(a);
         Floats bv = Floats.of(b);
         int n = (int) a.length();
-        forRows(n, n, (from, to) -> {
+        forRows(n, n, (chunk, from, to) -> {
             int i = from;
             for (; i + LANES <= to; i += LANES) {
                 FloatVector x = av.load(i);
@@ -157,7 +166,7 @@ final class VectorKernels {
         Floats bv = Floats.of(b);
         Floats ov = Floats.of(out);
         int n = (int) a.length();
-        forRows(n, n, (from, to) -> {
+        forRows(n, n, (chunk, from, to) -> {
             int i = from;
             for (; i + LANES <= to; i += LANES) {
                 ov.store(av.load(i).mul(bv.load(i)), i);
@@ -183,7 +192,7 @@ final class VectorKernels {
         for (int i = 0; i < parts.length; i++) {
             pv[i] = Floats.of(parts[i]);
         }
-        forRows(rows, out.length(), (from, to) -> {
+        forRows(rows, out.length(), (chunk, from, to) -> {
             for (int r = from; r < to; r++) {
                 for (int i = 0; i < parts.length; i++) {
                     int width = offsets[i + 1] - offsets[i];
@@ -202,7 +211,7 @@ final class VectorKernels {
         INDArray out = Nd4j.createUninitialized(x.dataType(), rows, width);
         Floats xv = Floats.of(x);
         Floats ov = Floats.of(out);
-        forRows(rows, out.length(), (first, last) -> {
+        forRows(rows, out.length(), (chunk, first, last) -> {
             for (int r = first; r < last; r++) {
                 copy(xv, r * cols + from, ov, r * width, width);
             }
@@ -233,7 +242,7 @@ final class VectorKernels {
         Floats uv = Floats.of(u);
         Floats lv = Floats.of(logits);
         int[] ids = new int[rows];
-        forRows(rows, logits.length(), (from, to) -> {
+        forRows(rows, logits.length(), (chunk, from, to) -> {
             float[] score = new float[v];
             for (int r = from; r < to; r++) {
                 int base = r * v;
@@ -277,7 +286,7 @@ final class VectorKernels {
         int n = (int) u.length();
         FloatVector kept = FloatVector.broadcast(S, scale);
         FloatVector dropped = FloatVector.zero(S);
-        forRows(n, n, (from, to) -> {
+        forRows(n, n, (chunk, from, to) -> {
             int i = from;
             for (; i + LANES <= to; i += LANES) {
                 uv.store(dropped.blend(kept, uv.load(i).compare(VectorOperators.GE, rate)), i);
@@ -293,7 +302,7 @@ final class VectorKernels {
         int cols = (int) x.size(1);
         Floats xv = Floats.of(x);
         float[] b = bias.toFloatVector();
-        forRows((int) x.size(0), x.length(), (from, to) -> {
+        forRows((int) x.size(0), x.length(), (chunk, from, to) -> {
             for (int r = from; r < to; r++) {
                 int base = r * cols;
                 int j = 0;
@@ -324,7 +333,7 @@ final class VectorKernels {
         Floats xv = Floats.of(x);
         Floats ov = Floats.of(out);
         float[] b = bias.toFloatVector();
-        forRows((int) x.size(0), x.length(), (from, to) -> {
+        forRows((int) x.size(0), x.length(), (chunk, from, to) -> {
             for (int r = from; r < to; r++) {
                 int base = r * cols;
                 int j = 0;
@@ -353,7 +362,7 @@ final class VectorKernels {
         Floats mv = mask == null ? null : Floats.of(mask);
         Floats rv = Floats.of(residual);
         float[] b = bias.toFloatVector();
-        forRows((int) y.size(0), y.length(), (from, to) -> {
+        forRows((int) y.size(0), y.length(), (chunk, from, to) -> {
             for (int r = from; r < to; r++) {
                 int base = r * cols;
                 int j = 0;
@@ -377,7 +386,7 @@ final class VectorKernels {
         Floats dv = Floats.of(dOutput);
         Floats xv = Floats.of(x);
         int n = (int) x.length();
-        forRows(n, n, (from, to) -> {
+        forRows(n, n, (chunk, from, to) -> {
             int i = from;
             for (; i + LANES <= to; i += LANES) {
                 FloatVector v = xv.load(i);
@@ -402,7 +411,7 @@ final class VectorKernels {
         Floats yv = Floats.of(y);
         float[] g = gain.toFloatVector();
         float[] b = bias.toFloatVector();
-        forRows((int) x.size(0), x.length(), (from, to) -> {
+        forRows((int) x.size(0), x.length(), (chunk, from, to) -> {
             float[] row = new float[cols];
             float[] lanes = new float[LANES];
             for (int r = from; r < to; r++) {
@@ -432,16 +441,16 @@ final class VectorKernels {
         Floats dyv = Floats.of(dy);
         Floats dxv = Floats.of(dx);
         float[] g = gain.toFloatVector();
-        int chunks = (int) Math.min(THREADS, rows);
+        int chunks = chunks(rows, x.length());
         float[][] dGain = new float[chunks][cols];
         float[][] dBias = new float[chunks][cols];
-        IntStream.range(0, chunks).parallel().forEach(c -> {
+        forRows(rows, x.length(), (chunk, from, to) -> {
             float[] centred = new float[cols];
             float[] lanes = new float[LANES];
             float[] d = new float[cols];
-            float[] gainSum = dGain[c];
-            float[] biasSum = dBias[c];
-            for (int r = (int) ((long) rows * c / chunks); r < (int) ((long) rows * (c + 1) / chunks); r++) {
+            float[] gainSum = dGain[chunk];
+            float[] biasSum = dBias[chunk];
+            for (int r = from; r < to; r++) {
                 int base = r * cols;
                 xv.read(base, centred);
                 dyv.read(base, d);
@@ -474,11 +483,10 @@ final class VectorKernels {
         int rows = (int) a.size(0);
         int cols = (int) a.size(1);
         Floats av = Floats.of(a);
-        int chunks = a.length() < PARALLEL_MIN ? 1 : (int) Math.min(THREADS, rows);
-        float[][] sums = new float[chunks][cols];
-        IntStream.range(0, chunks).parallel().forEach(c -> {
-            float[] s = sums[c];
-            for (int r = (int) ((long) rows * c / chunks); r < (int) ((long) rows * (c + 1) / chunks); r++) {
+        float[][] sums = new float[chunks(rows, a.length())][cols];
+        forRows(rows, a.length(), (chunk, from, to) -> {
+            float[] s = sums[chunk];
+            for (int r = from; r < to; r++) {
                 int base = r * cols;
                 int j = 0;
                 for (; j + LANES <= cols; j += LANES) {
