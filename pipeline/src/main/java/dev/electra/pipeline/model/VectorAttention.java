@@ -1,6 +1,10 @@
 package dev.electra.pipeline.model;
 
-import dev.electra.pipeline.model.VectorKernels.Floats;
+import static dev.electra.pipeline.model.VectorKernels.bytes;
+import static dev.electra.pipeline.model.VectorKernels.read;
+import static dev.electra.pipeline.model.VectorKernels.write;
+
+import java.nio.ByteBuffer;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -35,8 +39,11 @@ final class VectorAttention {
         final float[] mask;
         final float[] a;
         final float[] lanes = new float[LANES];
+        /** One softmax row, padded to whole vectors. */
+        final float[] row;
 
         Tiles(int l, int d) {
+            row = new float[VectorMath.padded(l)];
             q = new float[l * d];
             k = new float[l * d];
             v = new float[l * d];
@@ -74,10 +81,10 @@ final class VectorAttention {
         int l = length;
         int hidden = (int) qkv.size(1) / 3;
         int d = hidden / heads;
-        Floats x = Floats.of(qkv);
-        Floats pf = Floats.of(probs);
-        Floats mf = mask == null ? null : Floats.of(mask);
-        Floats cf = Floats.of(context);
+        ByteBuffer x = bytes(qkv);
+        ByteBuffer pf = bytes(probs);
+        ByteBuffer mf = mask == null ? null : bytes(mask);
+        ByteBuffer cf = bytes(context);
         forPairs(batch, heads, l, d, (t, b, h) -> {
             int row = b * l;
             readHead(x, 3 * hidden, h * d, row, l, d, t.q);
@@ -85,12 +92,12 @@ final class VectorAttention {
             readHead(x, 3 * hidden, 2 * hidden + h * d, row, l, d, t.v);
             transpose(t.k, l, d, t.work);
             multiply(t.q, false, t.work, t.p, l, d, l);
-            softmaxRows(t.p, l, scale, bias, row, t.lanes);
+            softmaxRows(t.p, l, scale, bias, row, t.row, t.lanes);
             int tile = (b * heads + h) * l * l;
-            pf.write(tile, t.p, 0, l * l);
+            write(pf, tile, t.p, 0, l * l);
             float[] dropped = t.p;
             if (mf != null) {
-                mf.read(tile, t.a, 0, l * l);
+                read(mf, tile, t.a, 0, l * l);
                 multiplyInPlace(t.a, t.p);
                 dropped = t.a;
             }
@@ -108,21 +115,21 @@ final class VectorAttention {
         int l = length;
         int hidden = (int) qkv.size(1) / 3;
         int d = hidden / heads;
-        Floats dcf = Floats.of(dContext);
-        Floats x = Floats.of(qkv);
-        Floats pf = Floats.of(probs);
-        Floats mf = mask == null ? null : Floats.of(mask);
-        Floats dx = Floats.of(dqkv);
+        ByteBuffer dcf = bytes(dContext);
+        ByteBuffer x = bytes(qkv);
+        ByteBuffer pf = bytes(probs);
+        ByteBuffer mf = mask == null ? null : bytes(mask);
+        ByteBuffer dx = bytes(dqkv);
         forPairs(batch, heads, l, d, (t, b, h) -> {
             int row = b * l;
             int tile = (b * heads + h) * l * l;
             readHead(dcf, hidden, h * d, row, l, d, t.out);
-            pf.read(tile, t.p, 0, l * l);
+            read(pf, tile, t.p, 0, l * l);
             float[] m = null;
             System.arraycopy(t.p, 0, t.a, 0, l * l);
             if (mf != null) {
                 m = t.mask;
-                mf.read(tile, m, 0, l * l);
+                read(mf, tile, m, 0, l * l);
                 multiplyInPlace(t.a, m);
             }
             // dv = droppedᵀ · dOut
@@ -144,21 +151,24 @@ final class VectorAttention {
     }
 
     /** Rows firstRow … firstRow + L − 1, columns column … column + d − 1 of x (rows rowStride apart): tile [L, d]. */
-    private static void readHead(Floats x, int rowStride, int column, int firstRow, int l, int d, float[] tile) {
+    private static void readHead(ByteBuffer x, int rowStride, int column, int firstRow, int l, int d,
+                                 float[] tile) {
         for (int t = 0; t < l; t++) {
-            x.read((firstRow + t) * rowStride + column, tile, t * d, d);
+            read(x, (firstRow + t) * rowStride + column, tile, t * d, d);
         }
     }
 
     /** The inverse of {@link #readHead}. */
-    private static void writeHead(Floats x, int rowStride, int column, int firstRow, int l, int d, float[] tile) {
+    private static void writeHead(ByteBuffer x, int rowStride, int column, int firstRow, int l, int d,
+                                  float[] tile) {
         for (int t = 0; t < l; t++) {
-            x.write((firstRow + t) * rowStride + column, tile, t * d, d);
+            write(x, (firstRow + t) * rowStride + column, tile, t * d, d);
         }
     }
 
     /** p = softmax(scale·s + bias[biasFrom …]) over each row of the [L, L] tile, in place. */
-    private static void softmaxRows(float[] s, int l, float scale, float[] bias, int biasFrom, float[] lanes) {
+    private static void softmaxRows(float[] s, int l, float scale, float[] bias, int biasFrom, float[] e,
+                                    float[] lanes) {
         int full = l - l % LANES;
         for (int i = 0; i < l; i++) {
             int row = i * l;
@@ -174,17 +184,7 @@ final class VectorAttention {
                 s[row + j] = s[row + j] * scale + bias[biasFrom + j];
                 max = Math.max(max, s[row + j]);
             }
-            FloatVector sums = FloatVector.zero(S);
-            for (int j = 0; j < full; j += LANES) {
-                FloatVector e = VectorMath.exp(FloatVector.fromArray(S, s, row + j).sub(max));
-                e.intoArray(s, row + j);
-                sums = sums.add(e);
-            }
-            float sum = VectorMath.sum(sums, lanes);
-            for (int j = full; j < l; j++) {
-                s[row + j] = (float) Math.exp(s[row + j] - max);
-                sum += s[row + j];
-            }
+            float sum = exponentials(s, row, l, max, e, lanes);
             float inv = 1f / sum;
             for (int j = 0; j < full; j += LANES) {
                 FloatVector.fromArray(S, s, row + j).mul(inv).intoArray(s, row + j);
@@ -193,6 +193,30 @@ final class VectorAttention {
                 s[row + j] *= inv;
             }
         }
+    }
+
+    /**
+     * s[row + j] ← exp(s[row + j] − max) for j &lt; l, and their sum in a fixed order, through the padded scratch row
+     * {@code e} ({@link VectorMath} works on whole vectors).
+     */
+    private static float exponentials(float[] s, int row, int l, float max, float[] e, float[] lanes) {
+        System.arraycopy(s, row, e, 0, l);
+        for (int j = 0; j < l; j += LANES) {
+            FloatVector.fromArray(S, e, j).sub(max).intoArray(e, j);
+        }
+        VectorMath.exp(e, l);
+        FloatVector sums = FloatVector.zero(S);
+        int j = 0;
+        for (; j + LANES <= l; j += LANES) {
+            sums = sums.add(FloatVector.fromArray(S, e, j));
+        }
+        sums.intoArray(lanes, 0);
+        float sum = VectorMath.sum(lanes);
+        for (; j < l; j++) {
+            sum += e[j];
+        }
+        System.arraycopy(e, 0, s, row, l);
+        return sum;
     }
 
     /** g ← scale · p ∘ (g∘m − Σ (g∘m)∘p) over each row (m may be null: no dropout), in place. */
@@ -208,7 +232,8 @@ final class VectorAttention {
             for (int j = 0; j < full; j += LANES) {
                 dots = FloatVector.fromArray(S, g, row + j).fma(FloatVector.fromArray(S, p, row + j), dots);
             }
-            float dot = VectorMath.sum(dots, lanes);
+            dots.intoArray(lanes, 0);
+            float dot = VectorMath.sum(lanes);
             for (int j = full; j < l; j++) {
                 dot += g[row + j] * p[row + j];
             }
@@ -314,18 +339,26 @@ final class VectorAttention {
             c32 = x.fma(b2, c32);
             c33 = x.fma(b3, c33);
         }
+        // the stores written out: a helper taking the accumulators would box them (it was not inlined)
         int o = i * n + j;
-        store(c, o, n, c00, c01, c02, c03);
-        store(c, o + n, n, c10, c11, c12, c13);
-        store(c, o + 2 * n, n, c20, c21, c22, c23);
-        store(c, o + 3 * n, n, c30, c31, c32, c33);
-    }
-
-    private static void store(float[] c, int o, int n, FloatVector x0, FloatVector x1, FloatVector x2,
-                              FloatVector x3) {
-        x0.intoArray(c, o);
-        x1.intoArray(c, o + LANES);
-        x2.intoArray(c, o + 2 * LANES);
-        x3.intoArray(c, o + 3 * LANES);
+        c00.intoArray(c, o);
+        c01.intoArray(c, o + LANES);
+        c02.intoArray(c, o + 2 * LANES);
+        c03.intoArray(c, o + 3 * LANES);
+        o += n;
+        c10.intoArray(c, o);
+        c11.intoArray(c, o + LANES);
+        c12.intoArray(c, o + 2 * LANES);
+        c13.intoArray(c, o + 3 * LANES);
+        o += n;
+        c20.intoArray(c, o);
+        c21.intoArray(c, o + LANES);
+        c22.intoArray(c, o + 2 * LANES);
+        c23.intoArray(c, o + 3 * LANES);
+        o += n;
+        c30.intoArray(c, o);
+        c31.intoArray(c, o + LANES);
+        c32.intoArray(c, o + 2 * LANES);
+        c33.intoArray(c, o + 3 * LANES);
     }
 }

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -13,15 +14,22 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The element-wise and row-wise work of a training step on float arrays, each a single pass over ND4J's memory with
  * the Java Vector API (SIMD; exp and log from {@link VectorMath}, bit-identical compiled or not) on all cores: where
- * ND4J M2.1 spends several calls and a fresh array per operator, a fused pass reads its inputs once. Only {@link Kernels} calls this class (and
- * {@link VectorAttention} shares {@link Floats}), only when {@link Kernels#VECTOR} (the JVM was started with
- * {@code --add-modules jdk.incubator.vector}; the class cannot load otherwise) and every array is a contiguous
- * row-major float array ({@link #applies}); otherwise {@link Kernels} keeps ND4J's calls and the double loops of
- * {@link Loops}, which are also the reference these kernels are tested against (VectorKernelsTest).
+ * ND4J M2.1 spends several calls and a fresh array per operator, a fused pass reads its inputs once. Only
+ * {@link Kernels} calls this class (and {@link VectorAttention} shares its buffer helpers), only when
+ * {@link Kernels#VECTOR} (the JVM was started with {@code --add-modules jdk.incubator.vector}; the class cannot load
+ * otherwise) and every array is a contiguous row-major float array ({@link #applies}); otherwise {@link Kernels}
+ * keeps ND4J's calls and the double loops of {@link Loops}, which are also the reference these kernels are tested
+ * against (VectorKernelsTest).
  *
- * <p>The passes repeat their loop skeletons on purpose: a shared skeleton taking the per-vector work as a lambda is a
- * call site the JIT cannot inline once several passes use it, and the vectors crossing it would be boxed (an add pass
- * that took its operator as a value instead of a constant took 18% of a step).
+ * <p>A vector that crosses a call the JIT does not inline is boxed: a heap object per vector per iteration, several
+ * times slower than the arithmetic. The Vector API's own methods are always inlined; a method of ours only while the
+ * compiled method is under C2's node budget (NodeCountInliningCutoff, 18,000 nodes in product JVMs, which a loop with
+ * an exp and a dozen vector operations reaches) and its profile says the call is hot, which varied between runs of the
+ * same JVM. Hence the shape of these kernels: no vector is passed to or returned from a method of ours. Vectors are
+ * loaded and stored with {@code FloatVector.fromByteBuffer}/{@code intoByteBuffer} written out, not through a
+ * helper; exp and log ({@link VectorMath}) work on scratch arrays padded to whole vectors, one row or {@link #BLOCK}
+ * elements at a time; the loop skeletons are repeated rather than shared through a lambda taking the per-vector work.
+ * GELU's backward pass allocated 50 MB a call and took twice as long before this (docs/benchmarks.md).
  *
  * <p>Arrays are only created on the calling thread (ND4J workspaces are per thread); the worker threads read and
  * write the arrays' memory.
@@ -29,9 +37,12 @@ import org.nd4j.linalg.factory.Nd4j;
 final class VectorKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = S.length();
+    static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     private static final int THREADS = Runtime.getRuntime().availableProcessors();
     /** Below this many elements a call runs on the calling thread alone (a parallel region costs ~20 µs). */
     private static final long PARALLEL_MIN = 1 << 15;
+    /** Elements per block of the flat passes that go through scratch arrays (3 × 4 KB, in L1). */
+    private static final int BLOCK = 1024;
     private static final float GELU_C = (float) (2 * Math.sqrt(2.0 / Math.PI));
     private static final float GELU_C3 = (float) (2 * Math.sqrt(2.0 / Math.PI) * 0.044715);
     private static final float LAYER_NORM_EPSILON = (float) Loops.LAYER_NORM_EPSILON;
@@ -50,58 +61,35 @@ final class VectorKernels {
         return true;
     }
 
-    /** An array's floats through its direct buffer, indexed in elements from the array's first. */
-    record Floats(ByteBuffer bytes, int offset) {
-        static Floats of(INDArray a) {
-            return new Floats(a.data().asNio().order(ByteOrder.nativeOrder()), Math.toIntExact(a.offset()));
-        }
+    /**
+     * An array's memory as a native-order buffer whose byte 0 is the array's first element: element i is at byte 4·i.
+     * Kernels load and store vectors with {@code FloatVector.fromByteBuffer(S, x, 4 * i, NATIVE)} written out rather
+     * than through a helper method (see the class comment).
+     */
+    static ByteBuffer bytes(INDArray a) {
+        return a.data().asNio().slice(4 * Math.toIntExact(a.offset()), 4 * Math.toIntExact(a.length()))
+                .order(NATIVE);
+    }
 
-        FloatVector load(int i) {
-            return FloatVector.fromByteBuffer(S, bytes, (offset + i) * 4, ByteOrder.nativeOrder());
+    /** Copies n floats from element i of x into to[from …]. */
+    static void read(ByteBuffer x, int i, float[] to, int from, int n) {
+        int j = 0;
+        for (; j + LANES <= n; j += LANES) {
+            FloatVector.fromByteBuffer(S, x, 4 * (i + j), NATIVE).intoArray(to, from + j);
         }
-
-        void store(FloatVector v, int i) {
-            v.intoByteBuffer(bytes, (offset + i) * 4, ByteOrder.nativeOrder());
+        for (; j < n; j++) {
+            to[from + j] = x.getFloat(4 * (i + j));
         }
+    }
 
-        float get(int i) {
-            return bytes.getFloat((offset + i) * 4);
+    /** Writes n floats of values[from …] to element i of x onwards. */
+    static void write(ByteBuffer x, int i, float[] values, int from, int n) {
+        int j = 0;
+        for (; j + LANES <= n; j += LANES) {
+            FloatVector.fromArray(S, values, from + j).intoByteBuffer(x, 4 * (i + j), NATIVE);
         }
-
-        void set(int i, float v) {
-            bytes.putFloat((offset + i) * 4, v);
-        }
-
-        /** Copies row.length floats from index i into row. */
-        void read(int i, float[] row) {
-            read(i, row, 0, row.length);
-        }
-
-        /** Copies n floats from index i into to[from …]. */
-        void read(int i, float[] to, int from, int n) {
-            int j = 0;
-            for (; j + LANES <= n; j += LANES) {
-                load(i + j).intoArray(to, from + j);
-            }
-            for (; j < n; j++) {
-                to[from + j] = get(i + j);
-            }
-        }
-
-        /** Writes row to index i onwards. */
-        void write(int i, float[] row) {
-            write(i, row, 0, row.length);
-        }
-
-        /** Writes n floats of values[from …] to index i onwards. */
-        void write(int i, float[] values, int from, int n) {
-            int j = 0;
-            for (; j + LANES <= n; j += LANES) {
-                store(FloatVector.fromArray(S, values, from + j), i + j);
-            }
-            for (; j < n; j++) {
-                set(i + j, values[from + j]);
-            }
+        for (; j < n; j++) {
+            x.putFloat(4 * (i + j), values[from + j]);
         }
     }
 
@@ -144,17 +132,20 @@ final class VectorKernels {
      * that is not a compile-time constant is not intrinsified (this pass took 18% of a training step that way).
      */
     private static void inPlace(INDArray a, INDArray b, boolean multiply) {
-        Floats av = Floats.of(a);
-        Floats bv = Floats.of(b);
+        ByteBuffer av = bytes(a);
+        ByteBuffer bv = bytes(b);
         int n = (int) a.length();
         forRows(n, n, (chunk, from, to) -> {
             int i = from;
             for (; i + LANES <= to; i += LANES) {
-                FloatVector x = av.load(i);
-                av.store(multiply ? x.mul(bv.load(i)) : x.add(bv.load(i)), i);
+                FloatVector x = FloatVector.fromByteBuffer(S, av, 4 * i, NATIVE);
+                FloatVector y = FloatVector.fromByteBuffer(S, bv, 4 * i, NATIVE);
+                (multiply ? x.mul(y) : x.add(y)).intoByteBuffer(av, 4 * i, NATIVE);
             }
             for (; i < to; i++) {
-                av.set(i, multiply ? av.get(i) * bv.get(i) : av.get(i) + bv.get(i));
+                float x = av.getFloat(4 * i);
+                float y = bv.getFloat(4 * i);
+                av.putFloat(4 * i, multiply ? x * y : x + y);
             }
         });
     }
@@ -162,17 +153,18 @@ final class VectorKernels {
     /** a ∘ b as a new array (same shape). */
     static INDArray product(INDArray a, INDArray b) {
         INDArray out = Nd4j.createUninitialized(a.dataType(), a.shape());
-        Floats av = Floats.of(a);
-        Floats bv = Floats.of(b);
-        Floats ov = Floats.of(out);
+        ByteBuffer av = bytes(a);
+        ByteBuffer bv = bytes(b);
+        ByteBuffer ov = bytes(out);
         int n = (int) a.length();
         forRows(n, n, (chunk, from, to) -> {
             int i = from;
             for (; i + LANES <= to; i += LANES) {
-                ov.store(av.load(i).mul(bv.load(i)), i);
+                FloatVector.fromByteBuffer(S, av, 4 * i, NATIVE).mul(FloatVector.fromByteBuffer(S, bv, 4 * i, NATIVE))
+                        .intoByteBuffer(ov, 4 * i, NATIVE);
             }
             for (; i < to; i++) {
-                ov.set(i, av.get(i) * bv.get(i));
+                ov.putFloat(4 * i, av.getFloat(4 * i) * bv.getFloat(4 * i));
             }
         });
         return out;
@@ -187,10 +179,10 @@ final class VectorKernels {
         }
         int cols = offsets[parts.length];
         INDArray out = Nd4j.createUninitialized(parts[0].dataType(), rows, cols);
-        Floats ov = Floats.of(out);
-        Floats[] pv = new Floats[parts.length];
+        ByteBuffer ov = bytes(out);
+        ByteBuffer[] pv = new ByteBuffer[parts.length];
         for (int i = 0; i < parts.length; i++) {
-            pv[i] = Floats.of(parts[i]);
+            pv[i] = bytes(parts[i]);
         }
         forRows(rows, out.length(), (chunk, from, to) -> {
             for (int r = from; r < to; r++) {
@@ -209,8 +201,8 @@ final class VectorKernels {
         int cols = (int) x.size(1);
         int width = to - from;
         INDArray out = Nd4j.createUninitialized(x.dataType(), rows, width);
-        Floats xv = Floats.of(x);
-        Floats ov = Floats.of(out);
+        ByteBuffer xv = bytes(x);
+        ByteBuffer ov = bytes(out);
         forRows(rows, out.length(), (chunk, first, last) -> {
             for (int r = first; r < last; r++) {
                 copy(xv, r * cols + from, ov, r * width, width);
@@ -219,58 +211,54 @@ final class VectorKernels {
         return out;
     }
 
-    private static void copy(Floats from, int i, Floats to, int j, int n) {
+    /** n floats from element i of {@code from} to element j of {@code to}. */
+    private static void copy(ByteBuffer from, int i, ByteBuffer to, int j, int n) {
         int k = 0;
         for (; k + LANES <= n; k += LANES) {
-            to.store(from.load(i + k), j + k);
+            FloatVector.fromByteBuffer(S, from, 4 * (i + k), NATIVE).intoByteBuffer(to, 4 * (j + k), NATIVE);
         }
         for (; k < n; k++) {
-            to.set(j + k, from.get(i + k));
+            to.putFloat(4 * (j + k), from.getFloat(4 * (i + k)));
         }
     }
 
     /**
-     * Gumbel-max samples in one pass: for each row r of the uniform noise u and the logits [R, V], the first index of
-     * the largest −log(−log(u + ε) + ε) + logits/T; when {@code disallowed} is given, its row's id has
-     * {@code penalty} subtracted from its scaled logit ({@link GumbelSampler}'s function, in float).
+     * Gumbel-max samples: for each row r of the uniform noise u and the logits [R, V], the first index of the largest
+     * −log(−log(u + ε) + ε) + logits/T; when {@code disallowed} is given, its row's id has {@code penalty} subtracted
+     * from its scaled logit ({@link GumbelSampler}'s function, in float).
      */
     static int[] gumbelArgmax(INDArray u, INDArray logits, float temperature, int[] disallowed, float penalty,
                               float epsilon) {
         int rows = (int) logits.size(0);
         int v = (int) logits.size(1);
-        int full = v - v % LANES;
-        Floats uv = Floats.of(u);
-        Floats lv = Floats.of(logits);
+        ByteBuffer uv = bytes(u);
+        ByteBuffer lv = bytes(logits);
         int[] ids = new int[rows];
         forRows(rows, logits.length(), (chunk, from, to) -> {
-            float[] score = new float[v];
+            float[] score = new float[VectorMath.padded(v)];
+            float[] scaled = new float[score.length];
             for (int r = from; r < to; r++) {
                 int base = r * v;
-                for (int j = 0; j < full; j += LANES) {
-                    FloatVector inner = VectorMath.log(uv.load(base + j).add(epsilon)).neg().add(epsilon);
-                    FloatVector g = VectorMath.log(inner).neg();
-                    g.add(lv.load(base + j).div(temperature)).intoArray(score, j);
+                read(uv, base, score, 0, v);
+                read(lv, base, scaled, 0, v);
+                for (int j = 0; j < v; j += LANES) {
+                    FloatVector.fromArray(S, score, j).add(epsilon).intoArray(score, j);
                 }
-                for (int j = full; j < v; j++) {
-                    score[j] = gumbel(uv.get(base + j), epsilon) + lv.get(base + j) / temperature;
+                VectorMath.log(score, v);
+                for (int j = 0; j < v; j += LANES) {
+                    FloatVector.fromArray(S, score, j).neg().add(epsilon).intoArray(score, j);
+                }
+                VectorMath.log(score, v);
+                for (int j = 0; j < v; j += LANES) {
+                    FloatVector.fromArray(S, scaled, j).div(temperature).sub(FloatVector.fromArray(S, score, j))
+                            .intoArray(score, j);
                 }
                 if (disallowed != null) {
                     int d = disallowed[r];
-                    score[d] = gumbel(uv.get(base + d), epsilon) + (lv.get(base + d) / temperature - penalty);
+                    score[d] = gumbel(uv.getFloat(4 * (base + d)), epsilon)
+                            + (lv.getFloat(4 * (base + d)) / temperature - penalty);
                 }
-                FloatVector maxes = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-                for (int j = 0; j < full; j += LANES) {
-                    maxes = maxes.max(FloatVector.fromArray(S, score, j));
-                }
-                float max = maxes.reduceLanes(VectorOperators.MAX);
-                for (int j = full; j < v; j++) {
-                    max = Math.max(max, score[j]);
-                }
-                int best = 0;
-                while (score[best] != max) {
-                    best++;
-                }
-                ids[r] = best;
+                ids[r] = argmax(score, v);
             }
         });
         return ids;
@@ -280,19 +268,39 @@ final class VectorKernels {
         return (float) -Math.log((float) -Math.log(u + epsilon) + epsilon);
     }
 
+    /** The first index of the largest of x[0 … n − 1]. */
+    private static int argmax(float[] x, int n) {
+        FloatVector maxes = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int j = 0;
+        for (; j + LANES <= n; j += LANES) {
+            maxes = maxes.max(FloatVector.fromArray(S, x, j));
+        }
+        float max = maxes.reduceLanes(VectorOperators.MAX);
+        for (; j < n; j++) {
+            max = Math.max(max, x[j]);
+        }
+        int best = 0;
+        while (x[best] != max) {
+            best++;
+        }
+        return best;
+    }
+
     /** u ← (u ≥ rate ? scale : 0), element by element. */
     static void dropoutMask(INDArray u, float rate, float scale) {
-        Floats uv = Floats.of(u);
+        ByteBuffer uv = bytes(u);
         int n = (int) u.length();
         FloatVector kept = FloatVector.broadcast(S, scale);
         FloatVector dropped = FloatVector.zero(S);
         forRows(n, n, (chunk, from, to) -> {
             int i = from;
             for (; i + LANES <= to; i += LANES) {
-                uv.store(dropped.blend(kept, uv.load(i).compare(VectorOperators.GE, rate)), i);
+                VectorMask<Float> keep = FloatVector.fromByteBuffer(S, uv, 4 * i, NATIVE)
+                        .compare(VectorOperators.GE, rate);
+                dropped.blend(kept, keep).intoByteBuffer(uv, 4 * i, NATIVE);
             }
             for (; i < to; i++) {
-                uv.set(i, uv.get(i) >= rate ? scale : 0f);
+                uv.putFloat(4 * i, uv.getFloat(4 * i) >= rate ? scale : 0f);
             }
         });
     }
@@ -300,56 +308,59 @@ final class VectorKernels {
     /** x[r, :] += bias for every row of x [R, C]. */
     static void addRowVector(INDArray x, INDArray bias) {
         int cols = (int) x.size(1);
-        Floats xv = Floats.of(x);
+        ByteBuffer xv = bytes(x);
         float[] b = bias.toFloatVector();
         forRows((int) x.size(0), x.length(), (chunk, from, to) -> {
             for (int r = from; r < to; r++) {
                 int base = r * cols;
                 int j = 0;
                 for (; j + LANES <= cols; j += LANES) {
-                    xv.store(xv.load(base + j).add(FloatVector.fromArray(S, b, j)), base + j);
+                    FloatVector.fromByteBuffer(S, xv, 4 * (base + j), NATIVE).add(FloatVector.fromArray(S, b, j))
+                            .intoByteBuffer(xv, 4 * (base + j), NATIVE);
                 }
                 for (; j < cols; j++) {
-                    xv.set(base + j, xv.get(base + j) + b[j]);
+                    xv.putFloat(4 * (base + j), xv.getFloat(4 * (base + j)) + b[j]);
                 }
             }
         });
     }
 
-    /** σ(a) with a = x(2√(2/π) + 2√(2/π)·0.044715x²): the gate of ELECTRA's GELU, x·σ(a). */
-    private static FloatVector gate(FloatVector x) {
-        FloatVector a = x.mul(x).mul(GELU_C3).add(GELU_C).mul(x);
-        return FloatVector.broadcast(S, 1f).div(VectorMath.exp(a.neg()).add(1f));
-    }
-
-    private static float gate(float x) {
-        return (float) (1.0 / (1.0 + Math.exp(-x * (GELU_C + GELU_C3 * x * x))));
-    }
-
-    /** x[r, :] += bias in place, and GELU(x) as a new array, in one pass (x [R, C], bias [C]). */
+    /**
+     * x[r, :] += bias in place, and GELU(x) = x·σ(a) with a = x(2√(2/π) + 2√(2/π)·0.044715x²) as a new array, row by
+     * row through scratch rows padded to whole vectors (x [R, C], bias [C]).
+     */
     static INDArray biasGelu(INDArray x, INDArray bias) {
         int cols = (int) x.size(1);
         INDArray out = Nd4j.createUninitialized(x.dataType(), x.shape());
-        Floats xv = Floats.of(x);
-        Floats ov = Floats.of(out);
-        float[] b = bias.toFloatVector();
+        ByteBuffer xv = bytes(x);
+        ByteBuffer ov = bytes(out);
+        float[] b = padded(bias.toFloatVector());
         forRows((int) x.size(0), x.length(), (chunk, from, to) -> {
+            float[] v = new float[b.length];
+            float[] e = new float[b.length];
             for (int r = from; r < to; r++) {
                 int base = r * cols;
-                int j = 0;
-                for (; j + LANES <= cols; j += LANES) {
-                    FloatVector v = xv.load(base + j).add(FloatVector.fromArray(S, b, j));
-                    xv.store(v, base + j);
-                    ov.store(v.mul(gate(v)), base + j);
+                read(xv, base, v, 0, cols);
+                for (int j = 0; j < cols; j += LANES) {
+                    FloatVector y = FloatVector.fromArray(S, v, j).add(FloatVector.fromArray(S, b, j));
+                    y.intoArray(v, j);
+                    y.mul(y).fma(-GELU_C3, -GELU_C).mul(y).intoArray(e, j);
                 }
-                for (; j < cols; j++) {
-                    float v = xv.get(base + j) + b[j];
-                    xv.set(base + j, v);
-                    ov.set(base + j, v * gate(v));
+                VectorMath.exp(e, cols);
+                for (int j = 0; j < cols; j += LANES) {
+                    FloatVector y = FloatVector.fromArray(S, v, j);
+                    y.div(FloatVector.fromArray(S, e, j).add(1f)).intoArray(e, j);
                 }
+                write(xv, base, v, 0, cols);
+                write(ov, base, e, 0, cols);
             }
         });
         return out;
+    }
+
+    /** a copy of x padded with zeros to whole vectors. */
+    private static float[] padded(float[] x) {
+        return java.util.Arrays.copyOf(x, VectorMath.padded(x.length));
     }
 
     /**
@@ -358,46 +369,60 @@ final class VectorKernels {
      */
     static void biasDropoutResidual(INDArray y, INDArray bias, INDArray mask, INDArray residual) {
         int cols = (int) y.size(1);
-        Floats yv = Floats.of(y);
-        Floats mv = mask == null ? null : Floats.of(mask);
-        Floats rv = Floats.of(residual);
+        ByteBuffer yv = bytes(y);
+        ByteBuffer mv = mask == null ? null : bytes(mask);
+        ByteBuffer rv = bytes(residual);
         float[] b = bias.toFloatVector();
         forRows((int) y.size(0), y.length(), (chunk, from, to) -> {
             for (int r = from; r < to; r++) {
                 int base = r * cols;
                 int j = 0;
                 for (; j + LANES <= cols; j += LANES) {
-                    FloatVector v = yv.load(base + j).add(FloatVector.fromArray(S, b, j));
+                    int at = 4 * (base + j);
+                    FloatVector v = FloatVector.fromByteBuffer(S, yv, at, NATIVE).add(FloatVector.fromArray(S, b, j));
                     if (mv != null) {
-                        v = v.mul(mv.load(base + j));
+                        v = v.mul(FloatVector.fromByteBuffer(S, mv, at, NATIVE));
                     }
-                    yv.store(v.add(rv.load(base + j)), base + j);
+                    v.add(FloatVector.fromByteBuffer(S, rv, at, NATIVE)).intoByteBuffer(yv, at, NATIVE);
                 }
                 for (; j < cols; j++) {
-                    float v = yv.get(base + j) + b[j];
-                    yv.set(base + j, (mv == null ? v : v * mv.get(base + j)) + rv.get(base + j));
+                    int at = 4 * (base + j);
+                    float v = yv.getFloat(at) + b[j];
+                    yv.putFloat(at, (mv == null ? v : v * mv.getFloat(at)) + rv.getFloat(at));
                 }
             }
         });
     }
 
-    /** dOutput ∘ GELU′(x) into dOutput: GELU′ = σ + x·σ·(1 − σ)·a′ with a′ = 2√(2/π)(1 + 3·0.044715x²). */
+    /**
+     * dOutput ∘ GELU′(x) into dOutput: GELU′ = σ + x·σ·(1 − σ)·a′ with a′ = 2√(2/π)(1 + 3·0.044715x²), in blocks of
+     * {@link #BLOCK} elements through scratch arrays.
+     */
     static INDArray geluBackward(INDArray dOutput, INDArray x) {
-        Floats dv = Floats.of(dOutput);
-        Floats xv = Floats.of(x);
+        ByteBuffer dv = bytes(dOutput);
+        ByteBuffer xv = bytes(x);
         int n = (int) x.length();
         forRows(n, n, (chunk, from, to) -> {
-            int i = from;
-            for (; i + LANES <= to; i += LANES) {
-                FloatVector v = xv.load(i);
-                FloatVector s = gate(v);
-                FloatVector slope = v.mul(v).mul(3 * GELU_C3).add(GELU_C).mul(v).mul(s).mul(s.neg().add(1f)).add(s);
-                dv.store(dv.load(i).mul(slope), i);
-            }
-            for (; i < to; i++) {
-                float v = xv.get(i);
-                float s = gate(v);
-                dv.set(i, dv.get(i) * (s + v * s * (1 - s) * (GELU_C + 3 * GELU_C3 * v * v)));
+            float[] v = new float[BLOCK];
+            float[] s = new float[BLOCK];
+            float[] d = new float[BLOCK];
+            for (int start = from; start < to; start += BLOCK) {
+                int m = Math.min(BLOCK, to - start);
+                read(xv, start, v, 0, m);
+                read(dv, start, d, 0, m);
+                for (int j = 0; j < m; j += LANES) {
+                    FloatVector y = FloatVector.fromArray(S, v, j);
+                    y.mul(y).fma(-GELU_C3, -GELU_C).mul(y).intoArray(s, j);
+                }
+                VectorMath.exp(s, m);
+                for (int j = 0; j < m; j += LANES) {
+                    FloatVector y = FloatVector.fromArray(S, v, j);
+                    FloatVector g = FloatVector.fromArray(S, s, j).add(1f);
+                    g = FloatVector.broadcast(S, 1f).div(g);
+                    FloatVector slope = y.mul(y).fma(3 * GELU_C3, GELU_C).mul(y).mul(g).fma(g.neg().add(1f), g);
+                    FloatVector.fromArray(S, d, j).mul(slope).intoArray(d, j);
+                }
+                write(dv, start, d, 0, m);
             }
         });
         return dOutput;
@@ -407,8 +432,8 @@ final class VectorKernels {
     static INDArray layerNorm(INDArray x, INDArray gain, INDArray bias) {
         int cols = (int) x.size(1);
         INDArray y = Nd4j.createUninitialized(x.dataType(), x.shape());
-        Floats xv = Floats.of(x);
-        Floats yv = Floats.of(y);
+        ByteBuffer xv = bytes(x);
+        ByteBuffer yv = bytes(y);
         float[] g = gain.toFloatVector();
         float[] b = bias.toFloatVector();
         forRows((int) x.size(0), x.length(), (chunk, from, to) -> {
@@ -416,13 +441,13 @@ final class VectorKernels {
             float[] lanes = new float[LANES];
             for (int r = from; r < to; r++) {
                 int base = r * cols;
-                xv.read(base, row);
+                read(xv, base, row, 0, cols);
                 float mean = sum(row, lanes) / cols;
                 float inv = 1f / (centredStd(row, mean, lanes) + LAYER_NORM_EPSILON);
                 for (int j = 0; j < cols; j++) {
                     row[j] = row[j] * inv * g[j] + b[j];
                 }
-                yv.write(base, row);
+                write(yv, base, row, 0, cols);
             }
         });
         return y;
@@ -437,9 +462,9 @@ final class VectorKernels {
         int rows = (int) x.size(0);
         int cols = (int) x.size(1);
         INDArray dx = Nd4j.createUninitialized(x.dataType(), x.shape());
-        Floats xv = Floats.of(x);
-        Floats dyv = Floats.of(dy);
-        Floats dxv = Floats.of(dx);
+        ByteBuffer xv = bytes(x);
+        ByteBuffer dyv = bytes(dy);
+        ByteBuffer dxv = bytes(dx);
         float[] g = gain.toFloatVector();
         int chunks = chunks(rows, x.length());
         float[][] dGain = new float[chunks][cols];
@@ -452,8 +477,8 @@ final class VectorKernels {
             float[] biasSum = dBias[chunk];
             for (int r = from; r < to; r++) {
                 int base = r * cols;
-                xv.read(base, centred);
-                dyv.read(base, d);
+                read(xv, base, centred, 0, cols);
+                read(dyv, base, d, 0, cols);
                 float mean = sum(centred, lanes) / cols;
                 float std = centredStd(centred, mean, lanes);
                 float s = std + LAYER_NORM_EPSILON;
@@ -472,7 +497,7 @@ final class VectorKernels {
                 for (int j = 0; j < cols; j++) {
                     d[j] = (d[j] - meanD) * invS - centred[j] * stdTerm;
                 }
-                dxv.write(base, d);
+                write(dxv, base, d, 0, cols);
             }
         });
         return new INDArray[] {dx, Nd4j.createFromArray(addUp(dGain)), Nd4j.createFromArray(addUp(dBias))};
@@ -482,7 +507,7 @@ final class VectorKernels {
     static INDArray columnSums(INDArray a) {
         int rows = (int) a.size(0);
         int cols = (int) a.size(1);
-        Floats av = Floats.of(a);
+        ByteBuffer av = bytes(a);
         float[][] sums = new float[chunks(rows, a.length())][cols];
         forRows(rows, a.length(), (chunk, from, to) -> {
             float[] s = sums[chunk];
@@ -490,10 +515,11 @@ final class VectorKernels {
                 int base = r * cols;
                 int j = 0;
                 for (; j + LANES <= cols; j += LANES) {
-                    FloatVector.fromArray(S, s, j).add(av.load(base + j)).intoArray(s, j);
+                    FloatVector.fromArray(S, s, j).add(FloatVector.fromByteBuffer(S, av, 4 * (base + j), NATIVE))
+                            .intoArray(s, j);
                 }
                 for (; j < cols; j++) {
-                    s[j] += av.get(base + j);
+                    s[j] += av.getFloat(4 * (base + j));
                 }
             }
         });
@@ -506,7 +532,8 @@ final class VectorKernels {
         for (; j + LANES <= a.length; j += LANES) {
             acc = acc.add(FloatVector.fromArray(S, a, j));
         }
-        float s = VectorMath.sum(acc, lanes);
+        acc.intoArray(lanes, 0);
+        float s = VectorMath.sum(lanes);
         for (; j < a.length; j++) {
             s += a[j];
         }
@@ -522,7 +549,8 @@ final class VectorKernels {
             c.intoArray(row, j);
             acc = c.fma(c, acc);
         }
-        float s = VectorMath.sum(acc, lanes);
+        acc.intoArray(lanes, 0);
+        float s = VectorMath.sum(lanes);
         for (; j < row.length; j++) {
             row[j] -= mean;
             s += row[j] * row[j];

@@ -21,7 +21,8 @@ class VectorMathTest {
             for (int i = 0; i < LANES; i++) {
                 x[i] = (float) (random.nextDouble() * 175 - 87);
             }
-            VectorMath.exp(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, 0)).intoArray(y, 0);
+            System.arraycopy(x, 0, y, 0, LANES);
+            VectorMath.exp(y, LANES);
             for (int i = 0; i < LANES; i++) {
                 double exact = Math.exp(x[i]);
                 worst = Math.max(worst, Math.abs(y[i] - exact) / Math.ulp((float) exact));
@@ -38,7 +39,8 @@ class VectorMathTest {
         x[1] = -88f;
         x[2] = 89f;
         x[3] = 0f;
-        VectorMath.exp(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, 0)).intoArray(y, 0);
+        System.arraycopy(x, 0, y, 0, LANES);
+        VectorMath.exp(y, 4);
         assertEquals(0f, y[0]);
         assertEquals(0f, y[1]);
         assertEquals(Float.POSITIVE_INFINITY, y[2]);
@@ -56,7 +58,8 @@ class VectorMathTest {
                 x[i] = (float) Math.exp(random.nextDouble() * 60 - 30); // 1e-13 … 1e13, and 1 ± small
             }
             x[0] = 1f + (float) random.nextDouble() * 1e-3f;
-            VectorMath.log(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, 0)).intoArray(y, 0);
+            System.arraycopy(x, 0, y, 0, LANES);
+            VectorMath.log(y, LANES);
             for (int i = 0; i < LANES; i++) {
                 double exact = Math.log(x[i]);
                 worst = Math.max(worst, Math.abs(y[i] - exact) / Math.ulp((float) Math.max(Math.abs(exact), 1e-30)));
@@ -73,7 +76,20 @@ class VectorMathTest {
             x[i] = i == 0 ? 1e8f : 1.5f;
             expected += x[i];
         }
-        assertEquals(expected,
-                VectorMath.sum(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, 0), new float[LANES]));
+        assertEquals(expected, VectorMath.sum(x));
+    }
+
+    /** The functions work on whole vectors: a length short of one still computes (and may overwrite) the padding. */
+    @Test
+    void paddedRoundsUpToWholeVectors() {
+        assertEquals(0, VectorMath.padded(0));
+        assertEquals(LANES, VectorMath.padded(1));
+        assertEquals(LANES, VectorMath.padded(LANES));
+        assertEquals(2 * LANES, VectorMath.padded(LANES + 1));
+        float[] a = new float[VectorMath.padded(LANES + 1)];
+        a[LANES] = 1f;
+        VectorMath.exp(a, LANES + 1);
+        assertEquals((float) Math.E, a[LANES], Math.ulp((float) Math.E) * 2);
+        assertEquals(1f, a[LANES + 1]);
     }
 }
