@@ -29,5 +29,9 @@ OPENS="-XX:+IgnoreUnrecognizedVMOptions --add-opens=java.base/java.lang=ALL-UNNA
 HUGE_METHODS="-XX:-DontCompileHugeMethods"
 # The fused float kernels of training (Java Vector API, an incubator module): 4-10x ND4J's element-wise calls.
 VECTOR_API="--add-modules=jdk.incubator.vector"
+# OpenBLAS's threads spin for a while after each GEMM before they sleep; on a machine with as many threads as cores
+# they then hold the cores the fused kernels run on next (a small training step 12-17% slower, docs/benchmarks.md).
+# 4 is OpenBLAS's shortest spin (2^4 cycles).
+export OPENBLAS_THREAD_TIMEOUT="${OPENBLAS_THREAD_TIMEOUT:-4}"
 # The physical cap counts the whole process (heap included): heap + off-heap + room for the JVM itself.
 ND4J_LIMITS="-Dorg.bytedeco.javacpp.maxbytes=${ELECTRA_OFFHEAP:-3G} -Dorg.bytedeco.javacpp.maxphysicalbytes=${ELECTRA_PHYSICAL:-12G}"

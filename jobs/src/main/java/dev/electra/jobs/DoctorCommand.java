@@ -35,6 +35,8 @@ public final class DoctorCommand implements Callable<Integer> {
         row("blas", String.valueOf(info.getOrDefault("blas.vendor", "unknown")));
         row("nd4j threads", Nd4j.getEnvironment().maxMasterThreads() + " (OMP_NUM_THREADS="
                 + System.getenv().getOrDefault("OMP_NUM_THREADS", "unset") + ")");
+        row("openblas spin", System.getenv().getOrDefault(Sparks.OPENBLAS_THREAD_TIMEOUT, "unset")
+                + " (OPENBLAS_THREAD_TIMEOUT; 4 = threads sleep right after a GEMM, freeing the cores)");
         row("devices", String.valueOf(Nd4j.getAffinityManager().getNumberOfDevices()));
         row("fused kernels", ElectraModel.fusedKernels() ? "on (Java Vector API)"
                 : "off: ND4J's calls, about 2x slower (add --add-modules=jdk.incubator.vector to the JVM)");

@@ -13,6 +13,8 @@ public final class Sparks {
     static final String COMPILE_HUGE_METHODS = "-XX:-DontCompileHugeMethods";
     /** Training's fused float kernels use the Java Vector API; without the module they fall back to ND4J's calls. */
     static final String VECTOR_API = "--add-modules=jdk.incubator.vector";
+    /** OpenBLAS's spin before its threads sleep; set to its shortest for executors (bin/lib/common.sh says why). */
+    static final String OPENBLAS_THREAD_TIMEOUT = "OPENBLAS_THREAD_TIMEOUT";
 
     private static boolean progressListening;
 
@@ -43,6 +45,8 @@ public final class Sparks {
         config.spark().properties().forEach(conf::set);
         appendJavaOption(conf, "spark.executor.extraJavaOptions", COMPILE_HUGE_METHODS);
         appendJavaOption(conf, "spark.executor.extraJavaOptions", VECTOR_API);
+        // OpenBLAS's threads would otherwise spin on the executor's cores after each GEMM (bin/lib/common.sh)
+        conf.setIfMissing("spark.executorEnv." + OPENBLAS_THREAD_TIMEOUT, "4");
         SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
         spark.sparkContext().setLogLevel(config.spark().logLevel());
         synchronized (Sparks.class) {
