@@ -12,7 +12,13 @@ import dev.electra.pipeline.model.StepResult;
 import dev.electra.pipeline.packing.PackedExample;
 import java.util.List;
 import java.util.Map;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * One worker's training steps, as the paper's loop: mask the input → generator → sample → discriminator → loss of
@@ -71,28 +77,37 @@ public final class Trainer {
         long start = System.nanoTime();
         ModelInput in = input(examples, step, firstRow);
         long stepSeed = ElectraModel.stepSeed(seed, step);
-        Map<String, INDArray> placeholders = model.placeholders(in, stepSeed, firstRow, true);
-        StepResult result = model.gradients(placeholders);
-        ForwardResult out = result.outputs();
-        if (!Double.isFinite(out.totalLoss())) {
-            throw new NonFiniteLossException(step, "total loss " + out.totalLoss() + ", terms " + out.lossTerms());
-        }
-        float[] gradient = model.flatten(result.gradients(), gradientBuffer);
-        double norm = GradientClipping.clip(gradient, clipNorm);
-        if (!Double.isFinite(norm)) {
-            throw new NonFiniteLossException(step, "gradient norm " + norm);
-        }
         double lr = schedule.at(step);
-        float[] params = model.flatParameters(parameterBuffer);
-        optimizer.step(params, gradient, lr);
+        StepMetrics metrics;
+        float[] params;
+        // The placeholders (dropout masks and sampling noise, hundreds of MB at small) and the metrics' arrays live
+        // in a workspace reused from step to step: fresh native memory is page-faulted in at every step otherwise.
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID)) {
+            Map<String, INDArray> placeholders = model.placeholders(in, stepSeed, firstRow, true);
+            StepResult result = model.gradients(placeholders);
+            ForwardResult out = result.outputs();
+            if (!Double.isFinite(out.totalLoss())) {
+                throw new NonFiniteLossException(step, "total loss " + out.totalLoss() + ", terms " + out.lossTerms());
+            }
+            float[] gradient = model.flatten(result.gradients(), gradientBuffer);
+            NativeMemory.release(result.gradients().values());
+            double norm = GradientClipping.clip(gradient, clipNorm);
+            if (!Double.isFinite(norm)) {
+                throw new NonFiniteLossException(step, "gradient norm " + norm);
+            }
+            params = model.flatParameters(parameterBuffer);
+            optimizer.step(params, gradient, lr);
+            metrics = metrics(step + 1, lr, out, norm, tokens(in), 0);
+        }
         model.setFlatParameters(params);
-        StepMetrics metrics = metrics(step + 1, lr, out, norm, tokens(in), (System.nanoTime() - start) / 1e9);
-        NativeMemory.release(placeholders.values());
-        NativeMemory.release(result.gradients().values());
-        NativeMemory.release(java.util.Arrays.asList(out.discriminatorProbabilities(), out.replaced(),
-                out.sampledIds()));
-        return metrics;
+        return metrics.withSeconds((System.nanoTime() - start) / 1e9);
     }
+
+    /** Sized by the first step, grown when a later batch is longer (as DirectPass's); one per thread. */
+    private static final WorkspaceConfiguration WORKSPACE = WorkspaceConfiguration.builder()
+            .policyAllocation(AllocationPolicy.STRICT).policyLearning(LearningPolicy.FIRST_LOOP)
+            .policySpill(SpillPolicy.REALLOCATE).build();
+    private static final String WORKSPACE_ID = "electra-training-step";
 
     /** Loss and metrics of {@code examples} without dropout or an update (held-out evaluation). */
     public StepMetrics evaluate(List<PackedExample> examples, long step) {
