@@ -40,10 +40,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * </ul>
  *
  * <p>Randomness. Sampling noise (uniform [B·N, V]) and dropout masks are placeholders, drawn in
- * {@link #placeholders(ModelInput, long, int, boolean)} from a native ND4J generator seeded with the caller's
- * step seed and each row's global index: a step is then a deterministic function of (parameters, batch, step
- * seed, first row), so a re-run Spark task reproduces it, an example draws the same noise on any worker, and a
- * gradient check sees a fixed function. In-graph random ops are not used because in M2.1 they ignore
+ * {@link #placeholders(ModelInput, long, int, boolean)} by a counter-based generator ({@link UniformNoise}) keyed
+ * with the caller's step seed and each row's global index: a step is then a deterministic function of (parameters,
+ * batch, step seed, first row), so a re-run Spark task reproduces it, an example draws the same noise on any
+ * worker, and a gradient check sees a fixed function. In-graph random ops are not used because in M2.1 they ignore
  * {@code Nd4j.getRandom().setSeed}, repeat the same numbers on every execution and share values between ops
  * (probed), and {@code nn.dropoutInverted} fails on placeholder shapes.
  *
@@ -105,7 +105,6 @@ public final class ElectraModel {
     private final List<DropoutSite> dropoutSites;
     private final List<String> lossNames;
     private final List<String> outputNames;
-    private final org.nd4j.linalg.api.rng.Random noise;
     /** Classes of the fine-tuning head; 0 for a pretraining model. */
     private final int numLabels;
     private boolean gradientGraphBuilt;
@@ -125,7 +124,6 @@ public final class ElectraModel {
         this.dropoutSites = List.copyOf(b.dropoutSites);
         this.lossNames = List.copyOf(b.lossNames);
         this.outputNames = List.copyOf(b.outputNames);
-        this.noise = Nd4j.getRandomFactory().getNewRandomInstance(b.seed);
         this.numLabels = b.numLabels;
         this.direct = new DirectPass(this);
     }
@@ -504,8 +502,9 @@ public final class ElectraModel {
     }
 
     /**
-     * Sampling noise [B·N, V] (when {@code slots} > 0) and dropout masks (ones when not {@code training}), drawn
-     * row by row, each from its own seed: an example draws the same noise in any batch and on any worker.
+     * Sampling noise [B·N, V] (when {@code slots} > 0) and dropout masks (ones when not {@code training}): each
+     * example's part of each array is a stream of {@link UniformNoise} keyed by the example's seed, so an example
+     * draws the same noise in any batch and on any worker; the examples are drawn on all cores.
      */
     private void addNoise(Map<String, INDArray> ph, int b, int l, int slots, long stepSeed, int firstRow,
                           boolean training) {
@@ -518,31 +517,31 @@ public final class ElectraModel {
                     : new long[] {site.pooled() ? b : (long) b * l, site.width()};
             dropout.add(training ? Nd4j.createUninitialized(dataType, shape) : null);
         }
-        for (int i = 0; i < b; i++) {
-            noise.setSeed(Masker.rowSeed(stepSeed, (long) firstRow + i));
-            if (sampling != null) {
-                Nd4j.rand(sampling.get(NDArrayIndex.interval((long) i * slots, (long) (i + 1) * slots),
-                        NDArrayIndex.all()), noise);
-            }
-            for (int k = 0; k < dropoutSites.size(); k++) {
-                INDArray u = dropout.get(k);
-                if (u != null) {
-                    DropoutSite site = dropoutSites.get(k);
-                    long rows = site.pooled() ? 1 : l;
-                    Nd4j.rand(site.attention()
-                            ? u.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all())
-                            : u.get(NDArrayIndex.interval(i * rows, (i + 1) * rows), NDArrayIndex.all()), noise);
+        // each example's ranges are streams of its own key: its noise is the same in any batch, on any worker
+        long elements = (sampling == null ? 0 : sampling.length())
+                + dropout.stream().mapToLong(u -> u == null ? 0 : u.length()).sum();
+        VectorKernels.forRows(b, dataType == DataType.FLOAT ? elements : 0, (chunk, from, to) -> {
+            for (int i = from; i < to; i++) {
+                long key = Masker.rowSeed(stepSeed, (long) firstRow + i);
+                if (sampling != null) {
+                    UniformNoise.uniform(sampling, (long) i * slots * v, slots * v, key, 0);
+                }
+                for (int k = 0; k < dropout.size(); k++) {
+                    INDArray u = dropout.get(k);
+                    if (u != null) {
+                        int perExample = (int) (u.length() / b);
+                        UniformNoise.dropoutMask(u, (long) i * perExample, perExample, key, k + 1, rate);
+                    }
                 }
             }
-        }
+        });
         if (sampling != null) {
             ph.put(SAMPLING_NOISE, sampling);
         }
         for (int k = 0; k < dropoutSites.size(); k++) {
             DropoutSite site = dropoutSites.get(k);
             INDArray u = dropout.get(k);
-            ph.put(site.name(), u != null
-                    ? Kernels.dropoutMask(u, rate)
+            ph.put(site.name(), u != null ? u
                     : site.attention() ? Nd4j.ones(dataType, 1, 1, 1, 1) : Nd4j.ones(dataType, 1, 1));
         }
     }
@@ -784,7 +783,6 @@ public final class ElectraModel {
         final LossWeights lossWeights;
         final SamplingConfig sampling;
         final DataType dataType;
-        final long seed;
         final SameDiff sd = SameDiff.create();
         final Random init;
         final List<ParameterSpec> parameters = new ArrayList<>();
@@ -806,7 +804,6 @@ public final class ElectraModel {
             this.lossWeights = lossWeights;
             this.sampling = sampling;
             this.dataType = dataType;
-            this.seed = seed;
             this.init = new Random(seed);
         }
 

@@ -224,18 +224,6 @@ final class Kernels {
                 : x.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to)).dup('c');
     }
 
-    /**
-     * A dropout mask from uniform noise: 1/(1 − rate) where u ≥ rate, else 0, in place for float (the same values
-     * as ND4J's gte, cast and scale, which return new arrays).
-     */
-    static INDArray dropoutMask(INDArray uniform, double rate) {
-        if (vector(uniform)) {
-            VectorKernels.dropoutMask(uniform, (float) rate, (float) (1.0 / (1.0 - rate)));
-            return uniform;
-        }
-        return uniform.gte(rate).castTo(uniform.dataType()).muli(1.0 / (1.0 - rate));
-    }
-
     static boolean isIdentity(INDArray mask) {
         return mask == null || (mask.length() == 1 && mask.getDouble(0) == 1.0);
     }

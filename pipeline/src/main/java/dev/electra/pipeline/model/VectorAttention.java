@@ -1,6 +1,7 @@
 package dev.electra.pipeline.model;
 
 import static dev.electra.pipeline.model.VectorKernels.bytes;
+import static dev.electra.pipeline.model.VectorKernels.keepAlive;
 import static dev.electra.pipeline.model.VectorKernels.read;
 import static dev.electra.pipeline.model.VectorKernels.write;
 
@@ -104,6 +105,7 @@ final class VectorAttention {
             multiply(dropped, false, t.v, t.out, l, l, d);
             writeHead(cf, hidden, h * d, row, l, d, t.out);
         });
+        keepAlive(qkv, probs, mask, context);
     }
 
     /**
@@ -148,6 +150,7 @@ final class VectorAttention {
             multiply(t.a, true, t.q, t.work, l, l, d);
             writeHead(dx, 3 * hidden, hidden + h * d, row, l, d, t.work);
         });
+        keepAlive(dContext, qkv, probs, mask, dqkv);
     }
 
     /** Rows firstRow … firstRow + L − 1, columns column … column + d − 1 of x (rows rowStride apart): tile [L, d]. */

@@ -1,10 +1,10 @@
 package dev.electra.pipeline.model;
 
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -69,6 +69,15 @@ final class VectorKernels {
     static ByteBuffer bytes(INDArray a) {
         return a.data().asNio().slice(4 * Math.toIntExact(a.offset()), 4 * Math.toIntExact(a.length()))
                 .order(NATIVE);
+    }
+
+    /**
+     * Keeps arrays reachable up to this call. A kernel works on {@link #bytes} views, which do not hold the array:
+     * once the JIT sees an array's last use, a collection may free its native memory under a running kernel (a
+     * crash in {@link #read} during the Gumbel sampler's test, before this).
+     */
+    static void keepAlive(Object... arrays) {
+        Reference.reachabilityFence(arrays);
     }
 
     /** Copies n floats from element i of x into to[from …]. */
@@ -148,6 +157,7 @@ final class VectorKernels {
                 av.putFloat(4 * i, multiply ? x * y : x + y);
             }
         });
+        keepAlive(a, b);
     }
 
     /** a ∘ b as a new array (same shape). */
@@ -167,6 +177,7 @@ final class VectorKernels {
                 ov.putFloat(4 * i, av.getFloat(4 * i) * bv.getFloat(4 * i));
             }
         });
+        keepAlive(a, b, out);
         return out;
     }
 
@@ -192,6 +203,7 @@ final class VectorKernels {
                 }
             }
         });
+        keepAlive(parts, out);
         return out;
     }
 
@@ -208,6 +220,7 @@ final class VectorKernels {
                 copy(xv, r * cols + from, ov, r * width, width);
             }
         });
+        keepAlive(x, out);
         return out;
     }
 
@@ -261,6 +274,7 @@ final class VectorKernels {
                 ids[r] = argmax(score, v);
             }
         });
+        keepAlive(u, logits);
         return ids;
     }
 
@@ -286,25 +300,6 @@ final class VectorKernels {
         return best;
     }
 
-    /** u ← (u ≥ rate ? scale : 0), element by element. */
-    static void dropoutMask(INDArray u, float rate, float scale) {
-        ByteBuffer uv = bytes(u);
-        int n = (int) u.length();
-        FloatVector kept = FloatVector.broadcast(S, scale);
-        FloatVector dropped = FloatVector.zero(S);
-        forRows(n, n, (chunk, from, to) -> {
-            int i = from;
-            for (; i + LANES <= to; i += LANES) {
-                VectorMask<Float> keep = FloatVector.fromByteBuffer(S, uv, 4 * i, NATIVE)
-                        .compare(VectorOperators.GE, rate);
-                dropped.blend(kept, keep).intoByteBuffer(uv, 4 * i, NATIVE);
-            }
-            for (; i < to; i++) {
-                uv.putFloat(4 * i, uv.getFloat(4 * i) >= rate ? scale : 0f);
-            }
-        });
-    }
-
     /** x[r, :] += bias for every row of x [R, C]. */
     static void addRowVector(INDArray x, INDArray bias) {
         int cols = (int) x.size(1);
@@ -323,6 +318,7 @@ final class VectorKernels {
                 }
             }
         });
+        keepAlive(x);
     }
 
     /**
@@ -355,6 +351,7 @@ final class VectorKernels {
                 write(ov, base, e, 0, cols);
             }
         });
+        keepAlive(x, out);
         return out;
     }
 
@@ -392,6 +389,7 @@ final class VectorKernels {
                 }
             }
         });
+        keepAlive(y, mask, residual);
     }
 
     /**
@@ -425,6 +423,7 @@ final class VectorKernels {
                 write(dv, start, d, 0, m);
             }
         });
+        keepAlive(dOutput, x);
         return dOutput;
     }
 
@@ -450,6 +449,7 @@ final class VectorKernels {
                 write(yv, base, row, 0, cols);
             }
         });
+        keepAlive(x, y);
         return y;
     }
 
@@ -500,6 +500,7 @@ final class VectorKernels {
                 write(dxv, base, d, 0, cols);
             }
         });
+        keepAlive(dy, x, dx);
         return new INDArray[] {dx, Nd4j.createFromArray(addUp(dGain)), Nd4j.createFromArray(addUp(dBias))};
     }
 
@@ -523,6 +524,7 @@ final class VectorKernels {
                 }
             }
         });
+        keepAlive(a);
         return Nd4j.createFromArray(addUp(sums));
     }
 

@@ -231,17 +231,6 @@ class VectorKernelsTest {
         assertTrue(chi2 < 43.82, "chi2 " + chi2);
     }
 
-    @Test
-    void dropoutMaskFromUniformNoise() {
-        Nd4j.getRandom().setSeed(16);
-        INDArray u = Nd4j.rand(DataType.FLOAT, 301, 77);
-        u.putScalar(0, 0.1f); // exactly the rate: kept, as u ≥ rate
-        INDArray reference = u.gte(0.1).castTo(DataType.FLOAT).muli(1.0 / 0.9);
-        INDArray fused = Kernels.dropoutMask(u.dup(), 0.1);
-        assertArrayEquals(reference.data().asFloat(), fused.data().asFloat(), "the same mask, bit for bit");
-        assertEquals((float) (1 / 0.9), fused.getFloat(0), 0f);
-    }
-
     private static INDArray random(long seed, long... shape) {
         Nd4j.getRandom().setSeed(seed);
         return Nd4j.randn(DataType.FLOAT, shape);

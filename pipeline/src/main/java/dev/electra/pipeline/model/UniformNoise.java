@@ -1,0 +1,181 @@
+package dev.electra.pipeline.model;
+
+import static jdk.incubator.vector.VectorOperators.ROL;
+import static jdk.incubator.vector.VectorOperators.GE;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.XOR;
+
+import java.nio.ByteBuffer;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Counter-based uniform noise for the dropout masks and the sampling noise: element e of stream s under a 64-bit key
+ * is a pure function of (key, s, e), Threefry-2x32 with 20 rounds (Salmon et al., "Parallel random numbers: as easy
+ * as 1, 2, 3", SC 2011; JAX's default generator), so any element can be drawn on its own, on any core, in any order,
+ * with the same result. ND4J's generator, which this replaces, drew one sequence per example and site (80 M floats a
+ * step at {@code small}) on one core.
+ *
+ * <p>Layout: element e is word (e / 16) mod 2 of Threefry(counter = (16·⌊e / 32⌋ + e mod 16, s), key), whose top 23
+ * bits make the float m·2⁻²³ in [0, 1). Sixteen consecutive counters fill 32 consecutive elements, so a vector of up
+ * to 16 int lanes computes them side by side; the result does not depend on the vector width. The vector path is
+ * tested against {@link #uniform}, the scalar definition, and that against the published Threefry test vectors.
+ */
+final class UniformNoise {
+    /** Threefry-2x32's rotation constants, one per round, repeating every 8. */
+    private static final int[] ROTATIONS = {13, 15, 26, 6, 17, 29, 16, 24};
+    private static final int PARITY = 0x1BD11BDA;
+    private static final int ROUNDS = 20;
+    /** Counters side by side in one group; a group fills 2 × 16 elements. */
+    private static final int GROUP = 16;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.length() <= GROUP
+            ? IntVector.SPECIES_PREFERRED : IntVector.SPECIES_512;
+    private static final VectorSpecies<Float> F = I.withLanes(float.class);
+    private static final int LANES = I.length();
+    /** Elements generated per pass into the scratch array: a multiple of what one pass of {@link #generate} fills. */
+    private static final int BLOCK = 1024;
+    private static final int ONE_BITS = Float.floatToRawIntBits(1f);
+
+    private UniformNoise() {}
+
+    /** Threefry-2x32-20 of the counter (c0, c1) under the key (k0, k1): its two output words. */
+    static int[] threefry(int k0, int k1, int c0, int c1) {
+        int[] ks = {k0, k1, PARITY ^ k0 ^ k1};
+        int x0 = c0 + ks[0];
+        int x1 = c1 + ks[1];
+        for (int r = 0; r < ROUNDS; r++) {
+            x0 += x1;
+            x1 = Integer.rotateLeft(x1, ROTATIONS[r % 8]);
+            x1 ^= x0;
+            if (r % 4 == 3) {
+                int s = (r + 1) / 4;
+                x0 += ks[s % 3];
+                x1 += ks[(s + 1) % 3] + s;
+            }
+        }
+        return new int[] {x0, x1};
+    }
+
+    /** Element e of stream {@code stream} under {@code key}: the definition the vector path reproduces. */
+    static float uniform(long key, int stream, long e) {
+        int counter = (int) ((e >>> 5) * GROUP + (e & (GROUP - 1)));
+        int[] words = threefry((int) key, (int) (key >>> 32), counter, stream);
+        return toUnit(words[(int) ((e >>> 4) & 1)]);
+    }
+
+    private static float toUnit(int bits) {
+        return Float.intBitsToFloat((bits >>> 9) | ONE_BITS) - 1f;
+    }
+
+    /**
+     * Writes elements 0 … count − 1 of (key, stream) to a's elements offset … offset + count − 1 (a contiguous
+     * row-major array, or any array in double, element by element).
+     */
+    static void uniform(INDArray a, long offset, int count, long key, int stream) {
+        fill(a, offset, count, key, stream, -1);
+    }
+
+    /**
+     * As {@link #uniform}, but writes the inverted-dropout mask of each draw u instead: 1/(1 − rate) where u ≥ rate
+     * (in float, as {@code Kernels.dropoutMask}), else 0.
+     */
+    static void dropoutMask(INDArray a, long offset, int count, long key, int stream, double rate) {
+        fill(a, offset, count, key, stream, rate);
+    }
+
+    /** {@link #uniform} when rate &lt; 0, else {@link #dropoutMask}. */
+    private static void fill(INDArray a, long offset, int count, long key, int stream, double rate) {
+        float[] block = new float[BLOCK];
+        boolean direct = a.dataType() == DataType.FLOAT && VectorKernels.applies(a);
+        ByteBuffer bytes = direct ? VectorKernels.bytes(a) : null;
+        INDArray flat = direct ? null : a.reshape(a.length());
+        float threshold = (float) rate;
+        double scale = 1.0 / (1.0 - rate);
+        FloatVector kept = FloatVector.broadcast(F, (float) scale);
+        FloatVector dropped = FloatVector.zero(F);
+        for (int start = 0; start < count; start += BLOCK) {
+            int n = Math.min(BLOCK, count - start);
+            generate(key, stream, start, block, n);
+            if (direct) {
+                if (rate >= 0) {
+                    for (int j = 0; j < n; j += LANES) {
+                        VectorMask<Float> keep = FloatVector.fromArray(F, block, j).compare(GE, threshold);
+                        dropped.blend(kept, keep).intoArray(block, j);
+                    }
+                }
+                VectorKernels.write(bytes, Math.toIntExact(offset + start), block, 0, n);
+            } else {
+                for (int j = 0; j < n; j++) {
+                    flat.putScalar(offset + start + j, rate < 0 ? block[j] : block[j] >= threshold ? scale : 0.0);
+                }
+            }
+        }
+        VectorKernels.keepAlive(a);
+    }
+
+    /**
+     * out[0 … n) ← elements first … first + n − 1 of (key, stream), and up to the next multiple of 8·LANES (first
+     * is a multiple of {@link #BLOCK}). Four vectors of counters go through the rounds side by side: one alone is a
+     * chain of dependent operations (5 cycles a value here); four keep the vector units busy. Counter q's two words
+     * are elements 2q − q mod 16 and 16 more (the class comment's layout).
+     */
+    private static void generate(long key, int stream, int first, float[] out, int n) {
+        int k0 = (int) key;
+        int k1 = (int) (key >>> 32);
+        int[] ks = {k0, k1, PARITY ^ k0 ^ k1};
+        IntVector lanes = IntVector.zero(I).addIndex(1);
+        IntVector word1 = IntVector.broadcast(I, stream + k1);
+        int end = (first + n + 1) / 2;
+        for (int q = first / 2; q < end; q += 4 * LANES) {
+            IntVector a0 = lanes.add(q + k0);
+            IntVector b0 = lanes.add(q + LANES + k0);
+            IntVector c0 = lanes.add(q + 2 * LANES + k0);
+            IntVector d0 = lanes.add(q + 3 * LANES + k0);
+            IntVector a1 = word1;
+            IntVector b1 = word1;
+            IntVector c1 = word1;
+            IntVector d1 = word1;
+            for (int r = 0; r < ROUNDS; r++) {
+                int left = ROTATIONS[r % 8];
+                a0 = a0.add(a1);
+                b0 = b0.add(b1);
+                c0 = c0.add(c1);
+                d0 = d0.add(d1);
+                a1 = a1.lanewise(ROL, left).lanewise(XOR, a0);
+                b1 = b1.lanewise(ROL, left).lanewise(XOR, b0);
+                c1 = c1.lanewise(ROL, left).lanewise(XOR, c0);
+                d1 = d1.lanewise(ROL, left).lanewise(XOR, d0);
+                if (r % 4 == 3) {
+                    int s = (r + 1) / 4;
+                    int x = ks[s % 3];
+                    int z = ks[(s + 1) % 3] + s;
+                    a0 = a0.add(x);
+                    b0 = b0.add(x);
+                    c0 = c0.add(x);
+                    d0 = d0.add(x);
+                    a1 = a1.add(z);
+                    b1 = b1.add(z);
+                    c1 = c1.add(z);
+                    d1 = d1.add(z);
+                }
+            }
+            // the top 23 bits as m·2⁻²³: the bits of 1 + m·2⁻²³, minus 1 (exact, no int-to-float conversion)
+            int at = 2 * q - (q & (GROUP - 1)) - first;
+            a0.lanewise(LSHR, 9).or(ONE_BITS).reinterpretAsFloats().sub(1f).intoArray(out, at);
+            a1.lanewise(LSHR, 9).or(ONE_BITS).reinterpretAsFloats().sub(1f).intoArray(out, at + GROUP);
+            at = 2 * (q + LANES) - ((q + LANES) & (GROUP - 1)) - first;
+            b0.lanewise(LSHR, 9).or(ONE_BITS).reinterpretAsFloats().sub(1f).intoArray(out, at);
+            b1.lanewise(LSHR, 9).or(ONE_BITS).reinterpretAsFloats().sub(1f).intoArray(out, at + GROUP);
+            at = 2 * (q + 2 * LANES) - ((q + 2 * LANES) & (GROUP - 1)) - first;
+            c0.lanewise(LSHR, 9).or(ONE_BITS).reinterpretAsFloats().sub(1f).intoArray(out, at);
+            c1.lanewise(LSHR, 9).or(ONE_BITS).reinterpretAsFloats().sub(1f).intoArray(out, at + GROUP);
+            at = 2 * (q + 3 * LANES) - ((q + 3 * LANES) & (GROUP - 1)) - first;
+            d0.lanewise(LSHR, 9).or(ONE_BITS).reinterpretAsFloats().sub(1f).intoArray(out, at);
+            d1.lanewise(LSHR, 9).or(ONE_BITS).reinterpretAsFloats().sub(1f).intoArray(out, at + GROUP);
+        }
+    }
+}
