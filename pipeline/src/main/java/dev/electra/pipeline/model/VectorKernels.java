@@ -483,18 +483,40 @@ final class VectorKernels {
                 float std = centredStd(centred, mean, lanes);
                 float s = std + LAYER_NORM_EPSILON;
                 float invS = 1f / s;
-                float sumD = 0;
-                float dot = 0;
-                for (int j = 0; j < cols; j++) {
-                    gainSum[j] += d[j] * centred[j] * invS;
-                    biasSum[j] += d[j];
-                    d[j] *= g[j];
-                    sumD += d[j];
-                    dot += d[j] * centred[j];
+                // the gain and bias gradients, d ∘ gain, and its sum and dot product with the centred row, in one
+                // pass (sums by lanes, then the lanes in order: the same bits on every run)
+                FloatVector sums = FloatVector.zero(S);
+                FloatVector dots = FloatVector.zero(S);
+                int j = 0;
+                for (; j + LANES <= cols; j += LANES) {
+                    FloatVector dj = FloatVector.fromArray(S, d, j);
+                    FloatVector cj = FloatVector.fromArray(S, centred, j);
+                    dj.mul(cj).lanewise(VectorOperators.FMA, invS, FloatVector.fromArray(S, gainSum, j))
+                            .intoArray(gainSum, j);
+                    dj.add(FloatVector.fromArray(S, biasSum, j)).intoArray(biasSum, j);
+                    dj = dj.mul(FloatVector.fromArray(S, g, j));
+                    dj.intoArray(d, j);
+                    sums = sums.add(dj);
+                    dots = dj.fma(cj, dots);
+                }
+                sums.intoArray(lanes, 0);
+                float sumD = VectorMath.sum(lanes);
+                dots.intoArray(lanes, 0);
+                float dot = VectorMath.sum(lanes);
+                for (int k = j; k < cols; k++) {
+                    gainSum[k] += d[k] * centred[k] * invS;
+                    biasSum[k] += d[k];
+                    d[k] *= g[k];
+                    sumD += d[k];
+                    dot += d[k] * centred[k];
                 }
                 float meanD = sumD / cols;
                 float stdTerm = std == 0 ? 0 : dot / (cols * std * s * s);
-                for (int j = 0; j < cols; j++) {
+                for (j = 0; j + LANES <= cols; j += LANES) {
+                    FloatVector.fromArray(S, d, j).sub(meanD).mul(invS)
+                            .sub(FloatVector.fromArray(S, centred, j).mul(stdTerm)).intoArray(d, j);
+                }
+                for (; j < cols; j++) {
                     d[j] = (d[j] - meanD) * invS - centred[j] * stdTerm;
                 }
                 write(dxv, base, d, 0, cols);

@@ -27,6 +27,14 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class Trainer {
     private static final double DECISION_THRESHOLD = 0.5;
+    /**
+     * The step's placeholders and metric arrays: sized by the first step, grown when a later batch is longer (as
+     * DirectPass's workspace); one per thread.
+     */
+    private static final WorkspaceConfiguration WORKSPACE = WorkspaceConfiguration.builder()
+            .policyAllocation(AllocationPolicy.STRICT).policyLearning(LearningPolicy.FIRST_LOOP)
+            .policySpill(SpillPolicy.REALLOCATE).build();
+    private static final String WORKSPACE_ID = "electra-training-step";
 
     private final ElectraModel model;
     private final Masker masker;
@@ -102,12 +110,6 @@ public final class Trainer {
         model.setFlatParameters(params);
         return metrics.withSeconds((System.nanoTime() - start) / 1e9);
     }
-
-    /** Sized by the first step, grown when a later batch is longer (as DirectPass's); one per thread. */
-    private static final WorkspaceConfiguration WORKSPACE = WorkspaceConfiguration.builder()
-            .policyAllocation(AllocationPolicy.STRICT).policyLearning(LearningPolicy.FIRST_LOOP)
-            .policySpill(SpillPolicy.REALLOCATE).build();
-    private static final String WORKSPACE_ID = "electra-training-step";
 
     /** Loss and metrics of {@code examples} without dropout or an update (held-out evaluation). */
     public StepMetrics evaluate(List<PackedExample> examples, long step) {
