@@ -135,16 +135,22 @@ public final class PretrainJob implements Callable<Integer> {
                 throw new IllegalArgumentException(data + " holds " + trainExamples + " training examples, fewer than "
                         + "distributed.workers = " + workers);
             }
+            int batchSize = config.pretrain().batchSize();
+            long heldOutExamples = 0;
+            for (int i = shardCount - heldOutCount; i < shardCount; i++) {
+                heldOutExamples += shards.examplesIn(i);
+            }
+            // only the examples the evaluation batches use reach the driver, however large the held-out shards
             List<PackedExample> heldOut = Shards.read(spark,
-                    shards.files().subList(shardCount - heldOutCount, shardCount));
+                    shards.files().subList(shardCount - heldOutCount, shardCount),
+                    (int) Math.min(Integer.MAX_VALUE, (long) config.pretrain().evalBatches() * batchSize));
             train = shards.partitioned(spark, trainShards, workers).persist(StorageLevel.MEMORY_AND_DISK());
             int vocabSize = shards.vocabSize();
             int maxSeqLength = shards.maxSeqLength();
-            int batchSize = config.pretrain().batchSize();
-            LOG.info("pretrain: {} training examples in {} shards over {} workers, {} held-out examples in {} shards; "
-                            + "objective {}; global batch {} = {} workers × {}; averaging every {} steps; "
-                            + "optimizer state {}",
-                    trainExamples, trainShards.size(), workers, heldOut.size(), heldOutCount,
+            LOG.info("pretrain: {} training examples in {} shards over {} workers, {} held-out examples in {} shards "
+                            + "({} evaluated); objective {}; global batch {} = {} workers × {}; averaging every {} "
+                            + "steps; optimizer state {}",
+                    trainExamples, trainShards.size(), workers, heldOutExamples, heldOutCount, heldOut.size(),
                     config.pretrain().objective().configName(), workers * batchSize, workers, batchSize,
                     config.distributed().averagingFrequency(),
                     config.distributed().optimizerState().name().toLowerCase(Locale.ROOT));
@@ -199,7 +205,8 @@ public final class PretrainJob implements Callable<Integer> {
             setup.put("flops_per_step", Flops.perStep(driverModel.config(), config.pretrain().objective(),
                     workers * batchSize, maxSeqLength, config.pretrain().maskProb()));
             setup.put("training_examples", trainExamples);
-            setup.put("held_out_examples", heldOut.size());
+            setup.put("held_out_examples", heldOutExamples);
+            setup.put("held_out_evaluated", heldOut.size());
             setup.put("workers", workers);
             setup.put("global_batch", workers * batchSize);
             setup.put("resumed_from_step", step);

@@ -207,6 +207,24 @@ class PretrainIT {
                 .redirectOutput(output.getParent().resolve(output.getFileName() + ".log").toFile()).start();
     }
 
+    /** A limited read is the first examples of the full read, across a shard boundary, and no more. */
+    @Test
+    void aLimitedReadIsTheFullReadsFirstExamples() {
+        dev.electra.jobs.io.Shards opened = dev.electra.jobs.io.Shards.open(shards.toString(),
+                spark.sparkContext().hadoopConfiguration());
+        List<String> files = opened.files().subList(0, 2);
+        List<dev.electra.pipeline.packing.PackedExample> all = dev.electra.jobs.io.Shards.read(spark, files);
+        int first = (int) opened.examplesIn(0);
+        for (int limit : new int[] {0, 1, first, first + 3, all.size() + 10}) {
+            List<dev.electra.pipeline.packing.PackedExample> part = dev.electra.jobs.io.Shards.read(spark, files,
+                    limit);
+            assertEquals(Math.min(limit, all.size()), part.size(), "limit " + limit);
+            for (int k = 0; k < part.size(); k++) {
+                assertArrayEquals(all.get(k).inputIds(), part.get(k).inputIds(), "limit " + limit + ", example " + k);
+            }
+        }
+    }
+
     @Test
     void workersGetDisjointEqualSharesInShardOrder() {
         dev.electra.jobs.io.Shards opened = dev.electra.jobs.io.Shards.open(shards.toString(),

@@ -135,9 +135,23 @@ public record Shards(String directory, JsonNode manifest, List<String> files) {
 
     /** The examples of {@code shardFiles}, shard by shard in the given order, rows in file order. */
     public static List<PackedExample> read(SparkSession spark, List<String> shardFiles) {
+        return read(spark, shardFiles, Integer.MAX_VALUE);
+    }
+
+    /**
+     * The first {@code limit} examples of {@code shardFiles} (all of them if fewer), in the order of
+     * {@link #read(SparkSession, List)}: only those rows reach the driver, however large the shards.
+     */
+    public static List<PackedExample> read(SparkSession spark, List<String> shardFiles, int limit) {
         List<PackedExample> examples = new ArrayList<>();
         for (String file : shardFiles) {
-            for (Row r : spark.read().parquet(file).select("input_ids", "segment_ids").collectAsList()) {
+            int remaining = limit - examples.size();
+            if (remaining <= 0) {
+                break;
+            }
+            // a limit takes the first partitions' rows in order: a shard's first rows in file order
+            for (Row r : spark.read().parquet(file).select("input_ids", "segment_ids").limit(remaining)
+                    .collectAsList()) {
                 examples.add(example(r));
             }
         }
