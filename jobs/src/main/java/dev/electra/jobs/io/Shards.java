@@ -15,6 +15,7 @@ import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import scala.Tuple2;
@@ -149,9 +150,10 @@ public record Shards(String directory, JsonNode manifest, List<String> files) {
             if (remaining <= 0) {
                 break;
             }
-            // a limit takes the first partitions' rows in order: a shard's first rows in file order
-            for (Row r : spark.read().parquet(file).select("input_ids", "segment_ids").limit(remaining)
-                    .collectAsList()) {
+            Dataset<Row> rows = spark.read().parquet(file).select("input_ids", "segment_ids");
+            // a limit takes the first partitions' rows in order: a shard's first rows in file order (the unlimited
+            // read collects all partitions at once instead)
+            for (Row r : (limit == Integer.MAX_VALUE ? rows : rows.limit(remaining)).collectAsList()) {
                 examples.add(example(r));
             }
         }

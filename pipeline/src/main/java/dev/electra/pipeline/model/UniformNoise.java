@@ -39,6 +39,8 @@ final class UniformNoise {
     /** Elements generated per pass into the scratch array: a multiple of what one pass of {@link #generate} fills. */
     private static final int BLOCK = 1024;
     private static final int ONE_BITS = Float.floatToRawIntBits(1f);
+    /** Each thread's block, reused across calls: a step fills thousands of (example, site) ranges. */
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[BLOCK]);
 
     private UniformNoise() {}
 
@@ -89,7 +91,7 @@ final class UniformNoise {
 
     /** {@link #uniform} when rate &lt; 0, else {@link #dropoutMask}. */
     private static void fill(INDArray a, long offset, int count, long key, int stream, double rate) {
-        float[] block = new float[BLOCK];
+        float[] block = SCRATCH.get();
         boolean direct = a.dataType() == DataType.FLOAT && VectorKernels.applies(a);
         ByteBuffer bytes = direct ? VectorKernels.bytes(a) : null;
         INDArray flat = direct ? null : a.reshape(a.length());

@@ -3,6 +3,7 @@ package dev.electra.pipeline.model;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -357,7 +358,7 @@ final class VectorKernels {
 
     /** a copy of x padded with zeros to whole vectors. */
     private static float[] padded(float[] x) {
-        return java.util.Arrays.copyOf(x, VectorMath.padded(x.length));
+        return Arrays.copyOf(x, VectorMath.padded(x.length));
     }
 
     /**
