@@ -2,9 +2,12 @@ package dev.electra.jobs;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.electra.jobs.io.Failures;
+import dev.electra.jobs.io.OutputDir;
 import dev.electra.pipeline.config.CodeVersion;
 import dev.electra.pipeline.config.ConfigLoader;
 import dev.electra.pipeline.config.ElectraConfig;
+import dev.electra.pipeline.config.RunInfo;
 import dev.electra.pipeline.model.Objective;
 import dev.electra.pipeline.report.AblationReport;
 import java.io.IOException;
@@ -75,6 +78,9 @@ public final class AblateJob implements Callable<Integer> {
         }
         ElectraConfig base = ConfigLoader.load(overlays, sets);
         String tasks = tasksDir != null ? tasksDir : Path.of(base.data().dir(), "tasks").toString();
+        claim(spark, base, output, List.of(new OutputDir.Input("--data", data), new OutputDir.Input("--vocab", vocab),
+                new OutputDir.Input("--tasks-dir", tasks)), List.of("ablate", "--data", data, "--vocab", vocab,
+                "--output", output.toString()));
         Map<String, Object> perObjective = new LinkedHashMap<>();
         for (int i = 0; i < objectives.size(); i++) {
             String objective = objectives.get(i);
@@ -119,6 +125,36 @@ public final class AblateJob implements Callable<Integer> {
             throw new UncheckedIOException("cannot write " + output + "/_ablation.json: " + e.getMessage(), e);
         }
         return AblationReport.read(output).write(output.resolve("report"));
+    }
+
+    /**
+     * Makes {@code output} this ablation's directory: refused when it overlaps an input, or when it holds files
+     * that no earlier ablate wrote (an ablation resumes only its own directory); marked with {@code _run.json}.
+     */
+    private static void claim(SparkSession spark, ElectraConfig config, Path output, List<OutputDir.Input> inputs,
+                              List<String> arguments) {
+        var hadoop = spark.sparkContext().hadoopConfiguration();
+        org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(output.toAbsolutePath().toUri());
+        try {
+            org.apache.hadoop.fs.FileSystem fs = dir.getFileSystem(hadoop);
+            OutputDir.checkApart(fs, dir, inputs, hadoop);
+            if (Files.isDirectory(output) && !isEmpty(output)) {
+                OutputDir.requireOwn(fs, dir, "ablate", "ablate resumes (writes into)");
+            } else if (Files.exists(output) && !Files.isDirectory(output)) {
+                throw new dev.electra.pipeline.config.JobError("output " + output + " is a file; ablate writes a "
+                        + "directory");
+            }
+            Files.createDirectories(output);
+            Files.write(output.resolve(RunInfo.FILE_NAME), RunInfo.start("ablate", arguments, config).toJson());
+        } catch (IOException e) {
+            throw Failures.writing(e, output.toString(), "nothing was written");
+        }
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        try (var entries = Files.list(dir)) {
+            return entries.findAny().isEmpty();
+        }
     }
 
     /** The step an existing evaluation was made at, or −1. */

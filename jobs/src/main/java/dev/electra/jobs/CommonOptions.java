@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
 
-/** Options every command takes: configuration overlays, overrides and the overwrite switch. */
+/** Options every command that reads a configuration takes: overlays and overrides. */
 public final class CommonOptions {
     @Option(names = "--conf", paramLabel = "FILE",
             description = "HOCON overlay, a path or a bundled name (tiny, small, base, local, standalone, yarn); "
@@ -16,9 +16,6 @@ public final class CommonOptions {
     @Option(names = "--set", paramLabel = "KEY=VALUE",
             description = "Override one config key, e.g. --set prepare.max-seq-length=256; repeatable, applied last.")
     List<String> sets = new ArrayList<>();
-
-    @Option(names = "--overwrite", description = "Replace an existing output (only once the new one is complete).")
-    boolean overwrite;
 
     public ElectraConfig config() {
         return ConfigLoader.load(confs, sets);

@@ -46,6 +46,9 @@ public final class EncodeJob implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    OverwriteOption replace;
+
     @Option(names = "--vocab", required = true, paramLabel = "FILE", description = "vocab.txt (or its directory).")
     String vocab;
 
@@ -59,7 +62,7 @@ public final class EncodeJob implements Callable<Integer> {
     public Integer call() {
         ElectraConfig config = common.config();
         SparkSession spark = Sparks.session(config, "encode");
-        long lines = run(spark, config, vocab, input, output, common.overwrite);
+        long lines = run(spark, config, vocab, input, output, replace.overwrite);
         System.out.println("encoded " + lines + " lines: " + output);
         return 0;
     }
@@ -74,30 +77,51 @@ public final class EncodeJob implements Callable<Integer> {
         NormalizerOptions options = Tokenizers.normalizerOptions(config);
         int maxChars = config.tokenizer().maxInputCharsPerWord();
         LongAccumulator replaced = sc.sc().longAccumulator("lines with invalid UTF-8");
-        try (OutputDir out = OutputDir.begin(output, overwrite, hadoop)) {
+        // Only \n ends a line (and \r\n, whose \r is dropped below): Hadoop's default reader also splits at a
+        // bare \r, which would give more output lines than input lines.
+        org.apache.hadoop.conf.Configuration lines = new org.apache.hadoop.conf.Configuration(hadoop);
+        lines.set("textinputformat.record.delimiter", "\n");
+        try (OutputDir out = OutputDir.beginIdFile("encode", output, overwrite, hadoop,
+                List.of(new OutputDir.Input("--input", input), new OutputDir.Input("--vocab", vocabPath)))) {
             String parts = new Path(out.temporary(), "parts").toString();
-            sc.newAPIHadoopFile(input, TextInputFormat.class, LongWritable.class, Text.class, hadoop)
-                    .mapPartitions(it -> {
-                        BertTokenizer tokenizer = Tokenizers.of(vocabB.value(), options, maxChars);
-                        List<String> result = new ArrayList<>();
-                        while (it.hasNext()) {
-                            Text line = it.next()._2;
-                            String text = new String(line.getBytes(), 0, line.getLength(), StandardCharsets.UTF_8);
-                            if (text.indexOf('\uFFFD') >= 0 && CorpusInput.strictUtf8(line) == null) {
-                                replaced.add(1);
-                            }
-                            result.add(join(tokenizer.encode(text).ids()));
-                        }
-                        return result.iterator();
-                    })
-                    .saveAsTextFile(parts);
-            long lines = concatenate(out.fs(), new Path(parts), new Path(out.temporary(), "encoded.txt"));
+            long count;
+            try {
+                encode(sc.newAPIHadoopFile(input, TextInputFormat.class, LongWritable.class, Text.class, lines),
+                        input, vocabB, options, maxChars, replaced, parts);
+                count = concatenate(out.fs(), new Path(parts), new Path(out.temporary(), "encoded.txt"));
+            } catch (RuntimeException e) {
+                throw out.failure(e);
+            }
             if (replaced.value() > 0) {
                 LOG.warn("encode: {} lines held bytes that are not UTF-8; they were read as U+FFFD", replaced.value());
             }
             out.commitFile("encoded.txt");
-            return lines;
+            return count;
         }
+    }
+
+    private static void encode(org.apache.spark.api.java.JavaPairRDD<LongWritable, Text> input, String path,
+                               Broadcast<Vocabulary> vocabB, NormalizerOptions options, int maxChars,
+                               LongAccumulator replaced, String parts) {
+        input.mapPartitions(it -> new CorpusInput.Guarded<>(it, path))
+                .mapPartitions(it -> {
+                    BertTokenizer tokenizer = Tokenizers.of(vocabB.value(), options, maxChars);
+                    List<String> result = new ArrayList<>();
+                    while (it.hasNext()) {
+                        Text line = it.next()._2;
+                        int length = line.getLength();
+                        if (length > 0 && line.getBytes()[length - 1] == '\r') {
+                            length--;
+                        }
+                        String text = new String(line.getBytes(), 0, length, StandardCharsets.UTF_8);
+                        if (text.indexOf('\uFFFD') >= 0 && CorpusInput.strictUtf8(line) == null) {
+                            replaced.add(1);
+                        }
+                        result.add(join(tokenizer.encode(text).ids()));
+                    }
+                    return result.iterator();
+                })
+                .saveAsTextFile(parts);
     }
 
     private static void checkInput(String input, org.apache.hadoop.conf.Configuration hadoop) {

@@ -61,6 +61,9 @@ public final class EvaluateJob implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    OverwriteOption replace;
+
     @Option(names = "--model", required = true, paramLabel = "RUN",
             description = "A pretrain output directory (its newest complete checkpoint is used).")
     String model;
@@ -86,7 +89,8 @@ public final class EvaluateJob implements Callable<Integer> {
         String out = output != null ? output : model + "/evaluation";
         List<String> names = tasks != null ? tasks : config.evaluate().tasks();
         String dir = tasksDir != null ? tasksDir : Path.of(config.data().dir(), "tasks").toString();
-        Map<String, Object> r = run(spark, config, model, vocab, dir, names, out, true,
+        // The default output, RUN/evaluation, is an earlier evaluation of the same run: it is replaced.
+        Map<String, Object> r = run(spark, config, model, vocab, dir, names, out, replace.overwrite || output == null,
                 List.of("evaluate", "--model", model, "--vocab", vocab));
         System.out.println(summary(r));
         System.out.println("evaluation written to " + out + "/" + RESULT);
@@ -129,6 +133,32 @@ public final class EvaluateJob implements Callable<Integer> {
                                           List<String> arguments) {
         long start = System.nanoTime();
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        // What evaluate reads of the run: its output may sit beside these (RUN/evaluation), not on them.
+        List<OutputDir.Input> inputs = List.of(new OutputDir.Input("--model", run + "/checkpoints"),
+                new OutputDir.Input("--model", run + "/" + RunInfo.FILE_NAME),
+                new OutputDir.Input("--model", run + "/" + RunInfo.CONFIG_FILE_NAME),
+                new OutputDir.Input("--vocab", vocabPath), new OutputDir.Input("--tasks-dir", tasksDir));
+        try (OutputDir out = OutputDir.begin("evaluate", output, overwrite, hadoop, inputs)) {
+            try {
+                Map<String, Object> result = evaluate(spark, config, run, vocabPath, tasksDir, taskNames, hadoop,
+                        start);
+                out.write(RESULT, JSON.writeValueAsBytes(result));
+                @SuppressWarnings("unchecked")
+                Map<String, Object> scores = (Map<String, Object>) result.get("scores");
+                out.writeRunInfo(RunInfo.start("evaluate", arguments, config).withResults(Map.of("scores", scores)));
+                out.commit();
+                return result;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write " + output + ": " + e.getMessage(), e);
+            } catch (RuntimeException e) {
+                throw out.failure(e);
+            }
+        }
+    }
+
+    private static Map<String, Object> evaluate(SparkSession spark, ElectraConfig config, String run,
+                                                String vocabPath, String tasksDir, List<String> taskNames,
+                                                Configuration hadoop, long start) {
         PretrainedRun pretrained = open(run, hadoop);
         Vocabulary vocabulary = Tokenizers.readVocabulary(vocabPath, hadoop);
         String expected = pretrained.results().path("vocab_sha256").asText();
@@ -213,13 +243,6 @@ public final class EvaluateJob implements Callable<Integer> {
         result.put("tasks", taskInfo);
         result.put("scores", scores);
         result.put("wall_seconds", (System.nanoTime() - start) / 1e9);
-        try (OutputDir out = OutputDir.begin(output, overwrite, hadoop)) {
-            out.write(RESULT, JSON.writeValueAsBytes(result));
-            out.writeRunInfo(RunInfo.start("evaluate", arguments, config).withResults(Map.of("scores", scores)));
-            out.commit();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + output + ": " + e.getMessage(), e);
-        }
         return result;
     }
 

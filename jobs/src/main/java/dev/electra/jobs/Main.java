@@ -1,5 +1,7 @@
 package dev.electra.jobs;
 
+import dev.electra.jobs.io.Failures;
+import dev.electra.pipeline.config.ConfigLoader;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -13,9 +15,12 @@ import picocli.CommandLine.Command;
         subcommands = {QuickstartCommand.class, FetchDataCommand.class, VocabJob.class, PrepareJob.class,
                 EncodeJob.class, PretrainJob.class, EvaluateJob.class, AblateJob.class, ReportCommand.class,
                 DoctorCommand.class},
-        footer = {"", "Every command takes --conf FILE, --set KEY=VALUE and --overwrite; "
-                + "all defaults are in conf/reference.conf."})
+        footer = {"", Main.FOOTER})
 public final class Main implements Runnable {
+    /** What the options of the commands have in common (MainTest checks it against every command). */
+    static final String FOOTER = "Every command but report and doctor takes --conf FILE and --set KEY=VALUE (all "
+            + "defaults are in conf/reference.conf); vocab, prepare, encode, pretrain, evaluate and quickstart also "
+            + "take --overwrite.";
 
     public static void main(String[] args) {
         int code = run(args);
@@ -34,6 +39,7 @@ public final class Main implements Runnable {
         CommandLine cli = new CommandLine(new Main());
         cli.setOut(out);
         cli.setErr(err);
+        cli.setParameterExceptionHandler(Main::usageError);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             PrintWriter w = cmd.getErr();
             w.println("error: " + describe(e));
@@ -48,17 +54,32 @@ public final class Main implements Runnable {
         return cli.execute(args);
     }
 
-    /** The innermost message that says something, so Spark's wrappers do not hide the cause. */
+    /** What the command line prints for a failure: one line naming the file and what to do where we know it. */
     static String describe(Throwable e) {
-        Throwable t = e;
+        return Failures.describe(e);
+    }
+
+    /**
+     * Usage errors: an unknown option is reported before the required options it may have been meant as (picocli
+     * would say only that {@code --input} is missing for {@code --inptu}), with the nearest valid option.
+     */
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        PrintWriter w = cmd.getErr();
         String message = e.getMessage();
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-            if (t.getMessage() != null && !t.getMessage().isBlank()) {
-                message = t.getMessage();
+        for (String arg : args) {
+            String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+            if (name.startsWith("--")
+                    && cmd.getCommandSpec().findOption(name) == null && !cmd.getSubcommands().containsKey(name)) {
+                message = "Unknown option: '" + name + "'; did you mean '"
+                        + ConfigLoader.nearest(name, cmd.getCommandSpec().optionsMap().keySet()) + "'?";
+                break;
             }
         }
-        return message == null ? e.toString() : message;
+        w.println(message);
+        w.println("(" + cmd.getCommandSpec().qualifiedName() + " --help lists every option)");
+        w.flush();
+        return cmd.getCommandSpec().exitCodeOnInvalidInput();
     }
 
     @Override

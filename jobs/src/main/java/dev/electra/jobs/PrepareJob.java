@@ -77,6 +77,9 @@ public final class PrepareJob implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    OverwriteOption replace;
+
     @Option(names = "--input", required = true, paramLabel = "PATH", description = "Corpus: file, directory or glob.")
     String input;
 
@@ -91,7 +94,7 @@ public final class PrepareJob implements Callable<Integer> {
     public Integer call() {
         ElectraConfig config = common.config();
         SparkSession spark = Sparks.session(config, "prepare");
-        PackingStats stats = run(spark, config, input, vocab, output, common.overwrite,
+        PackingStats stats = run(spark, config, input, vocab, output, replace.overwrite,
                 List.of("prepare", "--input", input, "--vocab", vocab, "--output", output));
         System.out.println("wrote " + stats.examples() + " examples (" + stats.tokens() + " tokens) in "
                 + config.prepare().numShards() + " shards: " + output);
@@ -132,119 +135,124 @@ public final class PrepareJob implements Callable<Integer> {
         RunInfo info = RunInfo.start("prepare", arguments, config);
         var hadoop = spark.sparkContext().hadoopConfiguration();
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        Vocabulary vocab = Tokenizers.readVocabulary(vocabPath, hadoop);
-        try (OutputDir out = OutputDir.begin(output, overwrite, hadoop)) {
-            List<CorpusInput.InputFile> files = CorpusInput.list(input, config.input(), hadoop);
-            LOG.info("prepare: {} input files from {}, vocabulary of {} tokens", files.size(), input, vocab.size());
-            JavaRDD<CorpusInput.Record> records = CorpusInput.read(spark, files, config.input());
-            spark.sparkContext().setJobDescription("prepare: count documents per partition");
-            long[] documentOffsets = documentOffsets(records);
+        try (OutputDir out = OutputDir.begin("prepare", output, overwrite, hadoop,
+                List.of(new OutputDir.Input("--input", input), new OutputDir.Input("--vocab", vocabPath)))) {
+            try {
+                Vocabulary vocab = Tokenizers.readVocabulary(vocabPath, hadoop);
+                List<CorpusInput.InputFile> files = CorpusInput.list(input, config.input(), hadoop);
+                LOG.info("prepare: {} input files from {}, vocabulary of {} tokens", files.size(), input, vocab.size());
+                JavaRDD<CorpusInput.Record> records = CorpusInput.read(spark, files, config.input());
+                spark.sparkContext().setJobDescription("prepare: count documents per partition");
+                long[] documentOffsets = documentOffsets(records);
 
-            SkipCounter skips = new SkipCounter(spark.sparkContext());
-            Broadcast<Vocabulary> vocabB = sc.broadcast(vocab);
-            NormalizerOptions options = Tokenizers.normalizerOptions(config);
-            int maxChars = config.tokenizer().maxInputCharsPerWord();
-            PackingSpec spec = new PackingSpec(config.prepare().maxSeqLength(), config.prepare().singleSegmentProb(),
-                    config.prepare().randomLengthProb(), vocab.id(SpecialTokens.CLS), vocab.id(SpecialTokens.SEP));
-            long seed = config.seed();
-            LongAccumulator documentCount = spark.sparkContext().longAccumulator("documents");
-            LongAccumulator sentenceCount = spark.sparkContext().longAccumulator("sentences");
-            int shards = config.prepare().numShards();
+                SkipCounter skips = new SkipCounter(spark.sparkContext());
+                Broadcast<Vocabulary> vocabB = sc.broadcast(vocab);
+                NormalizerOptions options = Tokenizers.normalizerOptions(config);
+                int maxChars = config.tokenizer().maxInputCharsPerWord();
+                PackingSpec spec = new PackingSpec(config.prepare().maxSeqLength(), config.prepare().singleSegmentProb(),
+                        config.prepare().randomLengthProb(), vocab.id(SpecialTokens.CLS), vocab.id(SpecialTokens.SEP));
+                long seed = config.seed();
+                LongAccumulator documentCount = spark.sparkContext().longAccumulator("documents");
+                LongAccumulator sentenceCount = spark.sparkContext().longAccumulator("sentences");
+                int shards = config.prepare().numShards();
 
-            JavaPairRDD<Long, Tuple2<Long, String>> lines = records.mapPartitionsWithIndex(
-                    (Integer part, Iterator<CorpusInput.Record> it) -> {
-                        long document = documentOffsets[part];
-                        // Orders a document's lines even when it spans partitions: partitions are in input order.
-                        long sequence = (long) part << 40;
-                        List<Tuple2<Long, Tuple2<Long, String>>> result = new ArrayList<>();
-                        while (it.hasNext()) {
-                            CorpusInput.Record r = it.next();
-                            if (r.startsDocument() || r.status() == CorpusInput.Status.BLANK) {
-                                document++;
-                            }
-                            if (skips.usable(r)) {
-                                result.add(new Tuple2<>(document, new Tuple2<>(sequence++, r.text())));
-                            }
-                        }
-                        return result.iterator();
-                    }, true)
-                    .mapToPair(t -> t);
-
-            // Documents are hashed over several partitions per core: sentence splitting dominates the job, and
-            // one input file per task would leave cores idle behind the largest file.
-            int packingPartitions = Math.max(records.getNumPartitions(), 4 * sc.defaultParallelism());
-            JavaPairRDD<ExampleKey, PackedExample> examples = lines
-                    .groupByKey(packingPartitions)
-                    .mapPartitionsToPair(it -> {
-                        SentenceSplitter splitter = new SentenceSplitter();
-                        BertTokenizer tokenizer = Tokenizers.of(vocabB.value(), options, maxChars);
-                        ExamplePacker packer = new ExamplePacker(spec);
-                        List<Tuple2<ExampleKey, PackedExample>> result = new ArrayList<>();
-                        while (it.hasNext()) {
-                            Tuple2<Long, Iterable<Tuple2<Long, String>>> doc = it.next();
-                            List<Tuple2<Long, String>> paragraphs = new ArrayList<>();
-                            doc._2.forEach(paragraphs::add);
-                            paragraphs.sort((a, b) -> Long.compare(a._1, b._1));
-                            List<int[]> sentences = new ArrayList<>();
-                            for (Tuple2<Long, String> paragraph : paragraphs) {
-                                for (String line : paragraph._2.split("\\R")) {
-                                    for (String sentence : splitter.split(line)) {
-                                        sentences.add(tokenizer.tokenIds(sentence));
-                                    }
+                JavaPairRDD<Long, Tuple2<Long, String>> lines = records.mapPartitionsWithIndex(
+                        (Integer part, Iterator<CorpusInput.Record> it) -> {
+                            long document = documentOffsets[part];
+                            // Orders a document's lines even when it spans partitions: partitions are in input order.
+                            long sequence = (long) part << 40;
+                            List<Tuple2<Long, Tuple2<Long, String>>> result = new ArrayList<>();
+                            while (it.hasNext()) {
+                                CorpusInput.Record r = it.next();
+                                if (r.startsDocument() || r.status() == CorpusInput.Status.BLANK) {
+                                    document++;
+                                }
+                                if (skips.usable(r)) {
+                                    result.add(new Tuple2<>(document, new Tuple2<>(sequence++, r.text())));
                                 }
                             }
-                            long document = doc._1;
-                            documentCount.add(1);
-                            sentenceCount.add(sentences.size());
-                            int shard = shardOf(document, seed, shards);
-                            List<PackedExample> packed = packer.pack(sentences, ExamplePacker.documentRandom(seed, document));
-                            for (int i = 0; i < packed.size(); i++) {
-                                result.add(new Tuple2<>(new ExampleKey(shard, document, i), packed.get(i)));
+                            return result.iterator();
+                        }, true)
+                        .mapToPair(t -> t);
+
+                // Documents are hashed over several partitions per core: sentence splitting dominates the job, and
+                // one input file per task would leave cores idle behind the largest file.
+                int packingPartitions = Math.max(records.getNumPartitions(), 4 * sc.defaultParallelism());
+                JavaPairRDD<ExampleKey, PackedExample> examples = lines
+                        .groupByKey(packingPartitions)
+                        .mapPartitionsToPair(it -> {
+                            SentenceSplitter splitter = new SentenceSplitter();
+                            BertTokenizer tokenizer = Tokenizers.of(vocabB.value(), options, maxChars);
+                            ExamplePacker packer = new ExamplePacker(spec);
+                            List<Tuple2<ExampleKey, PackedExample>> result = new ArrayList<>();
+                            while (it.hasNext()) {
+                                Tuple2<Long, Iterable<Tuple2<Long, String>>> doc = it.next();
+                                List<Tuple2<Long, String>> paragraphs = new ArrayList<>();
+                                doc._2.forEach(paragraphs::add);
+                                paragraphs.sort((a, b) -> Long.compare(a._1, b._1));
+                                List<int[]> sentences = new ArrayList<>();
+                                for (Tuple2<Long, String> paragraph : paragraphs) {
+                                    for (String line : paragraph._2.split("\\R")) {
+                                        for (String sentence : splitter.split(line)) {
+                                            sentences.add(tokenizer.tokenIds(sentence));
+                                        }
+                                    }
+                                }
+                                long document = doc._1;
+                                documentCount.add(1);
+                                sentenceCount.add(sentences.size());
+                                int shard = shardOf(document, seed, shards);
+                                List<PackedExample> packed = packer.pack(sentences, ExamplePacker.documentRandom(seed, document));
+                                for (int i = 0; i < packed.size(); i++) {
+                                    result.add(new Tuple2<>(new ExampleKey(shard, document, i), packed.get(i)));
+                                }
                             }
-                        }
-                        return result.iterator();
-                    })
-                    .repartitionAndSortWithinPartitions(new ShardPartitioner(shards))
-                    .persist(StorageLevels.MEMORY_AND_DISK_SER);
-            try {
-                int maxSeqLength = spec.maxSeqLength();
-                spark.sparkContext().setJobDescription("prepare: split sentences, tokenize, pack and sort by shard");
-                List<PackingStats> perShard = examples.mapPartitions(it -> {
-                    PackingStats s = new PackingStats(maxSeqLength);
-                    it.forEachRemaining(t -> s.addExample(t._2));
-                    return Collections.singletonList(s).iterator();
-                }, true).collect();
-                PackingStats stats = new PackingStats(maxSeqLength);
-                perShard.forEach(stats::merge);
-                stats.addDocuments(documentCount.value(), sentenceCount.value());
-                Map<String, Long> skipped = skips.report(LOG, files);
-                if (stats.examples() == 0) {
-                    throw new IllegalArgumentException("input " + input + " produced no examples (" + files.size()
-                            + " files, all lines blank or skipped: " + skipped + ")");
+                            return result.iterator();
+                        })
+                        .repartitionAndSortWithinPartitions(new ShardPartitioner(shards))
+                        .persist(StorageLevels.MEMORY_AND_DISK_SER);
+                try {
+                    int maxSeqLength = spec.maxSeqLength();
+                    spark.sparkContext().setJobDescription("prepare: split sentences, tokenize, pack and sort by shard");
+                    List<PackingStats> perShard = examples.mapPartitions(it -> {
+                        PackingStats s = new PackingStats(maxSeqLength);
+                        it.forEachRemaining(t -> s.addExample(t._2));
+                        return Collections.singletonList(s).iterator();
+                    }, true).collect();
+                    PackingStats stats = new PackingStats(maxSeqLength);
+                    perShard.forEach(stats::merge);
+                    stats.addDocuments(documentCount.value(), sentenceCount.value());
+                    Map<String, Long> skipped = skips.report(LOG, files);
+                    if (stats.examples() == 0) {
+                        throw CorpusInput.nothingUsable(input, "no text to pack into examples", files, skipped,
+                                config.input(), hadoop);
+                    }
+                    JavaRDD<Row> rows = examples.map(t -> RowFactory.create(
+                            t._2.inputIds(), boxed(t._2.segmentIds()), t._2.length()));
+                    String raw = new Path(out.temporary(), "_spark").toString();
+                    spark.sparkContext().setJobDescription("prepare: write Parquet shards");
+                    spark.createDataFrame(rows, SCHEMA).write().mode(SaveMode.ErrorIfExists).parquet(raw);
+                    List<Map<String, Object>> shardList = moveShards(out, new Path(raw), perShard);
+                    logStats(stats, skipped);
+                    Map<String, Object> manifest = manifest(config, vocab, stats, shardList, skipped, info);
+                    out.write(MANIFEST, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                            .writeValueAsBytes(manifest));
+                    Map<String, Object> results = new LinkedHashMap<>(stats.toMap());
+                    results.putAll(skipped);
+                    results.put("wall_seconds", (System.nanoTime() - start) / 1e9);
+                    out.writeRunInfo(info.withResults(results));
+                    out.commit();
+                    LOG.info("prepare: wrote {} examples in {} shards to {} in {} s", stats.examples(), shardList.size(),
+                            out.target(), String.format("%.1f", (System.nanoTime() - start) / 1e9));
+                    return stats;
+                } catch (IOException e) {
+                    throw new UncheckedIOException("prepare failed writing " + output + ": " + e.getMessage(), e);
+                } finally {
+                    examples.unpersist();
+                    spark.sparkContext().setJobDescription(null);
                 }
-                JavaRDD<Row> rows = examples.map(t -> RowFactory.create(
-                        t._2.inputIds(), boxed(t._2.segmentIds()), t._2.length()));
-                String raw = new Path(out.temporary(), "_spark").toString();
-                spark.sparkContext().setJobDescription("prepare: write Parquet shards");
-                spark.createDataFrame(rows, SCHEMA).write().mode(SaveMode.ErrorIfExists).parquet(raw);
-                List<Map<String, Object>> shardList = moveShards(out, new Path(raw), perShard);
-                logStats(stats, skipped);
-                Map<String, Object> manifest = manifest(config, vocab, stats, shardList, skipped, info);
-                out.write(MANIFEST, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                        .writeValueAsBytes(manifest));
-                Map<String, Object> results = new LinkedHashMap<>(stats.toMap());
-                results.putAll(skipped);
-                results.put("wall_seconds", (System.nanoTime() - start) / 1e9);
-                out.writeRunInfo(info.withResults(results));
-                out.commit();
-                LOG.info("prepare: wrote {} examples in {} shards to {} in {} s", stats.examples(), shardList.size(),
-                        out.target(), String.format("%.1f", (System.nanoTime() - start) / 1e9));
-                return stats;
-            } catch (IOException e) {
-                throw new UncheckedIOException("prepare failed writing " + output + ": " + e.getMessage(), e);
-            } finally {
-                examples.unpersist();
-                spark.sparkContext().setJobDescription(null);
+            } catch (RuntimeException e) {
+                throw out.failure(e);
             }
         }
     }

@@ -1,12 +1,16 @@
 package dev.electra.jobs;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.electra.jobs.io.Failures;
 import dev.electra.jobs.io.HadoopStorage;
+import dev.electra.jobs.io.OutputDir;
 import dev.electra.jobs.io.Shards;
 import dev.electra.pipeline.checkpoint.Checkpoints;
 import dev.electra.pipeline.checkpoint.TrainingState;
 import dev.electra.pipeline.config.ElectraConfig;
 import dev.electra.pipeline.config.ElectraConfig.OptimizerState;
+import dev.electra.pipeline.config.ResumeCheck;
 import dev.electra.pipeline.config.RunInfo;
 import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.model.Flops;
@@ -23,7 +27,9 @@ import dev.electra.pipeline.train.Pretraining;
 import dev.electra.pipeline.train.StepMetrics;
 import dev.electra.pipeline.train.Trainer;
 import dev.electra.tokenizer.SpecialTokens;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +43,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
@@ -50,8 +57,11 @@ import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code pretrain} on {@code distributed.workers} Spark tasks with parameter averaging: each round the driver
@@ -65,7 +75,8 @@ import picocli.CommandLine.Option;
         description = {"Pretrain an ELECTRA generator/discriminator pair (or a baseline objective) on "
                 + "distributed.workers Spark tasks with parameter averaging.",
                 "Writes OUTPUT/checkpoints/step-NNNNNNNNN (params.npy, adam_m.npy, adam_v.npy, state.json), "
-                        + "OUTPUT/checkpoints/latest, OUTPUT/metrics/train-*.jsonl, OUTPUT/metrics/eval.jsonl, "
+                        + "OUTPUT/checkpoints/latest, OUTPUT/metrics/train-STEP.jsonl and "
+                        + "OUTPUT/metrics/eval-STEP.jsonl (one pair per invocation, STEP = where it started), "
                         + "_run.json and _effective.conf. A rerun with the same OUTPUT resumes.",
                 "Keys: pretrain.*, distributed.*, model.*, seed."})
 public final class PretrainJob implements Callable<Integer> {
@@ -74,6 +85,9 @@ public final class PretrainJob implements Callable<Integer> {
 
     @Mixin
     CommonOptions common;
+
+    @Mixin
+    OverwriteOption replace;
 
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "Shards written by prepare.")
     String data;
@@ -88,11 +102,18 @@ public final class PretrainJob implements Callable<Integer> {
                     + "pretrain.steps.")
     long stopAfter = Long.MAX_VALUE;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() {
+        if (stopAfter < 1) {
+            throw new ParameterException(spec.commandLine(), "--stop-after must be a positive number of steps, got "
+                    + stopAfter);
+        }
         ElectraConfig config = common.config();
         SparkSession spark = Sparks.session(config, "pretrain");
-        Result r = run(spark, config, data, output, common.overwrite, stopAfter,
+        Result r = run(spark, config, data, output, replace.overwrite, stopAfter,
                 List.of("pretrain", "--data", data, "--output", output));
         System.out.println("trained to step " + r.step() + "; checkpoints in " + output + "/checkpoints, metrics in "
                 + output + "/metrics");
@@ -116,12 +137,26 @@ public final class PretrainJob implements Callable<Integer> {
         long start = System.nanoTime();
         int workers = config.distributed().workers();
         JavaRDD<PackedExample> train = null;
+        OutputDir replacement = null;
         try {
-            Path out = new Path(output);
-            FileSystem fs = out.getFileSystem(hadoop);
-            if (overwrite && fs.exists(out)) {
-                fs.delete(out, true);
+            Path target = new Path(output);
+            FileSystem fs = target.getFileSystem(hadoop);
+            target = fs.makeQualified(target);
+            List<OutputDir.Input> inputs = List.of(new OutputDir.Input("--data", data));
+            OutputDir.checkApart(fs, target, inputs, hadoop);
+            OutputDir.cleanLeftovers(fs, target);
+            // A run trains in place, so a killed one resumes; --overwrite trains the new run beside the old one,
+            // which goes only when the new one is in place.
+            Path out = target;
+            if (fs.exists(target) && !(fs.getFileStatus(target).isDirectory() && fs.listStatus(target).length == 0)) {
+                if (overwrite) {
+                    replacement = OutputDir.begin("pretrain", output, true, hadoop, inputs);
+                    out = replacement.temporary();
+                } else {
+                    OutputDir.requireOwn(fs, target, "pretrain", "pretrain resumes (writes into)");
+                }
             }
+            JsonNode previous = readResults(fs, out);
             Shards shards = Shards.open(data, hadoop);
             int shardCount = shards.files().size();
             int heldOutCount = heldOutShards(shardCount, config.pretrain().heldOutShare());
@@ -164,16 +199,35 @@ public final class PretrainJob implements Callable<Integer> {
                     shards.specialId(SpecialTokens.MASK));
             // Built afresh (not borrowed): its initial parameters are the run's step 0.
             ElectraModel driverModel = Pretraining.model(config, vocabSize, maxSeqLength);
-            Checkpoints checkpoints = new Checkpoints(new HadoopStorage(output + "/checkpoints", hadoop),
+            Checkpoints checkpoints = new Checkpoints(new HadoopStorage(out + "/checkpoints", hadoop),
                     config.pretrain().keepCheckpoints());
+            checkpoints.removeIncomplete();
             Optional<TrainingState> resumed = checkpoints.loadLatest();
+            // The local file system's checksumming layer holds lines back until close; its raw layer flushes them,
+            // so a user can follow the metrics while a run lasts.
+            FileSystem metricsFs = fs instanceof LocalFileSystem local ? local.getRaw() : fs;
+            List<Object> changes = new ArrayList<>();
+            previous.path("resume_changes").forEach(c -> changes.add(JSON.convertValue(c, Map.class)));
+            Map<String, Object> dataFingerprint = dataFingerprint(shards);
             long step = 0;
             float[] params;
             List<float[][]> moments;
             List<DataPosition> positions = new ArrayList<>();
             if (resumed.isPresent()) {
                 TrainingState s = resumed.get();
+                String where = target + " from its checkpoint at step " + s.step();
+                ResumeCheck.data(recordedData(previous), dataFingerprint, where, data);
+                for (ResumeCheck.Change c : ResumeCheck.configuration(s.config(), config, where)) {
+                    LOG.warn("pretrain: {} changes from {} to {} at step {} (recorded in {})", c.key(), c.from(),
+                            c.to(), s.step(), RunInfo.FILE_NAME);
+                    changes.add(c.toMap(s.step()));
+                }
                 checkCompatible(s, config, driverModel);
+                int cut = cutMetrics(metricsFs, new Path(out, "metrics"), s.step());
+                if (cut > 0) {
+                    LOG.warn("pretrain: removed {} metric lines of steps after {}, which this run trains again", cut,
+                            s.step());
+                }
                 step = s.step();
                 params = s.params();
                 moments = splitMoments(s);
@@ -193,12 +247,13 @@ public final class PretrainJob implements Callable<Integer> {
                     positions.add(new DataPosition(0, 0));
                 }
             }
-            double earlierSeconds = resumed.isPresent() ? trainingSeconds(fs, out) : 0;
+            double earlierSeconds = resumed.isPresent() ? trainingSeconds(previous) : 0;
             RunInfo info = RunInfo.start("pretrain", arguments, config);
             Map<String, Object> setup = new LinkedHashMap<>();
             setup.put("objective", config.pretrain().objective().configName());
             setup.put("data", data);
             setup.put("vocab_sha256", shards.manifest().path("vocab_sha256").asText());
+            setup.put("data_fingerprint", dataFingerprint);
             setup.put("vocab_size", vocabSize);
             setup.put("max_seq_length", maxSeqLength);
             setup.put("parameters", driverModel.parameterCount());
@@ -210,6 +265,7 @@ public final class PretrainJob implements Callable<Integer> {
             setup.put("workers", workers);
             setup.put("global_batch", workers * batchSize);
             setup.put("resumed_from_step", step);
+            setup.put("resume_changes", changes);
             writeRunInfo(fs, out, info, setup);
 
             long total = config.pretrain().steps();
@@ -220,9 +276,6 @@ public final class PretrainJob implements Callable<Integer> {
                     : Math.min(total, Math.floorDiv(step + stopAfter + frequency - 1, (long) frequency) * frequency);
             String fault = spark.conf().get(INJECT_FAULT, "");
             StepMetrics lastEval = null;
-            // The local file system's checksumming layer holds lines back until close; its raw layer flushes them,
-            // so a user can follow the metrics while a run lasts.
-            FileSystem metricsFs = fs instanceof LocalFileSystem local ? local.getRaw() : fs;
             try (FSDataOutputStream metrics = metricsFs.create(
                          new Path(out, String.format("metrics/train-%09d.jsonl", step)), true);
                  FSDataOutputStream eval = metricsFs.create(
@@ -254,8 +307,14 @@ public final class PretrainJob implements Callable<Integer> {
                         LOG.info(progress.line(round, mean, r, step));
                     }
                     if (crossed(before, step, config.pretrain().checkpointEvery()) || last) {
-                        checkpoints.save(new TrainingState(step, params, concat(moments, 0), concat(moments, 1),
-                                config.seed(), epochs(positions), offsets(positions), config.rendered()));
+                        TrainingState saved = new TrainingState(step, params, concat(moments, 0), concat(moments, 1),
+                                config.seed(), epochs(positions), offsets(positions), config.rendered());
+                        try {
+                            checkpoints.save(saved);
+                        } catch (IOException | RuntimeException e) {
+                            throw Failures.writing(e, out + "/checkpoints/" + Checkpoints.directoryName(step),
+                                    "the run keeps its earlier checkpoints; rerun to resume from the newest");
+                        }
                         driverModel.setFlatParameters(params);
                         lastEval = evaluate(Pretraining.trainer(config, driverModel, ids), heldOut, batchSize,
                                 config.pretrain().evalBatches(), step);
@@ -281,12 +340,18 @@ public final class PretrainJob implements Callable<Integer> {
                 results.put("held_out", lastEval.toMap());
             }
             writeRunInfo(fs, out, info, results);
+            if (replacement != null) {
+                replacement.commit();
+            }
             return new Result(step, lastEval, params);
         } catch (IOException e) {
-            throw new UncheckedIOException("pretrain failed writing " + output + ": " + e.getMessage(), e);
+            throw Failures.writing(e, output, "the run keeps what it had written before");
         } finally {
             if (train != null) {
                 train.unpersist(false);
+            }
+            if (replacement != null) {
+                replacement.close();
             }
         }
     }
@@ -413,13 +478,96 @@ public final class PretrainJob implements Callable<Integer> {
         return positions.stream().mapToLong(DataPosition::examplesInEpoch).toArray();
     }
 
-    /** The training time the run's _run.json reports so far (its wall time if it predates the field). */
-    private static double trainingSeconds(FileSystem fs, Path out) {
-        try (var in = fs.open(new Path(out, RunInfo.FILE_NAME))) {
-            var results = JSON.readTree(in).path("results");
-            return results.path("training_seconds").asDouble(results.path("wall_seconds").asDouble(0));
+    /** The results of the run's _run.json (missing when the run is new). */
+    private static JsonNode readResults(FileSystem fs, Path run) {
+        try (var in = fs.open(new Path(run, RunInfo.FILE_NAME))) {
+            return JSON.readTree(in).path("results");
         } catch (IOException e) {
+            return JSON.createObjectNode();
+        }
+    }
+
+    /** The training time the run's _run.json reports so far (its wall time if it predates the field). */
+    private static double trainingSeconds(JsonNode results) {
+        return results.path("training_seconds").asDouble(results.path("wall_seconds").asDouble(0));
+    }
+
+    /** What identifies the shards a run trains on; a resumed run must be given the same. */
+    static Map<String, Object> dataFingerprint(Shards shards) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("vocab_sha256", shards.manifest().path("vocab_sha256").asText());
+        m.put("max_seq_length", shards.maxSeqLength());
+        m.put("examples", shards.manifest().path("examples").asLong());
+        m.put("shards", shards.files().size());
+        return m;
+    }
+
+    /** The shards' fingerprint a run recorded (only the vocabulary's checksum for runs written before it existed). */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> recordedData(JsonNode results) {
+        if (results.has("data_fingerprint")) {
+            return JSON.convertValue(results.get("data_fingerprint"), Map.class);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (results.hasNonNull("vocab_sha256")) {
+            m.put("vocab_sha256", results.get("vocab_sha256").asText());
+        }
+        return m;
+    }
+
+    /**
+     * Removes the metric lines of steps after {@code step} (and lines a killed run left unfinished): a run that
+     * resumes there trains those steps again, and the report must not read the abandoned ones as if they happened.
+     * Returns the number of lines removed.
+     */
+    static int cutMetrics(FileSystem fs, Path metrics, long step) throws IOException {
+        if (!fs.exists(metrics)) {
             return 0;
+        }
+        int cut = 0;
+        for (FileStatus f : fs.listStatus(metrics)) {
+            String name = f.getPath().getName();
+            if (!name.endsWith(".jsonl") || name.startsWith(".")) {
+                continue;
+            }
+            List<String> kept = new ArrayList<>();
+            int dropped = 0;
+            try (var in = new BufferedReader(new InputStreamReader(fs.open(f.getPath()), StandardCharsets.UTF_8))) {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    if (stepOf(line) <= step) {
+                        kept.add(line);
+                    } else {
+                        dropped++;
+                    }
+                }
+            }
+            if (dropped == 0) {
+                continue;
+            }
+            cut += dropped;
+            if (kept.isEmpty()) {
+                fs.delete(f.getPath(), false);
+                continue;
+            }
+            Path tmp = new Path(metrics, "." + name + ".tmp");
+            try (OutputStream o = fs.create(tmp, true)) {
+                o.write((String.join("\n", kept) + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+            fs.delete(f.getPath(), false);
+            if (!fs.rename(tmp, f.getPath())) {
+                throw new IOException("cannot rename " + tmp + " to " + f.getPath());
+            }
+        }
+        return cut;
+    }
+
+    /** The step of a metrics line; a line cut short by a kill counts as after every step. */
+    private static long stepOf(String line) {
+        try {
+            JsonNode n = JSON.readTree(line);
+            return n != null && n.has("step") ? n.get("step").asLong() : Long.MAX_VALUE;
+        } catch (IOException e) {
+            return Long.MAX_VALUE;
         }
     }
 

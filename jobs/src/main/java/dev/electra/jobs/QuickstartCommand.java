@@ -1,10 +1,12 @@
 package dev.electra.jobs;
 
+import dev.electra.jobs.io.OutputDir;
 import dev.electra.pipeline.config.ConfigLoader;
 import dev.electra.pipeline.config.ElectraConfig;
 import dev.electra.pipeline.data.EvalTasks;
 import dev.electra.pipeline.data.SampleCorpus;
 import dev.electra.pipeline.packing.PackingStats;
+import dev.electra.pipeline.report.AblationReport;
 import dev.electra.tokenizer.Vocabulary;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,12 +23,15 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "quickstart", mixinStandardHelpOptions = true,
         description = {"Fetch the sample corpus and evaluation tasks, train a vocabulary, pack shards, pretrain and "
-                + "evaluate ELECTRA and ELECTRA 15% (tiny model, short budget: conf/quickstart.conf) on local "
+                + "evaluate ELECTRA and ELECTRA 15%% (tiny model, short budget: conf/quickstart.conf) on local "
                 + "Spark, and write the ablation report; prints where it is.",
                 "Writes OUTPUT/vocab, OUTPUT/shards and OUTPUT/ablation (report in OUTPUT/ablation/report)."})
 final class QuickstartCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
+
+    @Mixin
+    OverwriteOption replace;
 
     @Option(names = "--output", paramLabel = "DIR", description = "Where to write (default: runs/quickstart).")
     Path output = Path.of("runs", "quickstart");
@@ -51,11 +56,21 @@ final class QuickstartCommand implements Callable<Integer> {
         PackingStats stats = PrepareJob.run(spark, config, corpus.toString(), vocabDir, shardsDir, true,
                 List.of("quickstart", "prepare"));
         Path ablation = output.resolve("ablation").toAbsolutePath();
-        if (common.overwrite) {
-            deleteTree(ablation);
+        Path report;
+        if (replace.overwrite && java.nio.file.Files.exists(ablation)) {
+            // Afresh, beside the old ablation, which goes only once the new one is complete.
+            try (OutputDir fresh = OutputDir.begin("ablate", ablation.toUri().toString(), true,
+                    spark.sparkContext().hadoopConfiguration(), List.of())) {
+                Path temporary = Path.of(fresh.temporary().toUri());
+                AblateJob.run(spark, overlays, common.sets, shardsDir, vocabDir, temporary, objectives,
+                        tasks.toString());
+                fresh.commit();
+            }
+            report = AblationReport.read(ablation).write(ablation.resolve("report"));
+        } else {
+            report = AblateJob.run(spark, overlays, common.sets, shardsDir, vocabDir, ablation, objectives,
+                    tasks.toString());
         }
-        Path report = AblateJob.run(spark, overlays, common.sets, shardsDir, vocabDir, ablation, objectives,
-                tasks.toString());
         System.out.printf("quickstart finished in %.0f s%n", (System.nanoTime() - start) / 1e9);
         System.out.println("  corpus:     " + corpus);
         System.out.println("  vocabulary: " + vocabDir + "/vocab.txt (" + vocab.size() + " tokens) and tokenizer.json");
@@ -65,19 +80,5 @@ final class QuickstartCommand implements Callable<Integer> {
         System.out.println("  report:     " + report.toAbsolutePath() + " and " + report.getParent().toAbsolutePath()
                 + "/report.html");
         return 0;
-    }
-
-    /** --overwrite starts the ablation afresh (without it, a rerun resumes the runs already there). */
-    private static void deleteTree(Path dir) {
-        if (!java.nio.file.Files.exists(dir)) {
-            return;
-        }
-        try (var files = java.nio.file.Files.walk(dir)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                java.nio.file.Files.delete(p);
-            }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot delete " + dir + ": " + e.getMessage(), e);
-        }
     }
 }

@@ -51,6 +51,9 @@ public final class VocabJob implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    OverwriteOption replace;
+
     @Option(names = "--input", required = true, paramLabel = "PATH",
             description = "Corpus: file, directory or glob; file://, hdfs://, s3a://; text (.txt/.gz/.bz2), .jsonl, .parquet.")
     String input;
@@ -62,7 +65,7 @@ public final class VocabJob implements Callable<Integer> {
     public Integer call() {
         ElectraConfig config = common.config();
         SparkSession spark = Sparks.session(config, "vocab");
-        Vocabulary vocab = run(spark, config, input, output, common.overwrite, List.of("vocab", "--input", input, "--output", output));
+        Vocabulary vocab = run(spark, config, input, output, replace.overwrite, List.of("vocab", "--input", input, "--output", output));
         System.out.println("wrote " + vocab.size() + " tokens: " + output + "/" + VOCAB_FILE + " and " + output + "/" + TOKENIZER_FILE);
         return 0;
     }
@@ -85,68 +88,79 @@ public final class VocabJob implements Callable<Integer> {
         long start = System.nanoTime();
         RunInfo info = RunInfo.start("vocab", arguments, config);
         var hadoop = spark.sparkContext().hadoopConfiguration();
-        try (OutputDir out = OutputDir.begin(output, overwrite, hadoop)) {
-            List<CorpusInput.InputFile> files = CorpusInput.list(input, config.input(), hadoop);
-            LOG.info("vocab: {} input files from {}", files.size(), input);
-            JavaRDD<CorpusInput.Record> records = CorpusInput.read(spark, files, config.input());
-            SkipCounter skips = new SkipCounter(spark.sparkContext());
-            LongAccumulator totalWords = spark.sparkContext().longAccumulator("words");
-            NormalizerOptions options = Tokenizers.normalizerOptions(config);
-            int maxChars = config.tokenizer().maxInputCharsPerWord();
-            long minFrequency = config.vocab().minFrequency();
-            spark.sparkContext().setJobDescription("vocab: count words");
-            List<Tuple2<String, Long>> kept = records
-                    .mapPartitionsToPair((Iterator<CorpusInput.Record> it) -> {
-                        BertTokenizer words = Tokenizers.wordSplitter(options, maxChars);
-                        Map<String, Long> local = new HashMap<>();
-                        long n = 0;
-                        while (it.hasNext()) {
-                            CorpusInput.Record r = it.next();
-                            if (skips.usable(r)) {
-                                for (String w : words.words(r.text())) {
-                                    local.merge(w, 1L, Long::sum);
-                                    n++;
-                                }
+        try (OutputDir out = OutputDir.begin("vocab", output, overwrite, hadoop,
+                List.of(new OutputDir.Input("--input", input)))) {
+            try {
+                return fit(spark, config, input, out, info, start);
+            } catch (RuntimeException e) {
+                throw out.failure(e);
+            }
+        }
+    }
+
+    private static Vocabulary fit(SparkSession spark, ElectraConfig config, String input, OutputDir out,
+                                  RunInfo info, long start) {
+        var hadoop = spark.sparkContext().hadoopConfiguration();
+        List<CorpusInput.InputFile> files = CorpusInput.list(input, config.input(), hadoop);
+        LOG.info("vocab: {} input files from {}", files.size(), input);
+        JavaRDD<CorpusInput.Record> records = CorpusInput.read(spark, files, config.input());
+        SkipCounter skips = new SkipCounter(spark.sparkContext());
+        LongAccumulator totalWords = spark.sparkContext().longAccumulator("words");
+        NormalizerOptions options = Tokenizers.normalizerOptions(config);
+        int maxChars = config.tokenizer().maxInputCharsPerWord();
+        long minFrequency = config.vocab().minFrequency();
+        spark.sparkContext().setJobDescription("vocab: count words");
+        List<Tuple2<String, Long>> kept = records
+                .mapPartitionsToPair((Iterator<CorpusInput.Record> it) -> {
+                    BertTokenizer words = Tokenizers.wordSplitter(options, maxChars);
+                    Map<String, Long> local = new HashMap<>();
+                    long n = 0;
+                    while (it.hasNext()) {
+                        CorpusInput.Record r = it.next();
+                        if (skips.usable(r)) {
+                            for (String w : words.words(r.text())) {
+                                local.merge(w, 1L, Long::sum);
+                                n++;
                             }
                         }
-                        totalWords.add(n);
-                        List<Tuple2<String, Long>> pairs = new ArrayList<>(local.size());
-                        local.forEach((w, c) -> pairs.add(new Tuple2<>(w, c)));
-                        return pairs.iterator();
-                    })
-                    .reduceByKey(Long::sum)
-                    .filter(t -> t._2 >= minFrequency)
-                    .collect();
-            spark.sparkContext().setJobDescription(null);
-            Map<String, Long> skipped = skips.report(LOG, files);
-            if (totalWords.value() == 0) {
-                throw new IllegalArgumentException("input " + input + " has no words to learn a vocabulary from ("
-                        + files.size() + " files, all lines blank or skipped: " + skipped + ")");
-            }
-            WordCounts counts = new WordCounts();
-            kept.forEach(t -> counts.add(t._1, t._2));
-            LOG.info("vocab: {} words, {} distinct words seen at least {} times; fitting {} tokens",
-                    totalWords.value(), counts.distinctWords(), minFrequency, config.vocab().size());
-            VocabTrainerConfig trainer = new VocabTrainerConfig(config.vocab().size(), minFrequency,
-                    config.vocab().limitAlphabet(), SpecialTokens.ALL, "##");
-            Vocabulary vocab = Vocabulary.of(new BpeWordPieceTrainer().fit(counts, trainer));
-            if (vocab.size() < config.vocab().size()) {
-                LOG.warn("vocab: the corpus supports only {} tokens, fewer than vocab.size = {}", vocab.size(),
-                        config.vocab().size());
-            }
-            writeVocabulary(out, new TokenizerSpec(vocab, options, config.tokenizer().maxInputCharsPerWord()));
-            Map<String, Object> results = new LinkedHashMap<>(skipped);
-            results.put("input_files", files.size());
-            results.put("words", totalWords.value());
-            results.put("distinct_words_kept", counts.distinctWords());
-            results.put("vocab_size", vocab.size());
-            results.put("vocab_sha256", vocab.sha256());
-            results.put("wall_seconds", (System.nanoTime() - start) / 1e9);
-            out.writeRunInfo(info.withResults(results));
-            out.commit();
-            LOG.info("vocab: wrote {} tokens to {} in {} s", vocab.size(), out.target(),
-                    String.format("%.1f", (System.nanoTime() - start) / 1e9));
-            return vocab;
+                    }
+                    totalWords.add(n);
+                    List<Tuple2<String, Long>> pairs = new ArrayList<>(local.size());
+                    local.forEach((w, c) -> pairs.add(new Tuple2<>(w, c)));
+                    return pairs.iterator();
+                })
+                .reduceByKey(Long::sum)
+                .filter(t -> t._2 >= minFrequency)
+                .collect();
+        spark.sparkContext().setJobDescription(null);
+        Map<String, Long> skipped = skips.report(LOG, files);
+        if (totalWords.value() == 0) {
+            throw CorpusInput.nothingUsable(input, "no words to learn a vocabulary from", files, skipped,
+                    config.input(), hadoop);
         }
+        WordCounts counts = new WordCounts();
+        kept.forEach(t -> counts.add(t._1, t._2));
+        LOG.info("vocab: {} words, {} distinct words seen at least {} times; fitting {} tokens",
+                totalWords.value(), counts.distinctWords(), minFrequency, config.vocab().size());
+        VocabTrainerConfig trainer = new VocabTrainerConfig(config.vocab().size(), minFrequency,
+                config.vocab().limitAlphabet(), SpecialTokens.ALL, "##");
+        Vocabulary vocab = Vocabulary.of(new BpeWordPieceTrainer().fit(counts, trainer));
+        if (vocab.size() < config.vocab().size()) {
+            LOG.warn("vocab: the corpus supports only {} tokens, fewer than vocab.size = {}", vocab.size(),
+                    config.vocab().size());
+        }
+        writeVocabulary(out, new TokenizerSpec(vocab, options, config.tokenizer().maxInputCharsPerWord()));
+        Map<String, Object> results = new LinkedHashMap<>(skipped);
+        results.put("input_files", files.size());
+        results.put("words", totalWords.value());
+        results.put("distinct_words_kept", counts.distinctWords());
+        results.put("vocab_size", vocab.size());
+        results.put("vocab_sha256", vocab.sha256());
+        results.put("wall_seconds", (System.nanoTime() - start) / 1e9);
+        out.writeRunInfo(info.withResults(results));
+        out.commit();
+        LOG.info("vocab: wrote {} tokens to {} in {} s", vocab.size(), out.target(),
+                String.format("%.1f", (System.nanoTime() - start) / 1e9));
+        return vocab;
     }
 }

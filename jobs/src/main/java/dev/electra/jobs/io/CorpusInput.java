@@ -2,6 +2,7 @@ package dev.electra.jobs.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.electra.pipeline.config.JobError;
 import dev.electra.pipeline.config.ElectraConfig.InputConfig;
 import dev.electra.pipeline.config.ElectraConfig.InputFormat;
 import java.io.IOException;
@@ -144,9 +145,64 @@ public final class CorpusInput {
                 }
             }
         } catch (IOException e) {
-            throw new IOException("cannot read " + path + " (" + e.getMessage() + "); if it is compressed, "
-                    + "its extension must name the codec (.gz, .bz2)", e);
+            throw new JobError("cannot read input file " + path + " (" + e.getMessage() + "): it is truncated or "
+                    + "corrupt, or it is compressed and its extension does not name the codec (.gz, .bz2)", e);
         }
+    }
+
+    /**
+     * The error for an input that gave nothing to work with ({@code purpose}: what was missing, e.g. "no words to
+     * learn a vocabulary from"): what was skipped, and for JSON lines without the text field, which fields the
+     * first line has and how to choose one.
+     */
+    public static JobError nothingUsable(String input, String purpose, List<InputFile> files,
+                                         java.util.Map<String, Long> skipped, InputConfig config,
+                                         Configuration hadoop) {
+        StringBuilder m = new StringBuilder("input " + input + " has " + purpose + " (" + files.size()
+                + " files, all lines blank or skipped: " + skipped + ")");
+        long badJson = skipped.getOrDefault("skipped_bad_json", 0L);
+        if (badJson > 0) {
+            m.append("; ").append(badJson).append(" JSON lines have no string field '").append(config.textField())
+                    .append("' (input.text-field)");
+            for (InputFile f : files) {
+                if (f.format() == InputFormat.JSONL) {
+                    firstJsonFields(f, hadoop).ifPresent(fields -> m.append(": the first line of ").append(f.path())
+                            .append(" has the fields ").append(fields));
+                    break;
+                }
+            }
+            m.append("; choose the text field with --set input.text-field=NAME");
+        }
+        return new JobError(m.toString());
+    }
+
+    /** The field names of the first JSON object in a JSON-lines file. */
+    private static java.util.Optional<List<String>> firstJsonFields(InputFile file, Configuration hadoop) {
+        Path path = new Path(file.path());
+        try {
+            FileSystem fs = path.getFileSystem(hadoop);
+            CompressionCodec codec = new CompressionCodecFactory(hadoop).getCodec(path);
+            try (InputStream raw = fs.open(path);
+                 InputStream in = codec == null ? raw : codec.createInputStream(raw);
+                 java.io.BufferedReader reader = new java.io.BufferedReader(
+                         new java.io.InputStreamReader(in, StandardCharsets.UTF_8))) {
+                for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                    try {
+                        JsonNode node = Json.MAPPER.readTree(line);
+                        if (node != null && node.isObject()) {
+                            List<String> names = new ArrayList<>();
+                            node.fieldNames().forEachRemaining(names::add);
+                            return java.util.Optional.of(names);
+                        }
+                    } catch (IOException e) {
+                        // not JSON: look at the next line
+                    }
+                }
+            }
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.empty();
     }
 
     /** All records of all files, in file order then position order. */
@@ -157,11 +213,13 @@ public final class CorpusInput {
         String field = config.textField();
         for (InputFile file : files) {
             int index = file.index();
-            switch (file.format()) {
-                case PARQUET -> parts.add(parquet(spark, file, field));
-                case JSONL -> parts.add(lines(sc, file).map(kv -> jsonRecord(index, kv._1.get(), kv._2, field, maxChars)));
-                default -> parts.add(lines(sc, file).map(kv -> textRecord(index, kv._1.get(), kv._2, maxChars)));
-            }
+            String path = file.path();
+            JavaRDD<Record> records = switch (file.format()) {
+                case PARQUET -> parquet(spark, file, field);
+                case JSONL -> lines(sc, file).map(kv -> jsonRecord(index, kv._1.get(), kv._2, field, maxChars));
+                default -> lines(sc, file).map(kv -> textRecord(index, kv._1.get(), kv._2, maxChars));
+            };
+            parts.add(records.mapPartitions(it -> new Guarded<>(it, path), true));
         }
         if (parts.size() == 1) {
             return parts.get(0);
@@ -176,8 +234,48 @@ public final class CorpusInput {
                 sc.hadoopConfiguration());
     }
 
+    /**
+     * An iterator over one file's records that names the file when reading it fails (a truncated gzip stream
+     * otherwise surfaces as "Unexpected end of input stream" with no file).
+     */
+    public static final class Guarded<T> implements java.util.Iterator<T> {
+        private final java.util.Iterator<T> in;
+        private final String file;
+
+        public Guarded(java.util.Iterator<T> in, String file) {
+            this.in = in;
+            this.file = file;
+        }
+
+        @Override
+        public boolean hasNext() {
+            try {
+                return in.hasNext();
+            } catch (Exception e) {
+                // Hadoop's readers throw IOException through Scala's iterators, undeclared.
+                throw Failures.reading(e, file);
+            }
+        }
+
+        @Override
+        public T next() {
+            try {
+                return in.next();
+            } catch (java.util.NoSuchElementException e) {
+                throw e;
+            } catch (Exception e) {
+                throw Failures.reading(e, file);
+            }
+        }
+    }
+
     private static JavaRDD<Record> parquet(SparkSession spark, InputFile file, String field) {
-        Dataset<Row> rows = spark.read().parquet(file.path());
+        Dataset<Row> rows;
+        try {
+            rows = spark.read().parquet(file.path());
+        } catch (RuntimeException e) {
+            throw Failures.reading(e, file.path());
+        }
         if (!Arrays.asList(rows.columns()).contains(field)) {
             throw new IllegalArgumentException("Parquet input " + file.path() + " has no column '" + field
                     + "' (columns: " + String.join(", ", rows.columns()) + "); set input.text-field");

@@ -1,6 +1,7 @@
 package dev.electra.jobs.io;
 
 import dev.electra.pipeline.checkpoint.Storage;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -8,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FSError;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -28,7 +30,32 @@ public final class HadoopStorage implements Storage {
 
     @Override
     public OutputStream create(String path) throws IOException {
-        return fs.create(resolve(path), true);
+        Path p = resolve(path);
+        return new FilterOutputStream(fs.create(p, true)) {
+            // The local file system reports a failed write (a full disk) as FSError, an Error no caller expects.
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                try {
+                    out.write(b, off, len);
+                } catch (FSError e) {
+                    throw new IOException("cannot write " + p + ": " + e.getCause().getMessage(), e.getCause());
+                }
+            }
+
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void close() throws IOException {
+                try {
+                    super.close();
+                } catch (FSError e) {
+                    throw new IOException("cannot write " + p + ": " + e.getCause().getMessage(), e.getCause());
+                }
+            }
+        };
     }
 
     @Override

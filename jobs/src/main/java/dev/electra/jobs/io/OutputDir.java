@@ -1,11 +1,21 @@
 package dev.electra.jobs.io;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.electra.pipeline.config.JobError;
 import dev.electra.pipeline.config.RunInfo;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
@@ -13,11 +23,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * An output directory written atomically on any Hadoop file system: everything goes to a hidden temporary
- * sibling, and {@link #commit} renames it into place, so a failed job leaves nothing at the output path. An
- * existing output is refused unless {@code overwrite} is set, and then replaced only at commit time.
+ * sibling, and {@link #commit} renames it into place, so a failed job leaves nothing at the output path.
+ *
+ * <p>Nothing a user wrote is lost: an output that overlaps an input is refused before anything is read; an existing
+ * output is refused unless {@code overwrite} is set, and even then only when its {@code _run.json} says that the
+ * same command wrote it; the old output is removed only after the new one is complete and renamed into place. The
+ * temporary name carries the writer's process and host, so the next job into the same parent removes what a killed
+ * job left behind (and reports what it cannot prove dead).
  */
 public final class OutputDir implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OutputDir.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** What an ablation directory holds once complete. */
+    public static final String ABLATION_FILE = "_ablation.json";
+    /** {@code .NAME.tmp-PID@HOST-UUID} and {@code .NAME.old-UUID}: a job's temporary output and a replaced one. */
+    private static final Pattern LEFTOVER = Pattern.compile("\\.(.+)\\.(tmp|old)-(?:(\\d+)@(.+)-)?[0-9a-f-]{36}");
 
     private final FileSystem fs;
     private final Path target;
@@ -32,27 +52,218 @@ public final class OutputDir implements AutoCloseable {
         this.overwrite = overwrite;
     }
 
-    /** Checks the target and creates the temporary directory. */
-    public static OutputDir begin(String output, boolean overwrite, Configuration hadoop) {
+    /** A path the job reads, with the option that named it (for messages). */
+    public record Input(String option, String path) {}
+
+    /**
+     * Checks the target against the inputs and what is already there, cleans what dead jobs left beside it, and
+     * creates the temporary directory.
+     *
+     * @param command the command writing the output (as its {@code _run.json} will say)
+     */
+    public static OutputDir begin(String command, String output, boolean overwrite, Configuration hadoop,
+                                  List<Input> inputs) {
+        return begin(command, output, overwrite, hadoop, inputs, false);
+    }
+
+    /**
+     * As {@link #begin(String, String, boolean, Configuration, List)} for a single file of id lines ({@code encode}'s
+     * output): an existing file is replaced only when it holds nothing but lines of space-separated ids.
+     */
+    public static OutputDir beginIdFile(String command, String output, boolean overwrite, Configuration hadoop,
+                                        List<Input> inputs) {
+        return begin(command, output, overwrite, hadoop, inputs, true);
+    }
+
+    private static OutputDir begin(String command, String output, boolean overwrite, Configuration hadoop,
+                                   List<Input> inputs, boolean idFile) {
         try {
             Path target = new Path(output);
             FileSystem fs = target.getFileSystem(hadoop);
             target = fs.makeQualified(target);
-            if (fs.exists(target) && !overwrite) {
-                throw new IllegalArgumentException("output " + target + " already exists; choose another path or "
-                        + "pass --overwrite to replace it (the old output is kept until the new one is complete)");
-            }
+            checkApart(fs, target, inputs, hadoop);
             Path parent = target.getParent();
+            cleanLeftovers(fs, target);
+            if (fs.exists(target)) {
+                if (!overwrite) {
+                    throw new JobError("output " + target + " already exists; choose another path or pass "
+                            + "--overwrite to replace it (the old output is kept until the new one is complete)");
+                }
+                if (!(idFile && onlyIdLines(fs, target))) {
+                    requireOwn(fs, target, command, "--overwrite replaces");
+                }
+            }
             if (parent != null && !fs.exists(parent)) {
                 fs.mkdirs(parent);
             }
-            Path temporary = new Path(parent, "." + target.getName() + ".tmp-" + UUID.randomUUID());
+            Path temporary = new Path(parent, "." + target.getName() + ".tmp-" + processTag() + "-" + UUID.randomUUID());
             if (!fs.mkdirs(temporary)) {
                 throw new IOException("cannot create " + temporary);
             }
             return new OutputDir(fs, target, temporary, overwrite);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot prepare output " + output + ": " + e.getMessage(), e);
+            throw Failures.writing(e, output, "nothing was written");
+        }
+    }
+
+    /**
+     * Refuses an output equal to, inside, or containing one of the inputs: writing there would replace or mix with
+     * what the job reads. Globs are compared by their directory part.
+     */
+    public static void checkApart(FileSystem fs, Path target, List<Input> inputs, Configuration hadoop)
+            throws IOException {
+        for (Input input : inputs) {
+            if (input.path() == null) {
+                continue;
+            }
+            Path in = new Path(withoutGlob(input.path()));
+            FileSystem inFs = in.getFileSystem(hadoop);
+            if (!inFs.getUri().equals(fs.getUri())) {
+                continue;
+            }
+            in = inFs.makeQualified(in);
+            String relation = null;
+            if (in.equals(target)) {
+                relation = "is";
+            } else if (isAncestor(in, target)) {
+                relation = "is inside";
+            } else if (isAncestor(target, in)) {
+                relation = "contains";
+            }
+            if (relation != null) {
+                throw new JobError("output " + target + " " + relation + " the input " + in + " (" + input.option()
+                        + "); choose an output outside every input, so nothing the job reads is replaced");
+            }
+        }
+    }
+
+    private static String withoutGlob(String path) {
+        int glob = -1;
+        for (int i = 0; i < path.length(); i++) {
+            if ("*?[{".indexOf(path.charAt(i)) >= 0) {
+                glob = i;
+                break;
+            }
+        }
+        if (glob < 0) {
+            return path;
+        }
+        int slash = path.lastIndexOf('/', glob);
+        return slash <= 0 ? "/" : path.substring(0, slash);
+    }
+
+    private static boolean isAncestor(Path ancestor, Path p) {
+        for (Path q = p.getParent(); q != null; q = q.getParent()) {
+            if (q.equals(ancestor)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Refuses {@code dir} unless its {@code _run.json} names {@code command}: a directory this tool did not write,
+     * or another command's output, is never replaced or written into.
+     *
+     * @param action what would happen to it, for the message ("--overwrite replaces", "resuming writes into")
+     */
+    public static void requireOwn(FileSystem fs, Path dir, String command, String action) throws IOException {
+        Optional<String> writer = writerOf(fs, dir);
+        if (writer.isPresent() && writer.get().equals(command)) {
+            return;
+        }
+        String what = fs.getFileStatus(dir).isDirectory()
+                ? writer.map(w -> "is the output of " + w + " (its " + RunInfo.FILE_NAME + " says so)")
+                        .orElse("has no " + RunInfo.FILE_NAME + ", so this tool did not write it")
+                : "is a file this tool did not write";
+        throw new JobError("output " + dir + " " + what + "; " + action + " only an earlier output of " + command
+                + ". Choose another output path, or remove " + dir + " yourself if it should go");
+    }
+
+    /** Whether {@code file} is a file of digits, spaces and line ends only, as {@code encode} writes. */
+    private static boolean onlyIdLines(FileSystem fs, Path file) throws IOException {
+        if (!fs.getFileStatus(file).isFile()) {
+            return false;
+        }
+        byte[] buffer = new byte[1 << 16];
+        try (InputStream in = fs.open(file)) {
+            for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
+                for (int i = 0; i < n; i++) {
+                    byte b = buffer[i];
+                    if (!(b >= '0' && b <= '9' || b == ' ' || b == '\n')) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    /** The command named in {@code dir/_run.json}, if there is a readable one. */
+    public static Optional<String> writerOf(FileSystem fs, Path dir) throws IOException {
+        Path info = new Path(dir, RunInfo.FILE_NAME);
+        if (!fs.isDirectory(dir)) {
+            return Optional.empty();
+        }
+        if (!fs.exists(info)) {
+            // ablation directories written before they carried a _run.json
+            return fs.exists(new Path(dir, ABLATION_FILE)) ? Optional.of("ablate") : Optional.empty();
+        }
+        try (InputStream in = fs.open(info)) {
+            String command = JSON.readTree(in).path("command").asText("");
+            return command.isEmpty() ? Optional.empty() : Optional.of(command);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Removes the temporary outputs that killed jobs left beside {@code target} (a job on this host whose process is
+     * gone), reports those it cannot prove dead, and puts back an old output that a job killed in the middle of
+     * {@link #commit} had moved aside.
+     */
+    public static void cleanLeftovers(FileSystem fs, Path target) throws IOException {
+        Path parent = target.getParent();
+        if (parent == null || !fs.exists(parent)) {
+            return;
+        }
+        for (FileStatus f : fs.listStatus(parent)) {
+            Matcher m = LEFTOVER.matcher(f.getPath().getName());
+            if (!m.matches() || !m.group(1).equals(target.getName())) {
+                continue;
+            }
+            if (m.group(2).equals("old")) {
+                if (fs.exists(target)) {
+                    LOG.warn("removing {}, an old output that a finished replacement left behind", f.getPath());
+                    fs.delete(f.getPath(), true);
+                } else if (fs.rename(f.getPath(), target)) {
+                    LOG.warn("restored {} from {}: a job was stopped while replacing it", target, f.getPath());
+                }
+            } else if (m.group(3) != null && m.group(4).equals(hostName()) && !alive(Long.parseLong(m.group(3)))) {
+                LOG.warn("removing {}, the temporary output of a job (process {}) that is no longer running",
+                        f.getPath(), m.group(3));
+                fs.delete(f.getPath(), true);
+            } else {
+                LOG.warn("{} is the temporary output of another job ({}); if no job is writing {} now, remove it",
+                        f.getPath(), m.group(3) == null ? "unknown process" : "process " + m.group(3) + " on "
+                                + m.group(4), target);
+            }
+        }
+    }
+
+    private static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    private static String processTag() {
+        return ProcessHandle.current().pid() + "@" + hostName();
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9.]", "_");
+        } catch (IOException e) {
+            return "localhost";
         }
     }
 
@@ -71,17 +282,29 @@ public final class OutputDir implements AutoCloseable {
 
     /** Writes a small file inside the temporary directory. */
     public void write(String name, byte[] bytes) {
-        try (OutputStream out = fs.create(new Path(temporary, name), true)) {
+        Path path = new Path(temporary, name);
+        try (OutputStream out = fs.create(path, true)) {
             out.write(bytes);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + name + " in " + temporary, e);
+        } catch (IOException | org.apache.hadoop.fs.FSError e) {
+            throw Failures.writing(e, path.toString(), "nothing was written to " + target);
         }
     }
 
     /** Writes the run's provenance next to its outputs. */
     public void writeRunInfo(RunInfo info) {
         write(RunInfo.FILE_NAME, info.toJson());
-        write(RunInfo.CONFIG_FILE_NAME, info.effectiveConfig().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        write(RunInfo.CONFIG_FILE_NAME, info.effectiveConfig().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * A failure of the job while it wrote this output, named: a full disk says so and where, and that the output
+     * was left as it was (the temporary directory goes with {@link #close}).
+     */
+    public RuntimeException failure(RuntimeException e) {
+        if (e instanceof JobError || !Failures.diskFull(e)) {
+            return e;
+        }
+        return Failures.writing(e, temporary.toString(), "nothing was written to " + target);
     }
 
     /** Renames the temporary directory to the target, replacing an old output only now. */
@@ -98,6 +321,9 @@ public final class OutputDir implements AutoCloseable {
                 }
             }
             if (!fs.rename(temporary, target)) {
+                if (old != null) {
+                    fs.rename(old, target);
+                }
                 throw new IOException("cannot rename " + temporary + " to " + target);
             }
             committed = true;

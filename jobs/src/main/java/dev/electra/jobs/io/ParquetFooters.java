@@ -34,17 +34,7 @@ public final class ParquetFooters {
     public static void canonicalize(FileSystem fs, Path file) throws IOException {
         long size = fs.getFileStatus(file).getLen();
         byte[] tail = new byte[TAIL];
-        byte[] footer;
-        try (FSDataInputStream in = fs.open(file)) {
-            in.readFully(size - TAIL, tail);
-            int length = ByteBuffer.wrap(tail, 0, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
-            if (tail[4] != MAGIC[0] || tail[5] != MAGIC[1] || tail[6] != MAGIC[2] || tail[7] != MAGIC[3]
-                    || length <= 0 || length > size - TAIL) {
-                throw new IOException(file + " is not a Parquet file (bad footer)");
-            }
-            footer = new byte[length];
-            in.readFully(size - TAIL - length, footer);
-        }
+        byte[] footer = footer(fs, file, size, tail);
         FileMetaData meta = Util.readFileMetaData(new ByteArrayInputStream(footer));
         boolean changed = false;
         for (RowGroup group : meta.getRow_groups()) {
@@ -75,6 +65,30 @@ public final class ParquetFooters {
         fs.delete(file, false);
         if (!fs.rename(tmp, file)) {
             throw new IOException("cannot rename " + tmp + " to " + file);
+        }
+    }
+
+    /** The file's metadata (row count, schema); an IOException says when the file is cut short or not Parquet. */
+    public static FileMetaData read(FileSystem fs, Path file) throws IOException {
+        long size = fs.getFileStatus(file).getLen();
+        return Util.readFileMetaData(new ByteArrayInputStream(footer(fs, file, size, new byte[TAIL])));
+    }
+
+    /** The footer's bytes; {@code tail} receives the last 8 bytes (footer length and magic). */
+    private static byte[] footer(FileSystem fs, Path file, long size, byte[] tail) throws IOException {
+        if (size < MAGIC.length + TAIL) {
+            throw new IOException(file + " is not a Parquet file (" + size + " bytes)");
+        }
+        try (FSDataInputStream in = fs.open(file)) {
+            in.readFully(size - TAIL, tail);
+            int length = ByteBuffer.wrap(tail, 0, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+            if (tail[4] != MAGIC[0] || tail[5] != MAGIC[1] || tail[6] != MAGIC[2] || tail[7] != MAGIC[3]
+                    || length <= 0 || length > size - TAIL) {
+                throw new IOException(file + " is not a complete Parquet file (no footer at its end)");
+            }
+            byte[] footer = new byte[length];
+            in.readFully(size - TAIL - length, footer);
+            return footer;
         }
     }
 

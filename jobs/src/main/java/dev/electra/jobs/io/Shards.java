@@ -2,6 +2,7 @@ package dev.electra.jobs.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.electra.pipeline.config.JobError;
 import dev.electra.pipeline.packing.PackedExample;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,6 +12,7 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.parquet.format.FileMetaData;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
@@ -44,9 +46,42 @@ public record Shards(String directory, JsonNode manifest, List<String> files) {
             if (files.isEmpty()) {
                 throw new IllegalArgumentException(manifestPath + " lists no shards");
             }
+            for (int i = 0; i < files.size(); i++) {
+                check(fs, new Path(files.get(i)), manifest.path("shards").get(i).path("examples").asLong());
+            }
             return new Shards(directory, manifest, files);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read shards in " + directory + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Refuses a shard that is missing, cut short, not Parquet, not of prepare's columns or not of the manifest's
+     * size, before a Spark task meets it (a truncated shard otherwise fails deep in a task, far from its name).
+     */
+    private static void check(FileSystem fs, Path shard, long examples) throws IOException {
+        String redo = "; rerun prepare, or restore the shard";
+        if (!fs.exists(shard)) {
+            throw new JobError("shard " + shard + " listed in its " + MANIFEST + " is missing" + redo);
+        }
+        FileMetaData meta;
+        try {
+            meta = ParquetFooters.read(fs, shard);
+        } catch (IOException | RuntimeException e) {
+            throw new JobError("shard " + shard + " is truncated or not a Parquet file (" + e.getMessage() + ")"
+                    + redo, e);
+        }
+        List<String> columns = new ArrayList<>();
+        meta.getSchema().forEach(element -> columns.add(element.getName()));
+        for (String column : List.of("input_ids", "segment_ids")) {
+            if (!columns.contains(column)) {
+                throw new JobError("shard " + shard + " has no column " + column + " (columns " + columns + "): not a "
+                        + "shard written by prepare" + redo);
+            }
+        }
+        if (meta.getNum_rows() != examples) {
+            throw new JobError("shard " + shard + " holds " + meta.getNum_rows() + " examples, its " + MANIFEST
+                    + " says " + examples + ": it was replaced or damaged after prepare wrote it" + redo);
         }
     }
 

@@ -56,6 +56,42 @@ public final class Checkpoints {
         String name = directoryName(state.step());
         String tmp = "." + name + ".tmp";
         storage.deleteRecursively(tmp);
+        try {
+            write(state, tmp);
+        } catch (IOException | RuntimeException e) {
+            removeQuietly(tmp, e);
+            throw e;
+        }
+        storage.deleteRecursively(name);
+        storage.rename(tmp, name);
+        writeLatest(name);
+        prune();
+        return name;
+    }
+
+    /** Deletes what a failed write left, keeping the write's failure as the one reported. */
+    private void removeQuietly(String path, Exception failure) {
+        try {
+            storage.deleteRecursively(path);
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    /**
+     * Removes the temporary checkpoints ({@code .step-N.tmp}, {@code .latest.tmp}) that a killed run left; a run
+     * calls this before it resumes, when no other writer can be at work in its directory.
+     */
+    public void removeIncomplete() throws IOException {
+        for (String n : storage.list("")) {
+            if (n.startsWith(".") && n.endsWith(".tmp")) {
+                LOG.warn("removing {}, an incomplete checkpoint a stopped run left", storage.describe(n));
+                storage.deleteRecursively(n);
+            }
+        }
+    }
+
+    private void write(TrainingState state, String tmp) throws IOException {
         float[][] arrays = {state.params(), state.adamM(), state.adamV()};
         Map<String, String> sums = new LinkedHashMap<>();
         for (int i = 0; i < ARRAYS.length; i++) {
@@ -82,11 +118,6 @@ public final class Checkpoints {
         try (OutputStream out = storage.create(tmp + "/" + STATE)) {
             out.write(JSON.writeValueAsBytes(json));
         }
-        storage.deleteRecursively(name);
-        storage.rename(tmp, name);
-        writeLatest(name);
-        prune();
-        return name;
     }
 
     private void writeLatest(String name) throws IOException {

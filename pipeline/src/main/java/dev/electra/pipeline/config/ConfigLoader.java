@@ -73,7 +73,7 @@ public final class ConfigLoader {
         }
         String rendered = c.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setComments(false).setJson(false));
         return new ElectraConfig(
-                c.getLong("seed"),
+                wholeLong(c, "seed"),
                 new ElectraConfig.SparkConfig(c.getString("spark.master"), c.getString("spark.log-level"), sparkProps),
                 new ElectraConfig.DataConfig(c.getString("data.dir")),
                 new ElectraConfig.TokenizerConfig(
@@ -81,27 +81,27 @@ public final class ConfigLoader {
                         c.getBoolean("tokenizer.handle-chinese-chars"),
                         c.getBoolean("tokenizer.strip-accents"),
                         c.getBoolean("tokenizer.lowercase"),
-                        c.getInt("tokenizer.max-input-chars-per-word")),
+                        whole(c, "tokenizer.max-input-chars-per-word")),
                 new ElectraConfig.VocabConfig(
-                        c.getInt("vocab.size"), c.getLong("vocab.min-frequency"), c.getInt("vocab.limit-alphabet")),
+                        whole(c, "vocab.size"), wholeLong(c, "vocab.min-frequency"), whole(c, "vocab.limit-alphabet")),
                 new ElectraConfig.InputConfig(
                         inputFormat(c.getString("input.format")),
                         c.getString("input.text-field"),
-                        c.getInt("input.max-line-chars")),
+                        whole(c, "input.max-line-chars")),
                 new ElectraConfig.PrepareConfig(
-                        c.getInt("prepare.max-seq-length"),
-                        c.getInt("prepare.num-shards"),
+                        whole(c, "prepare.max-seq-length"),
+                        whole(c, "prepare.num-shards"),
                         c.getDouble("prepare.single-segment-prob"),
                         c.getDouble("prepare.random-length-prob")),
                 new ElectraConfig.ModelSizeConfig(
-                        c.getInt("model.embedding-size"),
-                        c.getInt("model.hidden-size"),
-                        c.getInt("model.layers"),
-                        c.getInt("model.heads"),
-                        c.getInt("model.ffn-size"),
+                        whole(c, "model.embedding-size"),
+                        whole(c, "model.hidden-size"),
+                        whole(c, "model.layers"),
+                        whole(c, "model.heads"),
+                        whole(c, "model.ffn-size"),
                         c.getDouble("model.generator-fraction"),
                         c.getDouble("model.dropout"),
-                        c.getInt("model.max-positions"),
+                        whole(c, "model.max-positions"),
                         c.getDouble("model.init-range")),
                 new ElectraConfig.PretrainConfig(
                         objective(c.getString("pretrain.objective")),
@@ -110,38 +110,67 @@ public final class ConfigLoader {
                         c.getDouble("pretrain.disc-weight"),
                         c.getDouble("pretrain.temperature"),
                         c.getBoolean("pretrain.disallow-correct"),
-                        c.getInt("pretrain.batch-size"),
+                        whole(c, "pretrain.batch-size"),
                         c.getDouble("pretrain.learning-rate"),
-                        c.getLong("pretrain.warmup-steps"),
-                        c.getLong("pretrain.steps"),
+                        wholeLong(c, "pretrain.warmup-steps"),
+                        wholeLong(c, "pretrain.steps"),
                         c.getDouble("pretrain.weight-decay"),
                         c.getDouble("pretrain.adam-beta1"),
                         c.getDouble("pretrain.adam-beta2"),
                         c.getDouble("pretrain.adam-epsilon"),
                         c.getDouble("pretrain.clip-norm"),
-                        c.getInt("pretrain.log-every"),
-                        c.getInt("pretrain.checkpoint-every"),
-                        c.getInt("pretrain.keep-checkpoints"),
+                        whole(c, "pretrain.log-every"),
+                        whole(c, "pretrain.checkpoint-every"),
+                        whole(c, "pretrain.keep-checkpoints"),
                         c.getDouble("pretrain.held-out-share"),
-                        c.getInt("pretrain.eval-batches"),
-                        choice(ElectraConfig.OptimizerKind.class, "pretrain.optimizer", c.getString("pretrain.optimizer"))),
+                        whole(c, "pretrain.eval-batches"),
+                        choice(ElectraConfig.OptimizerKind.class, "pretrain.optimizer", c.getString("pretrain.optimizer")),
+                        c.getStringList(ResumeCheck.MAY_CHANGE)),
                 new ElectraConfig.DistributedConfig(
-                        c.getInt("distributed.workers"),
-                        c.getInt("distributed.averaging-frequency"),
+                        whole(c, "distributed.workers"),
+                        whole(c, "distributed.averaging-frequency"),
                         choice(ElectraConfig.OptimizerState.class, "distributed.optimizer-state",
                                 c.getString("distributed.optimizer-state"))),
                 new ElectraConfig.EvaluateConfig(
                         c.getStringList("evaluate.tasks"),
-                        c.getInt("evaluate.seeds"),
-                        c.getInt("evaluate.epochs"),
-                        c.getInt("evaluate.batch-size"),
+                        whole(c, "evaluate.seeds"),
+                        whole(c, "evaluate.epochs"),
+                        whole(c, "evaluate.batch-size"),
                         c.getDouble("evaluate.learning-rate"),
                         c.getDouble("evaluate.warmup-share"),
                         c.getDouble("evaluate.weight-decay"),
-                        c.getInt("evaluate.max-seq-length"),
-                        c.getInt("evaluate.max-train-examples"),
-                        c.getInt("evaluate.max-eval-examples")),
+                        whole(c, "evaluate.max-seq-length"),
+                        whole(c, "evaluate.max-train-examples"),
+                        whole(c, "evaluate.max-eval-examples")),
                 rendered);
+    }
+
+    /** An integer key: a fraction (steps = 5.7) is an error, not silently truncated as Typesafe Config would. */
+    private static int whole(Config c, String key) {
+        long v = wholeLong(c, key);
+        if (v != (int) v) {
+            throw new ConfigException(key + " must be a whole number below 2^31, got " + v);
+        }
+        return (int) v;
+    }
+
+    private static long wholeLong(Config c, String key) {
+        Object raw = c.getValue(key).unwrapped();
+        if (raw instanceof Integer || raw instanceof Long) {
+            return ((Number) raw).longValue();
+        }
+        if (raw instanceof Double d && d == Math.rint(d) && Math.abs(d) < 9.0e15) {
+            return d.longValue();
+        }
+        if (raw instanceof String s) {
+            try {
+                return Long.parseLong(s.strip());
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+        }
+        throw new ConfigException(key + " must be a whole number, got '" + raw + "' (" + c.getValue(key).origin()
+                .description() + ")");
     }
 
     private static Objective objective(String value) {
@@ -241,7 +270,7 @@ public final class ConfigLoader {
         }
     }
 
-    static String nearest(String key, Iterable<String> candidates) {
+    public static String nearest(String key, Iterable<String> candidates) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String candidate : candidates) {

@@ -96,6 +96,9 @@ public record ElectraConfig(
                 throw new ConfigException("model.generator-fraction must be in (0, 1], got " + generatorFraction);
             }
             Validate.probability("model.dropout", dropout);
+            if (!(initRange > 0)) {
+                throw new ConfigException("model.init-range must be positive, got " + initRange);
+            }
         }
     }
 
@@ -105,9 +108,10 @@ public record ElectraConfig(
                                  long warmupSteps, long steps, double weightDecay, double adamBeta1,
                                  double adamBeta2, double adamEpsilon, double clipNorm, int logEvery,
                                  int checkpointEvery, int keepCheckpoints, double heldOutShare,
-                                 int evalBatches, OptimizerKind optimizer)
+                                 int evalBatches, OptimizerKind optimizer, List<String> resumeMayChange)
             implements Serializable {
         public PretrainConfig {
+            resumeMayChange = List.copyOf(resumeMayChange);
             if (!(maskProb > 0 && maskProb < 1)) {
                 throw new ConfigException("pretrain.mask-prob must be in (0, 1), got " + maskProb);
             }
@@ -135,6 +139,11 @@ public record ElectraConfig(
             Validate.atLeast("pretrain.keep-checkpoints", keepCheckpoints, 1);
             Validate.probability("pretrain.held-out-share", heldOutShare);
             Validate.atLeast("pretrain.eval-batches", evalBatches, 0);
+            Validate.atLeast("pretrain.weight-decay", weightDecay, 0.0);
+            Validate.atLeast("pretrain.clip-norm", clipNorm, 0.0);
+            if (!(adamEpsilon > 0)) {
+                throw new ConfigException("pretrain.adam-epsilon must be positive, got " + adamEpsilon);
+            }
         }
     }
 
@@ -171,6 +180,7 @@ public record ElectraConfig(
             Validate.atLeast("evaluate.max-train-examples", maxTrainExamples, 1);
             Validate.atLeast("evaluate.max-eval-examples", maxEvalExamples, 1);
             Validate.probability("evaluate.warmup-share", warmupShare);
+            Validate.atLeast("evaluate.weight-decay", weightDecay, 0.0);
             if (!(learningRate > 0)) {
                 throw new ConfigException("evaluate.learning-rate must be positive, got " + learningRate);
             }
@@ -185,6 +195,12 @@ public record ElectraConfig(
 
         static void atLeast(String key, long value, long min) {
             if (value < min) {
+                throw new ConfigException(key + " must be at least " + min + ", got " + value);
+            }
+        }
+
+        static void atLeast(String key, double value, double min) {
+            if (!(value >= min)) {
                 throw new ConfigException(key + " must be at least " + min + ", got " + value);
             }
         }

@@ -87,4 +87,70 @@ class CheckpointsTest {
         assertEquals(100, c.loadLatest().orElseThrow().step());
         assertTrue(new Checkpoints(new LocalStorage(dir.resolve("empty")), 1).loadLatest().isEmpty());
     }
+
+    @Test
+    void aFailedSaveLeavesNoTemporaryCheckpointAndKeepsTheOldOnes(@TempDir Path dir) throws IOException {
+        Checkpoints c = new Checkpoints(new LocalStorage(dir), 3);
+        c.save(state(100, 10));
+        Storage local = new LocalStorage(dir);
+        Storage full = new Storage() {
+            @Override
+            public java.io.OutputStream create(String path) throws IOException {
+                if (path.endsWith("adam_m.npy")) {
+                    throw new IOException("No space left on device");
+                }
+                return local.create(path);
+            }
+
+            @Override
+            public java.io.InputStream open(String path) throws IOException {
+                return local.open(path);
+            }
+
+            @Override
+            public boolean exists(String path) throws IOException {
+                return local.exists(path);
+            }
+
+            @Override
+            public List<String> list(String d) throws IOException {
+                return local.list(d);
+            }
+
+            @Override
+            public void rename(String from, String to) throws IOException {
+                local.rename(from, to);
+            }
+
+            @Override
+            public void deleteRecursively(String path) throws IOException {
+                local.deleteRecursively(path);
+            }
+
+            @Override
+            public String describe(String path) {
+                return local.describe(path);
+            }
+        };
+        IOException e = assertThrows(IOException.class, () -> new Checkpoints(full, 3).save(state(200, 10)));
+        assertTrue(e.getMessage().contains("No space left"), e.getMessage());
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of("latest", "step-000000100"), files.map(p -> p.getFileName().toString()).sorted()
+                    .toList(), "the half-written .step-000000200.tmp is gone, step 100 and latest are kept");
+        }
+        assertEquals(100, c.loadLatest().orElseThrow().step());
+    }
+
+    @Test
+    void incompleteCheckpointsOfAStoppedRunAreRemoved(@TempDir Path dir) throws IOException {
+        Checkpoints c = new Checkpoints(new LocalStorage(dir), 3);
+        c.save(state(100, 10));
+        Files.createDirectories(dir.resolve(".step-000000200.tmp"));
+        Files.writeString(dir.resolve(".latest.tmp"), "step-000000200");
+        c.removeIncomplete();
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of("latest", "step-000000100"), files.map(p -> p.getFileName().toString()).sorted()
+                    .toList());
+        }
+    }
 }

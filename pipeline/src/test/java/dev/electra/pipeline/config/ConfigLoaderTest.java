@@ -108,6 +108,25 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void numbersAreNumbers() {
+        ConfigException fraction = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(List.of(), List.of("pretrain.steps=5.7")));
+        assertTrue(fraction.getMessage().contains("pretrain.steps") && fraction.getMessage().contains("whole number")
+                && fraction.getMessage().contains("5.7"), fraction.getMessage());
+        assertThrows(ConfigException.class, () -> ConfigLoader.load(List.of(), List.of("pretrain.batch-size=2.5")));
+        assertThrows(ConfigException.class, () -> ConfigLoader.load(List.of(), List.of("seed=1.5")));
+        assertEquals(12, ConfigLoader.load(List.of(), List.of("pretrain.steps=12.0", "pretrain.warmup-steps=2"))
+                .pretrain().steps(), "a whole number written with a decimal point is still that number");
+        for (String negative : List.of("pretrain.steps=-5", "pretrain.batch-size=-1", "evaluate.seeds=0",
+                "pretrain.weight-decay=-0.1", "pretrain.clip-norm=-1", "pretrain.adam-epsilon=0",
+                "evaluate.weight-decay=-1", "model.init-range=0", "distributed.workers=-2")) {
+            ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(List.of(), List.of(negative)),
+                    negative);
+            assertTrue(e.getMessage().contains(negative.substring(0, negative.indexOf('='))), e.getMessage());
+        }
+    }
+
+    @Test
     void nearestKeyByEditDistance() {
         assertEquals(1, ConfigLoader.levenshtein("seed", "seeds"));
         assertEquals("vocab.size", ConfigLoader.nearest("vocab.szie", List.of("vocab.size", "seed", "vocab.min-frequency")));

@@ -1,0 +1,108 @@
+package dev.electra.jobs.io;
+
+import dev.electra.pipeline.config.JobError;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.hadoop.fs.ChecksumException;
+
+/**
+ * Turns what the file systems and Spark throw into one line a user can act on: which file, what happened, what to
+ * do. {@link #describe} is what the command line prints for any failure.
+ */
+public final class Failures {
+    private static final Pattern CHECKSUM_PATH = Pattern.compile("Checksum error: (\\S+)");
+
+    private Failures() {}
+
+    /** Whether the failure (or one of its causes) is a full disk or an exhausted quota. */
+    public static boolean diskFull(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String m = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
+            if (m.contains("no space left on device") || m.contains("disk quota exceeded")
+                    || t.getClass().getSimpleName().equals("DSQuotaExceededException")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A failure while writing {@code where}, with what that means for the user's files ({@code consequence}): a full
+     * disk is said in those words.
+     */
+    public static JobError writing(Throwable e, String where, String consequence) {
+        if (diskFull(e)) {
+            return new JobError("no space left on the device while writing " + where + " (" + consequence
+                    + "); free some space there or choose another output", e);
+        }
+        return new JobError("cannot write " + where + ": " + innermost(e) + " (" + consequence + ")", e);
+    }
+
+    /** A failure while reading the input file {@code file}: a damaged file is named as such. */
+    public static JobError reading(Throwable e, String file) {
+        if (e instanceof JobError j) {
+            return j;
+        }
+        String why = innermost(e);
+        String lower = why.toLowerCase(Locale.ROOT);
+        if (lower.contains("end of input stream") || lower.contains("unexpected end") || lower.contains("invalid")
+                || lower.contains("corrupt") || lower.contains("not in gzip format") || lower.contains("bad ")
+                || e instanceof java.io.EOFException || hasCause(e, java.io.EOFException.class)
+                || hasCause(e, java.util.zip.ZipException.class)) {
+            return new JobError("input file " + file + " is truncated or corrupt (" + why + "); restore it, or move it "
+                    + "out of the input", e);
+        }
+        return new JobError("cannot read input file " + file + ": " + why, e);
+    }
+
+    /** The line the command line prints for a failure (without "error: "). */
+    public static String describe(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof JobError) {
+                return t.getMessage();
+            }
+        }
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ChecksumException) {
+                return checksum(t.getMessage());
+            }
+        }
+        if (diskFull(e)) {
+            return "no space left on the device (" + innermost(e) + "); free some space or choose another output";
+        }
+        return innermost(e);
+    }
+
+    /** A Hadoop checksum mismatch: the file was changed behind the {@code .crc} file the local file system keeps. */
+    static String checksum(String message) {
+        Matcher m = CHECKSUM_PATH.matcher(String.valueOf(message));
+        String file = m.find() ? m.group(1) : "a file";
+        String name = file.substring(file.lastIndexOf('/') + 1);
+        return file + " does not match its checksum file ." + name + ".crc beside it: the file was changed after it "
+                + "was written (edited by hand?). If the change is intended, delete ." + name + ".crc; otherwise "
+                + "restore the file or rerun the command that wrote it";
+    }
+
+    /** The innermost message that says something, so Spark's wrappers do not hide the cause. */
+    static String innermost(Throwable e) {
+        String message = e.getMessage();
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                message = t.getMessage();
+            }
+        }
+        return message == null ? e.toString() : message.strip().lines().findFirst().orElse(message);
+    }
+
+    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
