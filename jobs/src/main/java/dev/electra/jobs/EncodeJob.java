@@ -89,7 +89,7 @@ public final class EncodeJob implements Callable<Integer> {
                 encode(sc.newAPIHadoopFile(input, TextInputFormat.class, LongWritable.class, Text.class, lines),
                         input, vocabB, options, maxChars, replaced, parts);
                 count = concatenate(out.fs(), new Path(parts), new Path(out.temporary(), "encoded.txt"));
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 throw out.failure(e);
             }
             if (replaced.value() > 0) {

@@ -150,7 +150,7 @@ public final class EvaluateJob implements Callable<Integer> {
                 return result;
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write " + output + ": " + e.getMessage(), e);
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 throw out.failure(e);
             }
         }

@@ -251,7 +251,7 @@ public final class PrepareJob implements Callable<Integer> {
                     examples.unpersist();
                     spark.sparkContext().setJobDescription(null);
                 }
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 throw out.failure(e);
             }
         }

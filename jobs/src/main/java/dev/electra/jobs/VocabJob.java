@@ -92,7 +92,7 @@ public final class VocabJob implements Callable<Integer> {
                 List.of(new OutputDir.Input("--input", input)))) {
             try {
                 return fit(spark, config, input, out, info, start);
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 throw out.failure(e);
             }
         }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.electra.pipeline.config.JobError;
 import dev.electra.pipeline.config.RunInfo;
 import dev.electra.pipeline.packing.PackingStats;
 import dev.electra.tokenizer.TokenizerException;
@@ -78,14 +79,13 @@ class BadInputIT {
     void emptyCorpus() throws IOException {
         Path parent = newDir("empty");
         Path input = Files.writeString(parent.resolve("empty.txt"), "\n\n   \n");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> vocabRun(input, parent.resolve("out")));
+        JobError e = assertThrows(JobError.class, () -> vocabRun(input, parent.resolve("out")));
         assertTrue(e.getMessage().contains("no words"), e.getMessage());
         assertNoOutputLeft(parent, "out");
-        IllegalArgumentException p = assertThrows(IllegalArgumentException.class, () -> PrepareJob.run(spark,
+        JobError p = assertThrows(JobError.class, () -> PrepareJob.run(spark,
                 SparkTestSession.config(), input.toString(), vocab.toString(), parent.resolve("shards").toString(),
                 false, List.of("prepare")));
-        assertTrue(p.getMessage().contains("no examples"), p.getMessage());
+        assertTrue(p.getMessage().contains("no text to pack"), p.getMessage());
         assertNoOutputLeft(parent, "shards");
     }
 
@@ -158,18 +158,156 @@ class BadInputIT {
     }
 
     @Test
-    void existingOutputIsRefusedUnlessOverwrite() throws IOException {
+    void existingOutputIsRefusedUnlessOverwriteAndOnlyOurOwnIsReplaced() throws IOException {
         Path parent = newDir("exists");
         Path out = Files.createDirectories(parent.resolve("out"));
-        Files.writeString(out.resolve("precious.txt"), "keep me");
+        Files.writeString(out.resolve("notes.txt"), "keep me");
+        Files.createDirectories(out.resolve("sub"));
+        Files.writeString(out.resolve("sub/thesis.tex"), "keep me too");
         Path input = dir.resolve("good.txt");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> vocabRun(input, out));
+        JobError e = assertThrows(JobError.class, () -> vocabRun(input, out));
         assertTrue(e.getMessage().contains("already exists") && e.getMessage().contains("--overwrite"), e.getMessage());
-        assertEquals("keep me", Files.readString(out.resolve("precious.txt")), "nothing the user wrote is lost");
-        VocabJob.run(spark, SparkTestSession.config("vocab.size=200", "vocab.min-frequency=1"), input.toString(),
-                out.toString(), true, List.of("vocab"));
-        assertTrue(Files.isRegularFile(out.resolve("vocab.txt")));
-        assertFalse(Files.exists(out.resolve("precious.txt")), "--overwrite replaces the old output whole");
+        JobError overwrite = assertThrows(JobError.class, () -> VocabJob.run(spark,
+                SparkTestSession.config("vocab.size=200", "vocab.min-frequency=1"), input.toString(), out.toString(),
+                true, List.of("vocab")));
+        assertTrue(overwrite.getMessage().contains("did not write it"), overwrite.getMessage());
+        assertEquals("keep me", Files.readString(out.resolve("notes.txt")), "nothing the user wrote is lost");
+        assertEquals("keep me too", Files.readString(out.resolve("sub/thesis.tex")));
+        try (Stream<Path> files = Files.list(parent)) {
+            assertEquals(List.of(), files.filter(p -> p.getFileName().toString().startsWith(".out")).toList(),
+                    "the refused jobs left no temporary directory");
+        }
+
+        Path ours = parent.resolve("vocab");
+        vocabRun(input, ours);
+        VocabJob.run(spark, SparkTestSession.config("vocab.size=100", "vocab.min-frequency=1"), input.toString(),
+                ours.toString(), true, List.of("vocab"));
+        assertEquals(100, Files.readAllLines(ours.resolve("vocab.txt")).size(), "an earlier vocab output is replaced");
+    }
+
+    @Test
+    void anOutputInsideItsOwnInputIsRefusedBeforeAnythingIsRead() throws IOException {
+        Path corpus = newDir("own-input");
+        Path text = Files.writeString(corpus.resolve("a.txt"), TEXT);
+        for (Path output : List.of(corpus, corpus.resolve("shards"))) {
+            JobError e = assertThrows(JobError.class, () -> PrepareJob.run(spark, SparkTestSession.config(),
+                    corpus.toString(), vocab.toString(), output.toString(), true, List.of("prepare")));
+            assertTrue(e.getMessage().contains("--input") && e.getMessage().contains(corpus.toString()),
+                    e.getMessage());
+        }
+        JobError onVocab = assertThrows(JobError.class, () -> PrepareJob.run(spark, SparkTestSession.config(),
+                text.toString(), vocab.toString(), vocab.getParent().toString(), true, List.of("prepare")));
+        assertTrue(onVocab.getMessage().contains("--vocab"), onVocab.getMessage());
+        try (Stream<Path> files = Files.list(corpus)) {
+            assertEquals(List.of(text), files.toList(), "the corpus is untouched");
+        }
+        assertEquals(TEXT, Files.readString(text));
+    }
+
+    @Test
+    void truncatedOrCorruptCompressedInputIsNamed() throws IOException {
+        Path parent = newDir("damaged");
+        Path gz = parent.resolve("cut.txt.gz");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(gz))) {
+            for (int i = 0; i < 2000; i++) {
+                out.write(("line " + i + " of a long compressed file, " + i * 31 + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        byte[] whole = Files.readAllBytes(gz);
+        Files.write(gz, java.util.Arrays.copyOf(whole, whole.length * 2 / 3));
+        JobError cut = assertThrows(JobError.class, () -> vocabRun(gz, parent.resolve("out")));
+        assertTrue(cut.getMessage().contains(gz.toString()) && cut.getMessage().contains("truncated or corrupt"),
+                cut.getMessage());
+        assertEquals(cut.getMessage(), Main.describe(new RuntimeException("Job aborted", cut)));
+        assertNoOutputLeft(parent, "out");
+
+        Path bz2 = parent.resolve("noise.txt.bz2");
+        byte[] junk = new byte[4000];
+        new java.util.Random(7).nextBytes(junk);
+        junk[0] = 'B';
+        junk[1] = 'Z';
+        junk[2] = 'h';
+        junk[3] = '9';
+        for (int i = 4; i < junk.length; i++) {
+            junk[i] = (byte) (junk[i] == 0 ? 1 : junk[i]);
+        }
+        Files.write(bz2, junk);
+        JobError noise = assertThrows(JobError.class, () -> vocabRun(bz2, parent.resolve("out")));
+        assertTrue(noise.getMessage().contains(bz2.toString()), noise.getMessage());
+        assertNoOutputLeft(parent, "out");
+    }
+
+    @Test
+    void jsonLinesWithoutTheTextFieldSayWhichFieldsThereAre() throws IOException {
+        Path parent = newDir("fields");
+        Path input = Files.writeString(parent.resolve("docs.jsonl"),
+                "{\"title\": \"A\", \"body\": \"some words here\"}\n".repeat(5));
+        JobError e = assertThrows(JobError.class, () -> vocabRun(input, parent.resolve("out")));
+        assertTrue(e.getMessage().contains("5 JSON lines have no string field 'text' (input.text-field)")
+                && e.getMessage().contains("[title, body]")
+                && e.getMessage().contains("--set input.text-field=NAME"), e.getMessage());
+    }
+
+    @Test
+    void encodeEndsLinesOnlyAtLineFeeds() throws IOException {
+        Path parent = newDir("encode-cr");
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 9; i++) {
+            text.append(i == 4 ? "a bare\rcarriage return" : "line " + i).append(i == 6 ? "\r\n" : "\n");
+        }
+        Path input = Files.writeString(parent.resolve("in.txt"), text);
+        Path plain = Files.writeString(parent.resolve("plain.txt"), text.toString().replace("\r\n", "\n")
+                .replace('\r', ' '));
+        Path out = parent.resolve("ids.txt");
+        assertEquals(9, EncodeJob.run(spark, SparkTestSession.config(), vocab.toString(), input.toString(),
+                out.toString(), false));
+        EncodeJob.run(spark, SparkTestSession.config(), vocab.toString(), plain.toString(),
+                parent.resolve("plain-ids.txt").toString(), false);
+        assertEquals(Files.readAllLines(parent.resolve("plain-ids.txt")), Files.readAllLines(out),
+                "a bare \\r is whitespace inside its line; \\r\\n ends a line like \\n");
+        assertEquals(9, EncodeJob.run(spark, SparkTestSession.config(), vocab.toString(), input.toString(),
+                out.toString(), true), "an earlier encode output is replaced");
+        JobError essay = assertThrows(JobError.class, () -> EncodeJob.run(spark, SparkTestSession.config(),
+                vocab.toString(), input.toString(), plain.toString(), true));
+        assertTrue(essay.getMessage().contains("did not write"), essay.getMessage());
+    }
+
+    @Test
+    void aVocabularyEditedUnderItsChecksumSaysSo() throws IOException {
+        Path parent = newDir("edited");
+        Path out = parent.resolve("vocab");
+        vocabRun(dir.resolve("good.txt"), out);
+        assertTrue(Files.exists(out.resolve(".vocab.txt.crc")), "the local file system keeps a checksum");
+        List<String> tokens = new java.util.ArrayList<>(Files.readAllLines(out.resolve("vocab.txt")));
+        tokens.set(tokens.size() - 1, "edited");
+        Files.write(out.resolve("vocab.txt"), tokens);
+        RuntimeException e = assertThrows(RuntimeException.class, () -> PrepareJob.run(spark,
+                SparkTestSession.config(), dir.resolve("good.txt").toString(), out.toString(),
+                parent.resolve("shards").toString(), false, List.of("prepare")));
+        String line = Main.describe(e);
+        assertTrue(line.contains("vocab.txt does not match its checksum file .vocab.txt.crc")
+                && line.contains("delete .vocab.txt.crc"), line);
+        assertNoOutputLeft(parent, "shards");
+    }
+
+    @Test
+    void aFullDiskWhilePreparingIsOneLineAndLeavesNothing() throws IOException {
+        Path parent = newDir("full");
+        org.apache.hadoop.fs.FullDiskFileSystem.register(spark.sparkContext().hadoopConfiguration());
+        org.apache.hadoop.fs.FullDiskFileSystem.failing = "part-";
+        try {
+            JobError e = assertThrows(JobError.class, () -> PrepareJob.run(spark, SparkTestSession.config(),
+                    dir.resolve("good.txt").toString(), vocab.toString(),
+                    org.apache.hadoop.fs.FullDiskFileSystem.SCHEME + "://" + parent.resolve("shards"), false,
+                    List.of("prepare")));
+            assertTrue(e.getMessage().startsWith("no space left on the device while writing")
+                    && e.getMessage().contains("shards") && e.getMessage().contains("nothing was written"),
+                    e.getMessage());
+            assertEquals(e.getMessage(), Main.describe(new RuntimeException("wrapped", e)));
+        } finally {
+            org.apache.hadoop.fs.FullDiskFileSystem.failing = "";
+        }
+        assertNoOutputLeft(parent, "shards");
     }
 
     @Test

@@ -297,14 +297,21 @@ public final class OutputDir implements AutoCloseable {
     }
 
     /**
-     * A failure of the job while it wrote this output, named: a full disk says so and where, and that the output
-     * was left as it was (the temporary directory goes with {@link #close}).
+     * A failure of the job while it wrote this output, made plain: a {@link JobError} raised inside a Spark task is
+     * unwrapped from Spark's exceptions, and a full disk says so and where, and that the output was left as it was
+     * (the temporary directory goes with {@link #close}). Spark's exceptions are checked ones thrown undeclared,
+     * hence {@code Exception}.
      */
-    public RuntimeException failure(RuntimeException e) {
-        if (e instanceof JobError || !Failures.diskFull(e)) {
-            return e;
+    public RuntimeException failure(Exception e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof JobError j) {
+                return j;
+            }
         }
-        return Failures.writing(e, temporary.toString(), "nothing was written to " + target);
+        if (Failures.diskFull(e)) {
+            return Failures.writing(e, temporary.toString(), "nothing was written to " + target);
+        }
+        return e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
     }
 
     /** Renames the temporary directory to the target, replacing an old output only now. */
