@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.electra.pipeline.config.ElectraConfig;
+import dev.electra.pipeline.config.JobError;
 import dev.electra.pipeline.eval.Task;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -142,10 +143,10 @@ class PretrainIT {
         assertTrue(line.get("workers").get(1).get("tokens_per_second").asDouble() > 0, line.toString());
         assertTrue(line.has("overhead_share"), line.toString());
 
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PretrainJob.run(spark,
+        JobError e = assertThrows(JobError.class, () -> PretrainJob.run(spark,
                 SparkTestSession.config(concat(TWO_WORKERS, "distributed.workers=3", "pretrain.steps=10")),
                 shards.toString(), dir.resolve("w2a").toString(), false, Long.MAX_VALUE, List.of("pretrain")));
-        assertTrue(e.getMessage().contains("2 workers but distributed.workers is 3"), e.getMessage());
+        assertTrue(e.getMessage().contains("distributed.workers = 2, this invocation has 3"), e.getMessage());
     }
 
     @Test
@@ -244,6 +245,161 @@ class PretrainIT {
         }
     }
 
+    private static PretrainJob.Result pretrain(Path run, boolean overwrite, String... sets) {
+        return PretrainJob.run(spark, SparkTestSession.config(concat(MICRO, sets)), shards.toString(), run.toString(),
+                overwrite, Long.MAX_VALUE, List.of("pretrain"));
+    }
+
+    private static JsonNode results(Path run) throws IOException {
+        return new ObjectMapper().readTree(run.resolve("_run.json").toFile()).get("results");
+    }
+
+    @Test
+    void nothingARunWroteIsLostOnAMistypedOrMisdirectedCommand() throws IOException {
+        Path run = dir.resolve("guarded");
+        pretrain(run, false, "pretrain.steps=4");
+        Path checkpoint = run.resolve("checkpoints/step-000000004/params.npy");
+        byte[] params = Files.readAllBytes(checkpoint);
+
+        IllegalArgumentException typo = assertThrows(IllegalArgumentException.class, () -> PretrainJob.run(spark,
+                SparkTestSession.config(MICRO), dir.resolve("shardz").toString(), run.toString(), true,
+                Long.MAX_VALUE, List.of("pretrain")));
+        assertTrue(typo.getMessage().contains("shardz"), typo.getMessage());
+        assertArrayEquals(params, Files.readAllBytes(checkpoint), "--overwrite with a mistyped --data keeps the run");
+
+        byte[] manifest = Files.readAllBytes(shards.resolve("_manifest.json"));
+        byte[] shardsInfo = Files.readAllBytes(shards.resolve("_run.json"));
+        for (boolean overwrite : new boolean[] {false, true}) {
+            JobError intoData = assertThrows(JobError.class, () -> pretrain(shards, overwrite));
+            assertTrue(intoData.getMessage().contains("--data"), intoData.getMessage());
+        }
+        assertArrayEquals(manifest, Files.readAllBytes(shards.resolve("_manifest.json")));
+        assertArrayEquals(shardsInfo, Files.readAllBytes(shards.resolve("_run.json")), "the shards' own files stay");
+
+        Path notes = Files.createDirectories(dir.resolve("notes"));
+        Files.writeString(notes.resolve("notes.txt"), "mine");
+        for (boolean overwrite : new boolean[] {false, true}) {
+            JobError foreign = assertThrows(JobError.class, () -> pretrain(notes, overwrite));
+            assertTrue(foreign.getMessage().contains("did not write it"), foreign.getMessage());
+        }
+        try (var files = Files.list(notes)) {
+            assertEquals(List.of(notes.resolve("notes.txt")), files.toList());
+        }
+
+        PretrainJob.Result fresh = pretrain(run, true, "pretrain.steps=4", "seed=7");
+        assertEquals(4, fresh.step());
+        assertEquals(0, results(run).get("resumed_from_step").asLong(), "--overwrite trained a new run from step 0");
+        assertFalse(java.util.Arrays.equals(params, Files.readAllBytes(checkpoint)), "and it replaced the old one");
+        try (var siblings = Files.list(dir)) {
+            assertEquals(List.of(), siblings.filter(p -> p.getFileName().toString().startsWith(".guarded")).toList(),
+                    "no temporary or old run left beside it");
+        }
+    }
+
+    @Test
+    void resumingIsTheSameRunOrRefused() throws IOException {
+        Path run = dir.resolve("same-run");
+        pretrain(run, false, "pretrain.steps=4");
+        byte[] info = Files.readAllBytes(run.resolve("_run.json"));
+        JobError objective = assertThrows(JobError.class, () -> pretrain(run, false, "pretrain.steps=4",
+                "pretrain.objective=electra-15"));
+        assertTrue(objective.getMessage().contains("pretrain.objective = electra, this invocation has electra-15"),
+                objective.getMessage());
+        JobError batch = assertThrows(JobError.class, () -> pretrain(run, false, "pretrain.steps=8",
+                "pretrain.batch-size=8"));
+        assertTrue(batch.getMessage().contains("pretrain.batch-size = 4"), batch.getMessage());
+        assertThrows(JobError.class, () -> pretrain(run, false, "pretrain.mask-prob=0.2"));
+
+        Path otherShards = dir.resolve("other-vocab-shards");
+        org.apache.commons.io.FileUtils.copyDirectory(shards.toFile(), otherShards.toFile());
+        Path manifest = otherShards.resolve("_manifest.json");
+        Files.delete(otherShards.resolve("._manifest.json.crc"));
+        Files.writeString(manifest, Files.readString(manifest).replaceAll("\"vocab_sha256\" : \"[0-9a-f]+\"",
+                "\"vocab_sha256\" : \"0123\""));
+        JobError vocab = assertThrows(JobError.class, () -> PretrainJob.run(spark,
+                SparkTestSession.config(concat(MICRO, "pretrain.steps=4")), otherShards.toString(), run.toString(),
+                false, Long.MAX_VALUE, List.of("pretrain")));
+        assertTrue(vocab.getMessage().contains("shards of another vocabulary") && vocab.getMessage().contains("0123"),
+                vocab.getMessage());
+        assertArrayEquals(info, Files.readAllBytes(run.resolve("_run.json")), "a refused resume changes nothing");
+
+        PretrainJob.Result longer = pretrain(run, false, "pretrain.steps=8");
+        assertEquals(8, longer.step());
+        JsonNode changes = results(run).get("resume_changes");
+        assertEquals(1, changes.size(), changes.toString());
+        assertEquals("pretrain.steps", changes.get(0).get("key").asText());
+        assertEquals(4, changes.get(0).get("step").asLong());
+        assertEquals("4", changes.get(0).get("from").asText());
+        assertEquals("8", changes.get(0).get("to").asText());
+        pretrain(run, false, "pretrain.steps=8", "pretrain.log-every=4");
+        assertEquals(2, results(run).get("resume_changes").size(), "changes accumulate over the run's invocations");
+    }
+
+    @Test
+    void resumingFromAnOlderCheckpointCutsTheAbandonedMetricLines() throws IOException {
+        Path run = dir.resolve("cut");
+        pretrain(run, false);
+        Path checkpoints = run.resolve("checkpoints");
+        org.apache.commons.io.FileUtils.deleteDirectory(checkpoints.resolve("step-000000008").toFile());
+        Files.delete(checkpoints.resolve(".latest.crc"));
+        Files.writeString(checkpoints.resolve("latest"), "step-000000004\n");
+        Files.writeString(checkpoints.resolve(".latest.tmp"), "step-000000008\n");
+        Path train = run.resolve("metrics/train-000000000.jsonl");
+        Files.writeString(train, "{\"step\": 10, \"lo", java.nio.file.StandardOpenOption.APPEND);
+
+        PretrainJob.Result resumed = pretrain(run, false);
+        assertEquals(8, resumed.step());
+        assertEquals(4, results(run).get("resumed_from_step").asLong());
+        assertFalse(Files.exists(checkpoints.resolve(".latest.tmp")), "a stopped run's temporary file is removed");
+        for (String kind : List.of("train-", "eval-")) {
+            List<Long> steps = new java.util.ArrayList<>();
+            try (var files = Files.list(run.resolve("metrics"))) {
+                for (Path f : files.filter(p -> p.getFileName().toString().startsWith(kind)).sorted().toList()) {
+                    for (String line : Files.readAllLines(f)) {
+                        steps.add(new ObjectMapper().readTree(line).get("step").asLong());
+                    }
+                }
+            }
+            assertEquals(List.of(4L, 8L), steps, kind + ": each step once, the abandoned step 8 and the cut line gone");
+        }
+    }
+
+    @Test
+    void aFullDiskWhileCheckpointingIsOneLineAndKeepsNoHalfCheckpoint() throws IOException {
+        Path run = dir.resolve("full-disk");
+        org.apache.hadoop.fs.FullDiskFileSystem.register(spark.sparkContext().hadoopConfiguration());
+        org.apache.hadoop.fs.FullDiskFileSystem.failing = "adam_m";
+        try {
+            JobError e = assertThrows(JobError.class, () -> PretrainJob.run(spark,
+                    SparkTestSession.config(concat(MICRO, "pretrain.steps=4")), shards.toString(),
+                    org.apache.hadoop.fs.FullDiskFileSystem.SCHEME + "://" + run, false, Long.MAX_VALUE,
+                    List.of("pretrain")));
+            assertTrue(e.getMessage().startsWith("no space left on the device while writing")
+                    && e.getMessage().contains("checkpoints/step-000000004"), e.getMessage());
+        } finally {
+            org.apache.hadoop.fs.FullDiskFileSystem.failing = "";
+        }
+        try (var files = Files.list(run.resolve("checkpoints"))) {
+            assertEquals(List.of(), files.toList(), "the half-written checkpoint is removed");
+        }
+    }
+
+    @Test
+    void aTruncatedShardIsNamedBeforeTrainingStarts() throws IOException {
+        Path damaged = dir.resolve("truncated-shards");
+        org.apache.commons.io.FileUtils.copyDirectory(shards.toFile(), damaged.toFile());
+        Path shard = damaged.resolve("shard-00001.parquet");
+        Files.delete(damaged.resolve(".shard-00001.parquet.crc"));
+        byte[] bytes = Files.readAllBytes(shard);
+        Files.write(shard, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        JobError e = assertThrows(JobError.class, () -> PretrainJob.run(spark, SparkTestSession.config(MICRO),
+                damaged.toString(), dir.resolve("truncated-run").toString(), false, Long.MAX_VALUE,
+                List.of("pretrain")));
+        assertTrue(e.getMessage().contains("shard-00001.parquet is truncated or not a Parquet file")
+                && e.getMessage().contains("rerun prepare"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("truncated-run")));
+    }
+
     /** Two small tasks made from the corpus: questions vs statements, and pairs with a doubled word. */
     static Path fixtureTasks() throws IOException {
         Path tasks = dir.resolve("tasks");
@@ -300,5 +456,13 @@ class PretrainIT {
                 dir.resolve("eval-run").toString(), otherVocab.toString(), tasks.toString(), List.of("comma"),
                 dir.resolve("eval-other").toString(), false, List.of("evaluate")));
         assertTrue(e.getMessage().contains("pretrained with another vocabulary"), e.getMessage());
+
+        for (Path output : List.of(dir.resolve("eval-run"), dir.resolve("eval-run/checkpoints"))) {
+            JobError onModel = assertThrows(JobError.class, () -> EvaluateJob.run(spark, config,
+                    dir.resolve("eval-run").toString(), dir.resolve("vocab").toString(), tasks.toString(),
+                    List.of("comma"), output.toString(), true, List.of("evaluate")));
+            assertTrue(onModel.getMessage().contains("--model"), onModel.getMessage());
+        }
+        assertTrue(Files.isRegularFile(dir.resolve("eval-run/checkpoints/latest")), "the model evaluated is kept");
     }
 }

@@ -32,6 +32,14 @@ public final class Failures {
      * disk is said in those words.
      */
     public static JobError writing(Throwable e, String where, String consequence) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof JobError j) {
+                return j;
+            }
+            if (t instanceof ChecksumException) {
+                return new JobError(checksum(t.getMessage()), e);
+            }
+        }
         if (diskFull(e)) {
             return new JobError("no space left on the device while writing " + where + " (" + consequence
                     + "); free some space there or choose another output", e);
