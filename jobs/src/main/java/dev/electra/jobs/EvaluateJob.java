@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.electra.jobs.io.HadoopStorage;
 import dev.electra.jobs.io.OutputDir;
 import dev.electra.pipeline.checkpoint.Checkpoints;
+import dev.electra.pipeline.checkpoint.ParameterLayout;
 import dev.electra.pipeline.checkpoint.TrainingState;
 import dev.electra.pipeline.config.ConfigLoader;
 import dev.electra.pipeline.config.ElectraConfig;
@@ -182,6 +183,8 @@ public final class EvaluateJob implements Callable<Integer> {
                     + " parameters, its configuration with a vocabulary of " + vocabulary.size() + " tokens builds "
                     + pretrainModel.parameterCount() + "; is --vocab the run's vocabulary?");
         }
+        pretrained.state().layout().requireSame(ParameterLayout.of(pretrainModel.parameters()),
+                "the checkpoint of " + run + " at step " + pretrained.state().step());
         pretrainModel.setFlatParameters(pretrained.state().params());
         BertTokenizer tokenizer = Tokenizers.tokenizer(vocabulary, pretrained.config());
 

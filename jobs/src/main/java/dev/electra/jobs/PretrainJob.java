@@ -7,6 +7,7 @@ import dev.electra.jobs.io.HadoopStorage;
 import dev.electra.jobs.io.OutputDir;
 import dev.electra.jobs.io.Shards;
 import dev.electra.pipeline.checkpoint.Checkpoints;
+import dev.electra.pipeline.checkpoint.ParameterLayout;
 import dev.electra.pipeline.checkpoint.TrainingState;
 import dev.electra.pipeline.config.ElectraConfig;
 import dev.electra.pipeline.config.ElectraConfig.OptimizerState;
@@ -199,6 +200,7 @@ public final class PretrainJob implements Callable<Integer> {
                     shards.specialId(SpecialTokens.MASK));
             // Built afresh (not borrowed): its initial parameters are the run's step 0.
             ElectraModel driverModel = Pretraining.model(config, vocabSize, maxSeqLength);
+            ParameterLayout layout = ParameterLayout.of(driverModel.parameters());
             Checkpoints checkpoints = new Checkpoints(new HadoopStorage(out + "/checkpoints", hadoop),
                     config.pretrain().keepCheckpoints());
             checkpoints.removeIncomplete();
@@ -222,6 +224,7 @@ public final class PretrainJob implements Callable<Integer> {
                             c.to(), s.step(), RunInfo.FILE_NAME);
                     changes.add(c.toMap(s.step()));
                 }
+                s.layout().requireSame(ParameterLayout.of(driverModel.parameters()), "the checkpoint of " + where);
                 checkCompatible(s, config, driverModel);
                 int cut = cutMetrics(metricsFs, new Path(out, "metrics"), s.step());
                 if (cut > 0) {
@@ -288,7 +291,7 @@ public final class PretrainJob implements Callable<Integer> {
                     jsc.setJobDescription(String.format("pretrain round %d: steps %d-%d on %d workers", round,
                             step + 1, step + steps, workers));
                     Broadcast<RoundStart> state = jsc.broadcast(new RoundStart(step, steps, params, moments,
-                            positions));
+                            positions, layout));
                     double broadcastSeconds = (System.nanoTime() - roundStart) / 1e9;
                     RoundResult r = round(train, state, config, ids, vocabSize, maxSeqLength, fault, workers);
                     state.destroy();
@@ -308,7 +311,7 @@ public final class PretrainJob implements Callable<Integer> {
                     }
                     if (crossed(before, step, config.pretrain().checkpointEvery()) || last) {
                         TrainingState saved = new TrainingState(step, params, concat(moments, 0), concat(moments, 1),
-                                config.seed(), epochs(positions), offsets(positions), config.rendered());
+                                config.seed(), epochs(positions), offsets(positions), config.rendered(), layout);
                         try {
                             checkpoints.save(saved);
                         } catch (IOException | RuntimeException e) {

@@ -40,8 +40,10 @@ class KryoRegistrationsTest {
 
         ParameterAveraging.RoundStart start = new ParameterAveraging.RoundStart(4, 2, new float[] {1, 2},
                 List.<float[][]>of(new float[][] {{3, 4}, {5, 6}}),
-                List.of(new ParameterAveraging.DataPosition(1, 9)));
+                List.of(new ParameterAveraging.DataPosition(1, 9)), new dev.electra.pipeline.checkpoint.ParameterLayout(
+                        List.of(new dev.electra.pipeline.checkpoint.ParameterLayout.Tensor("w", new long[] {2}, 0))));
         ParameterAveraging.RoundStart back = roundTrip(start);
+        assertEquals(start.layout().tensors().get(0).toString(), back.layout().tensors().get(0).toString());
         assertArrayEquals(start.params(), back.params());
         assertArrayEquals(start.moments().get(0)[1], back.moments().get(0)[1]);
         assertEquals(start.positions(), back.positions());

@@ -22,10 +22,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Checkpoints as directories {@code step-NNNNNNNNN/} holding {@code params.npy}, {@code adam_m.npy},
- * {@code adam_v.npy} (float32 .npy) and {@code state.json} (step, seed, each worker's data position, config and the
- * SHA-256 of each array file). A checkpoint is written under a temporary name and renamed when complete; {@code latest}
- * names the last complete one. Loading verifies the checksums and falls back to the previous checkpoint, with a
- * warning, when the newest is truncated or corrupted.
+ * {@code adam_v.npy} (float32 .npy) and {@code state.json} (step, seed, each worker's data position, config, the
+ * parameter layout and the SHA-256 of each array file). A checkpoint is written under a temporary name and renamed
+ * when complete; {@code latest} names the last complete one. Loading verifies the checksums and falls back to the
+ * previous checkpoint, with a warning, when the newest is truncated or corrupted.
  */
 public final class Checkpoints {
     private static final Logger LOG = LoggerFactory.getLogger(Checkpoints.class);
@@ -33,6 +33,10 @@ public final class Checkpoints {
     private static final String PREFIX = "step-";
     private static final String STATE = "state.json";
     private static final String[] ARRAYS = {"params.npy", "adam_m.npy", "adam_v.npy"};
+    /** state.json lists {@code parameters} as [{name, shape, offset}]. */
+    public static final String FORMAT = "electra-checkpoint/2";
+    /** state.json gives only the number of parameters (written before layouts were recorded). */
+    public static final String FORMAT_WITHOUT_LAYOUT = "electra-checkpoint/1";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final Storage storage;
@@ -103,7 +107,7 @@ public final class Checkpoints {
             }
         }
         Map<String, Object> json = new LinkedHashMap<>();
-        json.put("format", "electra-checkpoint/1");
+        json.put("format", state.layout().recorded() ? FORMAT : FORMAT_WITHOUT_LAYOUT);
         json.put("step", state.step());
         json.put("seed", state.seed());
         List<Map<String, Long>> positions = new ArrayList<>();
@@ -111,7 +115,16 @@ public final class Checkpoints {
             positions.add(Map.of("epoch", state.epochs()[w], "examples_in_epoch", state.examplesInEpoch()[w]));
         }
         json.put("data_positions", positions);
-        json.put("parameters", state.params().length);
+        json.put("parameter_count", state.params().length);
+        if (state.layout().recorded()) {
+            List<Map<String, Object>> layout = new ArrayList<>();
+            for (ParameterLayout.Tensor t : state.layout().tensors()) {
+                layout.add(Map.of("name", t.name(), "shape", t.shape(), "offset", t.offset()));
+            }
+            json.put("parameters", layout);
+        } else {
+            json.put("parameters", state.params().length);
+        }
         json.put("moment_sets", state.momentSets());
         json.put("sha256", sums);
         json.put("config", state.config());
@@ -198,7 +211,8 @@ public final class Checkpoints {
             }
             arrays[i] = Npy.read(new ByteArrayInputStream(bytes), storage.describe(path));
         }
-        long parameters = json.path("parameters").asLong();
+        ParameterLayout layout = layout(json.path("parameters"), storage.describe(name + "/" + STATE));
+        long parameters = layout.recorded() ? layout.length() : json.path("parameters").asLong();
         if (arrays[0].length != parameters) {
             throw new IOException(storage.describe(name) + " holds " + arrays[0].length + " parameters, its "
                     + STATE + " says " + parameters);
@@ -215,9 +229,29 @@ public final class Checkpoints {
         }
         try {
             return new TrainingState(json.path("step").asLong(), arrays[0], arrays[1], arrays[2],
-                    json.path("seed").asLong(), epochs, offsets, json.path("config").asText());
+                    json.path("seed").asLong(), epochs, offsets, json.path("config").asText(), layout);
         } catch (IllegalArgumentException e) {
             throw new IOException(storage.describe(name) + " is inconsistent: " + e.getMessage(), e);
+        }
+    }
+
+    /** The recorded layout: a list of {name, shape, offset}, or a bare count in format 1 (unrecorded). */
+    private static ParameterLayout layout(JsonNode parameters, String where) throws IOException {
+        if (!parameters.isArray()) {
+            return ParameterLayout.UNRECORDED;
+        }
+        List<ParameterLayout.Tensor> tensors = new ArrayList<>();
+        for (JsonNode t : parameters) {
+            long[] shape = new long[t.path("shape").size()];
+            for (int i = 0; i < shape.length; i++) {
+                shape[i] = t.path("shape").get(i).asLong();
+            }
+            tensors.add(new ParameterLayout.Tensor(t.path("name").asText(), shape, t.path("offset").asLong()));
+        }
+        try {
+            return new ParameterLayout(tensors);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(where + " has an inconsistent parameter layout: " + e.getMessage(), e);
         }
     }
 

@@ -10,10 +10,16 @@ package dev.electra.pipeline.checkpoint;
  * @param adamV           Adam's second moment, laid out as {@code adamM}
  * @param epochs          per worker, passes over its examples completed
  * @param examplesInEpoch per worker, examples consumed in its current pass
+ * @param layout          which parameter sits where in {@code params} (and in each moment vector);
+ *                        {@link ParameterLayout#UNRECORDED} for checkpoints written before it was recorded
  */
 public record TrainingState(long step, float[] params, float[] adamM, float[] adamV, long seed, long[] epochs,
-                            long[] examplesInEpoch, String config) {
+                            long[] examplesInEpoch, String config, ParameterLayout layout) {
     public TrainingState {
+        if (layout.recorded() && layout.length() != params.length) {
+            throw new IllegalArgumentException("a parameter layout of " + layout.length() + " values for "
+                    + params.length + " parameters");
+        }
         if (adamM.length != adamV.length || params.length == 0 && adamM.length != 0
                 || params.length != 0 && adamM.length % params.length != 0) {
             throw new IllegalArgumentException("optimizer moments of " + adamM.length + " and " + adamV.length

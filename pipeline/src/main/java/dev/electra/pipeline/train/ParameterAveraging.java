@@ -1,5 +1,6 @@
 package dev.electra.pipeline.train;
 
+import dev.electra.pipeline.checkpoint.ParameterLayout;
 import dev.electra.pipeline.config.ElectraConfig;
 import dev.electra.pipeline.config.ElectraConfig.OptimizerState;
 import dev.electra.pipeline.masking.Masker;
@@ -37,7 +38,7 @@ public final class ParameterAveraging {
      * @param positions each worker's data position
      */
     public record RoundStart(long firstStep, int steps, float[] params, List<float[][]> moments,
-                             List<DataPosition> positions) implements Serializable {
+                             List<DataPosition> positions, ParameterLayout layout) implements Serializable {
         public RoundStart {
             moments = List.copyOf(moments);
             positions = List.copyOf(positions);
@@ -88,6 +89,9 @@ public final class ParameterAveraging {
                                            StepListener afterStep) {
         long begin = System.nanoTime();
         int batchSize = config.pretrain().batchSize();
+        // A worker on other code (an executor with another jar) must not read the vector into other tensors.
+        start.layout().requireSame(ParameterLayout.of(model.parameters()), "the parameters broadcast to worker "
+                + worker);
         model.setFlatParameters(start.params());
         float[][] moments = start.momentsOf(worker);
         Optimizer optimizer = Pretraining.optimizer(config, model, moments[0].clone(), moments[1].clone());

@@ -25,7 +25,9 @@ class CheckpointsTest {
             m[i] = i * 0.5f;
             v[i] = step;
         }
-        return new TrainingState(step, p, m, v, 42, new long[] {1, 2}, new long[] {step * 32, step * 16}, "seed = 42");
+        return new TrainingState(step, p, m, v, 42, new long[] {1, 2}, new long[] {step * 32, step * 16}, "seed = 42",
+                new ParameterLayout(List.of(new ParameterLayout.Tensor("a", new long[] {2, n / 2}, 0),
+                        new ParameterLayout.Tensor("b", new long[] {n - 2 * (n / 2)}, 2 * (n / 2)))));
     }
 
     @Test

@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.electra.pipeline.checkpoint.ParameterLayout;
 import dev.electra.pipeline.config.ConfigLoader;
 import dev.electra.pipeline.config.ElectraConfig;
 import dev.electra.pipeline.config.ElectraConfig.OptimizerState;
+import dev.electra.pipeline.config.JobError;
 import dev.electra.pipeline.model.ElectraModel;
+import dev.electra.pipeline.model.ParameterSpec;
 import dev.electra.pipeline.packing.PackedExample;
 import dev.electra.pipeline.train.ParameterAveraging.DataPosition;
 import dev.electra.pipeline.train.ParameterAveraging.RoundResult;
@@ -119,7 +122,8 @@ class ParameterAveragingTest {
         List<DataPosition> positions = List.of(new DataPosition(0, 0), new DataPosition(0, 0));
         float[][] none = Pretraining.initialMoments(config, workerModel);
         for (int round = 0; round < 3; round++) {
-            RoundStart start = new RoundStart(round, 1, params, List.<float[][]>of(none), positions);
+            RoundStart start = new RoundStart(round, 1, params, List.<float[][]>of(none), positions,
+                    ParameterLayout.of(workerModel.parameters()));
             Sum sum = new Sum(OptimizerState.AVERAGED);
             for (int w = 0; w < 2; w++) {
                 sum.add(ParameterAveraging.workerRound(config, workerModel, IDS, shards.get(w), start, w,
@@ -158,7 +162,7 @@ class ParameterAveragingTest {
         float[] params = model.flatParameters();
         float[][] moments = Pretraining.initialMoments(config, model);
         RoundStart start = new RoundStart(10, 2, params.clone(), List.<float[][]>of(moments),
-                List.of(new DataPosition(0, 0), new DataPosition(1, 5)));
+                List.of(new DataPosition(0, 0), new DataPosition(1, 5)), ParameterLayout.of(model.parameters()));
         List<PackedExample> data = examples(6, 3);
         WorkerResult first = ParameterAveraging.workerRound(config, model, IDS, data, start, 1,
                 ParameterAveraging.StepListener.NONE);
@@ -170,5 +174,26 @@ class ParameterAveragingTest {
         assertEquals(0f, start.moments().get(0)[0][0], "the broadcast moments are not modified");
         assertEquals(new DataPosition(3, 1), first.position(), "epoch 1 at 5 of 6, then 2×4 examples: 1 + 6 + 1");
         assertEquals(12, first.metrics().get(1).step());
+    }
+
+    @Test
+    void aWorkerRefusesParametersLaidOutForAnotherModel() {
+        ElectraConfig config = config("adamw");
+        ElectraModel model = Pretraining.model(config, VOCAB, LENGTH);
+        List<ParameterSpec> specs = new ArrayList<>(model.parameters());
+        java.util.Collections.swap(specs, 1, 2);
+        List<ParameterLayout.Tensor> reordered = new ArrayList<>();
+        long offset = 0;
+        for (ParameterSpec p : specs) {
+            reordered.add(new ParameterLayout.Tensor(p.name(), p.shape(), offset));
+            offset += p.length();
+        }
+        RoundStart start = new RoundStart(0, 1, model.flatParameters(), List.<float[][]>of(
+                Pretraining.initialMoments(config, model)), List.of(new DataPosition(0, 0), new DataPosition(0, 0)),
+                new ParameterLayout(reordered));
+        JobError e = assertThrows(JobError.class, () -> ParameterAveraging.workerRound(config, model, IDS,
+                examples(6, 3), start, 0, ParameterAveraging.StepListener.NONE));
+        assertTrue(e.getMessage().contains("worker 0") && e.getMessage().contains(specs.get(1).name()),
+                e.getMessage());
     }
 }
