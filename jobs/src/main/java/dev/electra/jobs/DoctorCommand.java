@@ -1,6 +1,7 @@
 package dev.electra.jobs;
 
 import dev.electra.pipeline.config.CodeVersion;
+import dev.electra.pipeline.model.Backends;
 import dev.electra.pipeline.model.ElectraModel;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -38,6 +39,8 @@ public final class DoctorCommand implements Callable<Integer> {
         row("openblas spin", System.getenv().getOrDefault(Sparks.OPENBLAS_THREAD_TIMEOUT, "unset")
                 + " (OPENBLAS_THREAD_TIMEOUT; 4 = threads sleep right after a GEMM, freeing the cores)");
         row("devices", String.valueOf(Nd4j.getAffinityManager().getNumberOfDevices()));
+        row("training", Backends.cpu() ? "yes (CPU backend)"
+                : "refused on this backend: the training kernels write host memory a GPU backend does not see");
         row("fused kernels", ElectraModel.fusedKernels() ? "on (Java Vector API)"
                 : "off: ND4J's calls, about 2x slower (add --add-modules=jdk.incubator.vector to the JVM)");
         row("off-heap limit", megabytes(Pointer.maxBytes()) + " (org.bytedeco.javacpp.maxbytes)");

@@ -2,6 +2,7 @@ package dev.electra.pipeline.eval;
 
 import dev.electra.pipeline.masking.Masker;
 import dev.electra.pipeline.metrics.ClassificationMetrics;
+import dev.electra.pipeline.model.Backends;
 import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.model.ModelConfig;
 import dev.electra.pipeline.model.NativeMemory;
@@ -50,6 +51,7 @@ public final class FineTuner {
     public static Result run(ModelConfig modelConfig, Objective pretrained, float[] params, List<ParameterSpec> specs,
                              EncodedTask task, Settings s, int seed) {
         long start = System.nanoTime();
+        Backends.requireTrainable();
         ElectraModel model = ElectraModel.classifier(modelConfig, pretrained, task.labelCount(), DataType.FLOAT,
                 Masker.rowSeed(seed, 0x7A5C));
         model.loadMatching(params, specs);

@@ -3,6 +3,7 @@ package dev.electra.pipeline.train;
 import dev.electra.pipeline.config.ElectraConfig;
 import dev.electra.pipeline.masking.Masker;
 import dev.electra.pipeline.masking.MaskingConfig;
+import dev.electra.pipeline.model.Backends;
 import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.model.LossWeights;
 import dev.electra.pipeline.model.ModelConfig;
@@ -30,6 +31,7 @@ public final class Pretraining {
     }
 
     public static ElectraModel model(ElectraConfig config, int vocabSize, int maxSeqLength) {
+        Backends.requireTrainable();
         ElectraConfig.PretrainConfig p = config.pretrain();
         return ElectraModel.build(modelConfig(config, vocabSize, maxSeqLength), p.objective(),
                 new LossWeights(p.genWeight(), p.discWeight()), new SamplingConfig(p.temperature(), p.disallowCorrect()),
