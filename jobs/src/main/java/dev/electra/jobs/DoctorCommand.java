@@ -1,8 +1,7 @@
 package dev.electra.jobs;
 
 import dev.electra.pipeline.config.CodeVersion;
-import dev.electra.pipeline.model.Backends;
-import dev.electra.pipeline.model.ElectraModel;
+import dev.electra.pipeline.model.KernelMode;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.bytedeco.javacpp.Pointer;
@@ -39,10 +38,8 @@ public final class DoctorCommand implements Callable<Integer> {
         row("openblas spin", System.getenv().getOrDefault(Sparks.OPENBLAS_THREAD_TIMEOUT, "unset")
                 + " (OPENBLAS_THREAD_TIMEOUT; 4 = threads sleep right after a GEMM, freeing the cores)");
         row("devices", String.valueOf(Nd4j.getAffinityManager().getNumberOfDevices()));
-        row("training", Backends.cpu() ? "yes (CPU backend)"
-                : "refused on this backend: the training kernels write host memory a GPU backend does not see");
-        row("fused kernels", ElectraModel.fusedKernels() ? "on (Java Vector API)"
-                : "off: ND4J's calls, about 2x slower (add --add-modules=jdk.incubator.vector to the JVM)");
+        row("kernels", describe(KernelMode.AUTO) + " with model.kernels = auto; fused: " + describe(KernelMode.FUSED)
+                + "; reference: " + describe(KernelMode.REFERENCE));
         row("off-heap limit", megabytes(Pointer.maxBytes()) + " (org.bytedeco.javacpp.maxbytes)");
         row("physical limit", megabytes(Pointer.maxPhysicalBytes()) + " (org.bytedeco.javacpp.maxphysicalbytes), "
                 + megabytes(Pointer.physicalBytes()) + " in use");
@@ -72,5 +69,14 @@ public final class DoctorCommand implements Callable<Integer> {
 
     private static String megabytes(long bytes) {
         return bytes / (1024 * 1024) + " MB";
+    }
+
+    /** What a configured mode becomes here, or why it cannot run. */
+    private static String describe(KernelMode configured) {
+        try {
+            return KernelMode.resolve(configured).toString();
+        } catch (RuntimeException e) {
+            return "refused: " + e.getMessage();
+        }
     }
 }

@@ -17,6 +17,7 @@ import dev.electra.pipeline.eval.MinimalPairs;
 import dev.electra.pipeline.eval.Task;
 import dev.electra.pipeline.metrics.ClassificationMetrics.Spread;
 import dev.electra.pipeline.model.ElectraModel;
+import dev.electra.pipeline.model.KernelMode;
 import dev.electra.pipeline.model.ModelConfig;
 import dev.electra.pipeline.model.ParameterSpec;
 import dev.electra.pipeline.train.Pretraining;
@@ -178,6 +179,10 @@ public final class EvaluateJob implements Callable<Integer> {
                 Math.min(maxPositions, pretrained.results().path("max_seq_length").asInt(maxPositions)));
         ElectraModel pretrainModel = Pretraining.model(pretrained.config(), vocabulary.size(),
                 modelConfig.maxPositions());
+        // how to compute is this invocation's choice (this machine's backend), not the run's
+        KernelMode.Choice kernels = KernelMode.resolve(config.model().kernels());
+        pretrainModel.useKernels(kernels.mode());
+        LOG.info("evaluate: kernels {}", kernels);
         if (pretrainModel.parameterCount() != pretrained.state().params().length) {
             throw new IllegalArgumentException("the checkpoint of " + run + " holds " + pretrained.state().params().length
                     + " parameters, its configuration with a vocabulary of " + vocabulary.size() + " tokens builds "
@@ -202,7 +207,7 @@ public final class EvaluateJob implements Callable<Integer> {
         }
 
         List<FineTuner.Result> results = fineTune(spark, modelConfig, pretrained, pretrainModel.parameters(),
-                classification, ev);
+                classification, ev, config.model().kernels());
         Map<String, Object> scores = new LinkedHashMap<>();
         for (EncodedTask t : classification) {
             List<FineTuner.Result> mine = results.stream().filter(x -> x.task().equals(t.name())).toList();
@@ -266,7 +271,7 @@ public final class EvaluateJob implements Callable<Integer> {
     /** Every (task, seed) as one Spark task; results in task and seed order. */
     private static List<FineTuner.Result> fineTune(SparkSession spark, ModelConfig modelConfig, PretrainedRun run,
                                                    List<ParameterSpec> specs, List<EncodedTask> tasks,
-                                                   ElectraConfig.EvaluateConfig ev) {
+                                                   ElectraConfig.EvaluateConfig ev, KernelMode kernels) {
         List<int[]> jobs = new ArrayList<>();
         for (int t = 0; t < tasks.size(); t++) {
             for (int seed = 1; seed <= ev.seeds(); seed++) {
@@ -280,7 +285,7 @@ public final class EvaluateJob implements Callable<Integer> {
         jsc.setJobDescription("evaluate: fine-tune " + tasks.size() + " tasks × " + ev.seeds() + " seeds");
         Broadcast<float[]> params = jsc.broadcast(run.state().params());
         FineTuner.Settings settings = new FineTuner.Settings(ev.epochs(), ev.batchSize(), ev.learningRate(),
-                ev.warmupShare(), ev.weightDecay(), run.config().pretrain().clipNorm());
+                ev.warmupShare(), ev.weightDecay(), run.config().pretrain().clipNorm(), kernels);
         var objective = run.config().pretrain().objective();
         List<ParameterSpec> specList = List.copyOf(specs);
         List<FineTuner.Result> results = jsc.parallelize(jobs, jobs.size())

@@ -14,6 +14,7 @@ import dev.electra.pipeline.config.ElectraConfig.OptimizerState;
 import dev.electra.pipeline.config.ResumeCheck;
 import dev.electra.pipeline.config.RunInfo;
 import dev.electra.pipeline.model.ElectraModel;
+import dev.electra.pipeline.model.KernelMode;
 import dev.electra.pipeline.model.Flops;
 import dev.electra.pipeline.packing.PackedExample;
 import dev.electra.pipeline.train.NonFiniteLossException;
@@ -199,6 +200,8 @@ public final class PretrainJob implements Callable<Integer> {
                     shards.specialId(SpecialTokens.CLS), shards.specialId(SpecialTokens.SEP),
                     shards.specialId(SpecialTokens.MASK));
             // Built afresh (not borrowed): its initial parameters are the run's step 0.
+            KernelMode.Choice kernels = KernelMode.resolve(config.model().kernels());
+            LOG.info("pretrain: kernels {}", kernels);
             ElectraModel driverModel = Pretraining.model(config, vocabSize, maxSeqLength);
             ParameterLayout layout = ParameterLayout.of(driverModel.parameters());
             Checkpoints checkpoints = new Checkpoints(new HadoopStorage(out + "/checkpoints", hadoop),
@@ -260,6 +263,8 @@ public final class PretrainJob implements Callable<Integer> {
             setup.put("vocab_size", vocabSize);
             setup.put("max_seq_length", maxSeqLength);
             setup.put("parameters", driverModel.parameterCount());
+            setup.put("kernels", kernels.mode().configName());
+            setup.put("kernels_reason", kernels.reason());
             setup.put("flops_per_step", Flops.perStep(driverModel.config(), config.pretrain().objective(),
                     workers * batchSize, maxSeqLength, config.pretrain().maskProb()));
             setup.put("training_examples", trainExamples);

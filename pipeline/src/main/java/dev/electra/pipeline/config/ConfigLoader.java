@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
+import dev.electra.pipeline.model.KernelMode;
 import dev.electra.pipeline.model.Objective;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -102,7 +103,8 @@ public final class ConfigLoader {
                         c.getDouble("model.generator-fraction"),
                         c.getDouble("model.dropout"),
                         whole(c, "model.max-positions"),
-                        c.getDouble("model.init-range")),
+                        c.getDouble("model.init-range"),
+                        choice(KernelMode.class, "model.kernels", c.getString("model.kernels"))),
                 new ElectraConfig.PretrainConfig(
                         objective(c.getString("pretrain.objective")),
                         c.getDouble("pretrain.mask-prob"),

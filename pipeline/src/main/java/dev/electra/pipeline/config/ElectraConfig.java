@@ -1,6 +1,7 @@
 package dev.electra.pipeline.config;
 
 import java.io.Serializable;
+import dev.electra.pipeline.model.KernelMode;
 import dev.electra.pipeline.model.Objective;
 import dev.electra.tokenizer.NormalizerOptions;
 import java.util.List;
@@ -79,7 +80,8 @@ public record ElectraConfig(
 
     /** Network sizes (the discriminator's; the generator's are derived by generator-fraction). */
     public record ModelSizeConfig(int embeddingSize, int hiddenSize, int layers, int heads, int ffnSize,
-                                  double generatorFraction, double dropout, int maxPositions, double initRange)
+                                  double generatorFraction, double dropout, int maxPositions, double initRange,
+                                  KernelMode kernels)
             implements Serializable {
         public ModelSizeConfig {
             Validate.atLeast("model.embedding-size", embeddingSize, 1);

@@ -2,8 +2,8 @@ package dev.electra.pipeline.eval;
 
 import dev.electra.pipeline.masking.Masker;
 import dev.electra.pipeline.metrics.ClassificationMetrics;
-import dev.electra.pipeline.model.Backends;
 import dev.electra.pipeline.model.ElectraModel;
+import dev.electra.pipeline.model.KernelMode;
 import dev.electra.pipeline.model.ModelConfig;
 import dev.electra.pipeline.model.NativeMemory;
 import dev.electra.pipeline.model.Objective;
@@ -27,7 +27,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class FineTuner {
     /** Fine-tuning hyperparameters (conf: {@code evaluate.*}). */
     public record Settings(int epochs, int batchSize, double learningRate, double warmupShare, double weightDecay,
-                           double clipNorm) implements Serializable {}
+                           double clipNorm, KernelMode kernels) implements Serializable {}
 
     /**
      * One (task, seed) run. {@code trainLoss} and {@code trainAccuracy} hold one value per epoch (the mean over
@@ -51,9 +51,8 @@ public final class FineTuner {
     public static Result run(ModelConfig modelConfig, Objective pretrained, float[] params, List<ParameterSpec> specs,
                              EncodedTask task, Settings s, int seed) {
         long start = System.nanoTime();
-        Backends.requireTrainable();
         ElectraModel model = ElectraModel.classifier(modelConfig, pretrained, task.labelCount(), DataType.FLOAT,
-                Masker.rowSeed(seed, 0x7A5C));
+                Masker.rowSeed(seed, 0x7A5C)).useKernels(KernelMode.resolve(s.kernels()).mode());
         model.loadMatching(params, specs);
         int[][] x = task.ids(Task.Split.TRAIN);
         int[] y = task.labels(Task.Split.TRAIN);

@@ -108,6 +108,8 @@ public final class ElectraModel {
     private final int numLabels;
     private boolean gradientGraphBuilt;
     private final DirectPass direct;
+    /** How passes are computed (a run's model.kernels, resolved); by default the fastest this JVM can run. */
+    private KernelMode kernels = Kernels.MODULE && Backends.cpu() ? KernelMode.FUSED : KernelMode.REFERENCE;
 
     /** A place where dropout multiplies activations by a mask placeholder. */
     record DropoutSite(String name, boolean attention, boolean pooled, int width) {}
@@ -251,7 +253,10 @@ public final class ElectraModel {
     /** Class logits [B, C] of a classification batch (no update). */
     public INDArray classify(Map<String, INDArray> placeholders) {
         requireClassifier(placeholders, false);
-        return direct.classifier(placeholders, false).logits();
+        if (kernels == KernelMode.GRAPH) {
+            return sd.output(withTokenEmbeddings(placeholders), OUT_CLASS_LOGITS).get(OUT_CLASS_LOGITS).dup();
+        }
+        return direct(() -> direct.classifier(placeholders, false).logits());
     }
 
     /**
@@ -259,8 +264,11 @@ public final class ElectraModel {
      * {@link #gradients}; {@link #graphClassifierGradients} is SameDiff's.
      */
     public ClassifierStep classifierGradients(Map<String, INDArray> placeholders) {
+        if (kernels == KernelMode.GRAPH) {
+            return graphClassifierGradients(placeholders);
+        }
         requireClassifier(placeholders, true);
-        DirectPass.ClassifierResult r = direct.classifier(placeholders, true);
+        DirectPass.ClassifierResult r = direct(() -> direct.classifier(placeholders, true));
         return new ClassifierStep(r.loss(), r.logits(), Collections.unmodifiableMap(r.gradients()));
     }
 
@@ -351,8 +359,7 @@ public final class ElectraModel {
         for (ParameterSpec p : parameters) {
             INDArray target = parameter(p.name());
             if (isPlainFloat(target)) {
-                target.data().asNioFloat().put(Math.toIntExact(target.offset()), flat, (int) p.offset(),
-                        (int) p.length());
+                HostWrites.write(target, 0, flat, (int) p.offset(), (int) p.length());
                 continue;
             }
             float[] part = new float[(int) p.length()];
@@ -392,7 +399,7 @@ public final class ElectraModel {
                 throw new IllegalArgumentException("no array for parameter '" + p.name() + "'");
             }
             if (isPlainFloat(a)) {
-                a.data().asNioFloat().get(Math.toIntExact(a.offset()), flat, (int) p.offset(), (int) p.length());
+                HostWrites.read(a, 0, flat, (int) p.offset(), (int) p.length());
                 continue;
             }
             float[] part = a.castTo(DataType.FLOAT).dup('c').data().asFloat();
@@ -423,11 +430,24 @@ public final class ElectraModel {
     }
 
     /**
-     * Whether float models run their element-wise work and attention as fused Vector API passes: the JVM has the
-     * module jdk.incubator.vector (and {@code -Delectra.vector-kernels=false} was not given).
+     * Computes this model's passes in {@code mode} (concrete: {@link KernelMode#resolve} turns a configured one into
+     * one this JVM can run); returns this model.
      */
-    public static boolean fusedKernels() {
-        return Kernels.VECTOR;
+    public ElectraModel useKernels(KernelMode mode) {
+        if (mode == KernelMode.AUTO) {
+            throw new IllegalArgumentException("resolve model.kernels = auto first (KernelMode.resolve)");
+        }
+        kernels = mode;
+        return this;
+    }
+
+    public KernelMode kernels() {
+        return kernels;
+    }
+
+    /** The hand-written pass, with the fused kernels on or off as this model's mode says. */
+    private <T> T direct(java.util.function.Supplier<T> pass) {
+        return Kernels.with(kernels == KernelMode.FUSED, pass);
     }
 
     /**
@@ -519,21 +539,40 @@ public final class ElectraModel {
         // each example's ranges are streams of its own key: its noise is the same in any batch, on any worker
         long elements = (sampling == null ? 0 : sampling.length())
                 + dropout.stream().mapToLong(u -> u == null ? 0 : u.length()).sum();
-        VectorKernels.forRows(b, dataType == DataType.FLOAT ? elements : 0, (chunk, from, to) -> {
-            for (int i = from; i < to; i++) {
+        if (kernels == KernelMode.FUSED) {
+            VectorKernels.forRows(b, dataType == DataType.FLOAT ? elements : 0, (chunk, from, to) -> {
+                for (int i = from; i < to; i++) {
+                    long key = Masker.rowSeed(stepSeed, (long) firstRow + i);
+                    if (sampling != null) {
+                        UniformNoise.uniform(sampling, (long) i * slots * v, slots * v, key, 0);
+                    }
+                    for (int k = 0; k < dropout.size(); k++) {
+                        INDArray u = dropout.get(k);
+                        if (u != null) {
+                            int perExample = (int) (u.length() / b);
+                            UniformNoise.dropoutMask(u, (long) i * perExample, perExample, key, k + 1, rate);
+                        }
+                    }
+                }
+            });
+        } else {
+            // the same bits, from the definition, written through HostWrites (no incubator module needed)
+            java.util.stream.IntStream rows = java.util.stream.IntStream.range(0, b);
+            // one row at a time on a device backend, where each write also moves the array's host copy
+            (Backends.cpu() ? rows.parallel() : rows).forEach(i -> {
                 long key = Masker.rowSeed(stepSeed, (long) firstRow + i);
                 if (sampling != null) {
-                    UniformNoise.uniform(sampling, (long) i * slots * v, slots * v, key, 0);
+                    CounterNoise.fill(sampling, (long) i * slots * v, slots * v, key, 0, -1);
                 }
                 for (int k = 0; k < dropout.size(); k++) {
                     INDArray u = dropout.get(k);
                     if (u != null) {
                         int perExample = (int) (u.length() / b);
-                        UniformNoise.dropoutMask(u, (long) i * perExample, perExample, key, k + 1, rate);
+                        CounterNoise.fill(u, (long) i * perExample, perExample, key, k + 1, rate);
                     }
                 }
-            }
-        });
+            });
+        }
         if (sampling != null) {
             ph.put(SAMPLING_NOISE, sampling);
         }
@@ -547,8 +586,11 @@ public final class ElectraModel {
 
     /** Loss terms and metric outputs of one batch; parameters unchanged. By {@link DirectPass}, forward only. */
     public ForwardResult forward(Map<String, INDArray> placeholders) {
+        if (kernels == KernelMode.GRAPH) {
+            return graphForward(placeholders);
+        }
         validatePlaceholders(placeholders);
-        return result(direct.forward(placeholders), placeholders);
+        return result(direct(() -> direct.forward(placeholders)), placeholders);
     }
 
     /** {@link #forward} by the SameDiff graph: the direct pass's reference. */
@@ -579,8 +621,11 @@ public final class ElectraModel {
         if (numLabels > 0) {
             throw new IllegalStateException("a classifier's gradients come from classifierGradients");
         }
+        if (kernels == KernelMode.GRAPH) {
+            return graphGradients(placeholders);
+        }
         validatePlaceholders(placeholders);
-        DirectPass.Result r = direct.run(placeholders);
+        DirectPass.Result r = direct(() -> direct.run(placeholders));
         return new StepResult(result(r.outputs(), placeholders), Collections.unmodifiableMap(r.gradients()));
     }
 

@@ -8,7 +8,6 @@ import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
-import org.slf4j.LoggerFactory;
 
 /**
  * The array calls the hand-written passes ({@link TransformerBlock}, {@link DirectPass}) are made of, each chosen
@@ -21,28 +20,31 @@ import org.slf4j.LoggerFactory;
  */
 final class Kernels {
     private static final double GELU_C = Math.sqrt(2.0 / Math.PI);
+    /** Whether the JVM has the module jdk.incubator.vector, without which {@link VectorKernels} cannot load. */
+    static final boolean MODULE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
     /**
-     * Whether {@link VectorKernels} may be used: the JVM was started with {@code --add-modules jdk.incubator.vector}
-     * (bin/electra, bin/bench, the tests and the Spark executors are), unless {@code -Delectra.vector-kernels=false}
-     * asks for the ND4J calls (to compare the two). Checked here because VectorKernels cannot load without it.
+     * Whether the current thread's pass may use the fused kernels: set by the model around each pass from its
+     * {@link KernelMode} (a run's {@code model.kernels}); outside such a scope (the kernels' own tests), whenever the
+     * module is there.
      */
-    static final boolean VECTOR;
-
-    static {
-        boolean module = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
-        VECTOR = module && !"false".equals(System.getProperty("electra.vector-kernels"));
-        if (!module) {
-            LoggerFactory.getLogger(Kernels.class).warn("the JVM lacks the module jdk.incubator.vector: training's "
-                    + "float kernels fall back to ND4J's calls, about 2x slower (start Java with "
-                    + "--add-modules=jdk.incubator.vector; bin/electra and the Spark executors of the jobs do)");
-        }
-    }
+    private static final ThreadLocal<Boolean> FUSED = ThreadLocal.withInitial(() -> MODULE);
 
     private Kernels() {}
 
-    /** Whether the fused float kernels handle these arrays (see {@link #VECTOR}). */
+    /** Runs a pass with the fused kernels on or off; restores the previous setting after. */
+    static <T> T with(boolean fused, java.util.function.Supplier<T> pass) {
+        boolean before = FUSED.get();
+        FUSED.set(fused && MODULE);
+        try {
+            return pass.get();
+        } finally {
+            FUSED.set(before);
+        }
+    }
+
+    /** Whether the fused float kernels handle these arrays in the current pass. */
     static boolean vector(INDArray... arrays) {
-        return VECTOR && VectorKernels.applies(arrays);
+        return FUSED.get() && VectorKernels.applies(arrays);
     }
 
     /** x·W + b for x [R, in]. */

@@ -42,8 +42,8 @@ final class Loops {
             }
             int offset = Math.toIntExact(a.offset());
             return switch (a.dataType()) {
-                case FLOAT -> new Values(a.data().asNioFloat(), null, offset);
-                case DOUBLE -> new Values(null, a.data().asNioDouble(), offset);
+                case FLOAT -> new Values(HostWrites.cpuFloats(a), null, offset);
+                case DOUBLE -> new Values(null, HostWrites.cpuDoubles(a), offset);
                 default -> throw new IllegalArgumentException("expected FLOAT or DOUBLE, got " + a.dataType());
             };
         }

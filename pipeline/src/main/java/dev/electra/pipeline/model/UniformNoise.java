@@ -14,64 +14,28 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Counter-based uniform noise for the dropout masks and the sampling noise: element e of stream s under a 64-bit key
- * is a pure function of (key, s, e), Threefry-2x32 with 20 rounds (Salmon et al., "Parallel random numbers: as easy
- * as 1, 2, 3", SC 2011; JAX's default generator), so any element can be drawn on its own, on any core, in any order,
- * with the same result. ND4J's generator, which this replaces, drew one sequence per example and site (80 M floats a
- * step at {@code small}) on one core.
- *
- * <p>Layout: element e is word (e / 16) mod 2 of Threefry(counter = (16·⌊e / 32⌋ + e mod 16, s), key), whose top 23
- * bits make the float m·2⁻²³ in [0, 1). Sixteen consecutive counters fill 32 consecutive elements, so a vector of up
- * to 16 int lanes computes them side by side; the result does not depend on the vector width. The vector path is
- * tested against {@link #uniform}, the scalar definition, and that against the published Threefry test vectors.
+ * {@link CounterNoise}'s uniform noise computed with the Java Vector API, for the fused kernels: the same bits,
+ * several counters at a time, on all cores. ND4J's generator, which this replaced, drew one sequence per example and
+ * site (80 M floats a step at {@code small}) on one core. Sixteen consecutive counters fill 32 consecutive elements,
+ * so a vector of up to 16 int lanes computes them side by side; the result does not depend on the vector width.
+ * Tested against {@link CounterNoise#uniform}, the definition.
  */
 final class UniformNoise {
-    /** Threefry-2x32's rotation constants, one per round, repeating every 8. */
-    private static final int[] ROTATIONS = {13, 15, 26, 6, 17, 29, 16, 24};
-    private static final int PARITY = 0x1BD11BDA;
-    private static final int ROUNDS = 20;
-    /** Counters side by side in one group; a group fills 2 × 16 elements. */
-    private static final int GROUP = 16;
+    private static final int[] ROTATIONS = CounterNoise.ROTATIONS;
+    private static final int PARITY = CounterNoise.PARITY;
+    private static final int ROUNDS = CounterNoise.ROUNDS;
+    private static final int GROUP = CounterNoise.GROUP;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.length() <= GROUP
             ? IntVector.SPECIES_PREFERRED : IntVector.SPECIES_512;
     private static final VectorSpecies<Float> F = I.withLanes(float.class);
     private static final int LANES = I.length();
     /** Elements generated per pass into the scratch array: a multiple of what one pass of {@link #generate} fills. */
     private static final int BLOCK = 1024;
-    private static final int ONE_BITS = Float.floatToRawIntBits(1f);
+    private static final int ONE_BITS = CounterNoise.ONE_BITS;
     /** Each thread's block, reused across calls: a step fills thousands of (example, site) ranges. */
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[BLOCK]);
 
     private UniformNoise() {}
-
-    /** Threefry-2x32-20 of the counter (c0, c1) under the key (k0, k1): its two output words. */
-    static int[] threefry(int k0, int k1, int c0, int c1) {
-        int[] ks = {k0, k1, PARITY ^ k0 ^ k1};
-        int x0 = c0 + ks[0];
-        int x1 = c1 + ks[1];
-        for (int r = 0; r < ROUNDS; r++) {
-            x0 += x1;
-            x1 = Integer.rotateLeft(x1, ROTATIONS[r % 8]);
-            x1 ^= x0;
-            if (r % 4 == 3) {
-                int s = (r + 1) / 4;
-                x0 += ks[s % 3];
-                x1 += ks[(s + 1) % 3] + s;
-            }
-        }
-        return new int[] {x0, x1};
-    }
-
-    /** Element e of stream {@code stream} under {@code key}: the definition the vector path reproduces. */
-    static float uniform(long key, int stream, long e) {
-        int counter = (int) ((e >>> 5) * GROUP + (e & (GROUP - 1)));
-        int[] words = threefry((int) key, (int) (key >>> 32), counter, stream);
-        return toUnit(words[(int) ((e >>> 4) & 1)]);
-    }
-
-    private static float toUnit(int bits) {
-        return Float.intBitsToFloat((bits >>> 9) | ONE_BITS) - 1f;
-    }
 
     /**
      * Writes elements 0 … count − 1 of (key, stream) to a's elements offset … offset + count − 1 (a contiguous

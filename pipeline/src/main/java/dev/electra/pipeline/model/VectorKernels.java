@@ -68,8 +68,7 @@ final class VectorKernels {
      * than through a helper method (see the class comment).
      */
     static ByteBuffer bytes(INDArray a) {
-        return a.data().asNio().slice(4 * Math.toIntExact(a.offset()), 4 * Math.toIntExact(a.length()))
-                .order(NATIVE);
+        return HostWrites.cpuBytes(a);
     }
 
     /**

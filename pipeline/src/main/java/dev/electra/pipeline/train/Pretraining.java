@@ -3,8 +3,8 @@ package dev.electra.pipeline.train;
 import dev.electra.pipeline.config.ElectraConfig;
 import dev.electra.pipeline.masking.Masker;
 import dev.electra.pipeline.masking.MaskingConfig;
-import dev.electra.pipeline.model.Backends;
 import dev.electra.pipeline.model.ElectraModel;
+import dev.electra.pipeline.model.KernelMode;
 import dev.electra.pipeline.model.LossWeights;
 import dev.electra.pipeline.model.ModelConfig;
 import dev.electra.pipeline.model.SamplingConfig;
@@ -31,11 +31,11 @@ public final class Pretraining {
     }
 
     public static ElectraModel model(ElectraConfig config, int vocabSize, int maxSeqLength) {
-        Backends.requireTrainable();
+        KernelMode kernels = KernelMode.resolve(config.model().kernels()).mode();
         ElectraConfig.PretrainConfig p = config.pretrain();
         return ElectraModel.build(modelConfig(config, vocabSize, maxSeqLength), p.objective(),
                 new LossWeights(p.genWeight(), p.discWeight()), new SamplingConfig(p.temperature(), p.disallowCorrect()),
-                DataType.FLOAT, config.seed());
+                DataType.FLOAT, config.seed()).useKernels(kernels);
     }
 
     public static LearningRateSchedule schedule(ElectraConfig config) {

@@ -54,7 +54,8 @@ class FineTunerTest {
         ElectraModel pretrained = ElectraModel.build(CONFIG, Objective.ELECTRA, LossWeights.paper(),
                 SamplingConfig.paper(), DataType.FLOAT, 5);
         EncodedTask task = task(400, 1);
-        FineTuner.Settings s = new FineTuner.Settings(6, 16, 3e-3, 0.1, 0.01, 1.0);
+        FineTuner.Settings s = new FineTuner.Settings(6, 16, 3e-3, 0.1, 0.01, 1.0,
+                dev.electra.pipeline.model.KernelMode.AUTO);
         FineTuner.Result a = FineTuner.run(CONFIG, Objective.ELECTRA, pretrained.flatParameters(),
                 pretrained.parameters(), task, s, 1);
         FineTuner.Result b = FineTuner.run(CONFIG, Objective.ELECTRA, pretrained.flatParameters(),

@@ -142,7 +142,7 @@ class DirectPassTest {
     }
 
     /** Max |a − b| relative to max(1, max |a|) over the elements. */
-    private static double check(String what, INDArray expected, INDArray actual, double tolerance) {
+    static double check(String what, INDArray expected, INDArray actual, double tolerance) {
         assertArrayEquals(expected.shape(), actual.shape(), what + " shape");
         double scale = Math.max(1.0, expected.castTo(DataType.DOUBLE).amaxNumber().doubleValue());
         double diff = expected.castTo(DataType.DOUBLE).sub(actual.castTo(DataType.DOUBLE)).amaxNumber().doubleValue()

@@ -26,7 +26,7 @@ class VectorKernelsTest {
     /** The build runs the tests with the Vector API module, so the float path here is the fused one. */
     @Test
     void testsRunWithTheVectorApi() {
-        assertTrue(Kernels.VECTOR, "the JVM lacks --add-modules=jdk.incubator.vector (pom.xml test.argLine)");
+        assertTrue(Kernels.MODULE, "the JVM lacks --add-modules=jdk.incubator.vector (pom.xml test.argLine)");
         assertTrue(Kernels.vector(Nd4j.zeros(DataType.FLOAT, 2, 3)));
         assertFalse(Kernels.vector(Nd4j.zeros(DataType.DOUBLE, 2, 3)), "double stays on the reference path");
         assertFalse(Kernels.vector(Nd4j.zeros(DataType.FLOAT, 3, 4).transpose()), "a transposed view is not fused");

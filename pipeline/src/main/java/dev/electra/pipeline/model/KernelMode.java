@@ -1,0 +1,68 @@
+package dev.electra.pipeline.model;
+
+import dev.electra.pipeline.config.JobError;
+
+/**
+ * How a model computes its losses and gradients ({@code model.kernels}). All three compute the same function (tested
+ * against each other); they differ in speed and in where they can run.
+ */
+public enum KernelMode {
+    /** {@link #FUSED} on the CPU backend when the Vector API module is there, {@link #REFERENCE} on the CPU backend
+     * without it, {@link #GRAPH} on any other backend. */
+    AUTO,
+    /** The hand-written pass with the fused Java Vector API kernels: the fast path; CPU backend only. */
+    FUSED,
+    /** The hand-written pass with ND4J's calls and plain Java loops instead of the fused kernels; CPU backend only. */
+    REFERENCE,
+    /** The SameDiff graph computes the losses and, by autodiff, the gradients: ND4J ops only, so any backend. */
+    GRAPH;
+
+    /** A concrete mode and why it was chosen (logged, written to {@code _run.json}, printed by {@code doctor}). */
+    public record Choice(KernelMode mode, String reason) {
+        @Override
+        public String toString() {
+            return mode.configName() + " (" + reason + ")";
+        }
+    }
+
+    public String configName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** The mode to run in this JVM for the configured one; refuses a mode this backend or JVM cannot run. */
+    public static Choice resolve(KernelMode configured) {
+        return resolve(configured, Backends.cpu(), Kernels.MODULE, Backends.name());
+    }
+
+    static Choice resolve(KernelMode configured, boolean cpu, boolean module, String backend) {
+        String hostOnly = "; the hand-written pass writes ND4J arrays through host views, which a GPU backend does "
+                + "not see. Use model.kernels = graph (or auto) there";
+        return switch (configured) {
+            case AUTO -> !cpu ? new Choice(GRAPH, "auto: backend " + backend + " computes the SameDiff graph on its "
+                    + "device; not yet run on a GPU")
+                    : module ? new Choice(FUSED, "auto: CPU backend with the Vector API module")
+                    : new Choice(REFERENCE, "auto: CPU backend without the module jdk.incubator.vector (add "
+                            + "--add-modules=jdk.incubator.vector to the JVM for the fused kernels, about 2x faster)");
+            case FUSED -> {
+                if (!cpu) {
+                    throw new JobError("model.kernels = fused runs only on ND4J's CPU backend, this JVM has "
+                            + backend + hostOnly);
+                }
+                if (!module) {
+                    throw new JobError("model.kernels = fused needs the Java Vector API: start the JVM with "
+                            + "--add-modules=jdk.incubator.vector, or set model.kernels = reference (or auto)");
+                }
+                yield new Choice(FUSED, "as configured");
+            }
+            case REFERENCE -> {
+                if (!cpu) {
+                    throw new JobError("model.kernels = reference runs only on ND4J's CPU backend, this JVM has "
+                            + backend + hostOnly);
+                }
+                yield new Choice(REFERENCE, "as configured");
+            }
+            case GRAPH -> new Choice(GRAPH, cpu ? "as configured" : "as configured; backend " + backend
+                    + ", not yet run on a GPU");
+        };
+    }
+}
