@@ -254,7 +254,8 @@ public final class ElectraModel {
     public INDArray classify(Map<String, INDArray> placeholders) {
         requireClassifier(placeholders, false);
         if (kernels == KernelMode.GRAPH) {
-            return sd.output(withTokenEmbeddings(placeholders), OUT_CLASS_LOGITS).get(OUT_CLASS_LOGITS).dup();
+            return outsideWorkspaces(() -> sd.output(withTokenEmbeddings(placeholders), OUT_CLASS_LOGITS)
+                    .get(OUT_CLASS_LOGITS).dup());
         }
         return direct(() -> direct.classifier(placeholders, false).logits());
     }
@@ -286,11 +287,13 @@ public final class ElectraModel {
 
     /** {@link #classifierGradients}, differentiated by SameDiff through the graph: the direct pass's reference. */
     public ClassifierStep graphClassifierGradients(Map<String, INDArray> placeholders) {
-        buildGradientGraph();
-        OutAndGrad r = sd.calculateGradientsAndOutputs(withTokenEmbeddings(placeholders),
-                List.of(LOSS_CLASSIFIER, OUT_CLASS_LOGITS), gradientNames());
-        return new ClassifierStep(r.getOutputs().get(LOSS_CLASSIFIER).getDouble(0),
-                r.getOutputs().get(OUT_CLASS_LOGITS).dup(), collectGradients(r, placeholders));
+        return outsideWorkspaces(() -> {
+            buildGradientGraph();
+            OutAndGrad r = sd.calculateGradientsAndOutputs(withTokenEmbeddings(placeholders),
+                    List.of(LOSS_CLASSIFIER, OUT_CLASS_LOGITS), gradientNames());
+            return new ClassifierStep(r.getOutputs().get(LOSS_CLASSIFIER).getDouble(0),
+                    r.getOutputs().get(OUT_CLASS_LOGITS).dup(), collectGradients(r, placeholders));
+        });
     }
 
     /** A classifier's loss, logits [B, C] and gradients by parameter name. */
@@ -595,8 +598,8 @@ public final class ElectraModel {
 
     /** {@link #forward} by the SameDiff graph: the direct pass's reference. */
     public ForwardResult graphForward(Map<String, INDArray> placeholders) {
-        Map<String, INDArray> out = sd.output(withTokenEmbeddings(placeholders), outputNames);
-        return result(out, placeholders);
+        return outsideWorkspaces(() -> result(sd.output(withTokenEmbeddings(placeholders), outputNames),
+                placeholders));
     }
 
     /**
@@ -631,11 +634,24 @@ public final class ElectraModel {
 
     /** {@link #gradients}, differentiated by SameDiff through the graph itself: the reference of the direct pass. */
     public StepResult graphGradients(Map<String, INDArray> placeholders) {
-        buildGradientGraph();
-        OutAndGrad r = sd.calculateGradientsAndOutputs(withTokenEmbeddings(placeholders), outputNames,
-                gradientNames());
-        return new StepResult(result(r.getOutputs(), placeholders),
-                Collections.unmodifiableMap(collectGradients(r, placeholders)));
+        return outsideWorkspaces(() -> {
+            buildGradientGraph();
+            OutAndGrad r = sd.calculateGradientsAndOutputs(withTokenEmbeddings(placeholders), outputNames,
+                    gradientNames());
+            return new StepResult(result(r.getOutputs(), placeholders),
+                    Collections.unmodifiableMap(collectGradients(r, placeholders)));
+        });
+    }
+
+    /**
+     * Runs SameDiff outside the caller's workspace (the trainer's reused one): the graph manages its own memory, and
+     * executed inside another workspace it failed on the second step ("Axis array [2] contains values above array
+     * rank"). Its results are then ordinary arrays, valid after the workspace closes.
+     */
+    private static <T> T outsideWorkspaces(java.util.function.Supplier<T> graph) {
+        try (org.nd4j.linalg.api.memory.MemoryWorkspace none = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            return graph.get();
+        }
     }
 
     /**
