@@ -17,7 +17,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Training throughput of the Java model on synthetic full-length batches, the same shapes as
  * {@code bench/python/electra_reference.py}, and model FLOPs utilisation against ND4J's measured GEMM peak.
- * Usage: {@code bin/bench train tiny|small [STEPS] [BATCH]}.
+ * Usage: {@code bin/bench train tiny|small [STEPS] [BATCH] [KERNELS]} (KERNELS: model.kernels, default auto).
  */
 public final class TrainBench {
     private TrainBench() {}
@@ -26,10 +26,11 @@ public final class TrainBench {
         String size = args.length > 0 ? args[0] : "tiny";
         int steps = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         int batch = args.length > 2 ? Integer.parseInt(args[2]) : 32;
+        String kernels = args.length > 3 ? args[3] : "auto";
         int vocab = size.equals("tiny") ? 8000 : 30522;
         int length = 128;
         ElectraConfig config = ConfigLoader.load(List.of(size), List.of("pretrain.batch-size=" + batch,
-                "pretrain.warmup-steps=0", "pretrain.steps=100000"));
+                "pretrain.warmup-steps=0", "pretrain.steps=100000", "model.kernels=" + kernels));
         ElectraModel model = Pretraining.model(config, vocab, length);
         Trainer trainer = Pretraining.trainer(config, model, new Pretraining.SpecialIds(0, 2, 3, 4));
         SplittableRandom random = new SplittableRandom(1);
@@ -60,9 +61,9 @@ public final class TrainBench {
         double flopsPerToken = trainingFlopsPerToken(config, vocab, length);
         double tokensPerSecond = tokens / seconds;
         double achieved = tokensPerSecond * flopsPerToken / 1e9;
-        System.out.printf("java size=%s batch=%dx%d params=%d threads=%s: %.0f tokens/s (%d steps, %.3f s/step)%n",
-                size, batch, length, model.parameterCount(), System.getenv("OMP_NUM_THREADS"), tokensPerSecond, steps,
-                seconds / steps);
+        System.out.printf("java size=%s batch=%dx%d params=%d threads=%s kernels=%s: %.0f tokens/s (%d steps, %.3f "
+                + "s/step)%n", size, batch, length, model.parameterCount(), System.getenv("OMP_NUM_THREADS"),
+                model.kernels().configName(), tokensPerSecond, steps, seconds / steps);
         System.out.printf("model FLOPs: %.2f MFLOP/token -> %.2f GFLOP/s achieved; ND4J fp32 GEMM peak %.1f GFLOP/s; MFU %.1f%%%n",
                 flopsPerToken / 1e6, achieved, peak, 100 * achieved / peak);
     }

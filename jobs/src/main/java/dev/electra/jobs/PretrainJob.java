@@ -14,8 +14,8 @@ import dev.electra.pipeline.config.ElectraConfig.OptimizerState;
 import dev.electra.pipeline.config.ResumeCheck;
 import dev.electra.pipeline.config.RunInfo;
 import dev.electra.pipeline.model.ElectraModel;
-import dev.electra.pipeline.model.KernelMode;
 import dev.electra.pipeline.model.Flops;
+import dev.electra.pipeline.model.KernelMode;
 import dev.electra.pipeline.packing.PackedExample;
 import dev.electra.pipeline.train.NonFiniteLossException;
 import dev.electra.pipeline.train.ParameterAveraging;
@@ -59,10 +59,10 @@ import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -199,9 +199,9 @@ public final class PretrainJob implements Callable<Integer> {
             Pretraining.SpecialIds ids = new Pretraining.SpecialIds(shards.specialId(SpecialTokens.PAD),
                     shards.specialId(SpecialTokens.CLS), shards.specialId(SpecialTokens.SEP),
                     shards.specialId(SpecialTokens.MASK));
-            // Built afresh (not borrowed): its initial parameters are the run's step 0.
             KernelMode.Choice kernels = KernelMode.resolve(config.model().kernels());
             LOG.info("pretrain: kernels {}", kernels);
+            // Built afresh (not borrowed): its initial parameters are the run's step 0.
             ElectraModel driverModel = Pretraining.model(config, vocabSize, maxSeqLength);
             ParameterLayout layout = ParameterLayout.of(driverModel.parameters());
             Checkpoints checkpoints = new Checkpoints(new HadoopStorage(out + "/checkpoints", hadoop),

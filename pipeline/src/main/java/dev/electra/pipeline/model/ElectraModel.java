@@ -587,7 +587,7 @@ public final class ElectraModel {
         }
     }
 
-    /** Loss terms and metric outputs of one batch; parameters unchanged. By {@link DirectPass}, forward only. */
+    /** Loss terms and metric outputs of one batch; parameters unchanged. Forward only, as {@link #kernels()} says. */
     public ForwardResult forward(Map<String, INDArray> placeholders) {
         if (kernels == KernelMode.GRAPH) {
             return graphForward(placeholders);
@@ -617,8 +617,9 @@ public final class ElectraModel {
 
     /**
      * Loss and the gradient of the total loss with respect to every parameter, without applying an update (the
-     * optimizer is the caller's). Computed by {@link DirectPass}, the hand-written forward and backward pass of
-     * this graph's function (the faster of the two, docs/benchmarks.md); {@link #graphGradients} is SameDiff's.
+     * optimizer is the caller's). Computed as {@link #kernels()} says: by {@link DirectPass}, the hand-written forward
+     * and backward pass of this graph's function (fused or reference kernels; the faster, docs/benchmarks.md), or by
+     * {@link #graphGradients}, SameDiff's.
      */
     public StepResult gradients(Map<String, INDArray> placeholders) {
         if (numLabels > 0) {
