@@ -99,7 +99,7 @@ public final class AblateJob implements Callable<Integer> {
                 LOG.info("ablate: objective {}: evaluating", objective);
                 LOG.info(EvaluateJob.summary(EvaluateJob.run(spark, config, run, vocab, tasks,
                         config.evaluate().tasks(), evaluation.toAbsolutePath().toString(), true,
-                        List.of("ablate", "evaluate", objective))));
+                        List.of("ablate", "evaluate", objective)), run));
             }
             perObjective.put(objective, Map.of("final_step", r.step()));
         }

@@ -94,7 +94,7 @@ public final class EvaluateJob implements Callable<Integer> {
         // The default output, RUN/evaluation, is an earlier evaluation of the same run: it is replaced.
         Map<String, Object> r = run(spark, config, model, vocab, dir, names, out, replace.overwrite || output == null,
                 List.of("evaluate", "--model", model, "--vocab", vocab));
-        System.out.println(summary(r));
+        System.out.println(summary(r, model));
         System.out.println("evaluation written to " + out + "/" + RESULT);
         return 0;
     }
@@ -144,6 +144,7 @@ public final class EvaluateJob implements Callable<Integer> {
             try {
                 Map<String, Object> result = evaluate(spark, config, run, vocabPath, tasksDir, taskNames, hadoop,
                         start);
+                result.put("model", recordedModel(run, output));
                 out.write(RESULT, JSON.writeValueAsBytes(result));
                 @SuppressWarnings("unchecked")
                 Map<String, Object> scores = (Map<String, Object>) result.get("scores");
@@ -254,6 +255,23 @@ public final class EvaluateJob implements Callable<Integer> {
         return result;
     }
 
+    /**
+     * The model as evaluation.json names it: relative to the output when the output sits inside the run or beside it
+     * (RUN/evaluation, an ablation's OBJECTIVE/evaluation), so the record stays true when the whole directory moves
+     * (quickstart --overwrite builds its ablation under a temporary name); otherwise as given.
+     */
+    static String recordedModel(String run, String output) {
+        if (run.contains("://") || output.contains("://")) {
+            return run;
+        }
+        java.nio.file.Path model = Path.of(run).toAbsolutePath().normalize();
+        java.nio.file.Path out = Path.of(output).toAbsolutePath().normalize();
+        if (out.startsWith(model) || model.getParent() != null && model.getParent().equals(out.getParent())) {
+            return out.relativize(model).toString();
+        }
+        return run;
+    }
+
     /** One fine-tuning run in evaluation.json: scores, the training curve per epoch and the plateau signs. */
     private static Map<String, Object> seedResult(FineTuner.Result x) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -296,8 +314,8 @@ public final class EvaluateJob implements Callable<Integer> {
         return results;
     }
 
-    static String summary(Map<String, Object> result) {
-        StringBuilder sb = new StringBuilder("evaluation of " + result.get("model") + " (" + result.get("objective")
+    static String summary(Map<String, Object> result, String model) {
+        StringBuilder sb = new StringBuilder("evaluation of " + model + " (" + result.get("objective")
                 + ", step " + result.get("step") + "):");
         @SuppressWarnings("unchecked")
         Map<String, Map<String, Object>> scores = (Map<String, Map<String, Object>>) result.get("scores");

@@ -482,6 +482,7 @@ class PretrainIT {
         assertTrue(pairs >= 0 && pairs <= 1, "zero-shot accuracy " + pairs);
         assertTrue(json.get("intrinsic").has("discriminator_auc"), json.toString());
         assertEquals(r.get("objective"), "electra");
+        assertEquals("..", json.get("model").asText(), "RUN/evaluation names its run relative to itself");
 
         Path otherVocab = dir.resolve("other-vocab.txt");
         List<String> tokens = new java.util.ArrayList<>(Files.readAllLines(dir.resolve("vocab/vocab.txt")));
