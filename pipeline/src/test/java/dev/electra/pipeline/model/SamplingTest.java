@@ -27,18 +27,31 @@ class SamplingTest {
         chiSquare(0.5);
     }
 
+    /** χ² critical value for 3 degrees of freedom at α = 0.001. */
+    static final double CHI2_CRITICAL_DF3 = 16.266;
+
+    /**
+     * With disallow-correct the original is never drawn and the other tokens follow the softmax renormalised without
+     * it (the sampler must spread the original's mass in proportion, not give it to one token).
+     */
     @Test
-    void disallowCorrectNeverReturnsTheOriginal() {
-        int v = LOGITS.length;
+    void disallowCorrectNeverReturnsTheOriginalAndKeepsTheOthersProportions() {
         int original = 3;
         int[] counts = draw(1.0, original, 7);
         assertEquals(0, counts[original]);
-        int total = 0;
-        for (int c : counts) {
-            total += c;
+        double z = 0;
+        for (int i = 0; i < LOGITS.length; i++) {
+            z += i == original ? 0 : Math.exp(LOGITS[i]);
         }
-        assertEquals(DRAWS, total);
-        assertTrue(v > 1);
+        double chi2 = 0;
+        for (int i = 0; i < LOGITS.length; i++) {
+            if (i != original) {
+                double expected = DRAWS * Math.exp(LOGITS[i]) / z;
+                chi2 += (counts[i] - expected) * (counts[i] - expected) / expected;
+            }
+        }
+        System.out.printf("disallow-correct: counts %s, chi2 %.2f%n", java.util.Arrays.toString(counts), chi2);
+        assertTrue(chi2 < CHI2_CRITICAL_DF3, "chi2 " + chi2);
     }
 
     private void chiSquare(double temperature) {
