@@ -233,7 +233,7 @@ public final class PrepareJob implements Callable<Integer> {
                     spark.sparkContext().setJobDescription("prepare: write Parquet shards");
                     spark.createDataFrame(rows, SCHEMA).write().mode(SaveMode.ErrorIfExists).parquet(raw);
                     List<Map<String, Object>> shardList = moveShards(out, new Path(raw), perShard);
-                    logStats(stats, skipped);
+                    logStats(stats, skipped, config.prepare().singleSegmentProb());
                     Map<String, Object> manifest = manifest(config, vocab, stats, shardList, skipped, info);
                     out.write(MANIFEST, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
                             .writeValueAsBytes(manifest));
@@ -355,12 +355,12 @@ public final class PrepareJob implements Callable<Integer> {
         return m;
     }
 
-    private static void logStats(PackingStats stats, Map<String, Long> skipped) {
+    private static void logStats(PackingStats stats, Map<String, Long> skipped, double singleSegmentProb) {
         LOG.info("prepare: {} documents, {} sentences -> {} examples, {} tokens (mean length {}), "
-                        + "single-segment share {} (target 10% plus short documents)",
+                        + "single-segment share {} (target {} plus short documents)",
                 stats.documents(), stats.sentences(), stats.examples(), stats.tokens(),
                 String.format("%.1f", stats.examples() == 0 ? 0.0 : (double) stats.tokens() / stats.examples()),
-                String.format("%.3f", stats.singleSegmentShare()));
+                String.format("%.3f", stats.singleSegmentShare()), singleSegmentProb);
         LOG.info("prepare: example length histogram\n{}", stats.histogramText());
     }
 }

@@ -6,7 +6,8 @@ import java.util.SplittableRandom;
  * Dynamic masking, as ELECTRA's {@code pretrain_helpers.mask}: per sequence, n = max(1, min(N, round(len ×
  * mask-prob))) positions are chosen among the candidates (not {@code [CLS]}, {@code [SEP]}, {@code [MASK]} or
  * padding), with N = int((mask-prob + 0.005) × L); of those, {@code maskTokenShare} become {@code [MASK]}, a
- * {@code randomTokenShare} (BERT's baseline only) become a random non-special token, and the rest keep their token.
+ * {@code randomTokenShare} become a random non-special token (0 for every objective here: ELECTRA's masking; BERT's
+ * 80/10/10 is {@link MaskingConfig#bert}, for experiments), and the rest keep their token.
  *
  * <p>One deliberate difference: the reference draws positions with replacement ({@code tf.random.categorical}), so
  * a sequence sometimes gets fewer than n distinct positions; here the n positions are distinct.

@@ -15,12 +15,13 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The element-wise and row-wise work of a training step on float arrays, each a single pass over ND4J's memory with
  * the Java Vector API (SIMD; exp and log from {@link VectorMath}, bit-identical compiled or not) on all cores: where
- * ND4J M2.1 spends several calls and a fresh array per operator, a fused pass reads its inputs once. Only
- * {@link Kernels} calls this class (and {@link VectorAttention} shares its buffer helpers), only when
- * {@link Kernels#VECTOR} (the JVM was started with {@code --add-modules jdk.incubator.vector}; the class cannot load
- * otherwise) and every array is a contiguous row-major float array ({@link #applies}); otherwise {@link Kernels}
- * keeps ND4J's calls and the double loops of {@link Loops}, which are also the reference these kernels are tested
- * against (VectorKernelsTest).
+ * ND4J M2.1 spends several calls and a fresh array per operator, a fused pass reads its inputs once. Called by
+ * {@link Kernels}, by the sampler in {@link DirectPass} and by the model's noise ({@link UniformNoise});
+ * {@link VectorAttention} shares its buffer helpers. Used only when a pass runs with model.kernels = fused (which
+ * needs the JVM started with {@code --add-modules jdk.incubator.vector}: the class cannot load otherwise) and every
+ * array is a contiguous row-major float array ({@link #applies}); otherwise {@link Kernels} keeps ND4J's calls and
+ * the double loops of {@link Loops}, which are also the reference these kernels are tested against
+ * (VectorKernelsTest).
  *
  * <p>A vector that crosses a call the JIT does not inline is boxed: a heap object per vector per iteration, several
  * times slower than the arithmetic. The Vector API's own methods are always inlined; a method of ours only while the
