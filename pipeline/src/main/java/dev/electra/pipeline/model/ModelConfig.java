@@ -60,21 +60,6 @@ public record ModelConfig(int vocabSize, int embeddingSize, int hiddenSize, int 
         }
     }
 
-    /** A small model for tests and the quickstart: 2 layers, hidden 128, 2 heads, FFN 512, generator 1/2. */
-    public static ModelConfig tiny(int vocabSize) {
-        return new ModelConfig(vocabSize, 128, 128, 2, 2, 512, 512, 2, 0.1, 0.5, 0.02);
-    }
-
-    /** The paper's ELECTRA-Small: 12 layers, hidden 256, FFN 1024, 4 heads, embedding 128, generator 1/4. */
-    public static ModelConfig small(int vocabSize) {
-        return new ModelConfig(vocabSize, 128, 256, 12, 4, 1024, 512, 2, 0.1, 0.25, 0.02);
-    }
-
-    /** The paper's ELECTRA-Base: 12 layers, hidden 768, FFN 3072, 12 heads, embedding 768, generator 1/3. */
-    public static ModelConfig base(int vocabSize) {
-        return new ModelConfig(vocabSize, 768, 768, 12, 12, 3072, 512, 2, 0.1, 1.0 / 3.0, 0.02);
-    }
-
     /** Sizes of the discriminator (or main encoder). */
     public EncoderSize discriminator() {
         return new EncoderSize(hiddenSize, heads, ffnSize, layers);

@@ -5,17 +5,28 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.electra.pipeline.config.ConfigLoader;
+import dev.electra.pipeline.train.Pretraining;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 
 class ModelConfigTest {
+    /** The size overlays (conf/small.conf, base.conf, tiny.conf) as the model reads them. */
+    private static ModelConfig overlay(String name) {
+        return Pretraining.modelConfig(ConfigLoader.load(List.of(name), List.of()), 30522, 128);
+    }
+
     @Test
-    void smallGeneratorIsAQuarterOfTheDiscriminator() {
-        ModelConfig small = ModelConfig.small(30522);
+    void theSizeOverlaysGiveThePapersShapes() {
+        ModelConfig small = overlay("small");
         assertEquals(new ModelConfig.EncoderSize(256, 4, 1024, 12), small.discriminator());
-        assertEquals(new ModelConfig.EncoderSize(64, 1, 256, 12), small.generator());
-        assertEquals(new ModelConfig.EncoderSize(256, 4, 1024, 12), ModelConfig.base(30522).generator());
-        assertEquals(new ModelConfig.EncoderSize(64, 1, 256, 2), ModelConfig.tiny(8000).generator());
+        assertEquals(new ModelConfig.EncoderSize(64, 1, 256, 12), small.generator(), "Small: a 1/4 generator");
+        assertEquals(128, small.embeddingSize());
+        ModelConfig base = overlay("base");
+        assertEquals(new ModelConfig.EncoderSize(768, 12, 3072, 12), base.discriminator());
+        assertEquals(new ModelConfig.EncoderSize(256, 4, 1024, 12), base.generator(), "Base: a 1/3 generator");
+        assertEquals(new ModelConfig.EncoderSize(64, 1, 256, 2), overlay("tiny").generator());
     }
 
     @Test
