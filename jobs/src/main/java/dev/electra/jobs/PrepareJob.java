@@ -12,6 +12,7 @@ import dev.electra.pipeline.packing.ExamplePacker;
 import dev.electra.pipeline.packing.PackedExample;
 import dev.electra.pipeline.packing.PackingSpec;
 import dev.electra.pipeline.packing.PackingStats;
+import dev.electra.pipeline.seeds.Seeds;
 import dev.electra.tokenizer.BertTokenizer;
 import dev.electra.tokenizer.NormalizerOptions;
 import dev.electra.tokenizer.SentenceSplitter;
@@ -259,7 +260,7 @@ public final class PrepareJob implements Callable<Integer> {
 
     /** The shard of a document: a seeded hash, so neighbouring documents spread over shards. */
     static int shardOf(long document, long seed, int shards) {
-        long h = document * 0x9E3779B97F4A7C15L ^ seed;
+        long h = document * Seeds.GOLDEN_GAMMA ^ seed;
         h = (h ^ (h >>> 31)) * 0xBF58476D1CE4E5B9L;
         h ^= h >>> 29;
         return (int) Math.floorMod(h, (long) shards);

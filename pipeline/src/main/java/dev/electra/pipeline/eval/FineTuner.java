@@ -1,6 +1,5 @@
 package dev.electra.pipeline.eval;
 
-import dev.electra.pipeline.masking.Masker;
 import dev.electra.pipeline.metrics.ClassificationMetrics;
 import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.model.KernelMode;
@@ -8,6 +7,7 @@ import dev.electra.pipeline.model.ModelConfig;
 import dev.electra.pipeline.model.NativeMemory;
 import dev.electra.pipeline.model.Objective;
 import dev.electra.pipeline.model.ParameterSpec;
+import dev.electra.pipeline.seeds.Seeds;
 import dev.electra.pipeline.train.AdamW;
 import dev.electra.pipeline.train.GradientClipping;
 import dev.electra.pipeline.train.LearningRateSchedule;
@@ -52,7 +52,7 @@ public final class FineTuner {
                              EncodedTask task, Settings s, int seed) {
         long start = System.nanoTime();
         ElectraModel model = ElectraModel.classifier(modelConfig, pretrained, task.labelCount(), DataType.FLOAT,
-                Masker.rowSeed(seed, 0x7A5C)).useKernels(KernelMode.resolve(s.kernels()).mode());
+                Seeds.child(seed, Seeds.CLASSIFIER_INIT)).useKernels(KernelMode.resolve(s.kernels()).mode());
         model.loadMatching(params, specs);
         int[][] x = task.ids(Task.Split.TRAIN);
         int[] y = task.labels(Task.Split.TRAIN);
@@ -70,10 +70,10 @@ public final class FineTuner {
         for (int epoch = 0; epoch < s.epochs(); epoch++) {
             double lossSum = 0;
             long correct = 0;
-            int[] order = permutation(x.length, new SplittableRandom(Masker.rowSeed(seed, epoch)));
+            int[] order = permutation(x.length, new SplittableRandom(Seeds.child(seed, epoch)));
             for (int b = 0; b < batches; b++) {
                 int[] rows = Arrays.copyOfRange(order, b * s.batchSize(), Math.min(x.length, (b + 1) * s.batchSize()));
-                Map<String, INDArray> ph = placeholders(model, x, y, rows, Masker.rowSeed(seed, 1_000_000L + step),
+                Map<String, INDArray> ph = placeholders(model, x, y, rows, Seeds.child(seed, Seeds.FINE_TUNING_STEPS + step),
                         true);
                 ElectraModel.ClassifierStep r = model.classifierGradients(ph);
                 lossSum += r.loss() * rows.length;

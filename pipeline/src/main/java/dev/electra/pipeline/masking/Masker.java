@@ -1,5 +1,6 @@
 package dev.electra.pipeline.masking;
 
+import dev.electra.pipeline.seeds.Seeds;
 import java.util.SplittableRandom;
 
 /**
@@ -94,10 +95,7 @@ public final class Masker {
 
     /** The seed of global row {@code row} of a step (SplitMix64 finalizer over the pair). */
     public static long rowSeed(long stepSeed, long row) {
-        long z = stepSeed + 0x9E3779B97F4A7C15L * (row + 1);
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+        return Seeds.child(stepSeed, row);
     }
 
     private boolean isExcluded(int id) {

@@ -3,6 +3,7 @@ package dev.electra.pipeline.model;
 import dev.electra.pipeline.masking.Masker;
 import dev.electra.pipeline.model.ParameterSpec.Kind;
 import dev.electra.pipeline.model.ParameterSpec.Owner;
+import dev.electra.pipeline.seeds.Seeds;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -458,10 +459,7 @@ public final class ElectraModel {
      * from it and their index in the step's global batch.
      */
     public static long stepSeed(long runSeed, long step) {
-        long z = runSeed + 0x9E3779B97F4A7C15L * (step + 1);
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+        return Seeds.child(runSeed, step);
     }
 
     /**

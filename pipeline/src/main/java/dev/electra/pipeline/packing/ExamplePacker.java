@@ -1,5 +1,6 @@
 package dev.electra.pipeline.packing;
 
+import dev.electra.pipeline.seeds.Seeds;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -25,7 +26,7 @@ public final class ExamplePacker {
 
     /** The random stream of one document: a function of the run seed and the document's index only. */
     public static SplittableRandom documentRandom(long seed, long documentIndex) {
-        return new SplittableRandom(mix(seed) ^ mix(documentIndex + 0x9E3779B97F4A7C15L));
+        return new SplittableRandom(Seeds.mix(seed) ^ Seeds.mix(documentIndex + Seeds.GOLDEN_GAMMA));
     }
 
     /**
@@ -100,12 +101,6 @@ public final class ExamplePacker {
             java.util.Arrays.fill(segments, bStart, pos, (byte) 1);
         }
         return new PackedExample(ids, segments);
-    }
-
-    private static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
     }
 
     /** A growable int array, so packing does not box every token. */

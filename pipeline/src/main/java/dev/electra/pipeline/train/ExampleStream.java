@@ -1,6 +1,7 @@
 package dev.electra.pipeline.train;
 
 import dev.electra.pipeline.packing.PackedExample;
+import dev.electra.pipeline.seeds.Seeds;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -36,7 +37,7 @@ public final class ExampleStream {
         for (int i = 0; i < p.length; i++) {
             p[i] = i;
         }
-        SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + e);
+        SplittableRandom r = new SplittableRandom(seed * Seeds.GOLDEN_GAMMA + e);
         for (int i = p.length - 1; i > 0; i--) {
             int j = r.nextInt(i + 1);
             int t = p[i];

@@ -3,9 +3,9 @@ package dev.electra.pipeline.train;
 import dev.electra.pipeline.checkpoint.ParameterLayout;
 import dev.electra.pipeline.config.ElectraConfig;
 import dev.electra.pipeline.config.ElectraConfig.OptimizerState;
-import dev.electra.pipeline.masking.Masker;
 import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.packing.PackedExample;
+import dev.electra.pipeline.seeds.Seeds;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,7 +73,7 @@ public final class ParameterAveraging {
 
     /** The data-order seed of worker {@code worker}. */
     public static long streamSeed(long runSeed, int worker) {
-        return Masker.rowSeed(runSeed ^ 0x5DEECE66DL, -1L - worker);
+        return Seeds.child(runSeed ^ Seeds.WORKER_STREAMS, -1L - worker);
     }
 
     /**

@@ -1,0 +1,31 @@
+package dev.electra.pipeline.seeds;
+
+/**
+ * The one way this code derives seeds from seeds: SplitMix64 (Steele, Lea and Flood, "Fast splittable pseudorandom
+ * number generators", OOPSLA 2014). A child seed is a pure function of its parent and an index, so a step, a row, a
+ * worker, an epoch or a document gets the same stream whatever runs before it, on any machine.
+ */
+public final class Seeds {
+    /** SplitMix64's increment: 2^64 divided by the golden ratio. */
+    public static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
+    /** Salt of the fine-tuning classifier's initialisation seed (derived from the fine-tuning seed). */
+    public static final long CLASSIFIER_INIT = 0x7A5C;
+    /** Offset of the fine-tuning steps' indices, so they never meet the epochs' (0, 1, 2, …). */
+    public static final long FINE_TUNING_STEPS = 1_000_000L;
+    /** Salt of the parameter-averaging workers' data streams, so they never meet the steps' seeds. */
+    public static final long WORKER_STREAMS = 0x5DEECE66DL;
+
+    private Seeds() {}
+
+    /** SplitMix64's output function: a 64-bit mix in which every input bit moves about half the output bits. */
+    public static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** The seed of child {@code index} of {@code seed} (a step of a run, a row of a step, …). */
+    public static long child(long seed, long index) {
+        return mix(seed + GOLDEN_GAMMA * (index + 1));
+    }
+}
