@@ -23,7 +23,9 @@ fat_jar() {
   ls "$ROOT"/jobs/target/electra-jobs-*-spark.jar 2>/dev/null | head -n 1
 }
 
-OPENS="-XX:+IgnoreUnrecognizedVMOptions --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED --add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED -Djdk.reflect.useDirectMethodHandle=false"
+# The JVM flags Spark needs on Java 17: one list, the pom's spark.opens (the tests' JVMs use the same).
+OPENS="$(sed -n 's:.*<spark.opens>\(.*\)</spark.opens>.*:\1:p' "$ROOT/pom.xml")"
+[ -n "$OPENS" ] || { echo "electra: no <spark.opens> in $ROOT/pom.xml" >&2; exit 1; }
 # CoreNLP's tokenizer is one huge generated method that HotSpot leaves interpreted by default; compiled, sentence
 # splitting runs 2x faster and scales with the cores (measured in docs/benchmarks.md).
 HUGE_METHODS="-XX:-DontCompileHugeMethods"
