@@ -79,7 +79,8 @@ public final class FineTuneBench {
             dump(Path.of(a.get("dump")), modelConfig, pretrained, encoded);
         }
         FineTuner.Settings settings = new FineTuner.Settings(Integer.parseInt(a.get("epochs")),
-                Integer.parseInt(a.get("batch")), Double.parseDouble(a.get("lr")), 0.1, 0.01, 1.0,
+                Integer.parseInt(a.get("batch")), Double.parseDouble(a.get("lr")), 0.1,
+                dev.electra.pipeline.train.AdamW.Settings.paper(), 1.0,
                 dev.electra.pipeline.model.KernelMode.AUTO);
         FineTuner.Result r = FineTuner.run(modelConfig, pretrained.objective(), pretrained.flatParameters(),
                 pretrained.parameters(), encoded, settings, seed);

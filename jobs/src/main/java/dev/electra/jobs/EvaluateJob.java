@@ -20,6 +20,7 @@ import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.model.KernelMode;
 import dev.electra.pipeline.model.ModelConfig;
 import dev.electra.pipeline.model.ParameterSpec;
+import dev.electra.pipeline.train.AdamW;
 import dev.electra.pipeline.train.Pretraining;
 import dev.electra.tokenizer.BertTokenizer;
 import dev.electra.tokenizer.Vocabulary;
@@ -303,7 +304,8 @@ public final class EvaluateJob implements Callable<Integer> {
         jsc.setJobDescription("evaluate: fine-tune " + tasks.size() + " tasks × " + ev.seeds() + " seeds");
         Broadcast<float[]> params = jsc.broadcast(run.state().params());
         FineTuner.Settings settings = new FineTuner.Settings(ev.epochs(), ev.batchSize(), ev.learningRate(),
-                ev.warmupShare(), ev.weightDecay(), run.config().pretrain().clipNorm(), kernels);
+                ev.warmupShare(), new AdamW.Settings(ev.adamBeta1(), ev.adamBeta2(), ev.adamEpsilon(), ev.weightDecay()),
+                run.config().pretrain().clipNorm(), kernels);
         var objective = run.config().pretrain().objective();
         List<ParameterSpec> specList = List.copyOf(specs);
         List<FineTuner.Result> results = jsc.parallelize(jobs, jobs.size())

@@ -171,7 +171,8 @@ public record ElectraConfig(
 
     /** Fine-tuning and zero-shot evaluation of pretrained encoders. */
     public record EvaluateConfig(List<String> tasks, int seeds, int epochs, int batchSize, double learningRate,
-                                 double warmupShare, double weightDecay, int maxSeqLength, int maxTrainExamples,
+                                 double warmupShare, double weightDecay, double adamBeta1, double adamBeta2,
+                                 double adamEpsilon, int maxSeqLength, int maxTrainExamples,
                                  int maxEvalExamples) implements Serializable {
         public EvaluateConfig {
             tasks = List.copyOf(tasks);
@@ -183,6 +184,11 @@ public record ElectraConfig(
             Validate.atLeast("evaluate.max-eval-examples", maxEvalExamples, 1);
             Validate.probability("evaluate.warmup-share", warmupShare);
             Validate.atLeast("evaluate.weight-decay", weightDecay, 0.0);
+            Validate.probability("evaluate.adam-beta1", adamBeta1);
+            Validate.probability("evaluate.adam-beta2", adamBeta2);
+            if (!(adamEpsilon > 0)) {
+                throw new ConfigException("evaluate.adam-epsilon must be positive, got " + adamEpsilon);
+            }
             if (!(learningRate > 0)) {
                 throw new ConfigException("evaluate.learning-rate must be positive, got " + learningRate);
             }

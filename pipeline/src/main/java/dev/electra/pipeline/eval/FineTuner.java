@@ -26,7 +26,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class FineTuner {
     /** Fine-tuning hyperparameters (conf: {@code evaluate.*}). */
-    public record Settings(int epochs, int batchSize, double learningRate, double warmupShare, double weightDecay,
+    public record Settings(int epochs, int batchSize, double learningRate, double warmupShare, AdamW.Settings adam,
                            double clipNorm, KernelMode kernels) implements Serializable {}
 
     /**
@@ -60,7 +60,7 @@ public final class FineTuner {
         long total = (long) batches * s.epochs();
         LearningRateSchedule schedule = new LearningRateSchedule(s.learningRate(),
                 Math.round(total * s.warmupShare()), total);
-        AdamW adam = new AdamW(new AdamW.Settings(0.9, 0.999, 1e-6, s.weightDecay()), model.weightDecayMask());
+        AdamW adam = new AdamW(s.adam(), model.weightDecayMask());
         long step = 0;
         // reused from step to step (see ElectraModel#flatten)
         float[] parameters = new float[Math.toIntExact(model.parameterCount())];

@@ -8,6 +8,7 @@ import dev.electra.pipeline.model.LossWeights;
 import dev.electra.pipeline.model.ModelConfig;
 import dev.electra.pipeline.model.Objective;
 import dev.electra.pipeline.model.SamplingConfig;
+import dev.electra.pipeline.train.AdamW;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -54,7 +55,7 @@ class FineTunerTest {
         ElectraModel pretrained = ElectraModel.build(CONFIG, Objective.ELECTRA, LossWeights.paper(),
                 SamplingConfig.paper(), DataType.FLOAT, 5);
         EncodedTask task = task(400, 1);
-        FineTuner.Settings s = new FineTuner.Settings(6, 16, 3e-3, 0.1, 0.01, 1.0,
+        FineTuner.Settings s = new FineTuner.Settings(6, 16, 3e-3, 0.1, AdamW.Settings.paper(), 1.0,
                 dev.electra.pipeline.model.KernelMode.AUTO);
         FineTuner.Result a = FineTuner.run(CONFIG, Objective.ELECTRA, pretrained.flatParameters(),
                 pretrained.parameters(), task, s, 1);
