@@ -50,6 +50,10 @@ class MainTest {
             assertEquals(0, help[0], name);
             assertFalse(text.contains("WARN") || text.contains("Could not format"), name + ": " + text);
             assertTrue(text.contains("Usage: electra " + name), text);
+            if (name.equals("pretrain")) {
+                assertTrue(text.contains("metrics/train-STEP.jsonl") && text.contains("metrics/eval-STEP.jsonl"),
+                        "pretrain's help names the metric files it writes: " + text);
+            }
             var options = command.getCommandSpec().optionsMap().keySet();
             assertEquals(!withoutConfig.contains(name), options.contains("--conf") && options.contains("--set"), name);
             assertEquals(overwriting.contains(name), options.contains("--overwrite"), name);

@@ -398,6 +398,23 @@ class PretrainIT {
         assertTrue(e.getMessage().contains("shard-00001.parquet is truncated or not a Parquet file")
                 && e.getMessage().contains("rerun prepare"), e.getMessage());
         assertFalse(Files.exists(dir.resolve("truncated-run")));
+
+        Path foreign = dir.resolve("foreign-shards");
+        org.apache.commons.io.FileUtils.copyDirectory(shards.toFile(), foreign.toFile());
+        Path other = dir.resolve("foreign-parquet");
+        spark.createDataFrame(List.of(org.apache.spark.sql.RowFactory.create("some text")),
+                new org.apache.spark.sql.types.StructType().add("text", org.apache.spark.sql.types.DataTypes.StringType))
+                .coalesce(1).write().parquet(other.toString());
+        try (var files = Files.list(other)) {
+            Path part = files.filter(p -> p.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+            Files.delete(foreign.resolve(".shard-00001.parquet.crc"));
+            Files.copy(part, foreign.resolve("shard-00001.parquet"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        JobError notOurs = assertThrows(JobError.class, () -> PretrainJob.run(spark, SparkTestSession.config(MICRO),
+                foreign.toString(), dir.resolve("foreign-run").toString(), false, Long.MAX_VALUE,
+                List.of("pretrain")));
+        assertTrue(notOurs.getMessage().contains("shard-00001.parquet has no column input_ids")
+                && notOurs.getMessage().contains("not a shard written by prepare"), notOurs.getMessage());
     }
 
     /**
