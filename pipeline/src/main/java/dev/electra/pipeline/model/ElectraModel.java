@@ -22,7 +22,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * ELECTRA's generator and discriminator (or the main encoder of an MLM-style objective) in ONE SameDiff graph,
- * with the loss of the chosen {@link Objective}. The graph follows the rules of PLATFORM.md, each measured on
+ * with the loss of the chosen {@link Objective}. The graph follows the rules of docs/platform.md, each measured on
  * SameDiff 1.0.0-M2.1:
  * <ul>
  *   <li>every loss is a terminal loss op; the loss weights (gen-weight, disc-weight) live in the ops' per-element
