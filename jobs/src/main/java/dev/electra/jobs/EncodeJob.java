@@ -103,25 +103,24 @@ public final class EncodeJob implements Callable<Integer> {
     private static void encode(org.apache.spark.api.java.JavaPairRDD<LongWritable, Text> input, String path,
                                Broadcast<Vocabulary> vocabB, NormalizerOptions options, int maxChars,
                                LongAccumulator replaced, String parts) {
-        input.mapPartitions(it -> new CorpusInput.Guarded<>(it, path))
-                .mapPartitions(it -> {
-                    BertTokenizer tokenizer = Tokenizers.of(vocabB.value(), options, maxChars);
-                    List<String> result = new ArrayList<>();
-                    while (it.hasNext()) {
-                        Text line = it.next()._2;
-                        int length = line.getLength();
-                        if (length > 0 && line.getBytes()[length - 1] == '\r') {
-                            length--;
-                        }
-                        String text = new String(line.getBytes(), 0, length, StandardCharsets.UTF_8);
-                        if (text.indexOf('\uFFFD') >= 0 && CorpusInput.strictUtf8(line) == null) {
-                            replaced.add(1);
-                        }
-                        result.add(join(tokenizer.encode(text).ids()));
-                    }
-                    return result.iterator();
-                })
-                .saveAsTextFile(parts);
+        input.mapPartitions(lines -> {
+            var it = new CorpusInput.Guarded<>(lines, path);
+            BertTokenizer tokenizer = Tokenizers.of(vocabB.value(), options, maxChars);
+            List<String> result = new ArrayList<>();
+            while (it.hasNext()) {
+                Text line = it.next()._2;
+                int length = line.getLength();
+                if (length > 0 && line.getBytes()[length - 1] == '\r') {
+                    length--;
+                }
+                String text = new String(line.getBytes(), 0, length, StandardCharsets.UTF_8);
+                if (text.indexOf('\uFFFD') >= 0 && CorpusInput.strictUtf8(line) == null) {
+                    replaced.add(1);
+                }
+                result.add(join(tokenizer.encode(text).ids()));
+            }
+            return result.iterator();
+        }).saveAsTextFile(parts);
     }
 
     private static void checkInput(String input, org.apache.hadoop.conf.Configuration hadoop) {

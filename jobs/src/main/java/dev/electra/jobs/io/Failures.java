@@ -2,8 +2,10 @@ package dev.electra.jobs.io;
 
 import dev.electra.pipeline.config.JobError;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.apache.hadoop.fs.ChecksumException;
 
 /**
@@ -15,16 +17,22 @@ public final class Failures {
 
     private Failures() {}
 
+    /** The first throwable of {@code type} in e's chain of causes, e included. */
+    public static <T extends Throwable> Optional<T> cause(Throwable e, Class<T> type) {
+        return chain(e).filter(type::isInstance).map(type::cast).findFirst();
+    }
+
+    private static Stream<Throwable> chain(Throwable e) {
+        return Stream.iterate(e, t -> t != null, t -> t.getCause() == t ? null : t.getCause());
+    }
+
     /** Whether the failure (or one of its causes) is a full disk or an exhausted quota. */
     public static boolean diskFull(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        return chain(e).anyMatch(t -> {
             String m = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
-            if (m.contains("no space left on device") || m.contains("disk quota exceeded")
-                    || t.getClass().getSimpleName().equals("DSQuotaExceededException")) {
-                return true;
-            }
-        }
-        return false;
+            return m.contains("no space left on device") || m.contains("disk quota exceeded")
+                    || t.getClass().getSimpleName().equals("DSQuotaExceededException");
+        });
     }
 
     /**
@@ -32,13 +40,13 @@ public final class Failures {
      * disk is said in those words.
      */
     public static JobError writing(Throwable e, String where, String consequence) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof JobError j) {
-                return j;
-            }
-            if (t instanceof ChecksumException) {
-                return new JobError(checksum(t.getMessage()), e);
-            }
+        Optional<JobError> clear = cause(e, JobError.class);
+        if (clear.isPresent()) {
+            return clear.get();
+        }
+        Optional<ChecksumException> checksum = cause(e, ChecksumException.class);
+        if (checksum.isPresent()) {
+            return new JobError(checksum(checksum.get().getMessage()), e);
         }
         if (diskFull(e)) {
             return new JobError("no space left on the device while writing " + where + " (" + consequence
@@ -56,8 +64,8 @@ public final class Failures {
         String lower = why.toLowerCase(Locale.ROOT);
         if (lower.contains("end of input stream") || lower.contains("unexpected end") || lower.contains("invalid")
                 || lower.contains("corrupt") || lower.contains("not in gzip format") || lower.contains("bad ")
-                || e instanceof java.io.EOFException || hasCause(e, java.io.EOFException.class)
-                || hasCause(e, java.util.zip.ZipException.class)) {
+                || cause(e, java.io.EOFException.class).isPresent()
+                || cause(e, java.util.zip.ZipException.class).isPresent()) {
             return new JobError("input file " + file + " is truncated or corrupt (" + why + "); restore it, or move it "
                     + "out of the input", e);
         }
@@ -66,15 +74,13 @@ public final class Failures {
 
     /** The line the command line prints for a failure (without "error: "). */
     public static String describe(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof JobError) {
-                return t.getMessage();
-            }
+        Optional<JobError> clear = cause(e, JobError.class);
+        if (clear.isPresent()) {
+            return clear.get().getMessage();
         }
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof ChecksumException) {
-                return checksum(t.getMessage());
-            }
+        Optional<ChecksumException> checksum = cause(e, ChecksumException.class);
+        if (checksum.isPresent()) {
+            return checksum(checksum.get().getMessage());
         }
         if (diskFull(e)) {
             return "no space left on the device (" + innermost(e) + "); free some space or choose another output";
@@ -103,14 +109,5 @@ public final class Failures {
             }
         }
         return message == null ? e.toString() : message.strip().lines().findFirst().orElse(message);
-    }
-
-    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (type.isInstance(t)) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -303,10 +303,9 @@ public final class OutputDir implements AutoCloseable {
      * hence {@code Exception}.
      */
     public RuntimeException failure(Exception e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof JobError j) {
-                return j;
-            }
+        Optional<JobError> clear = Failures.cause(e, JobError.class);
+        if (clear.isPresent()) {
+            return clear.get();
         }
         if (Failures.diskFull(e)) {
             return Failures.writing(e, temporary.toString(), "nothing was written to " + target);

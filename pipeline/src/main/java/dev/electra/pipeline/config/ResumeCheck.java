@@ -130,7 +130,7 @@ public final class ResumeCheck {
         Object x = normalize(a);
         Object y = normalize(b);
         if (x instanceof String s && y instanceof Double d) {
-            return s.equals(String.valueOf(d)) || parses(s, d);
+            return parses(s, d);
         }
         if (y instanceof String s && x instanceof Double d) {
             return parses(s, d);
