@@ -77,17 +77,12 @@ public final class EncodeJob implements Callable<Integer> {
         NormalizerOptions options = Tokenizers.normalizerOptions(config);
         int maxChars = config.tokenizer().maxInputCharsPerWord();
         LongAccumulator replaced = sc.sc().longAccumulator("lines with invalid UTF-8");
-        // Only \n ends a line (and \r\n, whose \r is dropped below): Hadoop's default reader also splits at a
-        // bare \r, which would give more output lines than input lines.
-        org.apache.hadoop.conf.Configuration lines = new org.apache.hadoop.conf.Configuration(hadoop);
-        lines.set("textinputformat.record.delimiter", "\n");
         try (OutputDir out = OutputDir.beginIdFile("encode", output, overwrite, hadoop,
                 List.of(new OutputDir.Input("--input", input), new OutputDir.Input("--vocab", vocabPath)))) {
             String parts = new Path(out.temporary(), "parts").toString();
             long count;
             try {
-                encode(sc.newAPIHadoopFile(input, TextInputFormat.class, LongWritable.class, Text.class, lines),
-                        input, vocabB, options, maxChars, replaced, parts);
+                encode(lines(sc, input), input, vocabB, options, maxChars, replaced, parts);
                 count = concatenate(out.fs(), new Path(parts), new Path(out.temporary(), "encoded.txt"));
             } catch (Exception e) {
                 throw out.failure(e);
@@ -108,22 +103,36 @@ public final class EncodeJob implements Callable<Integer> {
             BertTokenizer tokenizer = Tokenizers.of(vocabB.value(), options, maxChars);
             List<String> result = new ArrayList<>();
             while (it.hasNext()) {
-                Text line = it.next()._2;
-                int length = line.getLength();
-                if (length > 0 && line.getBytes()[length - 1] == '\r') {
-                    length--;
-                }
-                String text = new String(line.getBytes(), 0, length, StandardCharsets.UTF_8);
-                if (text.indexOf('\uFFFD') >= 0 && CorpusInput.strictUtf8(line) == null) {
-                    replaced.add(1);
-                }
-                result.add(join(tokenizer.encode(text).ids()));
+                result.add(join(tokenizer.encode(text(it.next()._2, replaced)).ids()));
             }
             return result.iterator();
         }).saveAsTextFile(parts);
     }
 
-    private static void checkInput(String input, org.apache.hadoop.conf.Configuration hadoop) {
+    /**
+     * The lines of a text file, in order. Only \n ends a line (and \r\n, whose \r {@link #text} drops): Hadoop's
+     * default reader also splits at a bare \r, which would give more output lines than input lines.
+     */
+    static org.apache.spark.api.java.JavaPairRDD<LongWritable, Text> lines(JavaSparkContext sc, String input) {
+        org.apache.hadoop.conf.Configuration lines = new org.apache.hadoop.conf.Configuration(sc.hadoopConfiguration());
+        lines.set("textinputformat.record.delimiter", "\n");
+        return sc.newAPIHadoopFile(input, TextInputFormat.class, LongWritable.class, Text.class, lines);
+    }
+
+    /** A line's text without a trailing \r; bytes that are not UTF-8 become U+FFFD and are counted. */
+    static String text(Text line, LongAccumulator replaced) {
+        int length = line.getLength();
+        if (length > 0 && line.getBytes()[length - 1] == '\r') {
+            length--;
+        }
+        String text = new String(line.getBytes(), 0, length, StandardCharsets.UTF_8);
+        if (text.indexOf('\uFFFD') >= 0 && CorpusInput.strictUtf8(line) == null) {
+            replaced.add(1);
+        }
+        return text;
+    }
+
+    static void checkInput(String input, org.apache.hadoop.conf.Configuration hadoop) {
         try {
             Path p = new Path(input);
             FileSystem fs = p.getFileSystem(hadoop);
@@ -150,7 +159,7 @@ public final class EncodeJob implements Callable<Integer> {
     }
 
     /** Concatenates Spark's part files in partition order into one file; returns the number of lines. */
-    private static long concatenate(FileSystem fs, Path parts, Path target) {
+    static long concatenate(FileSystem fs, Path parts, Path target) {
         try {
             FileStatus[] files = fs.listStatus(parts, p -> p.getName().startsWith("part-"));
             Arrays.sort(files, (a, b) -> a.getPath().getName().compareTo(b.getPath().getName()));

@@ -10,6 +10,7 @@ import dev.electra.pipeline.checkpoint.ParameterLayout;
 import dev.electra.pipeline.checkpoint.TrainingState;
 import dev.electra.pipeline.config.ConfigLoader;
 import dev.electra.pipeline.config.ElectraConfig;
+import dev.electra.pipeline.config.JobError;
 import dev.electra.pipeline.config.RunInfo;
 import dev.electra.pipeline.eval.EncodedTask;
 import dev.electra.pipeline.eval.FineTuner;
@@ -104,6 +105,11 @@ public final class EvaluateJob implements Callable<Integer> {
     record PretrainedRun(ElectraConfig config, TrainingState state, JsonNode results) {}
 
     static PretrainedRun open(String run, Configuration hadoop) {
+        return open(run, hadoop, java.util.OptionalLong.empty());
+    }
+
+    /** The run's configuration and results with its newest verified checkpoint, or the one of {@code step}. */
+    static PretrainedRun open(String run, Configuration hadoop, java.util.OptionalLong step) {
         try {
             org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(run);
             FileSystem fs = dir.getFileSystem(hadoop);
@@ -123,8 +129,19 @@ public final class EvaluateJob implements Callable<Integer> {
             try (InputStream in = fs.open(info)) {
                 results = JSON.readTree(in).path("results");
             }
-            TrainingState state = new Checkpoints(new HadoopStorage(run + "/checkpoints", hadoop), 1).loadLatest()
-                    .orElseThrow(() -> new IllegalArgumentException(run + " has no complete checkpoint"));
+            Checkpoints checkpoints = new Checkpoints(new HadoopStorage(run + "/checkpoints", hadoop), 1);
+            TrainingState state;
+            if (step.isPresent()) {
+                String name = Checkpoints.directoryName(step.getAsLong());
+                if (!checkpoints.completeCheckpoints().contains(name)) {
+                    throw new JobError(run + " has no complete checkpoint of step " + step.getAsLong() + "; it has "
+                            + checkpoints.completeCheckpoints());
+                }
+                state = checkpoints.load(name);
+            } else {
+                state = checkpoints.loadLatest().orElseThrow(() -> new JobError(run + " has no complete checkpoint "
+                        + "(in " + run + "/checkpoints); has its pretrain run saved one yet?"));
+            }
             return new PretrainedRun(runConfig, state, results);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the pretrain run " + run + ": " + e.getMessage(), e);
@@ -165,12 +182,7 @@ public final class EvaluateJob implements Callable<Integer> {
                                                 Configuration hadoop, long start) {
         PretrainedRun pretrained = open(run, hadoop);
         Vocabulary vocabulary = Tokenizers.readVocabulary(vocabPath, hadoop);
-        String expected = pretrained.results().path("vocab_sha256").asText();
-        if (!expected.isEmpty() && !expected.equals(vocabulary.sha256())) {
-            throw new IllegalArgumentException("the checkpoint in " + run + " was pretrained with another vocabulary "
-                    + "(SHA-256 " + expected + ", " + pretrained.results().path("vocab_size").asInt() + " tokens) than "
-                    + vocabPath + " (SHA-256 " + vocabulary.sha256() + ", " + vocabulary.size() + " tokens)");
-        }
+        PretrainedModels.requireRunVocabulary(pretrained, run, vocabulary, vocabPath);
         ElectraConfig.EvaluateConfig ev = config.evaluate();
         int maxPositions = pretrained.config().model().maxPositions();
         if (ev.maxSeqLength() > maxPositions) {

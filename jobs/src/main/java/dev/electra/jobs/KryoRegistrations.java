@@ -24,10 +24,11 @@ public final class KryoRegistrations implements KryoRegistrator {
     public void registerClasses(Kryo kryo) {
         // Broadcasts go through Kryo on a cluster (local mode hands over the object itself). The averaging rounds
         // move a few large float arrays: Java serialization writes them in bulk and handles records; the
-        // vocabulary has its own compact serialized form. These types go through Java serialization.
+        // vocabulary has its own compact serialized form; score's model is one float array and two small records.
+        // These types go through Java serialization.
         for (Class<?> type : new Class<?>[] {Vocabulary.class, ParameterAveraging.RoundStart.class,
             ParameterAveraging.WorkerResult.class, ParameterAveraging.Sum.class, ParameterAveraging.DataPosition.class,
-            ParameterAveraging.WorkerSummary.class, StepMetrics.class, FineTuner.Result.class}) {
+            ParameterAveraging.WorkerSummary.class, StepMetrics.class, FineTuner.Result.class, ScoreJob.Scorer.class}) {
             kryo.register(type, new JavaSerializer());
         }
         kryo.register(PackedExample.class, new Serializer<PackedExample>() {

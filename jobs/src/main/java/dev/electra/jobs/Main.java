@@ -14,13 +14,14 @@ import picocli.CommandLine.Command;
         description = "ELECTRA pretraining on Spark: sample data, WordPiece vocabulary, shards, pretraining, evaluation, ablation reports.",
         subcommands = {QuickstartCommand.class, FetchDataCommand.class, VocabJob.class, PrepareJob.class,
                 EncodeJob.class, PretrainJob.class, EvaluateJob.class, AblateJob.class, ReportCommand.class,
+                ExportCommand.class, ScoreJob.class,
                 DoctorCommand.class},
         footer = {"", Main.FOOTER})
 public final class Main implements Runnable {
     /** What the options of the commands have in common (MainTest checks it against every command). */
-    static final String FOOTER = "Every command but report and doctor takes --conf FILE and --set KEY=VALUE (all "
-            + "defaults are in conf/reference.conf); vocab, prepare, encode, pretrain, evaluate and quickstart also "
-            + "take --overwrite.";
+    static final String FOOTER = "Every command but report, doctor and export takes --conf FILE and --set KEY=VALUE "
+            + "(all defaults are in conf/reference.conf); vocab, prepare, encode, pretrain, evaluate, export, score "
+            + "and quickstart also take --overwrite.";
 
     public static void main(String[] args) {
         int code = run(args);

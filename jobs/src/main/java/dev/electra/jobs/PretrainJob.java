@@ -144,7 +144,9 @@ public final class PretrainJob implements Callable<Integer> {
             Path target = new Path(output);
             FileSystem fs = target.getFileSystem(hadoop);
             target = fs.makeQualified(target);
-            List<OutputDir.Input> inputs = List.of(new OutputDir.Input("--data", data));
+            List<OutputDir.Input> inputs = List.of(new OutputDir.Input("--data", data),
+                    new OutputDir.Input("pretrain.init-from", config.pretrain().initFrom().isEmpty() ? null
+                            : config.pretrain().initFrom()));
             OutputDir.checkApart(fs, target, inputs, hadoop);
             OutputDir.cleanLeftovers(fs, target);
             // A run trains in place, so a killed one resumes; --overwrite trains the new run beside the old one,
@@ -242,7 +244,9 @@ public final class PretrainJob implements Callable<Integer> {
                 }
                 LOG.info("pretrain: resuming from step {} (data positions {})", step, positions);
             } else {
-                params = driverModel.flatParameters();
+                params = config.pretrain().initFrom().isEmpty() ? driverModel.flatParameters()
+                        : PretrainedModels.initialParameters(config.pretrain().initFrom(), driverModel,
+                        shards.manifest().path("vocab_sha256").asText(), hadoop);
                 moments = new ArrayList<>();
                 float[][] fresh = Pretraining.initialMoments(config, driverModel);
                 int sets = config.distributed().optimizerState() == OptimizerState.LOCAL ? workers : 1;

@@ -40,10 +40,11 @@ class MainTest {
         Object[] top = cli("--help");
         assertEquals(0, top[0]);
         assertTrue(((String) top[1]).contains(Main.FOOTER.substring(0, 40)), (String) top[1]);
-        Set<String> withoutConfig = Set.of("report", "doctor");
-        Set<String> overwriting = Set.of("vocab", "prepare", "encode", "pretrain", "evaluate", "quickstart");
+        Set<String> withoutConfig = Set.of("report", "doctor", "export");
+        Set<String> overwriting = Set.of("vocab", "prepare", "encode", "pretrain", "evaluate", "export", "score",
+                "quickstart");
         var commands = new CommandLine(new Main()).getSubcommands();
-        assertEquals(10, commands.size());
+        assertEquals(12, commands.size());
         commands.forEach((name, command) -> {
             Object[] help = cli(name, "--help");
             String text = (String) help[1];

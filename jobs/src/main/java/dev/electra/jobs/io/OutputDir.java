@@ -63,7 +63,7 @@ public final class OutputDir implements AutoCloseable {
      */
     public static OutputDir begin(String command, String output, boolean overwrite, Configuration hadoop,
                                   List<Input> inputs) {
-        return begin(command, output, overwrite, hadoop, inputs, false);
+        return begin(command, output, overwrite, hadoop, inputs, null);
     }
 
     /**
@@ -72,11 +72,26 @@ public final class OutputDir implements AutoCloseable {
      */
     public static OutputDir beginIdFile(String command, String output, boolean overwrite, Configuration hadoop,
                                         List<Input> inputs) {
-        return begin(command, output, overwrite, hadoop, inputs, true);
+        return begin(command, output, overwrite, hadoop, inputs, OutputDir::onlyIdLines);
+    }
+
+    /** Tells whether an existing file is an earlier output of the command, which {@code --overwrite} may replace. */
+    @FunctionalInterface
+    public interface FileCheck {
+        boolean written(FileSystem fs, Path file) throws IOException;
+    }
+
+    /**
+     * As {@link #begin(String, String, boolean, Configuration, List)} for a single output file: an existing file is
+     * replaced only when {@code ours} recognises it as the command's own output.
+     */
+    public static OutputDir beginFile(String command, String output, boolean overwrite, Configuration hadoop,
+                                      List<Input> inputs, FileCheck ours) {
+        return begin(command, output, overwrite, hadoop, inputs, ours);
     }
 
     private static OutputDir begin(String command, String output, boolean overwrite, Configuration hadoop,
-                                   List<Input> inputs, boolean idFile) {
+                                   List<Input> inputs, FileCheck fileOutput) {
         try {
             Path target = new Path(output);
             FileSystem fs = target.getFileSystem(hadoop);
@@ -89,7 +104,7 @@ public final class OutputDir implements AutoCloseable {
                     throw new JobError("output " + target + " already exists; choose another path or pass "
                             + "--overwrite to replace it (the old output is kept until the new one is complete)");
                 }
-                if (!(idFile && onlyIdLines(fs, target))) {
+                if (!(fileOutput != null && fs.getFileStatus(target).isFile() && fileOutput.written(fs, target))) {
                     requireOwn(fs, target, command, "--overwrite replaces");
                 }
             }

@@ -127,7 +127,8 @@ public final class ConfigLoader {
                         c.getDouble("pretrain.held-out-share"),
                         whole(c, "pretrain.eval-batches"),
                         choice(ElectraConfig.OptimizerKind.class, "pretrain.optimizer", c.getString("pretrain.optimizer")),
-                        c.getStringList(ResumeCheck.MAY_CHANGE)),
+                        c.getStringList(ResumeCheck.MAY_CHANGE),
+                        c.getString("pretrain.init-from")),
                 new ElectraConfig.DistributedConfig(
                         whole(c, "distributed.workers"),
                         whole(c, "distributed.averaging-frequency"),

@@ -110,10 +110,15 @@ public record ElectraConfig(
                                  long warmupSteps, long steps, double weightDecay, double adamBeta1,
                                  double adamBeta2, double adamEpsilon, double clipNorm, int logEvery,
                                  int checkpointEvery, int keepCheckpoints, double heldOutShare,
-                                 int evalBatches, OptimizerKind optimizer, List<String> resumeMayChange)
+                                 int evalBatches, OptimizerKind optimizer, List<String> resumeMayChange,
+                                 String initFrom)
             implements Serializable {
         public PretrainConfig {
             resumeMayChange = List.copyOf(resumeMayChange);
+            if (!initFrom.isEmpty() && !objective.hasDiscriminator()) {
+                throw new ConfigException("pretrain.init-from starts from an ELECTRA discriminator and generator; "
+                        + "objective " + objective.configName() + " has no discriminator (use electra or electra-15)");
+            }
             if (!(maskProb > 0 && maskProb < 1)) {
                 throw new ConfigException("pretrain.mask-prob must be in (0, 1), got " + maskProb);
             }

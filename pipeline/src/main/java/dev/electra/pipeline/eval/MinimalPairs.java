@@ -1,8 +1,6 @@
 package dev.electra.pipeline.eval;
 
 import dev.electra.pipeline.model.ElectraModel;
-import dev.electra.pipeline.model.ForwardResult;
-import dev.electra.pipeline.model.ModelInput;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -33,32 +31,20 @@ public final class MinimalPairs {
     /** Σ over each sequence's tokens of the discriminator's probability that the token was replaced. */
     static double[] replacedMass(ElectraModel model, int[][] x, int batchSize) {
         double[] out = new double[x.length];
-        for (int from = 0; from < x.length; from += batchSize) {
-            int b = Math.min(batchSize, x.length - from);
-            int length = 0;
-            for (int i = 0; i < b; i++) {
-                length = Math.max(length, x[from + i].length);
-            }
-            int[][] ids = new int[b][length];
-            int[][] mask = new int[b][length];
-            for (int i = 0; i < b; i++) {
-                System.arraycopy(x[from + i], 0, ids[i], 0, x[from + i].length);
-                for (int t = 0; t < x[from + i].length; t++) {
-                    mask[i][t] = 1;
-                }
-            }
-            // One slot of weight 0 per row: nothing is masked or sampled, the discriminator sees the sentence as is.
-            ModelInput in = new ModelInput(ids, ids, new int[b][length], mask, new int[b][1], new float[b][1]);
-            ForwardResult r = model.forward(model.placeholders(in, 0, 0, false));
+        int[][] segments = new int[x.length][];
+        for (int i = 0; i < x.length; i++) {
+            segments[i] = new int[x[i].length];
+        }
+        DiscriminatorScores.forEachBatch(model, x, segments, batchSize, (from, r) -> {
             INDArray p = r.discriminatorProbabilities().castTo(DataType.DOUBLE);
-            for (int i = 0; i < b; i++) {
+            for (int i = 0; i < p.size(0); i++) {
                 double sum = 0;
                 for (int t = 0; t < x[from + i].length; t++) {
                     sum += p.getDouble(i, t);
                 }
                 out[from + i] = sum;
             }
-        }
+        });
         return out;
     }
 }

@@ -747,12 +747,14 @@ public final class ElectraModel {
         }
         double discLoss = Double.NaN;
         INDArray discProbabilities = null;
+        INDArray discLogits = null;
         INDArray replaced = null;
         if (objective.hasGenerator()) {
             replaced = out.get(OUT_REPLACED).dup();
         }
         if (objective.hasDiscriminator()) {
             INDArray logits = out.get(OUT_DISCRIMINATOR_LOGITS);
+            discLogits = logits.dup();
             INDArray tokens = objective == Objective.ELECTRA_15 ? ph.get(CHOSEN) : ph.get(TOKEN_MASK);
             discLoss = weightedMean(sigmoidCrossEntropy(logits, replaced), tokens);
             discProbabilities = org.nd4j.linalg.ops.transforms.Transforms.sigmoid(logits, true);
@@ -767,7 +769,7 @@ public final class ElectraModel {
             }
         }
         return new ForwardResult(objective, total, Collections.unmodifiableMap(terms), genLoss, genAccuracy,
-                discLoss, mainLoss, mainAccuracy, discProbabilities, replaced, ph.get(TOKEN_MASK), ph.get(CHOSEN),
+                discLoss, mainLoss, mainAccuracy, discProbabilities, discLogits, replaced, ph.get(TOKEN_MASK), ph.get(CHOSEN),
                 sampled);
     }
 

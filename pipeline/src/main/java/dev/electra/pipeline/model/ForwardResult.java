@@ -19,6 +19,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *                                   all-tokens-mlm (mean −log p over non-padding tokens)
  * @param mainAccuracy               argmax accuracy of the main encoder at the chosen positions (mlm, replace-mlm)
  * @param discriminatorProbabilities [B, L] P(replaced) per token, or null without a discriminator
+ * @param discriminatorLogits        [B, L] the discriminator's logits (before the sigmoid), or null without one
  * @param replaced                   [B, L] 1 where the token was chosen and the sample differs from the original
  *                                   (the discriminator's label), or null without a generator
  * @param attentionMask              [B, L] 1 for real tokens
@@ -28,5 +29,5 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public record ForwardResult(Objective objective, double totalLoss, Map<String, Double> lossTerms,
                             double generatorLoss, double generatorAccuracy, double discriminatorLoss,
                             double mainLoss, double mainAccuracy, INDArray discriminatorProbabilities,
-                            INDArray replaced, INDArray attentionMask, INDArray chosen, INDArray sampledIds) {
+                            INDArray discriminatorLogits, INDArray replaced, INDArray attentionMask, INDArray chosen, INDArray sampledIds) {
 }
