@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.electra.jobs.io.HadoopStorage;
 import dev.electra.jobs.io.OutputDir;
 import dev.electra.pipeline.checkpoint.Checkpoints;
-import dev.electra.pipeline.checkpoint.ParameterLayout;
 import dev.electra.pipeline.checkpoint.TrainingState;
 import dev.electra.pipeline.config.ConfigLoader;
 import dev.electra.pipeline.config.ElectraConfig;
@@ -22,9 +21,7 @@ import dev.electra.pipeline.model.KernelMode;
 import dev.electra.pipeline.model.ModelConfig;
 import dev.electra.pipeline.model.ParameterSpec;
 import dev.electra.pipeline.train.AdamW;
-import dev.electra.pipeline.train.Pretraining;
 import dev.electra.tokenizer.BertTokenizer;
-import dev.electra.tokenizer.Vocabulary;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -68,12 +65,14 @@ public final class EvaluateJob implements Callable<Integer> {
     @Mixin
     OverwriteOption replace;
 
-    @Option(names = "--model", required = true, paramLabel = "RUN",
-            description = "A pretrain output directory (its newest complete checkpoint is used).")
+    @Option(names = "--model", required = true, paramLabel = "RUN_OR_DIR",
+            description = "A pretrain output directory (its newest complete checkpoint is used), or a transformers "
+                    + "ELECTRA discriminator directory (an export, or config.json with model.safetensors).")
     String model;
 
-    @Option(names = "--vocab", required = true, paramLabel = "DIR",
-            description = "The vocabulary the run was pretrained with (vocab's output directory or its vocab.txt).")
+    @Option(names = "--vocab", paramLabel = "DIR",
+            description = "For a pretrain run: the vocabulary it was pretrained with (vocab's output directory or its "
+                    + "vocab.txt). Not for a transformers directory, which carries its tokenizer.")
     String vocab;
 
     @Option(names = "--tasks", split = ",", paramLabel = "NAME",
@@ -95,7 +94,8 @@ public final class EvaluateJob implements Callable<Integer> {
         String dir = tasksDir != null ? tasksDir : Path.of(config.data().dir(), "tasks").toString();
         // The default output, RUN/evaluation, is an earlier evaluation of the same run: it is replaced.
         Map<String, Object> r = run(spark, config, model, vocab, dir, names, out, replace.overwrite || output == null,
-                List.of("evaluate", "--model", model, "--vocab", vocab));
+                vocab == null ? List.of("evaluate", "--model", model)
+                        : List.of("evaluate", "--model", model, "--vocab", vocab));
         System.out.println(summary(r, model));
         System.out.println("evaluation written to " + out + "/" + RESULT);
         return 0;
@@ -153,11 +153,10 @@ public final class EvaluateJob implements Callable<Integer> {
                                           List<String> arguments) {
         long start = System.nanoTime();
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        // What evaluate reads of the run: its output may sit beside these (RUN/evaluation), not on them.
-        List<OutputDir.Input> inputs = List.of(new OutputDir.Input("--model", run + "/checkpoints"),
-                new OutputDir.Input("--model", run + "/" + RunInfo.FILE_NAME),
-                new OutputDir.Input("--model", run + "/" + RunInfo.CONFIG_FILE_NAME),
-                new OutputDir.Input("--vocab", vocabPath), new OutputDir.Input("--tasks-dir", tasksDir));
+        // What evaluate reads of the model: its output may sit beside these (RUN/evaluation), not on them.
+        List<OutputDir.Input> inputs = new ArrayList<>(PretrainedModels.inputs(run, hadoop));
+        inputs.add(new OutputDir.Input("--vocab", vocabPath));
+        inputs.add(new OutputDir.Input("--tasks-dir", tasksDir));
         try (OutputDir out = OutputDir.begin("evaluate", output, overwrite, hadoop, inputs)) {
             try {
                 Map<String, Object> result = evaluate(spark, config, run, vocabPath, tasksDir, taskNames, hadoop,
@@ -180,32 +179,19 @@ public final class EvaluateJob implements Callable<Integer> {
     private static Map<String, Object> evaluate(SparkSession spark, ElectraConfig config, String run,
                                                 String vocabPath, String tasksDir, List<String> taskNames,
                                                 Configuration hadoop, long start) {
-        PretrainedRun pretrained = open(run, hadoop);
-        Vocabulary vocabulary = Tokenizers.readVocabulary(vocabPath, hadoop);
-        PretrainedModels.requireRunVocabulary(pretrained, run, vocabulary, vocabPath);
+        PretrainedModels.Loaded pretrained = PretrainedModels.open(run, vocabPath, hadoop);
+        ElectraModel pretrainModel = pretrained.model();
+        ModelConfig modelConfig = pretrainModel.config();
         ElectraConfig.EvaluateConfig ev = config.evaluate();
-        int maxPositions = pretrained.config().model().maxPositions();
-        if (ev.maxSeqLength() > maxPositions) {
-            throw new IllegalArgumentException("evaluate.max-seq-length " + ev.maxSeqLength() + " exceeds the run's "
-                    + "model.max-positions " + maxPositions);
+        if (ev.maxSeqLength() > modelConfig.maxPositions()) {
+            throw new IllegalArgumentException("evaluate.max-seq-length " + ev.maxSeqLength() + " exceeds the "
+                    + "model's " + modelConfig.maxPositions() + " positions (model.max-positions)");
         }
-        ModelConfig modelConfig = Pretraining.modelConfig(pretrained.config(), vocabulary.size(),
-                Math.min(maxPositions, pretrained.results().path("max_seq_length").asInt(maxPositions)));
-        ElectraModel pretrainModel = Pretraining.model(pretrained.config(), vocabulary.size(),
-                modelConfig.maxPositions());
         // how to compute is this invocation's choice (this machine's backend), not the run's
         KernelMode.Choice kernels = KernelMode.resolve(config.model().kernels());
         pretrainModel.useKernels(kernels.mode());
-        LOG.info("evaluate: kernels {}", kernels);
-        if (pretrainModel.parameterCount() != pretrained.state().params().length) {
-            throw new IllegalArgumentException("the checkpoint of " + run + " holds " + pretrained.state().params().length
-                    + " parameters, its configuration with a vocabulary of " + vocabulary.size() + " tokens builds "
-                    + pretrainModel.parameterCount() + "; is --vocab the run's vocabulary?");
-        }
-        pretrained.state().layout().requireSame(ParameterLayout.of(pretrainModel.parameters()),
-                "the checkpoint of " + run + " at step " + pretrained.state().step());
-        pretrainModel.setFlatParameters(pretrained.state().params());
-        BertTokenizer tokenizer = Tokenizers.tokenizer(vocabulary, pretrained.config());
+        LOG.info("evaluate: {}, kernels {}", pretrained.source(), kernels);
+        BertTokenizer tokenizer = pretrained.tokenizer().build();
 
         List<EncodedTask> classification = new ArrayList<>();
         List<EncodedTask> pairs = new ArrayList<>();
@@ -220,8 +206,10 @@ public final class EvaluateJob implements Callable<Integer> {
                     "train", encoded.ids(Task.Split.TRAIN).length, "test", encoded.ids(Task.Split.TEST).length));
         }
 
-        List<FineTuner.Result> results = fineTune(spark, modelConfig, pretrained, pretrainModel.parameters(),
-                classification, ev, config.model().kernels());
+        // A transformers directory has no pretraining configuration: this invocation's clip-norm applies.
+        double clipNorm = (pretrained.runConfig() != null ? pretrained.runConfig() : config).pretrain().clipNorm();
+        List<FineTuner.Result> results = fineTune(spark, modelConfig, pretrainModel, clipNorm, classification, ev,
+                config.model().kernels());
         Map<String, Object> scores = new LinkedHashMap<>();
         for (EncodedTask t : classification) {
             List<FineTuner.Result> mine = results.stream().filter(x -> x.task().equals(t.name())).toList();
@@ -260,8 +248,12 @@ public final class EvaluateJob implements Callable<Integer> {
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("model", run);
         result.put("objective", pretrainModel.objective().configName());
-        result.put("step", pretrained.state().step());
-        result.put("intrinsic", pretrained.results().path("held_out"));
+        if (pretrained.step() >= 0) {
+            result.put("step", pretrained.step());
+        }
+        if (pretrained.results().has("held_out")) {
+            result.put("intrinsic", pretrained.results().get("held_out"));
+        }
         result.put("tasks", taskInfo);
         result.put("scores", scores);
         result.put("wall_seconds", (System.nanoTime() - start) / 1e9);
@@ -300,8 +292,8 @@ public final class EvaluateJob implements Callable<Integer> {
     }
 
     /** Every (task, seed) as one Spark task; results in task and seed order. */
-    private static List<FineTuner.Result> fineTune(SparkSession spark, ModelConfig modelConfig, PretrainedRun run,
-                                                   List<ParameterSpec> specs, List<EncodedTask> tasks,
+    private static List<FineTuner.Result> fineTune(SparkSession spark, ModelConfig modelConfig,
+                                                   ElectraModel pretrained, double clipNorm, List<EncodedTask> tasks,
                                                    ElectraConfig.EvaluateConfig ev, KernelMode kernels) {
         List<int[]> jobs = new ArrayList<>();
         for (int t = 0; t < tasks.size(); t++) {
@@ -314,12 +306,12 @@ public final class EvaluateJob implements Callable<Integer> {
         }
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         jsc.setJobDescription("evaluate: fine-tune " + tasks.size() + " tasks × " + ev.seeds() + " seeds");
-        Broadcast<float[]> params = jsc.broadcast(run.state().params());
+        Broadcast<float[]> params = jsc.broadcast(pretrained.flatParameters());
         FineTuner.Settings settings = new FineTuner.Settings(ev.epochs(), ev.batchSize(), ev.learningRate(),
                 ev.warmupShare(), new AdamW.Settings(ev.adamBeta1(), ev.adamBeta2(), ev.adamEpsilon(), ev.weightDecay()),
-                run.config().pretrain().clipNorm(), kernels);
-        var objective = run.config().pretrain().objective();
-        List<ParameterSpec> specList = List.copyOf(specs);
+                clipNorm, kernels);
+        var objective = pretrained.objective();
+        List<ParameterSpec> specList = List.copyOf(pretrained.parameters());
         List<FineTuner.Result> results = jsc.parallelize(jobs, jobs.size())
                 .map(job -> FineTuner.run(modelConfig, objective, params.value(), specList, tasks.get(job[0]),
                         settings, job[1]))
@@ -330,7 +322,7 @@ public final class EvaluateJob implements Callable<Integer> {
 
     static String summary(Map<String, Object> result, String model) {
         StringBuilder sb = new StringBuilder("evaluation of " + model + " (" + result.get("objective")
-                + ", step " + result.get("step") + "):");
+                + (result.containsKey("step") ? ", step " + result.get("step") : "") + "):");
         @SuppressWarnings("unchecked")
         Map<String, Map<String, Object>> scores = (Map<String, Map<String, Object>>) result.get("scores");
         scores.forEach((task, s) -> sb.append(String.format("%n  %-14s %s", task, s.containsKey("test_mean")

@@ -3,11 +3,13 @@ package dev.electra.jobs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.electra.jobs.io.Failures;
+import dev.electra.jobs.io.OutputDir;
 import dev.electra.pipeline.checkpoint.Checkpoints;
 import dev.electra.pipeline.checkpoint.ParameterLayout;
 import dev.electra.pipeline.checkpoint.TrainingState;
 import dev.electra.pipeline.config.ElectraConfig;
 import dev.electra.pipeline.config.JobError;
+import dev.electra.pipeline.config.RunInfo;
 import dev.electra.pipeline.hf.HfElectra;
 import dev.electra.pipeline.hf.HfElectra.Network;
 import dev.electra.pipeline.hf.SafeTensors;
@@ -22,6 +24,8 @@ import dev.electra.tokenizer.TokenizerSpec;
 import dev.electra.tokenizer.Vocabulary;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalLong;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -50,7 +54,8 @@ final class PretrainedModels {
      * @param runConfig the run's configuration (null for a transformers directory)
      * @param step      the checkpoint's step (-1 for a transformers directory)
      */
-    record Loaded(ElectraModel model, TokenizerSpec tokenizer, String source, ElectraConfig runConfig, long step) {}
+    record Loaded(ElectraModel model, TokenizerSpec tokenizer, String source, ElectraConfig runConfig, long step,
+                  JsonNode results) {}
 
     /** Whether {@code path} is a transformers directory (a discriminator's or an export's) rather than a run. */
     static boolean isTransformers(String path, Configuration hadoop) {
@@ -61,6 +66,20 @@ final class PretrainedModels {
         } catch (IOException e) {
             throw Failures.reading(e, path);
         }
+    }
+
+    /** What loading {@code path} reads, for {@link OutputDir#checkApart}: outputs may sit beside these, not on them. */
+    static List<OutputDir.Input> inputs(String path, Configuration hadoop) {
+        if (!isTransformers(path, hadoop)) {
+            return List.of(new OutputDir.Input("--model", path + "/checkpoints"),
+                    new OutputDir.Input("--model", path + "/" + RunInfo.FILE_NAME),
+                    new OutputDir.Input("--model", path + "/" + RunInfo.CONFIG_FILE_NAME));
+        }
+        List<OutputDir.Input> inputs = new ArrayList<>();
+        for (String part : List.of("discriminator", "generator", CONFIG, WEIGHTS, "vocab.txt", "tokenizer.json")) {
+            inputs.add(new OutputDir.Input("--model", path + "/" + part));
+        }
+        return inputs;
     }
 
     /** A run or a transformers directory; {@code vocabPath} is required for a run and must be null otherwise. */
@@ -96,7 +115,8 @@ final class PretrainedModels {
         model.setFlatParameters(state.params());
         TokenizerSpec tokenizer = new TokenizerSpec(vocabulary, Tokenizers.normalizerOptions(config),
                 config.tokenizer().maxInputCharsPerWord());
-        return new Loaded(model, tokenizer, run + " (step " + state.step() + ")", config, state.step());
+        return new Loaded(model, tokenizer, run + " (step " + state.step() + ")", config, state.step(),
+                pretrained.results());
     }
 
     /** Refuses a vocabulary other than the one the run recorded in its {@code _run.json}. */
@@ -159,7 +179,7 @@ final class PretrainedModels {
             ElectraModel model = ElectraModel.build(modelConfig, Objective.ELECTRA, LossWeights.paper(),
                     SamplingConfig.paper(), DataType.FLOAT, 0);
             model.setFlatParameters(files.weightsFor(fs, model));
-            return new Loaded(model, tokenizer, dir, null, -1);
+            return new Loaded(model, tokenizer, dir, null, -1, JSON.createObjectNode());
         } catch (IOException e) {
             throw Failures.reading(e, dir);
         }
@@ -190,7 +210,7 @@ final class PretrainedModels {
 
     /**
      * The sizes a transformers config describes; the generator's fraction from its hidden size when there is one (a
-     * lone discriminator gets a 1/4 generator that scoring never runs).
+     * lone discriminator gets a 1/4 generator that scoring and fine-tuning never run).
      */
     private static ModelConfig modelConfig(JsonNode disc, JsonNode gen, int vocabSize, String where) {
         int hidden = integer(disc, "hidden_size", where);
@@ -198,8 +218,19 @@ final class PretrainedModels {
         return new ModelConfig(vocabSize, integer(disc, "embedding_size", where), hidden,
                 integer(disc, "num_hidden_layers", where), integer(disc, "num_attention_heads", where),
                 integer(disc, "intermediate_size", where), integer(disc, "max_position_embeddings", where),
-                integer(disc, "type_vocab_size", where), 0.0, fraction,
+                integer(disc, "type_vocab_size", where), dropout(disc, where), fraction,
                 disc.path("initializer_range").asDouble(0.02));
+    }
+
+    /** Fine-tuning's dropout: the config's (one rate for embeddings, attention and blocks, as this model has). */
+    private static double dropout(JsonNode config, String where) {
+        double hidden = config.path("hidden_dropout_prob").asDouble(0.1);
+        double attention = config.path("attention_probs_dropout_prob").asDouble(hidden);
+        if (attention != hidden) {
+            LOG.warn("{}: attention_probs_dropout_prob {} differs from hidden_dropout_prob {}; this model has one "
+                    + "dropout rate and uses {}", where, attention, hidden, hidden);
+        }
+        return hidden;
     }
 
     private static int integer(JsonNode config, String key, String where) {

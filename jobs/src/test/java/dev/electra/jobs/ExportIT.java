@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.electra.pipeline.config.ElectraConfig;
+import dev.electra.pipeline.eval.Task;
 import dev.electra.pipeline.hf.SafeTensors;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -175,6 +176,39 @@ class ExportIT {
             max = Math.max(max, v.asDouble());
         }
         assertTrue(max - min > 0.1, "logits vary across tokens: " + min + " .. " + max);
+    }
+
+    @Test
+    void evaluateFineTunesAnExportAsItFineTunesTheRun() throws IOException {
+        Path tasks = dir.resolve("tasks");
+        List<Task.Example> examples = new ArrayList<>();
+        for (String line : Files.readAllLines(TestData.brown()).subList(2000, 2200)) {
+            String text = Task.clean(line);
+            if (text.split(" ").length >= 4) {
+                examples.add(new Task.Example(text.contains(",") ? 1 : 0, text, null));
+            }
+        }
+        int n = examples.size();
+        new Task("comma", Task.Kind.CLASSIFICATION, Task.Metric.MCC, List.of("none", "comma"), "test",
+                java.util.Map.of(Task.Split.TRAIN, examples.subList(0, n / 2),
+                        Task.Split.DEV, examples.subList(n / 2, 3 * n / 4),
+                        Task.Split.TEST, examples.subList(3 * n / 4, n))).write(tasks.resolve("comma"));
+        ElectraConfig config = SparkTestSession.config(append(MICRO, "evaluate.seeds=1", "evaluate.epochs=1",
+                "evaluate.max-seq-length=32", "evaluate.batch-size=16"));
+        var fromRun = EvaluateJob.run(spark, config, run.toString(), vocab.toString(), tasks.toString(),
+                List.of("comma"), dir.resolve("eval-run").toString(), false, List.of("evaluate"));
+        var fromExport = EvaluateJob.run(spark, config, export.toString(), null, tasks.toString(), List.of("comma"),
+                export.resolve("evaluation").toString(), false, List.of("evaluate"));
+        assertEquals(withoutTimes(fromRun.get("scores")), withoutTimes(fromExport.get("scores")),
+                "the same weights and tokenizer fine-tune to the same scores");
+        assertEquals(4L, fromRun.get("step"));
+        assertFalse(fromExport.containsKey("step"), "a transformers directory has no step");
+        assertTrue(Files.isRegularFile(export.resolve("evaluation/evaluation.json")));
+    }
+
+    /** Scores as JSON without the seconds each fine-tuning took. */
+    private static String withoutTimes(Object scores) throws IOException {
+        return new ObjectMapper().writeValueAsString(scores).replaceAll("\"seconds\":[0-9.E-]+,?", "");
     }
 
     @Test

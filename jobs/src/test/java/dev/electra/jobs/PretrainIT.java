@@ -505,7 +505,7 @@ class PretrainIT {
         List<String> tokens = new java.util.ArrayList<>(Files.readAllLines(dir.resolve("vocab/vocab.txt")));
         tokens.set(tokens.size() - 1, "zzzunseen");
         Files.write(otherVocab, tokens);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EvaluateJob.run(spark, config,
+        JobError e = assertThrows(JobError.class, () -> EvaluateJob.run(spark, config,
                 dir.resolve("eval-run").toString(), otherVocab.toString(), tasks.toString(), List.of("comma"),
                 dir.resolve("eval-other").toString(), false, List.of("evaluate")));
         assertTrue(e.getMessage().contains("pretrained with another vocabulary"), e.getMessage());
