@@ -13,6 +13,7 @@ import dev.electra.pipeline.config.JobError;
 import dev.electra.pipeline.config.RunInfo;
 import dev.electra.pipeline.eval.EncodedTask;
 import dev.electra.pipeline.eval.FineTuner;
+import dev.electra.pipeline.eval.GlueTasks;
 import dev.electra.pipeline.eval.MinimalPairs;
 import dev.electra.pipeline.eval.Task;
 import dev.electra.pipeline.metrics.ClassificationMetrics.Spread;
@@ -76,8 +77,15 @@ public final class EvaluateJob implements Callable<Integer> {
     String vocab;
 
     @Option(names = "--tasks", split = ",", paramLabel = "NAME",
-            description = "Tasks to run (default: evaluate.tasks), names of directories under --tasks-dir.")
+            description = "Tasks to run (default: evaluate.tasks, or with --glue-dir GLUE's nine), names of "
+                    + "directories under --tasks-dir or GLUE task names (cola, sst2, mrpc, qqp, mnli-m, mnli-mm, "
+                    + "qnli, rte, wnli).")
     List<String> tasks;
+
+    @Option(names = "--glue-dir", paramLabel = "DIR",
+            description = "GLUE's data as its download script lays it out (CoLA/, SST-2/, MRPC/, …): its files are "
+                    + "read as GLUE ships them; fine-tuned on train.tsv, reported on the dev set.")
+    String glueDir;
 
     @Option(names = "--tasks-dir", paramLabel = "DIR", description = "Task directories (default: data.dir/tasks).")
     String tasksDir;
@@ -90,10 +98,11 @@ public final class EvaluateJob implements Callable<Integer> {
         ElectraConfig config = common.config();
         SparkSession spark = Sparks.session(config, "evaluate");
         String out = output != null ? output : model + "/evaluation";
-        List<String> names = tasks != null ? tasks : config.evaluate().tasks();
+        List<String> names = tasks != null ? tasks : glueDir != null ? GlueTasks.names() : config.evaluate().tasks();
         String dir = tasksDir != null ? tasksDir : Path.of(config.data().dir(), "tasks").toString();
         // The default output, RUN/evaluation, is an earlier evaluation of the same run: it is replaced.
-        Map<String, Object> r = run(spark, config, model, vocab, dir, names, out, replace.overwrite || output == null,
+        Map<String, Object> r = run(spark, config, model, vocab, dir, glueDir, names, out,
+                replace.overwrite || output == null,
                 vocab == null ? List.of("evaluate", "--model", model)
                         : List.of("evaluate", "--model", model, "--vocab", vocab));
         System.out.println(summary(r, model));
@@ -151,16 +160,24 @@ public final class EvaluateJob implements Callable<Integer> {
     public static Map<String, Object> run(SparkSession spark, ElectraConfig config, String run, String vocabPath,
                                           String tasksDir, List<String> taskNames, String output, boolean overwrite,
                                           List<String> arguments) {
+        return run(spark, config, run, vocabPath, tasksDir, null, taskNames, output, overwrite, arguments);
+    }
+
+    /** @param glueDir GLUE's data directory (null: none); GLUE task names are read from it, others from tasksDir */
+    public static Map<String, Object> run(SparkSession spark, ElectraConfig config, String run, String vocabPath,
+                                          String tasksDir, String glueDir, List<String> taskNames, String output,
+                                          boolean overwrite, List<String> arguments) {
         long start = System.nanoTime();
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         // What evaluate reads of the model: its output may sit beside these (RUN/evaluation), not on them.
         List<OutputDir.Input> inputs = new ArrayList<>(PretrainedModels.inputs(run, hadoop));
         inputs.add(new OutputDir.Input("--vocab", vocabPath));
         inputs.add(new OutputDir.Input("--tasks-dir", tasksDir));
+        inputs.add(new OutputDir.Input("--glue-dir", glueDir));
         try (OutputDir out = OutputDir.begin("evaluate", output, overwrite, hadoop, inputs)) {
             try {
-                Map<String, Object> result = evaluate(spark, config, run, vocabPath, tasksDir, taskNames, hadoop,
-                        start);
+                Map<String, Object> result = evaluate(spark, config, run, vocabPath, tasksDir, glueDir, taskNames,
+                        hadoop, start);
                 result.put("model", recordedModel(run, output));
                 out.write(RESULT, JSON.writeValueAsBytes(result));
                 @SuppressWarnings("unchecked")
@@ -177,7 +194,8 @@ public final class EvaluateJob implements Callable<Integer> {
     }
 
     private static Map<String, Object> evaluate(SparkSession spark, ElectraConfig config, String run,
-                                                String vocabPath, String tasksDir, List<String> taskNames,
+                                                String vocabPath, String tasksDir, String glueDir,
+                                                List<String> taskNames,
                                                 Configuration hadoop, long start) {
         PretrainedModels.Loaded pretrained = PretrainedModels.open(run, vocabPath, hadoop);
         ElectraModel pretrainModel = pretrained.model();
@@ -197,11 +215,12 @@ public final class EvaluateJob implements Callable<Integer> {
         List<EncodedTask> pairs = new ArrayList<>();
         Map<String, Object> taskInfo = new LinkedHashMap<>();
         for (String name : taskNames) {
-            Task task = Task.read(Path.of(tasksDir, name));
+            Task task = glueDir != null && (GlueTasks.names().contains(name) || name.equals("stsb"))
+                    ? GlueTasks.read(Path.of(glueDir), name) : Task.read(Path.of(tasksDir, name));
             EncodedTask encoded = EncodedTask.of(task, tokenizer, ev.maxSeqLength(), ev.maxTrainExamples(),
                     ev.maxEvalExamples(), config.seed());
             (task.kind() == Task.Kind.PAIRS ? pairs : classification).add(encoded);
-            taskInfo.put(name, Map.of("kind", task.kind().name().toLowerCase(), "metric",
+            taskInfo.put(name, Map.of("kind", task.kind().configName(), "metric",
                     task.metric().name().toLowerCase(), "labels", task.labels(), "source", task.source(),
                     "train", encoded.ids(Task.Split.TRAIN).length, "test", encoded.ids(Task.Split.TEST).length));
         }

@@ -7,14 +7,16 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * A task's texts as {@code [CLS] tokens [SEP]} id sequences (truncated to a maximum length), with their labels:
- * what fine-tuning and the zero-shot test consume, small enough to ship to Spark tasks.
+ * A task's texts as {@code [CLS] tokens [SEP]} id sequences, or {@code [CLS] a [SEP] b [SEP]} for sentence pairs
+ * (truncated to a maximum length, the longer text first, as BERT's run_classifier), with their labels: what
+ * fine-tuning and the zero-shot test consume, small enough to ship to Spark tasks. A pair's segment ids follow from
+ * its ids: 0 up to and including the first [SEP] ({@code sepId}), 1 after it.
  *
  * @param ids    per split ({@link Task.Split} order), per example: the ids
  * @param labels per split, per example: the label index (for pairs: −1, and {@code otherIds} holds the incorrect)
  */
 public record EncodedTask(String name, Task.Kind kind, Task.Metric metric, int labelCount, List<int[][]> ids,
-                          List<int[]> labels, int[][] otherIds) implements Serializable {
+                          List<int[]> labels, int[][] otherIds, int sepId) implements Serializable {
 
     public int[][] ids(Task.Split split) {
         return ids.get(split.ordinal());
@@ -39,7 +41,9 @@ public record EncodedTask(String name, Task.Kind kind, Task.Metric metric, int l
             int[][] x = new int[examples.size()][];
             int[] y = new int[examples.size()];
             for (int i = 0; i < x.length; i++) {
-                x[i] = encode(tokenizer, examples.get(i).text(), maxSeqLength);
+                x[i] = task.kind() == Task.Kind.PAIR_CLASSIFICATION
+                        ? encodePair(tokenizer, examples.get(i).text(), examples.get(i).other(), maxSeqLength)
+                        : encode(tokenizer, examples.get(i).text(), maxSeqLength);
                 y[i] = examples.get(i).label();
             }
             if (task.kind() == Task.Kind.PAIRS && split == Task.Split.TEST) {
@@ -62,7 +66,8 @@ public record EncodedTask(String name, Task.Kind kind, Task.Metric metric, int l
             ids.add(x);
             labels.add(y);
         }
-        return new EncodedTask(task.name(), task.kind(), task.metric(), task.labels().size(), ids, labels, other);
+        return new EncodedTask(task.name(), task.kind(), task.metric(), task.labels().size(), ids, labels, other,
+                tokenizer.vocabulary().sepId());
     }
 
     static int[] encode(BertTokenizer tokenizer, String text, int maxSeqLength) {
@@ -73,6 +78,39 @@ public record EncodedTask(String name, Task.Kind kind, Task.Metric metric, int l
         System.arraycopy(pieces, 0, out, 1, n);
         out[n + 1] = tokenizer.vocabulary().sepId();
         return out;
+    }
+
+    /** [CLS] a [SEP] b [SEP], removing the last piece of the longer text until the pair fits (longest first). */
+    static int[] encodePair(BertTokenizer tokenizer, String a, String b, int maxSeqLength) {
+        int[] x = tokenizer.tokenIds(a);
+        int[] y = tokenizer.tokenIds(b);
+        int na = x.length;
+        int nb = y.length;
+        while (na + nb > maxSeqLength - 3) {
+            if (na > nb) {
+                na--;
+            } else {
+                nb--;
+            }
+        }
+        int[] out = new int[na + nb + 3];
+        out[0] = tokenizer.vocabulary().clsId();
+        System.arraycopy(x, 0, out, 1, na);
+        out[na + 1] = tokenizer.vocabulary().sepId();
+        System.arraycopy(y, 0, out, na + 2, nb);
+        out[na + nb + 2] = tokenizer.vocabulary().sepId();
+        return out;
+    }
+
+    /** Segment ids of one encoded sequence: 0 up to and including the first [SEP], 1 after it. */
+    public int[] segments(int[] sequence) {
+        int[] s = new int[sequence.length];
+        boolean second = false;
+        for (int t = 0; t < sequence.length; t++) {
+            s[t] = second ? 1 : 0;
+            second |= sequence[t] == sepId;
+        }
+        return s;
     }
 
     private static List<Task.Example> sample(List<Task.Example> all, int max, long seed) {

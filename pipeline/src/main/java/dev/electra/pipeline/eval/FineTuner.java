@@ -73,8 +73,8 @@ public final class FineTuner {
             int[] order = permutation(x.length, new SplittableRandom(Seeds.child(seed, epoch)));
             for (int b = 0; b < batches; b++) {
                 int[] rows = Arrays.copyOfRange(order, b * s.batchSize(), Math.min(x.length, (b + 1) * s.batchSize()));
-                Map<String, INDArray> ph = placeholders(model, x, y, rows, Seeds.child(seed, Seeds.FINE_TUNING_STEPS + step),
-                        true);
+                Map<String, INDArray> ph = placeholders(model, task, x, y, rows,
+                        Seeds.child(seed, Seeds.FINE_TUNING_STEPS + step), true);
                 ElectraModel.ClassifierStep r = model.classifierGradients(ph);
                 lossSum += r.loss() * rows.length;
                 INDArray best = r.logits().argMax(1);
@@ -99,8 +99,8 @@ public final class FineTuner {
             trainLoss[epoch] = lossSum / x.length;
             trainAccuracy[epoch] = (double) correct / x.length;
         }
-        double dev = score(task, Task.Split.DEV, predict(model, task.ids(Task.Split.DEV), s.batchSize()));
-        int[] testPredicted = predict(model, task.ids(Task.Split.TEST), s.batchSize());
+        double dev = score(task, Task.Split.DEV, predict(model, task, task.ids(Task.Split.DEV), s.batchSize()));
+        int[] testPredicted = predict(model, task, task.ids(Task.Split.TEST), s.batchSize());
         double test = score(task, Task.Split.TEST, testPredicted);
         return new Result(task.name(), seed, task.metric(), dev, test, x.length, (System.nanoTime() - start) / 1e9,
                 trainLoss, trainAccuracy, majorityShare(y, task.labelCount()),
@@ -118,19 +118,21 @@ public final class FineTuner {
     /** The task's metric of {@code predicted} on one split. */
     static double score(EncodedTask task, Task.Split split, int[] predicted) {
         int[] gold = task.labels(split);
-        return task.metric() == Task.Metric.MCC
-                ? ClassificationMetrics.matthews(gold, predicted, task.labelCount())
-                : ClassificationMetrics.accuracy(gold, predicted);
+        return switch (task.metric()) {
+            case MCC -> ClassificationMetrics.matthews(gold, predicted, task.labelCount());
+            case F1 -> ClassificationMetrics.f1(gold, predicted, 1);
+            case ACCURACY -> ClassificationMetrics.accuracy(gold, predicted);
+        };
     }
 
-    static int[] predict(ElectraModel model, int[][] x, int batchSize) {
+    static int[] predict(ElectraModel model, EncodedTask task, int[][] x, int batchSize) {
         int[] out = new int[x.length];
         for (int from = 0; from < x.length; from += batchSize) {
             int[] rows = new int[Math.min(batchSize, x.length - from)];
             for (int i = 0; i < rows.length; i++) {
                 rows[i] = from + i;
             }
-            INDArray logits = model.classify(placeholders(model, x, null, rows, 0, false));
+            INDArray logits = model.classify(placeholders(model, task, x, null, rows, 0, false));
             INDArray best = logits.argMax(1);
             for (int i = 0; i < rows.length; i++) {
                 out[from + i] = best.getInt(i);
@@ -139,9 +141,9 @@ public final class FineTuner {
         return out;
     }
 
-    /** Rows of {@code x} padded to the longest of them. */
-    static Map<String, INDArray> placeholders(ElectraModel model, int[][] x, int[] y, int[] rows, long seed,
-                                              boolean training) {
+    /** Rows of {@code x} padded to the longest of them, with their segment ids. */
+    static Map<String, INDArray> placeholders(ElectraModel model, EncodedTask task, int[][] x, int[] y, int[] rows,
+                                              long seed, boolean training) {
         int length = 0;
         for (int r : rows) {
             length = Math.max(length, x[r].length);
@@ -152,6 +154,8 @@ public final class FineTuner {
         int[] labels = y == null ? null : new int[rows.length];
         for (int i = 0; i < rows.length; i++) {
             System.arraycopy(x[rows[i]], 0, ids[i], 0, x[rows[i]].length);
+            int[] s = task.segments(x[rows[i]]);
+            System.arraycopy(s, 0, segments[i], 0, s.length);
             lengths[i] = x[rows[i]].length;
             if (labels != null) {
                 labels[i] = y[rows[i]];

@@ -26,23 +26,43 @@ import java.util.Map;
  *              "labels": ["negative", "positive"], "source": "…"}
  * train.tsv   header "label&lt;TAB&gt;text", then one example per line (dev.tsv and test.tsv alike)
  *
+ * task.json   {"name": "paraphrase", "kind": "pair-classification", "metric": "f1", "labels": ["0", "1"], …}
+ * train.tsv   header "label&lt;TAB&gt;text_a&lt;TAB&gt;text_b": sentence pairs, packed [CLS] a [SEP] b [SEP]
+ *
  * task.json   {"name": "minimal-pairs", "kind": "pairs", "metric": "accuracy", "labels": [], "source": "…"}
  * test.tsv    header "correct&lt;TAB&gt;incorrect", then one pair of sentences per line (zero-shot: no training)
  * </pre>
  *
- * Texts hold no tabs or line breaks. {@code metric} is {@code accuracy} or {@code mcc} (Matthews correlation,
- * as CoLA reports). Reading checks everything and names the file and line of the first problem.
+ * Texts hold no tabs or line breaks. {@code metric} is {@code accuracy}, {@code mcc} (Matthews correlation, as
+ * CoLA reports) or {@code f1} (of label index 1, as MRPC and QQP report). Reading checks everything and names the file and line of the first problem.
  */
 public record Task(String name, Kind kind, Metric metric, List<String> labels, String source,
                    Map<Split, List<Example>> splits) implements Serializable {
     public static final String DESCRIPTOR = "task.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** Classification (label, text), or zero-shot pairs (correct, incorrect). */
-    public enum Kind { CLASSIFICATION, PAIRS }
+    /**
+     * Classification (label, text), classification of sentence pairs (label, text a, text b), or zero-shot pairs
+     * (correct, incorrect).
+     */
+    public enum Kind {
+        CLASSIFICATION("label\ttext"), PAIR_CLASSIFICATION("label\ttext_a\ttext_b"), PAIRS("correct\tincorrect");
+
+        /** The header line of the kind's .tsv files. */
+        final String header;
+
+        Kind(String header) {
+            this.header = header;
+        }
+
+        /** The name in task.json. */
+        public String configName() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+    }
 
     /** What a task reports. */
-    public enum Metric { ACCURACY, MCC }
+    public enum Metric { ACCURACY, MCC, F1 }
 
     /** The splits, each a file {@code NAME.tsv}. */
     public enum Split {
@@ -54,8 +74,9 @@ public record Task(String name, Kind kind, Metric metric, List<String> labels, S
     }
 
     /**
-     * One line: a label index and a text for classification; for pairs, the correct sentence in {@code text}
-     * and the incorrect one in {@code other} (label −1).
+     * One line: a label index and a text for classification; for pair classification the second text in
+     * {@code other}; for zero-shot pairs, the correct sentence in {@code text} and the incorrect one in {@code other}
+     * (label −1).
      */
     public record Example(int label, String text, String other) implements Serializable {}
 
@@ -82,7 +103,7 @@ public record Task(String name, Kind kind, Metric metric, List<String> labels, S
             Metric metric = choice(Metric.class, text(json, "metric", descriptor), descriptor, "metric");
             List<String> labels = new ArrayList<>();
             json.path("labels").forEach(l -> labels.add(l.asText()));
-            if (kind == Kind.CLASSIFICATION && labels.size() < 2) {
+            if (kind != Kind.PAIRS && labels.size() < 2) {
                 throw new IllegalArgumentException(descriptor + ": a classification task needs at least two labels, "
                         + "got " + labels);
             }
@@ -106,7 +127,8 @@ public record Task(String name, Kind kind, Metric metric, List<String> labels, S
     }
 
     private static List<Example> readSplit(Path file, Kind kind, List<String> labels) throws IOException {
-        String header = kind == Kind.PAIRS ? "correct\tincorrect" : "label\ttext";
+        String header = kind.header;
+        int columns = header.split("\t").length;
         List<Example> out = new ArrayList<>();
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String first = in.readLine();
@@ -122,9 +144,10 @@ public record Task(String name, Kind kind, Metric metric, List<String> labels, S
                     continue;
                 }
                 String[] cols = line.split("\t", -1);
-                if (cols.length != 2 || cols[0].isBlank() || cols[1].isBlank()) {
-                    throw new IllegalArgumentException(file + ":" + number + ": expected two non-empty tab-separated "
-                            + "columns (" + header.replace("\t", ", ") + "), got " + cols.length + " column(s)");
+                if (cols.length != columns || java.util.Arrays.stream(cols).anyMatch(String::isBlank)) {
+                    throw new IllegalArgumentException(file + ":" + number + ": expected " + columns + " non-empty "
+                            + "tab-separated columns (" + header.replace("\t", ", ") + "), got " + cols.length
+                            + " column(s)");
                 }
                 if (kind == Kind.PAIRS) {
                     out.add(new Example(-1, cols[0], cols[1]));
@@ -134,7 +157,7 @@ public record Task(String name, Kind kind, Metric metric, List<String> labels, S
                         throw new IllegalArgumentException(file + ":" + number + ": unknown label '" + cols[0]
                                 + "'; " + DESCRIPTOR + " declares " + labels);
                     }
-                    out.add(new Example(label, cols[1], null));
+                    out.add(new Example(label, cols[1], kind == Kind.PAIR_CLASSIFICATION ? cols[2] : null));
                 }
             }
         }
@@ -149,7 +172,7 @@ public record Task(String name, Kind kind, Metric metric, List<String> labels, S
             Path tmp = Files.createTempDirectory(parent, "." + dir.getFileName() + ".tmp-");
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("name", name);
-            json.put("kind", kind.name().toLowerCase(Locale.ROOT));
+            json.put("kind", kind.configName());
             json.put("metric", metric.name().toLowerCase(Locale.ROOT));
             json.put("labels", labels);
             json.put("source", source);
@@ -160,10 +183,11 @@ public record Task(String name, Kind kind, Metric metric, List<String> labels, S
             for (Map.Entry<Split, List<Example>> e : splits.entrySet()) {
                 try (BufferedWriter out = Files.newBufferedWriter(tmp.resolve(e.getKey().fileName()),
                         StandardCharsets.UTF_8)) {
-                    out.write(kind == Kind.PAIRS ? "correct\tincorrect\n" : "label\ttext\n");
+                    out.write(kind.header + "\n");
                     for (Example x : e.getValue()) {
                         out.write(kind == Kind.PAIRS ? clean(x.text()) + "\t" + clean(x.other())
-                                : labels.get(x.label()) + "\t" + clean(x.text()));
+                                : labels.get(x.label()) + "\t" + clean(x.text())
+                                + (kind == Kind.PAIR_CLASSIFICATION ? "\t" + clean(x.other()) : ""));
                         out.write('\n');
                     }
                 }
@@ -196,11 +220,12 @@ public record Task(String name, Kind kind, Metric metric, List<String> labels, S
 
     private static <E extends Enum<E>> E choice(Class<E> type, String value, Path file, String field) {
         for (E e : type.getEnumConstants()) {
-            if (e.name().equalsIgnoreCase(value)) {
+            if (e.name().equalsIgnoreCase(value.replace('-', '_'))) {
                 return e;
             }
         }
         throw new IllegalArgumentException(file + ": \"" + field + "\" must be one of "
-                + java.util.Arrays.toString(type.getEnumConstants()).toLowerCase(Locale.ROOT) + ", got '" + value + "'");
+                + java.util.Arrays.toString(type.getEnumConstants()).toLowerCase(Locale.ROOT).replace('_', '-')
+                + ", got '" + value + "'");
     }
 }

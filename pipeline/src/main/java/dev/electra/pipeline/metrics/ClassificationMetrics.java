@@ -1,7 +1,8 @@
 package dev.electra.pipeline.metrics;
 
 /**
- * Metrics of a classifier's predictions: accuracy, and Matthews correlation as CoLA reports it (for K classes,
+ * Metrics of a classifier's predictions: accuracy, F1 of the positive class as MRPC and QQP report it, and Matthews
+ * correlation as CoLA reports it (for K classes,
  * Gorodkin's R_K from the confusion matrix; for two classes the usual (TP·TN − FP·FN) / √(…)). Plain arithmetic:
  * Commons Math has no MCC.
  */
@@ -15,6 +16,25 @@ public final class ClassificationMetrics {
             right += gold[i] == predicted[i] ? 1 : 0;
         }
         return (double) right / gold.length;
+    }
+
+    /**
+     * F1 of class {@code positive}: 2·TP / (2·TP + FP + FN); 0 when there is no true or predicted positive, as
+     * scikit-learn's {@code f1_score} with {@code zero_division=0}.
+     */
+    public static double f1(int[] gold, int[] predicted, int positive) {
+        check(gold, predicted);
+        long tp = 0;
+        long fp = 0;
+        long fn = 0;
+        for (int i = 0; i < gold.length; i++) {
+            boolean g = gold[i] == positive;
+            boolean p = predicted[i] == positive;
+            tp += g && p ? 1 : 0;
+            fp += !g && p ? 1 : 0;
+            fn += g && !p ? 1 : 0;
+        }
+        return tp == 0 ? 0 : 2.0 * tp / (2.0 * tp + fp + fn);
     }
 
     /**

@@ -47,7 +47,18 @@ class FineTunerTest {
             ids.add(x);
             labels.add(y);
         }
-        return new EncodedTask("has-seven", Task.Kind.CLASSIFICATION, Task.Metric.MCC, 2, ids, labels, null);
+        return new EncodedTask("has-seven", Task.Kind.CLASSIFICATION, Task.Metric.MCC, 2, ids, labels, null, 3);
+    }
+
+    @Test
+    void aPairsSecondSentenceGetsSegmentOne() {
+        ElectraModel classifier = ElectraModel.classifier(CONFIG, Objective.ELECTRA, 2, DataType.FLOAT, 1);
+        EncodedTask pairs = new EncodedTask("p", Task.Kind.PAIR_CLASSIFICATION, Task.Metric.F1, 2, List.of(),
+                List.of(), null, 3);
+        int[][] x = {{2, 5, 6, 3, 7, 3}, {2, 8, 3, 9, 3}};
+        var ph = FineTuner.placeholders(classifier, pairs, x, new int[] {0, 1}, new int[] {0, 1}, 0, false);
+        assertEquals("[[0, 0, 0, 0, 1, 1], [0, 0, 0, 1, 1, 0]]",
+                java.util.Arrays.deepToString(ph.get("segment_ids").reshape(2, 6).toIntMatrix()));
     }
 
     @Test
@@ -94,7 +105,7 @@ class FineTunerTest {
         double[] badMass = MinimalPairs.replacedMass(pretrained, bad, 2);
         assertEquals(goodMass[0], badMass[0], 1e-6, "the same sentence scores the same in any batch");
         EncodedTask pairs = new EncodedTask("pairs", Task.Kind.PAIRS, Task.Metric.ACCURACY, 0,
-                List.of(new int[0][], new int[0][], good), List.of(new int[0], new int[0], new int[] {-1, -1}), bad);
+                List.of(new int[0][], new int[0][], good), List.of(new int[0], new int[0], new int[] {-1, -1}), bad, 3);
         // Pair 0 ties (half a point); pair 1's incorrect sentence has 7 more tokens, so more replaced mass.
         double expected = (0.5 + (badMass[1] > goodMass[1] ? 1 : 0)) / 2;
         assertEquals(expected, MinimalPairs.accuracy(pretrained, pairs, 2), 1e-12);

@@ -72,7 +72,7 @@ class TaskTest {
                 .contains("test.tsv:1: expected the header 'label<TAB>text'"));
         Files.writeString(dir.resolve("s/test.tsv"), "label\ttext\npositive\n");
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Task.read(dir.resolve("s"))).getMessage()
-                .contains("test.tsv:2: expected two non-empty tab-separated columns"));
+                .contains("test.tsv:2: expected 2 non-empty tab-separated columns (label, text), got 1 column(s)"));
     }
 
     @Test

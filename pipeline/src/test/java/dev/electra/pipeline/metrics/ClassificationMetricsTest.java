@@ -12,6 +12,14 @@ class ClassificationMetricsTest {
     }
 
     @Test
+    void f1OfThePositiveClass() {
+        // TP 2, FP 1, FN 1: 2·2 / (2·2 + 1 + 1); scikit-learn's f1_score gives 0.666…
+        assertEquals(2.0 / 3, ClassificationMetrics.f1(new int[] {1, 1, 0, 0, 1}, new int[] {1, 0, 0, 1, 1}, 1), 1e-15);
+        assertEquals(0.0, ClassificationMetrics.f1(new int[] {0, 0}, new int[] {0, 0}, 1), "no positive at all");
+        assertEquals(0.0, ClassificationMetrics.f1(new int[] {1, 0}, new int[] {0, 1}, 1));
+    }
+
+    @Test
     void binaryMatthewsCorrelation() {
         // gold 1 1 1 0 0 0 0 0, predicted 1 1 0 1 0 0 0 0: TP 2, FN 1, FP 1, TN 4.
         // (2·4 − 1·1) / √((2+1)(2+1)(4+1)(4+1)) = 7 / √225 = 7/15.

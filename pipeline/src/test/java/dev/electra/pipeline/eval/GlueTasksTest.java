@@ -1,0 +1,133 @@
+package dev.electra.pipeline.eval;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.electra.tokenizer.BertTokenizer;
+import dev.electra.tokenizer.NormalizerOptions;
+import dev.electra.tokenizer.SpecialTokens;
+import dev.electra.tokenizer.TokenizerSpec;
+import dev.electra.tokenizer.Vocabulary;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** GLUE's nine layouts as GLUE ships them (fixtures written by hand in each layout), pairs, truncation and F1. */
+class GlueTasksTest {
+    @TempDir
+    Path tmp;
+
+    static Path glue() {
+        try {
+            return Path.of(GlueTasksTest.class.getResource("/glue").toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void readsEveryLayout() {
+        for (String name : GlueTasks.names()) {
+            Task t = GlueTasks.read(glue(), name);
+            assertEquals(name.startsWith("mnli") ? 9 : 8, t.split(Task.Split.TRAIN).size(), name);
+            assertEquals(name.startsWith("mnli") ? 6 : 4, t.split(Task.Split.DEV).size(), name);
+            assertEquals(t.split(Task.Split.DEV), t.split(Task.Split.TEST), name + ": dev is what is reported");
+            boolean single = name.equals("cola") || name.equals("sst2");
+            assertEquals(single ? Task.Kind.CLASSIFICATION : Task.Kind.PAIR_CLASSIFICATION, t.kind(), name);
+            for (Task.Example x : t.split(Task.Split.TRAIN)) {
+                assertTrue(x.text().length() > 5 && !x.text().contains("\t"), name + ": " + x.text());
+                if (single) {
+                    assertNull(x.other());
+                } else {
+                    assertTrue(x.other().length() > 5, name);
+                }
+            }
+        }
+        Task cola = GlueTasks.read(glue(), "cola");
+        assertEquals(Task.Metric.MCC, cola.metric());
+        // line 2 of CoLA's train.tsv: gj04 <TAB> 1 <TAB> (empty) <TAB> The cat liked a new house.
+        assertEquals(new Task.Example(1, "The cat liked a new house.", null), cola.split(Task.Split.TRAIN).get(1));
+        assertEquals(Task.Metric.F1, GlueTasks.read(glue(), "mrpc").metric());
+        assertEquals(Task.Metric.F1, GlueTasks.read(glue(), "qqp").metric());
+        Task mnli = GlueTasks.read(glue(), "mnli-mm");
+        assertEquals(List.of("contradiction", "entailment", "neutral"), mnli.labels());
+        assertEquals(1, mnli.split(Task.Split.TEST).get(1).label(), "gold_label, the last of 16 dev columns");
+        assertEquals(List.of("entailment", "not_entailment"), GlueTasks.read(glue(), "rte").labels());
+    }
+
+    @Test
+    void malformedLinesAreNamedByFileAndLine() throws IOException {
+        Path dir = tmp.resolve("glue");
+        copy(glue().resolve("RTE"), dir.resolve("RTE"));
+        List<String> lines = new ArrayList<>(Files.readAllLines(dir.resolve("RTE/train.tsv")));
+        lines.set(3, "2\tonly one sentence\tentailment");
+        Files.write(dir.resolve("RTE/train.tsv"), lines);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GlueTasks.read(dir, "rte"));
+        assertEquals(dir.resolve("RTE/train.tsv") + ":4: expected 4 tab-separated columns (GLUE's RTE layout), got 3",
+                e.getMessage());
+        lines.set(3, "2\tA b c.\tD e f.\tmaybe");
+        Files.write(dir.resolve("RTE/train.tsv"), lines);
+        e = assertThrows(IllegalArgumentException.class, () -> GlueTasks.read(dir, "rte"));
+        assertTrue(e.getMessage().contains(":4: unknown label 'maybe'; GLUE's RTE labels are [entailment, "
+                + "not_entailment]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> GlueTasks.read(dir, "cola"));
+        assertTrue(e.getMessage().contains("CoLA/train.tsv"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> GlueTasks.read(dir, "stsb"));
+        assertTrue(e.getMessage().contains("regression"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> GlueTasks.read(dir, "mnli"));
+        assertTrue(e.getMessage().contains("[cola, sst2, mrpc, qqp, mnli-m, mnli-mm, qnli, rte, wnli]"),
+                e.getMessage());
+    }
+
+    private static void copy(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (var s = Files.list(from)) {
+            for (Path f : s.toList()) {
+                Files.copy(f, to.resolve(f.getFileName()));
+            }
+        }
+    }
+
+    private static BertTokenizer tokenizer() {
+        List<String> tokens = new ArrayList<>(SpecialTokens.ALL);
+        tokens.addAll(List.of("a", "b", "c", "d", "e", "f", "g", "h"));
+        return new TokenizerSpec(Vocabulary.of(tokens), NormalizerOptions.bertUncased()).build();
+    }
+
+    @Test
+    void pairsArePackedWithSegmentsAndTruncatedLongestFirst() {
+        BertTokenizer t = tokenizer();
+        // ids: [PAD] 0, [UNK] 1, [CLS] 2, [SEP] 3, [MASK] 4, a 5 … h 12
+        assertArrayEquals(new int[] {2, 5, 6, 3, 7, 3}, EncodedTask.encodePair(t, "a b", "c", 16));
+        // 5 + 3 pieces into 9 − 3 = 6: the longer loses its last pieces first, then they alternate (ties cut b)
+        assertArrayEquals(new int[] {2, 5, 6, 7, 3, 10, 11, 12, 3}, EncodedTask.encodePair(t, "a b c d e", "f g h", 9));
+        assertArrayEquals(new int[] {2, 5, 6, 3, 10, 11, 3}, EncodedTask.encodePair(t, "a b c", "f g h", 7));
+        EncodedTask task = new EncodedTask("x", Task.Kind.PAIR_CLASSIFICATION, Task.Metric.F1, 2, List.of(), List.of(),
+                null, 3);
+        assertArrayEquals(new int[] {0, 0, 0, 0, 1, 1}, task.segments(new int[] {2, 5, 6, 3, 7, 3}));
+        assertArrayEquals(new int[] {0, 0, 0}, task.segments(new int[] {2, 5, 3}), "one sentence: all segment 0");
+    }
+
+    @Test
+    void ownTaskFormatTakesPairs() throws IOException {
+        Task t = new Task("para", Task.Kind.PAIR_CLASSIFICATION, Task.Metric.F1, List.of("0", "1"), "test",
+                java.util.Map.of(Task.Split.TRAIN, List.of(new Task.Example(1, "a b", "c d")),
+                        Task.Split.DEV, List.of(new Task.Example(0, "e", "f")),
+                        Task.Split.TEST, List.of(new Task.Example(0, "g", "h"))));
+        t.write(tmp.resolve("para"));
+        assertEquals("label\ttext_a\ttext_b", Files.readAllLines(tmp.resolve("para/train.tsv")).get(0));
+        assertTrue(Files.readString(tmp.resolve("para/task.json")).contains("\"pair-classification\""));
+        Task back = Task.read(tmp.resolve("para"));
+        assertEquals(t.split(Task.Split.TRAIN), back.split(Task.Split.TRAIN));
+        assertEquals(Task.Kind.PAIR_CLASSIFICATION, back.kind());
+        assertEquals(Task.Metric.F1, back.metric());
+    }
+}
