@@ -81,7 +81,7 @@ public final class FineTuneBench {
         FineTuner.Settings settings = new FineTuner.Settings(Integer.parseInt(a.get("epochs")),
                 Integer.parseInt(a.get("batch")), Double.parseDouble(a.get("lr")), 0.1,
                 dev.electra.pipeline.train.AdamW.Settings.paper(), 1.0,
-                dev.electra.pipeline.model.KernelMode.AUTO);
+                dev.electra.pipeline.model.KernelMode.AUTO, 1.0); // one rate, as finetune_reference.py
         FineTuner.Result r = FineTuner.run(modelConfig, pretrained.objective(), pretrained.flatParameters(),
                 pretrained.parameters(), encoded, settings, seed);
         System.out.printf(Locale.ROOT, "fine-tune %s from %s (%s init), %d training examples, majority share %.3f%n",

@@ -16,6 +16,7 @@ import dev.electra.pipeline.eval.FineTuner;
 import dev.electra.pipeline.eval.GlueTasks;
 import dev.electra.pipeline.eval.MinimalPairs;
 import dev.electra.pipeline.eval.Task;
+import dev.electra.pipeline.metrics.ClassificationMetrics;
 import dev.electra.pipeline.metrics.ClassificationMetrics.Spread;
 import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.model.KernelMode;
@@ -238,8 +239,12 @@ public final class EvaluateJob implements Callable<Integer> {
             s.put("metric", t.metric().name().toLowerCase());
             s.put("test_mean", test.mean());
             s.put("test_std", test.std());
+            s.put("test_median", ClassificationMetrics.median(mine.stream().mapToDouble(FineTuner.Result::test)
+                    .toArray()));
             s.put("dev_mean", dev.mean());
             s.put("dev_std", dev.std());
+            s.put("dev_median", ClassificationMetrics.median(mine.stream().mapToDouble(FineTuner.Result::dev)
+                    .toArray()));
             s.put("seeds", mine.stream().map(EvaluateJob::seedResult).toList());
             s.put("collapsed_seeds", mine.stream().filter(FineTuner.Result::collapsed).count());
             scores.put(t.name(), s);
@@ -328,7 +333,7 @@ public final class EvaluateJob implements Callable<Integer> {
         Broadcast<float[]> params = jsc.broadcast(pretrained.flatParameters());
         FineTuner.Settings settings = new FineTuner.Settings(ev.epochs(), ev.batchSize(), ev.learningRate(),
                 ev.warmupShare(), new AdamW.Settings(ev.adamBeta1(), ev.adamBeta2(), ev.adamEpsilon(), ev.weightDecay()),
-                clipNorm, kernels);
+                clipNorm, kernels, ev.layerwiseLrDecay());
         var objective = pretrained.objective();
         List<ParameterSpec> specList = List.copyOf(pretrained.parameters());
         List<FineTuner.Result> results = jsc.parallelize(jobs, jobs.size())

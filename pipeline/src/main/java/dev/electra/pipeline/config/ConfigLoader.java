@@ -147,7 +147,8 @@ public final class ConfigLoader {
                         c.getDouble("evaluate.adam-epsilon"),
                         whole(c, "evaluate.max-seq-length"),
                         whole(c, "evaluate.max-train-examples"),
-                        whole(c, "evaluate.max-eval-examples")),
+                        whole(c, "evaluate.max-eval-examples"),
+                        c.getDouble("evaluate.layerwise-lr-decay")),
                 rendered);
     }
 

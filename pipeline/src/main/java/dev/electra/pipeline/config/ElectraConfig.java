@@ -178,9 +178,12 @@ public record ElectraConfig(
     public record EvaluateConfig(List<String> tasks, int seeds, int epochs, int batchSize, double learningRate,
                                  double warmupShare, double weightDecay, double adamBeta1, double adamBeta2,
                                  double adamEpsilon, int maxSeqLength, int maxTrainExamples,
-                                 int maxEvalExamples) implements Serializable {
+                                 int maxEvalExamples, double layerwiseLrDecay) implements Serializable {
         public EvaluateConfig {
             tasks = List.copyOf(tasks);
+            if (!(layerwiseLrDecay > 0 && layerwiseLrDecay <= 1)) {
+                throw new ConfigException("evaluate.layerwise-lr-decay must be in (0, 1], got " + layerwiseLrDecay);
+            }
             Validate.atLeast("evaluate.seeds", seeds, 1);
             Validate.atLeast("evaluate.epochs", epochs, 1);
             Validate.atLeast("evaluate.batch-size", batchSize, 1);

@@ -16,6 +16,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -25,9 +27,51 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * The seed initialises the head and orders the data; a run is a deterministic function of its inputs.
  */
 public final class FineTuner {
-    /** Fine-tuning hyperparameters (conf: {@code evaluate.*}). */
+    /**
+     * Fine-tuning hyperparameters (conf: {@code evaluate.*}).
+     *
+     * @param layerwiseDecay each layer's learning rate is this factor times the rate of the layer above it (see
+     *                       {@link #rateFactor}); 1 for one rate everywhere
+     */
     public record Settings(int epochs, int batchSize, double learningRate, double warmupShare, AdamW.Settings adam,
-                           double clipNorm, KernelMode kernels) implements Serializable {}
+                           double clipNorm, KernelMode kernels, double layerwiseDecay) implements Serializable {}
+
+    private static final Pattern LAYER = Pattern.compile("[a-z]+/layer_(\\d+)/.*");
+
+    /**
+     * The factor of the learning rate of parameter {@code name} under layer-wise decay, as ELECTRA fine-tunes: the
+     * classifier head at depth L + 1 (the full rate), transformer layer i at depth i + 1, the embeddings and their
+     * projection at depth 0; factor = decay^(L + 1 − depth). (The reference implementation gives the head depth
+     * L + 2, so its top layer gets decay² and no layer gets decay¹: google-research/electra#51; not copied.)
+     */
+    public static double rateFactor(String name, int layers, double decay) {
+        int depth;
+        Matcher layer = LAYER.matcher(name);
+        if (name.startsWith("classifier/")) {
+            depth = layers + 1;
+        } else if (layer.matches()) {
+            depth = Integer.parseInt(layer.group(1)) + 1;
+        } else if (name.startsWith("shared/") || name.contains("/embeddings_project/")) {
+            depth = 0;
+        } else {
+            throw new IllegalArgumentException("parameter " + name + " has no place in layer-wise decay");
+        }
+        return Math.pow(decay, layers + 1 - depth);
+    }
+
+    /** Per element of the flat parameter vector, its learning-rate factor. */
+    static float[] rateScale(List<ParameterSpec> specs, int layers, double decay) {
+        int n = 0;
+        for (ParameterSpec p : specs) {
+            n += (int) p.length();
+        }
+        float[] scale = new float[n];
+        for (ParameterSpec p : specs) {
+            Arrays.fill(scale, (int) p.offset(), (int) (p.offset() + p.length()), (float) rateFactor(p.name(), layers,
+                    decay));
+        }
+        return scale;
+    }
 
     /**
      * One (task, seed) run. {@code trainLoss} and {@code trainAccuracy} hold one value per epoch (the mean over
@@ -60,7 +104,8 @@ public final class FineTuner {
         long total = (long) batches * s.epochs();
         LearningRateSchedule schedule = new LearningRateSchedule(s.learningRate(),
                 Math.round(total * s.warmupShare()), total);
-        AdamW adam = new AdamW(s.adam(), model.weightDecayMask());
+        AdamW adam = new AdamW(s.adam(), model.weightDecayMask(), rateScale(model.parameters(), modelConfig.layers(),
+                s.layerwiseDecay()));
         long step = 0;
         // reused from step to step (see ElectraModel#flatten)
         float[] parameters = new float[Math.toIntExact(model.parameterCount())];

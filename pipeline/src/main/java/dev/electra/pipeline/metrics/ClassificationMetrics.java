@@ -80,6 +80,20 @@ public final class ClassificationMetrics {
         }
     }
 
+    /**
+     * The median of per-seed scores (the mean of the middle two for an even count): ELECTRA reports medians over
+     * fine-tuning runs, which one diverged seed does not move.
+     */
+    public static double median(double... values) {
+        if (values.length == 0) {
+            throw new IllegalArgumentException("no values");
+        }
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        int mid = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
     /** Mean and sample standard deviation (n − 1) of per-seed scores; std 0 for one score. */
     public record Spread(double mean, double std, int n) {
         public static Spread of(double... values) {

@@ -7,7 +7,8 @@ import java.util.stream.IntStream;
  * Adam with decoupled weight decay over one flat parameter vector, as ELECTRA's AdamWeightDecayOptimizer:
  * m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; p ← p − lr·(m / (√v + ε) + wd·p), the decay only where
  * {@code decay[i]} (not LayerNorm parameters or biases). Like the reference it applies no bias correction: the
- * warmup covers the first steps, when uncorrected moments are small.
+ * warmup covers the first steps, when uncorrected moments are small. Fine-tuning scales the rate per parameter
+ * ({@code rateScale}, layer-wise decay); pretraining uses one rate.
  */
 public final class AdamW implements Optimizer, Serializable {
     /** Hyperparameters; the paper's are β 0.9/0.999, ε 1e-6, weight decay 0.01. */
@@ -21,21 +22,34 @@ public final class AdamW implements Optimizer, Serializable {
     private final boolean[] decay;
     private final float[] m;
     private final float[] v;
+    /** Per parameter, the factor its learning rate is multiplied by; null for one rate. */
+    private final float[] rateScale;
 
     public AdamW(Settings settings, boolean[] decay) {
         this(settings, decay, new float[decay.length], new float[decay.length]);
     }
 
+    /** Fresh moments and a learning rate scaled per parameter by {@code rateScale}. */
+    public AdamW(Settings settings, boolean[] decay, float[] rateScale) {
+        this(settings, decay, new float[decay.length], new float[decay.length], rateScale);
+    }
+
     /** With given moments, e.g. restored from a checkpoint or averaged across workers. */
     public AdamW(Settings settings, boolean[] decay, float[] m, float[] v) {
-        if (m.length != decay.length || v.length != decay.length) {
-            throw new IllegalArgumentException("moments of length " + m.length + "/" + v.length + " for "
-                    + decay.length + " parameters");
+        this(settings, decay, m, v, null);
+    }
+
+    private AdamW(Settings settings, boolean[] decay, float[] m, float[] v, float[] rateScale) {
+        if (m.length != decay.length || v.length != decay.length
+                || rateScale != null && rateScale.length != decay.length) {
+            throw new IllegalArgumentException("moments of length " + m.length + "/" + v.length + " and rate scales of "
+                    + (rateScale == null ? "none" : rateScale.length) + " for " + decay.length + " parameters");
         }
         this.settings = settings;
         this.decay = decay;
         this.m = m;
         this.v = v;
+        this.rateScale = rateScale;
     }
 
     @Override
@@ -64,7 +78,7 @@ public final class AdamW implements Optimizer, Serializable {
                 if (decay[i]) {
                     update += wd * params[i];
                 }
-                params[i] -= rate * update;
+                params[i] -= (rateScale == null ? rate : rate * rateScale[i]) * update;
             }
         });
     }

@@ -51,6 +51,37 @@ class FineTunerTest {
     }
 
     @Test
+    void layerwiseDecayGivesTheHeadTheFullRateAndEachLayerBelowOneMoreFactor() {
+        assertEquals(1.0, FineTuner.rateFactor("classifier/output/kernel", 2, 0.8), 1e-15);
+        assertEquals(0.8, FineTuner.rateFactor("discriminator/layer_1/ffn/ln/gain", 2, 0.8), 1e-15);
+        assertEquals(0.64, FineTuner.rateFactor("main/layer_0/attention/query/bias", 2, 0.8), 1e-15);
+        assertEquals(0.512, FineTuner.rateFactor("shared/word_embeddings", 2, 0.8), 1e-15);
+        assertEquals(0.512, FineTuner.rateFactor("discriminator/embeddings_project/kernel", 2, 0.8), 1e-15);
+
+        // Read back the rate each parameter got: one AdamW step from zero moments with a gradient of ones moves
+        // every parameter by lr × factor × (1 − β1) / (√(1 − β2) + ε), whatever its place.
+        ModelConfig deep = new ModelConfig(30, 8, 16, 3, 2, 32, 16, 2, 0.0, 0.5, 0.02);
+        ElectraModel classifier = ElectraModel.classifier(deep, Objective.ELECTRA, 2, DataType.FLOAT, 1);
+        float[] scale = FineTuner.rateScale(classifier.parameters(), deep.layers(), 0.8);
+        AdamW.Settings noDecay = new AdamW.Settings(0.9, 0.999, 1e-6, 0.0);
+        float[] p = new float[scale.length];
+        float[] g = new float[scale.length];
+        java.util.Arrays.fill(g, 1f);
+        new AdamW(noDecay, classifier.weightDecayMask(), scale).step(p, g, 1e-3);
+        double unit = 1e-3 * 0.1 / (Math.sqrt(0.001) + 1e-6);
+        java.util.Set<Double> rates = new java.util.TreeSet<>();
+        for (var spec : classifier.parameters()) {
+            double got = -p[(int) spec.offset()] / unit;
+            double depth = spec.name().startsWith("classifier/") ? 4 : spec.name().contains("/layer_")
+                    ? Integer.parseInt(spec.name().replaceAll(".*/layer_(\\d+)/.*", "$1")) + 1 : 0;
+            assertEquals(Math.pow(0.8, 4 - depth), got, 1e-5, spec.name());
+            rates.add(Math.round(got * 1e4) / 1e4);
+        }
+        assertEquals(java.util.List.of(0.4096, 0.512, 0.64, 0.8, 1.0), java.util.List.copyOf(rates),
+                "embeddings, layers 0–2, head");
+    }
+
+    @Test
     void aPairsSecondSentenceGetsSegmentOne() {
         ElectraModel classifier = ElectraModel.classifier(CONFIG, Objective.ELECTRA, 2, DataType.FLOAT, 1);
         EncodedTask pairs = new EncodedTask("p", Task.Kind.PAIR_CLASSIFICATION, Task.Metric.F1, 2, List.of(),
@@ -67,7 +98,7 @@ class FineTunerTest {
                 SamplingConfig.paper(), DataType.FLOAT, 5);
         EncodedTask task = task(400, 1);
         FineTuner.Settings s = new FineTuner.Settings(6, 16, 3e-3, 0.1, AdamW.Settings.paper(), 1.0,
-                dev.electra.pipeline.model.KernelMode.AUTO);
+                dev.electra.pipeline.model.KernelMode.AUTO, 0.8);
         FineTuner.Result a = FineTuner.run(CONFIG, Objective.ELECTRA, pretrained.flatParameters(),
                 pretrained.parameters(), task, s, 1);
         FineTuner.Result b = FineTuner.run(CONFIG, Objective.ELECTRA, pretrained.flatParameters(),

@@ -12,6 +12,13 @@ class ClassificationMetricsTest {
     }
 
     @Test
+    void medianOfOddAndEvenCounts() {
+        assertEquals(0.7, ClassificationMetrics.median(0.9, 0.1, 0.7), 1e-15);
+        assertEquals(0.5, ClassificationMetrics.median(0.9, 0.1, 0.4, 0.6), 1e-15);
+        assertEquals(0.3, ClassificationMetrics.median(0.3), 1e-15);
+    }
+
+    @Test
     void f1OfThePositiveClass() {
         // TP 2, FP 1, FN 1: 2·2 / (2·2 + 1 + 1); scikit-learn's f1_score gives 0.666…
         assertEquals(2.0 / 3, ClassificationMetrics.f1(new int[] {1, 1, 0, 0, 1}, new int[] {1, 0, 0, 1, 1}, 1), 1e-15);
