@@ -13,6 +13,7 @@ import dev.electra.pipeline.config.JobError;
 import dev.electra.pipeline.config.RunInfo;
 import dev.electra.pipeline.eval.EncodedTask;
 import dev.electra.pipeline.eval.FineTuner;
+import dev.electra.pipeline.eval.FrozenFeatures;
 import dev.electra.pipeline.eval.GlueTasks;
 import dev.electra.pipeline.eval.MinimalPairs;
 import dev.electra.pipeline.eval.Task;
@@ -228,11 +229,16 @@ public final class EvaluateJob implements Callable<Integer> {
 
         // A transformers directory has no pretraining configuration: this invocation's clip-norm applies.
         double clipNorm = (pretrained.runConfig() != null ? pretrained.runConfig() : config).pretrain().clipNorm();
-        List<FineTuner.Result> results = fineTune(spark, modelConfig, pretrainModel, clipNorm, classification, ev,
-                config.model().kernels());
+        Map<String, Object> probes = ev.mode() == ElectraConfig.EvaluateMode.FINETUNE ? Map.of()
+                : probe(spark, modelConfig, pretrainModel, kernels.mode(), classification, ev, config.seed());
+        List<FineTuner.Result> results = ev.mode() == ElectraConfig.EvaluateMode.PROBE ? List.of()
+                : fineTune(spark, modelConfig, pretrainModel, clipNorm, classification, ev, config.model().kernels());
         Map<String, Object> scores = new LinkedHashMap<>();
         for (EncodedTask t : classification) {
             List<FineTuner.Result> mine = results.stream().filter(x -> x.task().equals(t.name())).toList();
+            if (mine.isEmpty()) {
+                continue;
+            }
             Spread test = Spread.of(mine.stream().mapToDouble(FineTuner.Result::test).toArray());
             Spread dev = Spread.of(mine.stream().mapToDouble(FineTuner.Result::dev).toArray());
             Map<String, Object> s = new LinkedHashMap<>();
@@ -280,6 +286,9 @@ public final class EvaluateJob implements Callable<Integer> {
         }
         result.put("tasks", taskInfo);
         result.put("scores", scores);
+        if (!probes.isEmpty()) {
+            result.put("probes", probes);
+        }
         result.put("wall_seconds", (System.nanoTime() - start) / 1e9);
         return result;
     }
@@ -313,6 +322,33 @@ public final class EvaluateJob implements Callable<Integer> {
         m.put("majority_share", x.majorityShare());
         m.put("test_classes_predicted", x.testClassesPredicted());
         return m;
+    }
+
+    /**
+     * Frozen-feature probes of every classification task: features of the frozen encoder (no dropout) extracted once
+     * on the driver, then {@link Probes}' logistic regressions.
+     */
+    private static Map<String, Object> probe(SparkSession spark, ModelConfig modelConfig, ElectraModel pretrained,
+                                             KernelMode kernels, List<EncodedTask> tasks,
+                                             ElectraConfig.EvaluateConfig ev, long seed) {
+        ElectraModel frozen = ElectraModel.classifier(modelConfig.withDropout(0), pretrained.objective(), 2,
+                org.nd4j.linalg.api.buffer.DataType.FLOAT, seed).useKernels(kernels);
+        frozen.loadMatching(pretrained.flatParameters(), pretrained.parameters());
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (EncodedTask t : tasks) {
+            FrozenFeatures.Pooled[] f = new FrozenFeatures.Pooled[Task.Split.values().length];
+            for (Task.Split split : Task.Split.values()) {
+                f[split.ordinal()] = FrozenFeatures.of(frozen, t, t.ids(split), ev.batchSize());
+            }
+            Map<String, Object> r = Probes.run(spark, t, f[0], f[1], f[2], ev.probeL2(), seed);
+            out.put(t.name(), r);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> mean = (Map<String, Object>) r.get("mean");
+            LOG.info("evaluate: {} probe (mean pooling) {} {} [{}, {}] (test, l2 {})", t.name(), mean.get("metric"),
+                    String.format("%.3f", (Double) mean.get("test")), String.format("%.3f", (Double) mean.get("test_low")),
+                    String.format("%.3f", (Double) mean.get("test_high")), mean.get("l2"));
+        }
+        return out;
     }
 
     /** Every (task, seed) as one Spark task; results in task and seed order. */

@@ -194,13 +194,15 @@ class ExportIT {
                         Task.Split.DEV, examples.subList(n / 2, 3 * n / 4),
                         Task.Split.TEST, examples.subList(3 * n / 4, n))).write(tasks.resolve("comma"));
         ElectraConfig config = SparkTestSession.config(append(MICRO, "evaluate.seeds=1", "evaluate.epochs=1",
-                "evaluate.max-seq-length=32", "evaluate.batch-size=16"));
+                "evaluate.max-seq-length=32", "evaluate.batch-size=16", "evaluate.probe-l2=[0.01]"));
         var fromRun = EvaluateJob.run(spark, config, run.toString(), vocab.toString(), tasks.toString(),
                 List.of("comma"), dir.resolve("eval-run").toString(), false, List.of("evaluate"));
         var fromExport = EvaluateJob.run(spark, config, export.toString(), null, tasks.toString(), List.of("comma"),
                 export.resolve("evaluation").toString(), false, List.of("evaluate"));
         assertEquals(withoutTimes(fromRun.get("scores")), withoutTimes(fromExport.get("scores")),
                 "the same weights and tokenizer fine-tune to the same scores");
+        assertEquals(withoutTimes(fromRun.get("probes")), withoutTimes(fromExport.get("probes")),
+                "and probe to the same scores");
         assertEquals(4L, fromRun.get("step"));
         assertFalse(fromExport.containsKey("step"), "a transformers directory has no step");
         assertTrue(Files.isRegularFile(export.resolve("evaluation/evaluation.json")));

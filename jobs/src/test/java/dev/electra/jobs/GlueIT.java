@@ -37,7 +37,8 @@ class GlueIT {
         "model.generator-fraction=0.5", "model.max-positions=32",
         "pretrain.batch-size=4", "pretrain.steps=2", "pretrain.warmup-steps=1", "pretrain.log-every=1",
         "pretrain.checkpoint-every=2", "pretrain.eval-batches=1", "pretrain.held-out-share=0.5",
-        "evaluate.seeds=1", "evaluate.epochs=1", "evaluate.max-seq-length=32", "evaluate.batch-size=8"};
+        "evaluate.seeds=1", "evaluate.epochs=1", "evaluate.max-seq-length=32", "evaluate.batch-size=8",
+        "evaluate.mode=finetune"};
 
     static Path glue() {
         return Path.of(System.getProperty("user.dir")).getParent().resolve("pipeline/src/test/resources/glue");

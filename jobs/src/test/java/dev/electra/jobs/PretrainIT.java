@@ -481,7 +481,7 @@ class PretrainIT {
     void evaluateFineTunesOverSeedsAndScoresPairsZeroShot() throws IOException {
         ElectraConfig config = SparkTestSession.config(concat(MICRO, "evaluate.seeds=2", "evaluate.epochs=1",
                 "evaluate.max-seq-length=32", "evaluate.max-train-examples=120", "evaluate.max-eval-examples=60",
-                "evaluate.batch-size=16"));
+                "evaluate.batch-size=16", "evaluate.probe-l2=[0.001, 1.0]"));
         PretrainJob.run(spark, config, shards.toString(), dir.resolve("eval-run").toString(), false, Long.MAX_VALUE,
                 List.of("pretrain"));
         Path tasks = fixtureTasks();
@@ -498,6 +498,16 @@ class PretrainIT {
         double pairs = json.get("scores").get("pairs").get("test_mean").asDouble();
         assertTrue(pairs >= 0 && pairs <= 1, "zero-shot accuracy " + pairs);
         assertTrue(json.get("intrinsic").has("discriminator_auc"), json.toString());
+        for (String pooling : List.of("cls", "mean")) {
+            JsonNode probe = json.get("probes").get("comma").get(pooling);
+            assertEquals("mcc", probe.get("metric").asText());
+            assertTrue(List.of(0.001, 1.0).contains(probe.get("l2").asDouble()), probe.toString());
+            assertEquals(2, probe.get("dev_by_l2").size());
+            double t = probe.get("test").asDouble();
+            assertTrue(probe.get("test_low").asDouble() <= t && t <= probe.get("test_high").asDouble(),
+                    "the interval holds the score: " + probe);
+        }
+        assertTrue(json.get("scores").get("comma").has("test_median"));
         assertEquals(r.get("objective"), "electra");
         assertEquals("..", json.get("model").asText(), "RUN/evaluation names its run relative to itself");
 

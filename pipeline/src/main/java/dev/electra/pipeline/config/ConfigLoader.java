@@ -148,7 +148,9 @@ public final class ConfigLoader {
                         whole(c, "evaluate.max-seq-length"),
                         whole(c, "evaluate.max-train-examples"),
                         whole(c, "evaluate.max-eval-examples"),
-                        c.getDouble("evaluate.layerwise-lr-decay")),
+                        c.getDouble("evaluate.layerwise-lr-decay"),
+                        choice(ElectraConfig.EvaluateMode.class, "evaluate.mode", c.getString("evaluate.mode")),
+                        c.getDoubleList("evaluate.probe-l2")),
                 rendered);
     }
 

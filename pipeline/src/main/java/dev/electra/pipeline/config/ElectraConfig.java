@@ -178,9 +178,15 @@ public record ElectraConfig(
     public record EvaluateConfig(List<String> tasks, int seeds, int epochs, int batchSize, double learningRate,
                                  double warmupShare, double weightDecay, double adamBeta1, double adamBeta2,
                                  double adamEpsilon, int maxSeqLength, int maxTrainExamples,
-                                 int maxEvalExamples, double layerwiseLrDecay) implements Serializable {
+                                 int maxEvalExamples, double layerwiseLrDecay, EvaluateMode mode,
+                                 List<Double> probeL2) implements Serializable {
         public EvaluateConfig {
             tasks = List.copyOf(tasks);
+            probeL2 = List.copyOf(probeL2);
+            if (probeL2.isEmpty() || probeL2.stream().anyMatch(v -> !(v >= 0))) {
+                throw new ConfigException("evaluate.probe-l2 must list at least one non-negative penalty, got "
+                        + probeL2);
+            }
             if (!(layerwiseLrDecay > 0 && layerwiseLrDecay <= 1)) {
                 throw new ConfigException("evaluate.layerwise-lr-decay must be in (0, 1], got " + layerwiseLrDecay);
             }
@@ -202,6 +208,9 @@ public record ElectraConfig(
             }
         }
     }
+
+    /** What evaluate measures: fine-tuning, frozen-feature probes, or both. */
+    public enum EvaluateMode { FINETUNE, PROBE, BOTH }
 
     /** Corpus formats. */
     public enum InputFormat { AUTO, TEXT, JSONL, PARQUET }

@@ -161,10 +161,14 @@ public final class FineTuner {
     }
 
     /** The task's metric of {@code predicted} on one split. */
-    static double score(EncodedTask task, Task.Split split, int[] predicted) {
-        int[] gold = task.labels(split);
-        return switch (task.metric()) {
-            case MCC -> ClassificationMetrics.matthews(gold, predicted, task.labelCount());
+    public static double score(EncodedTask task, Task.Split split, int[] predicted) {
+        return score(task.metric(), task.labelCount(), task.labels(split), predicted);
+    }
+
+    /** {@code metric} of {@code predicted} against {@code gold}. */
+    public static double score(Task.Metric metric, int labelCount, int[] gold, int[] predicted) {
+        return switch (metric) {
+            case MCC -> ClassificationMetrics.matthews(gold, predicted, labelCount);
             case F1 -> ClassificationMetrics.f1(gold, predicted, 1);
             case ACCURACY -> ClassificationMetrics.accuracy(gold, predicted);
         };

@@ -89,7 +89,8 @@ final class DirectPass {
     }
 
     /** A classifier's loss (NaN without labels), logits [B, C] and, when asked for, gradients by parameter name. */
-    record ClassifierResult(double loss, INDArray logits, Map<String, INDArray> gradients) {}
+    /** @param hidden the main encoder's last hidden states, [B·L, H] */
+    record ClassifierResult(double loss, INDArray logits, Map<String, INDArray> gradients, INDArray hidden) {}
 
     /**
      * The fine-tuning graph of {@link ElectraModel#classifier}: the main encoder, ELECTRA's head on the [CLS]
@@ -107,7 +108,8 @@ final class DirectPass {
                     grads.put(spec.name(), g == null ? Nd4j.zeros(type, spec.shape()).detach() : g.detach());
                 }
             }
-            return new ClassifierResult(loss, s.out.get(ElectraModel.OUT_CLASS_LOGITS).detach(), grads);
+            return new ClassifierResult(loss, s.out.get(ElectraModel.OUT_CLASS_LOGITS).detach(), grads,
+                    gradients ? null : s.out.get(ElectraModel.OUT_MAIN_HIDDEN).detach());
         }
     }
 
@@ -234,6 +236,7 @@ final class DirectPass {
         double classify() {
             String mainName = model.objective().hasDiscriminator() ? "discriminator" : "main";
             Encoded main = encode(mainName, config.discriminator(), inputIds);
+            out.put(ElectraModel.OUT_MAIN_HIDDEN, main.hidden());
             int h = config.hiddenSize();
             INDArray pooled = atSlots(main.hidden(), h);
             INDArray inputMask = ph.get("dropout/classifier/input");

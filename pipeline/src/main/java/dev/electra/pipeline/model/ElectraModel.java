@@ -94,6 +94,8 @@ public final class ElectraModel {
     /** Loss variable of a fine-tuned classifier's softmax cross-entropy. */
     public static final String LOSS_CLASSIFIER = "loss/classifier";
     static final String OUT_CLASS_LOGITS = "out/class_logits";
+    /** The main encoder's last hidden states of a classification batch, [B·L, H]. */
+    static final String OUT_MAIN_HIDDEN = "out/main_hidden";
 
     private final ModelConfig config;
     private final Objective objective;
@@ -259,6 +261,22 @@ public final class ElectraModel {
                     .get(OUT_CLASS_LOGITS).dup());
         }
         return direct(() -> direct.classifier(placeholders, false).logits());
+    }
+
+    /**
+     * The main encoder's last hidden states of a classification batch (placeholders from
+     * {@link #classifierPlaceholders} with {@code training} false: no dropout), [B, L, H]; rows beyond a sequence's
+     * length hold what the encoder computed at padding, which callers mask out. What frozen-feature probes read.
+     */
+    public INDArray hiddenStates(Map<String, INDArray> placeholders) {
+        requireClassifier(placeholders, false);
+        long b = placeholders.get(INPUT_IDS).size(0);
+        long l = placeholders.get(INPUT_IDS).size(1);
+        INDArray hidden = kernels == KernelMode.GRAPH
+                ? outsideWorkspaces(() -> sd.output(withTokenEmbeddings(placeholders), OUT_MAIN_HIDDEN)
+                .get(OUT_MAIN_HIDDEN).dup())
+                : direct(() -> direct.classifier(placeholders, false).hidden());
+        return hidden.reshape(b, l, config.hiddenSize());
     }
 
     /**
@@ -969,6 +987,7 @@ public final class ElectraModel {
             SDVariable emb = embed(shared.tokens(), shared.positions(), shared.segments(), shared.gain(),
                     shared.bias());
             SDVariable hidden = encoder(mainName, Owner.MAIN, emb, config.discriminator(), attentionBias);
+            sd.identity(OUT_MAIN_HIDDEN, new StopGradient(sd, hidden).outputVariable());
             // [B, 1, L] × [B, L, H] → [B, H]
             SDVariable pooled = sd.mmul(clsSelection, sd.reshape(hidden, shape(batchAndLength, h))).reshape(-1, h);
             SDVariable x = pooledDropout("classifier/input", pooled, h);

@@ -1,0 +1,126 @@
+package dev.electra.jobs;
+
+import dev.electra.pipeline.eval.EncodedTask;
+import dev.electra.pipeline.eval.FineTuner;
+import dev.electra.pipeline.eval.FrozenFeatures;
+import dev.electra.pipeline.eval.Task;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.apache.spark.ml.classification.LogisticRegression;
+import org.apache.spark.ml.classification.LogisticRegressionModel;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Frozen-feature probes (SentEval's protocol): the encoder is not trained; a multinomial logistic regression with an
+ * L2 penalty (Spark MLlib's, L-BFGS, standardized features) is fit on each pooling of the training examples' last
+ * layer ([CLS] and the token mean), the penalty chosen by the dev score among {@code evaluate.probe-l2}, and the
+ * chosen one scored on test with a 95% bootstrap interval (1,000 resamples of the test examples, fixed seed). Probes
+ * have no plateau to leave, so they separate weak encoders that fine-tuning at small budgets leaves on the label
+ * prior.
+ */
+final class Probes {
+    private static final int BOOTSTRAP = 1000;
+    private static final StructType SCHEMA = new StructType().add("label", DataTypes.DoubleType)
+            .add("features", SQLDataTypes.VectorType());
+
+    private Probes() {}
+
+    /** Both poolings of one task: {"cls": {...}, "mean": {...}}. */
+    static Map<String, Object> run(SparkSession spark, EncodedTask task, FrozenFeatures.Pooled train,
+                                   FrozenFeatures.Pooled dev, FrozenFeatures.Pooled test, List<Double> l2,
+                                   long seed) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("cls", probe(spark, task, train.cls(), dev.cls(), test.cls(), l2, seed));
+        out.put("mean", probe(spark, task, train.mean(), dev.mean(), test.mean(), l2, seed));
+        return out;
+    }
+
+    private static Map<String, Object> probe(SparkSession spark, EncodedTask task, float[][] train, float[][] dev,
+                                             float[][] test, List<Double> l2, long seed) {
+        Dataset<Row> trainSet = frame(spark, train, task.labels(Task.Split.TRAIN)).cache();
+        double bestDev = Double.NEGATIVE_INFINITY;
+        double bestL2 = Double.NaN;
+        LogisticRegressionModel best = null;
+        Map<String, Double> devByL2 = new LinkedHashMap<>();
+        for (double penalty : l2) {
+            LogisticRegressionModel m = new LogisticRegression().setFamily("multinomial").setRegParam(penalty)
+                    .setElasticNetParam(0).setMaxIter(100).setStandardization(true).fit(trainSet);
+            double d = FineTuner.score(task, Task.Split.DEV, predict(m, dev));
+            devByL2.put(String.valueOf(penalty), d);
+            if (d > bestDev) {
+                bestDev = d;
+                bestL2 = penalty;
+                best = m;
+            }
+        }
+        trainSet.unpersist();
+        int[] predicted = predict(best, test);
+        int[] gold = task.labels(Task.Split.TEST);
+        double score = FineTuner.score(task, Task.Split.TEST, predicted);
+        double[] interval = bootstrap(task, gold, predicted, seed);
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("metric", task.metric().name().toLowerCase(java.util.Locale.ROOT));
+        r.put("l2", bestL2);
+        r.put("dev", bestDev);
+        r.put("test", score);
+        r.put("test_low", interval[0]);
+        r.put("test_high", interval[1]);
+        r.put("dev_by_l2", devByL2);
+        return r;
+    }
+
+    private static Dataset<Row> frame(SparkSession spark, float[][] x, int[] y) {
+        List<Row> rows = new ArrayList<>(x.length);
+        for (int i = 0; i < x.length; i++) {
+            double[] v = new double[x[i].length];
+            for (int j = 0; j < v.length; j++) {
+                v[j] = x[i][j];
+            }
+            rows.add(RowFactory.create((double) y[i], Vectors.dense(v)));
+        }
+        return spark.createDataFrame(rows, SCHEMA);
+    }
+
+    private static int[] predict(LogisticRegressionModel m, float[][] x) {
+        // predict row by row on the driver: the features are small, and the order must be the examples' order
+        int[] out = new int[x.length];
+        for (int i = 0; i < x.length; i++) {
+            double[] v = new double[x[i].length];
+            for (int j = 0; j < v.length; j++) {
+                v[j] = x[i][j];
+            }
+            out[i] = (int) m.predict(Vectors.dense(v));
+        }
+        return out;
+    }
+
+    /** 2.5th and 97.5th percentiles of the task's metric over bootstrap resamples of the test examples. */
+    static double[] bootstrap(EncodedTask task, int[] gold, int[] predicted, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        double[] scores = new double[BOOTSTRAP];
+        int n = gold.length;
+        int[] g = new int[n];
+        int[] p = new int[n];
+        for (int b = 0; b < BOOTSTRAP; b++) {
+            for (int i = 0; i < n; i++) {
+                int k = r.nextInt(n);
+                g[i] = gold[k];
+                p[i] = predicted[k];
+            }
+            scores[b] = FineTuner.score(task.metric(), task.labelCount(), g, p);
+        }
+        Arrays.sort(scores);
+        return new double[] {scores[(int) (0.025 * BOOTSTRAP)], scores[(int) (0.975 * BOOTSTRAP) - 1]};
+    }
+}
