@@ -8,8 +8,12 @@ import dev.electra.pipeline.config.CodeVersion;
 import dev.electra.pipeline.config.ConfigLoader;
 import dev.electra.pipeline.config.ElectraConfig;
 import dev.electra.pipeline.config.RunInfo;
+import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.model.Objective;
 import dev.electra.pipeline.report.AblationReport;
+import dev.electra.pipeline.train.Pretraining;
+import dev.electra.tokenizer.TokenizerSpec;
+import dev.electra.tokenizer.Vocabulary;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -103,10 +107,12 @@ public final class AblateJob implements Callable<Integer> {
             }
             perObjective.put(objective, Map.of("final_step", r.step()));
         }
+        evaluateRandom(spark, overlays, sets, vocab, tasks, output);
         try {
             Map<String, Object> ablation = new LinkedHashMap<>();
             ablation.put("title", String.join(", ", objectives) + " at equal budget");
             ablation.put("objectives", objectives);
+            ablation.put("baseline", AblationReport.RANDOM);
             ablation.put("steps", base.pretrain().steps());
             ablation.put("global_batch", base.pretrain().batchSize() * base.distributed().workers());
             ablation.put("seed", base.seed());
@@ -125,6 +131,43 @@ public final class AblateJob implements Callable<Integer> {
             throw new UncheckedIOException("cannot write " + output + "/_ablation.json: " + e.getMessage(), e);
         }
         return AblationReport.read(output).write(output.resolve("report"));
+    }
+
+    /**
+     * The floor every objective is compared with: the same architecture (ELECTRA's discriminator) initialised with the
+     * run's seed and never pretrained, written as a transformers directory ({@code OUTPUT/random/model}) and
+     * evaluated exactly as the pretrained encoders ({@code OUTPUT/random/evaluation}). Kept when present.
+     */
+    private static void evaluateRandom(SparkSession spark, List<String> overlays, List<String> sets, String vocab,
+                                       String tasks, Path output) {
+        Path dir = output.resolve(AblationReport.RANDOM);
+        Path evaluation = dir.resolve("evaluation");
+        if (Files.isRegularFile(evaluation.resolve(EvaluateJob.RESULT))) {
+            LOG.info("ablate: the random-init baseline's evaluation is present");
+            return;
+        }
+        List<String> electra = new ArrayList<>(sets);
+        electra.add("pretrain.objective=electra");
+        ElectraConfig config = ConfigLoader.load(overlays, electra);
+        var hadoop = spark.sparkContext().hadoopConfiguration();
+        Vocabulary vocabulary = Tokenizers.readVocabulary(vocab, hadoop);
+        ElectraModel model = Pretraining.model(config, vocabulary.size(), config.model().maxPositions());
+        String modelDir = dir.resolve("model").toAbsolutePath().toString();
+        List<String> arguments = List.of("ablate", "random-init baseline");
+        try (OutputDir out = OutputDir.begin("export", modelDir, true, hadoop, List.of())) {
+            try {
+                ExportCommand.write(out, model, new TokenizerSpec(vocabulary, Tokenizers.normalizerOptions(config),
+                        config.tokenizer().maxInputCharsPerWord()));
+                out.writeRunInfo(RunInfo.start("export", arguments, config).withResults(Map.of("random_init", true,
+                        "seed", config.seed())));
+                out.commit();
+            } catch (Exception e) {
+                throw out.failure(e);
+            }
+        }
+        LOG.info("ablate: random-init baseline (seed {}, never pretrained): evaluating", config.seed());
+        LOG.info(EvaluateJob.summary(EvaluateJob.run(spark, config, modelDir, null, tasks, config.evaluate().tasks(),
+                evaluation.toAbsolutePath().toString(), true, arguments), modelDir));
     }
 
     /**

@@ -63,6 +63,20 @@ final class ExportCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Writes {@code model}'s discriminator and generator directories into {@code out}. */
+    static void write(OutputDir out, ElectraModel model, TokenizerSpec tokenizer) {
+        ParameterLayout layout = ParameterLayout.of(model.parameters());
+        float[] params = model.flatParameters();
+        Map<String, byte[]> tokenizerFiles = HfElectra.tokenizerFiles(tokenizer.vocabulary(), tokenizer.normalizer(),
+                tokenizer.maxInputCharsPerWord(), model.config().maxPositions());
+        for (Network n : Network.values()) {
+            out.write(n.prefix + "/" + PretrainedModels.CONFIG, HfElectra.json(HfElectra.config(model.config(), n,
+                    tokenizer.vocabulary().padId())));
+            out.write(n.prefix + "/" + PretrainedModels.WEIGHTS, HfElectra.safetensors(layout, params, n));
+            tokenizerFiles.forEach((name, bytes) -> out.write(n.prefix + "/" + name, bytes));
+        }
+    }
+
     /** Exports and returns the step exported. */
     static long run(String run, String vocabPath, String output, OptionalLong step, boolean overwrite,
                     Configuration hadoop, List<String> arguments) {
@@ -79,22 +93,12 @@ final class ExportCommand implements Callable<Integer> {
                             + ", which has no discriminator; export writes ELECTRA discriminator/generator pairs "
                             + "(objectives electra and electra-15)");
                 }
-                ParameterLayout layout = ParameterLayout.of(m.parameters());
-                float[] params = m.flatParameters();
-                TokenizerSpec tokenizer = loaded.tokenizer();
-                Map<String, byte[]> tokenizerFiles = HfElectra.tokenizerFiles(tokenizer.vocabulary(),
-                        tokenizer.normalizer(), tokenizer.maxInputCharsPerWord(), m.config().maxPositions());
-                for (Network n : Network.values()) {
-                    out.write(n.prefix + "/" + PretrainedModels.CONFIG, HfElectra.json(HfElectra.config(m.config(), n,
-                            tokenizer.vocabulary().padId())));
-                    out.write(n.prefix + "/" + PretrainedModels.WEIGHTS, HfElectra.safetensors(layout, params, n));
-                    tokenizerFiles.forEach((name, bytes) -> out.write(n.prefix + "/" + name, bytes));
-                }
+                write(out, m, loaded.tokenizer());
                 Map<String, Object> results = new LinkedHashMap<>();
                 results.put("model", run);
                 results.put("step", loaded.step());
                 results.put("objective", m.objective().configName());
-                results.put("vocab_sha256", tokenizer.vocabulary().sha256());
+                results.put("vocab_sha256", loaded.tokenizer().vocabulary().sha256());
                 out.writeRunInfo(RunInfo.start("export", arguments, loaded.runConfig()).withResults(results));
                 out.commit();
                 return loaded.step();

@@ -40,8 +40,11 @@ public final class AblationReport {
     /** The paper's GLUE dev averages (Table 5, Base size, equal compute), by our objective names. */
     public static final Map<String, Double> PAPER_TABLE_5 = Map.of("electra", 85.0, "all-tokens-mlm", 84.3,
             "replace-mlm", 82.4, "electra-15", 82.4, "mlm", 82.2);
+    /** The row of the encoder that was never pretrained: the floor of every score. */
+    public static final String RANDOM = "random";
     private static final Map<String, String> DISPLAY = Map.of("electra", "ELECTRA", "electra-15", "ELECTRA 15%",
-            "replace-mlm", "Replace MLM", "all-tokens-mlm", "All-Tokens MLM", "mlm", "BERT (MLM)");
+            "replace-mlm", "Replace MLM", "all-tokens-mlm", "All-Tokens MLM", "mlm", "BERT (MLM)",
+            RANDOM, "random init (not pretrained)");
 
     /**
      * One task's score of one objective; {@code collapsedSeeds} counts the fine-tuning runs whose classifier
@@ -55,12 +58,21 @@ public final class AblationReport {
         }
     }
 
+    /** A frozen-feature probe's test score (mean-pooled last layer) and its 95% bootstrap interval. */
+    public record Probe(String metric, double test, double low, double high) {
+        /** This interval lies wholly above {@code other}'s. */
+        boolean above(Probe other) {
+            return low > other.high;
+        }
+    }
+
     /** A point of a learning curve: tokens seen and a value. */
     public record Point(double tokens, double value) {}
 
     /** What one objective's pretraining and evaluation produced. */
-    public record ObjectiveResult(String objective, Map<String, Score> scores, double flopsPerStep, long steps,
-                                  double wallSeconds, JsonNode intrinsic, Map<String, List<Point>> curves) {}
+    public record ObjectiveResult(String objective, Map<String, Score> scores, Map<String, Probe> probes,
+                                  double flopsPerStep, long steps, double wallSeconds, JsonNode intrinsic,
+                                  Map<String, List<Point>> curves) {}
 
     private final JsonNode ablation;
     private final List<ObjectiveResult> results;
@@ -94,24 +106,47 @@ public final class AblationReport {
                 }
                 JsonNode eval = JSON.readTree(evaluation.toFile());
                 JsonNode runResults = JSON.readTree(run.resolve("_run.json").toFile()).path("results");
-                Map<String, Score> scores = new LinkedHashMap<>();
-                eval.path("scores").fields().forEachRemaining(e -> {
-                    JsonNode s = e.getValue();
-                    if (s.has("test_mean")) {
-                        scores.put(e.getKey(), new Score(s.path("metric").asText(), s.path("test_mean").asDouble(),
-                                s.path("test_std").asDouble(), s.path("seeds").size(),
-                                s.path("collapsed_seeds").asInt(0)));
-                    }
-                });
-                results.add(new ObjectiveResult(name, scores, runResults.path("flops_per_step").asDouble(),
-                        runResults.path("final_step").asLong(),
+                results.add(new ObjectiveResult(name, scores(eval), probes(eval),
+                        runResults.path("flops_per_step").asDouble(), runResults.path("final_step").asLong(),
                         runResults.path("training_seconds").asDouble(runResults.path("wall_seconds").asDouble()),
                         eval.path("intrinsic"), curves(run)));
+            }
+            Path random = dir.resolve(RANDOM).resolve("evaluation").resolve("evaluation.json");
+            if (ablation.has("baseline")) {
+                if (!Files.isRegularFile(random)) {
+                    throw new IllegalArgumentException("the random-init baseline has no evaluation: expected " + random);
+                }
+                JsonNode eval = JSON.readTree(random.toFile());
+                results.add(new ObjectiveResult(RANDOM, scores(eval), probes(eval), 0, 0, 0,
+                        JSON.createObjectNode(), Map.of()));
             }
             return new AblationReport(ablation, results);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the ablation in " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    private static Map<String, Score> scores(JsonNode eval) {
+        Map<String, Score> scores = new LinkedHashMap<>();
+        eval.path("scores").fields().forEachRemaining(e -> {
+            JsonNode s = e.getValue();
+            if (s.has("test_mean")) {
+                scores.put(e.getKey(), new Score(s.path("metric").asText(), s.path("test_mean").asDouble(),
+                        s.path("test_std").asDouble(), s.path("seeds").size(), s.path("collapsed_seeds").asInt(0)));
+            }
+        });
+        return scores;
+    }
+
+    /** The mean-pooling probes of evaluation.json (evaluate.mode probe or both). */
+    private static Map<String, Probe> probes(JsonNode eval) {
+        Map<String, Probe> probes = new LinkedHashMap<>();
+        eval.path("probes").fields().forEachRemaining(e -> {
+            JsonNode p = e.getValue().path("mean");
+            probes.put(e.getKey(), new Probe(p.path("metric").asText(), p.path("test").asDouble(),
+                    p.path("test_low").asDouble(), p.path("test_high").asDouble()));
+        });
+        return probes;
     }
 
     /** Training loss and held-out discriminator AUC / main losses against tokens seen. */
@@ -267,7 +302,8 @@ public final class AblationReport {
             md.append(' ').append(avg == bestAverage ? "**" + avgCell + "**" : avgCell).append(" |");
             Double paper = PAPER_TABLE_5.get(r.objective());
             md.append(' ').append(paper == null ? "–" : String.format(Locale.ROOT, "%.1f", paper)).append(" |");
-            md.append(String.format(Locale.ROOT, " %.2e | %.0f s |%n", r.flopsPerStep() * r.steps(), r.wallSeconds()));
+            md.append(r.objective().equals(RANDOM) ? " – | – |\n" : String.format(Locale.ROOT, " %.2e | %.0f s |%n",
+                    r.flopsPerStep() * r.steps(), r.wallSeconds()));
         }
         if (results.stream().anyMatch(r -> r.scores().values().stream().anyMatch(x -> x.collapsedSeeds() > 0))) {
             md.append("\n† The fine-tuned classifier predicted a single label on every test example (in k of n seeds "
@@ -277,6 +313,7 @@ public final class AblationReport {
                     + "(docs/evaluation.md).\n");
         }
         md.append("\n").append(verdict(tasks)).append("\n\n");
+        md.append(probeSection());
         md.append("## Intrinsic metrics on held-out shards (end of pretraining)\n\n");
         md.append("| objective | held-out loss | generator MLM accuracy | discriminator AUC | discriminator accuracy "
                 + "| all-original accuracy |\n|---|---|---|---|---|---|\n");
@@ -302,6 +339,77 @@ public final class AblationReport {
         }
         md.append("\nEffective configuration of the pretraining runs (the objective aside):\n\n```hocon\n")
                 .append(ablation.path("config").asText()).append("\n```\n");
+        return md.toString();
+    }
+
+    /**
+     * The probes' table (test score and 95% bootstrap interval per task) and what the intervals say: which objectives
+     * beat the never-pretrained encoder, and whether the best objective is ahead of the runner-up.
+     */
+    String probeSection() {
+        List<String> tasks = new ArrayList<>();
+        for (ObjectiveResult r : results) {
+            r.probes().keySet().stream().filter(t -> !tasks.contains(t)).forEach(tasks::add);
+        }
+        if (tasks.isEmpty()) {
+            return "";
+        }
+        StringBuilder md = new StringBuilder("## Frozen-feature probes\n\n");
+        md.append("The encoder frozen; a logistic regression (its L2 penalty chosen on dev) on the mean of the last "
+                + "layer over each text's tokens; test score [95% bootstrap interval]. A probe has no plateau to "
+                + "leave, so it separates encoders that fine-tuning at a small budget leaves on the label prior "
+                + "(docs/evaluation.md).\n\n| objective |");
+        for (String t : tasks) {
+            ObjectiveResult any = results.stream().filter(r -> r.probes().containsKey(t)).findFirst().orElseThrow();
+            md.append(' ').append(t).append(" (").append(any.probes().get(t).metric()).append(") |");
+        }
+        md.append("\n|---|").append("---|".repeat(tasks.size())).append('\n');
+        for (ObjectiveResult r : results) {
+            md.append("| ").append(DISPLAY.getOrDefault(r.objective(), r.objective())).append(" |");
+            for (String t : tasks) {
+                Probe p = r.probes().get(t);
+                md.append(' ').append(p == null ? "n/a" : String.format(Locale.ROOT, "%.3f [%.3f, %.3f]", p.test(),
+                        p.low(), p.high())).append(" |");
+            }
+            md.append('\n');
+        }
+        ObjectiveResult random = results.stream().filter(r -> r.objective().equals(RANDOM)).findFirst()
+                .orElse(null);
+        List<ObjectiveResult> pretrained = results.stream().filter(r -> !r.objective().equals(RANDOM)).toList();
+        md.append('\n');
+        if (random != null) {
+            md.append("**Does pretraining beat the random row?** ");
+            List<String> lines = new ArrayList<>();
+            for (String t : tasks) {
+                Probe floor = random.probes().get(t);
+                if (floor == null) {
+                    continue;
+                }
+                List<String> above = pretrained.stream().filter(r -> r.probes().containsKey(t)
+                        && r.probes().get(t).above(floor)).map(r -> DISPLAY.getOrDefault(r.objective(),
+                        r.objective())).toList();
+                lines.add(t + ": " + (above.isEmpty() ? "no objective's interval lies above the random row's"
+                        : String.join(", ", above) + " above the random row beyond the intervals"));
+            }
+            md.append(String.join("; ", lines)).append(".\n\n");
+        }
+        md.append("**Do the objectives differ on the probes?** ");
+        List<String> lines = new ArrayList<>();
+        for (String t : tasks) {
+            List<ObjectiveResult> ranked = pretrained.stream().filter(r -> r.probes().containsKey(t))
+                    .sorted((a, b) -> Double.compare(b.probes().get(t).test(), a.probes().get(t).test())).toList();
+            if (ranked.size() < 2) {
+                continue;
+            }
+            Probe first = ranked.get(0).probes().get(t);
+            Probe second = ranked.get(1).probes().get(t);
+            lines.add(String.format(Locale.ROOT, "%s: %s %.3f vs %s %.3f, %s", t,
+                    DISPLAY.getOrDefault(ranked.get(0).objective(), ranked.get(0).objective()), first.test(),
+                    DISPLAY.getOrDefault(ranked.get(1).objective(), ranked.get(1).objective()), second.test(),
+                    first.above(second) ? "resolved (the intervals do not overlap)"
+                            : "not resolved (the intervals overlap)"));
+        }
+        md.append(lines.isEmpty() ? "one objective only." : String.join("; ", lines) + ".").append("\n\n");
         return md.toString();
     }
 

@@ -85,6 +85,46 @@ class AblationReportTest {
         assertTrue(!text.contains("label prior on: acceptability"), "one seed of one objective learned: " + text);
     }
 
+    private void probes(String name, String json) throws IOException {
+        Path eval = dir.resolve(name).resolve("evaluation").resolve("evaluation.json");
+        String text = Files.exists(eval) ? Files.readString(eval) : "{\"scores\":{}}";
+        Files.createDirectories(eval.getParent());
+        Files.writeString(eval, text.substring(0, text.lastIndexOf('}')) + ",\"probes\":" + json + "}");
+    }
+
+    private static String probe(double test, double low, double high) {
+        return "{\"sentiment\":{\"mean\":{\"metric\":\"accuracy\",\"test\":" + test + ",\"test_low\":" + low
+                + ",\"test_high\":" + high + "},\"cls\":{}}}";
+    }
+
+    @Test
+    void theRandomRowAndTheProbesIntervalsAnswerWhatIsReal() throws IOException {
+        Files.writeString(dir.resolve("_ablation.json"), "{\"objectives\":[\"electra\",\"electra-15\"],"
+                + "\"baseline\":\"random\",\"steps\":20,\"global_batch\":16,\"seed\":1,\"seeds\":3}");
+        objective("electra", 0.80, 0.01, 0.10, 0.70);
+        objective("electra-15", 0.70, 0.02, 0.12, 0.65);
+        probes("electra", probe(0.71, 0.66, 0.76));
+        probes("electra-15", probe(0.64, 0.59, 0.69));
+        Path random = Files.createDirectories(dir.resolve("random/evaluation"));
+        Files.writeString(random.resolve("evaluation.json"), "{\"scores\":{\"sentiment\":{\"metric\":\"accuracy\","
+                + "\"test_mean\":0.5,\"test_std\":0.0,\"seeds\":[{},{},{}],\"collapsed_seeds\":3}}}");
+        probes("random", probe(0.55, 0.50, 0.60));
+        AblationReport report = AblationReport.read(dir);
+        assertEquals(3, report.results().size());
+        String text = Files.readString(report.write(dir.resolve("report")));
+        assertTrue(text.contains("| random init (not pretrained) | 0.500 ± 0.000 † |"), text);
+        assertTrue(text.contains("| – | – |"), "no pretraining FLOPs or time for the random row: " + text);
+        assertTrue(text.contains("| ELECTRA | 0.710 [0.660, 0.760] |"), text);
+        assertTrue(text.contains("| random init (not pretrained) | 0.550 [0.500, 0.600] |"), text);
+        // ELECTRA's interval lies above random's; ELECTRA 15%'s [0.59, 0.69] overlaps [0.50, 0.60]
+        assertTrue(text.contains("sentiment: ELECTRA above the random row beyond the intervals"), text);
+        assertTrue(text.contains("sentiment: ELECTRA 0.710 vs ELECTRA 15% 0.640, not resolved (the intervals "
+                + "overlap)"), text);
+        probes("electra-15", probe(0.60, 0.55, 0.65));
+        text = Files.readString(AblationReport.read(dir).write(dir.resolve("report")));
+        assertTrue(text.contains("ELECTRA 0.710 vs ELECTRA 15% 0.600, resolved"), text);
+    }
+
     @Test
     void aMissingRunIsNamed() throws IOException {
         Files.writeString(dir.resolve("_ablation.json"), "{\"objectives\":[\"mlm\"]}");

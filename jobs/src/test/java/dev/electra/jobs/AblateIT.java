@@ -1,0 +1,60 @@
+package dev.electra.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.electra.pipeline.config.ElectraConfig;
+import dev.electra.pipeline.eval.Task;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** ablate end to end on a micro budget: two objectives, the random-init row, fine-tuning and probes in the report. */
+class AblateIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theReportHasTheRandomRowAndTheProbes() throws IOException {
+        SparkSession spark = SparkTestSession.get();
+        Path corpus = Files.createDirectories(dir.resolve("corpus"));
+        Files.write(corpus.resolve("brown.txt"), Files.readAllLines(TestData.brown()).subList(0, 600));
+        List<String> sets = List.of("vocab.size=400", "prepare.max-seq-length=32", "prepare.num-shards=2",
+                "model.embedding-size=16", "model.hidden-size=16", "model.layers=1", "model.heads=2",
+                "model.ffn-size=32", "model.generator-fraction=0.5", "model.max-positions=32",
+                "pretrain.batch-size=4", "pretrain.steps=2", "pretrain.warmup-steps=1", "pretrain.log-every=1",
+                "pretrain.checkpoint-every=2", "pretrain.eval-batches=1", "pretrain.held-out-share=0.5",
+                "evaluate.seeds=1", "evaluate.epochs=1", "evaluate.max-seq-length=32", "evaluate.batch-size=16",
+                "evaluate.probe-l2=[0.01]", "evaluate.tasks=[comma]");
+        ElectraConfig config = SparkTestSession.config(sets.toArray(new String[0]));
+        VocabJob.run(spark, config, corpus.toString(), dir.resolve("vocab").toString(), false, List.of("vocab"));
+        PrepareJob.run(spark, config, corpus.toString(), dir.resolve("vocab").toString(),
+                dir.resolve("shards").toString(), false, List.of("prepare"));
+        List<Task.Example> examples = new ArrayList<>();
+        for (String line : Files.readAllLines(TestData.brown()).subList(2000, 2300)) {
+            String text = Task.clean(line);
+            if (text.split(" ").length >= 4) {
+                examples.add(new Task.Example(text.contains(",") ? 1 : 0, text, null));
+            }
+        }
+        int n = examples.size();
+        new Task("comma", Task.Kind.CLASSIFICATION, Task.Metric.MCC, List.of("none", "comma"), "test",
+                Map.of(Task.Split.TRAIN, examples.subList(0, n / 2), Task.Split.DEV, examples.subList(n / 2, 3 * n / 4),
+                        Task.Split.TEST, examples.subList(3 * n / 4, n))).write(dir.resolve("tasks/comma"));
+        List<String> overlays = List.of("tiny");
+        Path report = AblateJob.run(spark, overlays, sets, dir.resolve("shards").toString(),
+                dir.resolve("vocab").toString(), dir.resolve("ablation"), List.of("electra", "electra-15"),
+                dir.resolve("tasks").toString());
+        String text = Files.readString(report);
+        assertTrue(text.contains("| random init (not pretrained) |"), text);
+        assertTrue(text.contains("## Frozen-feature probes"), text);
+        assertTrue(text.contains("**Does pretraining beat the random row?** comma:"), text);
+        assertTrue(text.contains("**Do the objectives differ on the probes?** comma: "), text);
+        assertTrue(Files.isRegularFile(dir.resolve("ablation/random/model/discriminator/model.safetensors")));
+    }
+}
