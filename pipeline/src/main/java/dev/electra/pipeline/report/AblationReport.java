@@ -1,5 +1,6 @@
 package dev.electra.pipeline.report;
 
+import dev.electra.pipeline.eval.GlueTasks;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.Color;
@@ -23,14 +24,16 @@ import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * The ablation report: objectives × tasks (mean ± std over seeds, the best of each column in bold), the paper's
- * Table 5 beside ours, learning curves as PNG images, whether the differences exceed the spread across seeds, and
- * the run's metadata. Written as {@code report.md} (images beside it) and a self-contained {@code report.html}
+ * The ablation report: objectives and the never-pretrained random row × tasks (fine-tuning: mean ± std over seeds,
+ * the best of each column in bold; the paper's Table 5 only beside a GLUE score), frozen-feature probes with their
+ * bootstrap intervals, learning curves of quantities that share a scale across objectives as PNG images, whether the
+ * differences exceed the spread across seeds or the probes' intervals, and the run's metadata. Written as {@code report.md} (images beside it) and a self-contained {@code report.html}
  * (images inlined).
  *
  * <p>Input, a local directory written by {@code ablate}: {@code _ablation.json} (objectives, budget, machine,
  * configuration) and, per objective, {@code OBJECTIVE/pretrain/} (a pretrain run: {@code _run.json},
- * {@code metrics/train-*.jsonl}, {@code metrics/eval-*.jsonl}) and {@code OBJECTIVE/evaluation/evaluation.json}.
+ * {@code metrics/train-*.jsonl}, {@code metrics/eval-*.jsonl}) and {@code OBJECTIVE/evaluation/evaluation.json};
+ * with {@code "baseline": "random"}, {@code random/evaluation/evaluation.json}.
  */
 public final class AblationReport {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -151,27 +154,32 @@ public final class AblationReport {
 
     /** Training loss and held-out discriminator AUC / main losses against tokens seen. */
     private static Map<String, List<Point>> curves(Path run) throws IOException {
+        // Only quantities on one scale across objectives: a total loss mixes terms weighted differently per objective
+        // (ELECTRA's λ = 50 discriminator term against ELECTRA 15%'s loss over 15% of the tokens).
         Map<String, List<Point>> curves = new LinkedHashMap<>();
         double tokensPerStep = Double.NaN;
-        List<JsonNode> train = lines(run.resolve("metrics"), "train-");
-        List<Point> loss = new ArrayList<>();
-        for (JsonNode l : train) {
+        List<Point> generatorLoss = new ArrayList<>();
+        for (JsonNode l : lines(run.resolve("metrics"), "train-")) {
             double perStep = l.path("tokens").asDouble() / Math.max(1, l.path("round_steps").asInt(1));
             tokensPerStep = Double.isNaN(tokensPerStep) ? perStep : tokensPerStep;
-            loss.add(new Point(l.path("step").asLong() * perStep, l.path("loss").asDouble()));
+            if (l.has("generator_loss")) {
+                generatorLoss.add(new Point(l.path("step").asLong() * perStep, l.path("generator_loss").asDouble()));
+            }
         }
-        curves.put("training loss", loss);
+        curves.put("generator MLM loss, training", generatorLoss);
         List<Point> auc = new ArrayList<>();
-        List<Point> heldOut = new ArrayList<>();
+        List<Point> accuracy = new ArrayList<>();
         for (JsonNode e : lines(run.resolve("metrics"), "eval-")) {
             double tokens = e.path("step").asLong() * (Double.isNaN(tokensPerStep) ? 0 : tokensPerStep);
             if (e.has("discriminator_auc")) {
                 auc.add(new Point(tokens, e.path("discriminator_auc").asDouble()));
             }
-            heldOut.add(new Point(tokens, e.path("loss").asDouble()));
+            if (e.has("generator_accuracy")) {
+                accuracy.add(new Point(tokens, e.path("generator_accuracy").asDouble()));
+            }
         }
-        curves.put("held-out discriminator AUC", auc);
-        curves.put("held-out loss", heldOut);
+        curves.put("discriminator AUC over all tokens, held-out", auc);
+        curves.put("generator MLM accuracy, held-out", accuracy);
         return curves;
     }
 
@@ -223,10 +231,12 @@ public final class AblationReport {
         try {
             Files.createDirectories(out);
             Map<String, Path> images = new LinkedHashMap<>();
-            for (String curve : List.of("training loss", "held-out loss", "held-out discriminator AUC")) {
+            for (String curve : List.of("generator MLM loss, training", "discriminator AUC over all tokens, held-out",
+                    "generator MLM accuracy, held-out")) {
                 XYChart chart = chart(curve);
                 if (chart != null) {
-                    String file = curve.replaceAll("[^a-zA-Z]+", "-").toLowerCase(Locale.ROOT) + ".png";
+                    String file = curve.replaceAll("[^a-zA-Z]+", "-").replaceAll("^-|-$", "").toLowerCase(Locale.ROOT)
+                            + ".png";
                     BitmapEncoder.saveBitmap(chart, out.resolve(file).toString(), BitmapEncoder.BitmapFormat.PNG);
                     images.put(curve, out.resolve(file));
                 }
@@ -245,6 +255,8 @@ public final class AblationReport {
                 .yAxisTitle(curve).build();
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setMarkerSize(5);
+        chart.getStyler().setXAxisDecimalPattern("#,##0.##");
+        chart.getStyler().setYAxisDecimalPattern("0.0##");
         boolean any = false;
         for (ObjectiveResult r : results) {
             List<Point> points = r.curves().getOrDefault(curve, List.of());
@@ -275,8 +287,12 @@ public final class AblationReport {
         for (String t : tasks) {
             md.append(' ').append(t).append(metricNote(t)).append(" |");
         }
-        md.append(" average (fine-tuned) | paper (Table 5, GLUE) | training FLOPs | wall time |\n|---|");
-        md.append("---|".repeat(tasks.size() + 4)).append('\n');
+        // The paper's GLUE averages sit only beside a GLUE score: an average over other tasks is another quantity.
+        boolean glue = tasks.stream().filter(t -> scoredByFineTuning(t)).allMatch(GlueTasks.names()::contains)
+                && tasks.stream().anyMatch(GlueTasks.names()::contains);
+        md.append(glue ? " GLUE score (dev) | paper (Table 5, GLUE dev) |" : " average (fine-tuned) |")
+                .append(" training FLOPs | wall time |\n|---|");
+        md.append("---|".repeat(tasks.size() + (glue ? 4 : 3))).append('\n');
         Map<String, Double> best = new LinkedHashMap<>();
         // A score that is only the label prior (†) is never the best of its column.
         for (String t : tasks) {
@@ -300,8 +316,10 @@ public final class AblationReport {
             double avg = average(r, tasks);
             String avgCell = String.format(Locale.ROOT, "%.1f", avg);
             md.append(' ').append(avg == bestAverage ? "**" + avgCell + "**" : avgCell).append(" |");
-            Double paper = PAPER_TABLE_5.get(r.objective());
-            md.append(' ').append(paper == null ? "–" : String.format(Locale.ROOT, "%.1f", paper)).append(" |");
+            if (glue) {
+                Double paper = PAPER_TABLE_5.get(r.objective());
+                md.append(' ').append(paper == null ? "–" : String.format(Locale.ROOT, "%.1f", paper)).append(" |");
+            }
             md.append(r.objective().equals(RANDOM) ? " – | – |\n" : String.format(Locale.ROOT, " %.2e | %.0f s |%n",
                     r.flopsPerStep() * r.steps(), r.wallSeconds()));
         }
@@ -411,6 +429,11 @@ public final class AblationReport {
         }
         md.append(lines.isEmpty() ? "one objective only." : String.join("; ", lines) + ".").append("\n\n");
         return md.toString();
+    }
+
+    /** Whether any objective fine-tuned on {@code task} (not a zero-shot task). */
+    private boolean scoredByFineTuning(String task) {
+        return results.stream().map(r -> r.scores().get(task)).anyMatch(x -> x != null && x.seeds() > 0);
     }
 
     private String metricNote(String task) {
