@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.electra.jobs.io.Failures;
 import dev.electra.jobs.io.OutputDir;
-import dev.electra.pipeline.checkpoint.Checkpoints;
 import dev.electra.pipeline.checkpoint.ParameterLayout;
 import dev.electra.pipeline.checkpoint.TrainingState;
 import dev.electra.pipeline.config.ElectraConfig;
