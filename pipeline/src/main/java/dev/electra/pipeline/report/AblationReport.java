@@ -21,6 +21,7 @@ import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
@@ -43,6 +44,8 @@ public final class AblationReport {
     /** The paper's GLUE dev averages (Table 5, Base size, equal compute), by our objective names. */
     public static final Map<String, Double> PAPER_TABLE_5 = Map.of("electra", 85.0, "all-tokens-mlm", 84.3,
             "replace-mlm", 82.4, "electra-15", 82.4, "mlm", 82.2);
+    private static final String PROBE_CHART = "probe scores with 95% intervals";
+    private static final String PROBE_CHART_FILE = "probe-scores.png";
     /** The row of the encoder that was never pretrained: the floor of every score. */
     public static final String RANDOM = "random";
     private static final Map<String, String> DISPLAY = Map.of("electra", "ELECTRA", "electra-15", "ELECTRA 15%",
@@ -241,6 +244,12 @@ public final class AblationReport {
                     images.put(curve, out.resolve(file));
                 }
             }
+            XYChart probes = probeChart();
+            if (probes != null) {
+                BitmapEncoder.saveBitmap(probes, out.resolve(PROBE_CHART_FILE).toString(),
+                        BitmapEncoder.BitmapFormat.PNG);
+                images.put(PROBE_CHART, out.resolve(PROBE_CHART_FILE));
+            }
             String markdown = markdown(images);
             Files.writeString(out.resolve(MARKDOWN), markdown, StandardCharsets.UTF_8);
             Files.writeString(out.resolve(HTML), html(markdown, images), StandardCharsets.UTF_8);
@@ -331,7 +340,7 @@ public final class AblationReport {
                     + "(docs/evaluation.md).\n");
         }
         md.append("\n").append(verdict(tasks)).append("\n\n");
-        md.append(probeSection());
+        md.append(probeSection(images));
         md.append("## Intrinsic metrics on held-out shards (end of pretraining)\n\n");
         md.append("| objective | held-out loss | generator MLM accuracy | discriminator AUC | discriminator accuracy "
                 + "| all-original accuracy |\n|---|---|---|---|---|---|\n");
@@ -344,8 +353,11 @@ public final class AblationReport {
                             .asDouble()) : "–"));
         }
         md.append("\n## Learning curves\n\n");
-        images.forEach((name, path) -> md.append("![").append(name).append("](").append(path.getFileName())
-                .append(")\n\n"));
+        images.forEach((name, path) -> {
+            if (!name.equals(PROBE_CHART)) {
+                md.append("![").append(name).append("](").append(path.getFileName()).append(")\n\n");
+            }
+        });
         md.append("## Run\n\n");
         md.append("| | |\n|---|---|\n");
         for (String key : List.of("code_version", "machine", "data", "steps", "global_batch", "seed", "seeds",
@@ -364,7 +376,7 @@ public final class AblationReport {
      * The probes' table (test score and 95% bootstrap interval per task) and what the intervals say: which objectives
      * beat the never-pretrained encoder, and whether the best objective is ahead of the runner-up.
      */
-    String probeSection() {
+    String probeSection(Map<String, Path> images) {
         List<String> tasks = new ArrayList<>();
         for (ObjectiveResult r : results) {
             r.probes().keySet().stream().filter(t -> !tasks.contains(t)).forEach(tasks::add);
@@ -428,7 +440,61 @@ public final class AblationReport {
                             : "not resolved (the intervals overlap)"));
         }
         md.append(lines.isEmpty() ? "one objective only." : String.join("; ", lines) + ".").append("\n\n");
+        if (images.containsKey(PROBE_CHART)) {
+            md.append("![").append(PROBE_CHART).append("](").append(PROBE_CHART_FILE).append(")\n\n");
+        }
         return md.toString();
+    }
+
+    /**
+     * Each objective's probe score per task as a point with its 95% interval as a vertical bar, objectives side by
+     * side within a task; null without probes.
+     */
+    private XYChart probeChart() {
+        List<String> tasks = new ArrayList<>();
+        for (ObjectiveResult r : results) {
+            r.probes().keySet().stream().filter(t -> !tasks.contains(t)).forEach(tasks::add);
+        }
+        if (tasks.isEmpty()) {
+            return null;
+        }
+        // the tasks left to right, named in the axis title (one group of points per task)
+        XYChart chart = new XYChartBuilder().width(720).height(400).title(PROBE_CHART)
+                .xAxisTitle(String.join("        ", tasks)).yAxisTitle("test score (the task's metric)").build();
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setMarkerSize(8);
+        chart.getStyler().setYAxisDecimalPattern("0.0#");
+        chart.getStyler().setXAxisMin(0.5);
+        chart.getStyler().setXAxisMax(tasks.size() + 0.5);
+        chart.getStyler().setXAxisTicksVisible(false);
+        Color[] colors = chart.getStyler().getSeriesColors();
+        for (int j = 0; j < results.size(); j++) {
+            ObjectiveResult r = results.get(j);
+            double offset = (j - (results.size() - 1) / 2.0) * 0.12;
+            List<Double> x = new ArrayList<>();
+            List<Double> y = new ArrayList<>();
+            Color color = colors[j % colors.length];
+            for (int t = 0; t < tasks.size(); t++) {
+                Probe p = r.probes().get(tasks.get(t));
+                if (p == null) {
+                    continue;
+                }
+                x.add(t + 1 + offset);
+                y.add(p.test());
+                XYSeries bar = chart.addSeries(r.objective() + " interval " + t, new double[] {t + 1 + offset,
+                        t + 1 + offset}, new double[] {p.low(), p.high()});
+                bar.setMarker(SeriesMarkers.NONE);
+                bar.setLineColor(color);
+                bar.setShowInLegend(false);
+            }
+            if (!x.isEmpty()) {
+                XYSeries points = chart.addSeries(DISPLAY.getOrDefault(r.objective(), r.objective()), x, y);
+                points.setMarker(SeriesMarkers.CIRCLE);
+                points.setMarkerColor(color);
+                points.setLineStyle(SeriesLines.NONE);
+            }
+        }
+        return chart;
     }
 
     /** Whether any objective fine-tuned on {@code task} (not a zero-shot task). */

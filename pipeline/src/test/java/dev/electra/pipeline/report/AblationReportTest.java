@@ -128,6 +128,10 @@ class AblationReportTest {
         assertTrue(text.contains("sentiment: ELECTRA above the random row beyond the intervals"), text);
         assertTrue(text.contains("sentiment: ELECTRA 0.710 vs ELECTRA 15% 0.640, not resolved (the intervals "
                 + "overlap)"), text);
+        assertTrue(Files.size(dir.resolve("report/probe-scores.png")) > 1000);
+        assertTrue(text.contains("![probe scores with 95% intervals](probe-scores.png)"), text);
+        assertTrue(Files.readString(dir.resolve("report/report.html")).contains("alt=\"probe scores with 95% "
+                + "intervals\" src=\"data:image/png;base64,"), "inlined in the page");
         probes("electra-15", probe(0.60, 0.55, 0.65));
         text = Files.readString(AblationReport.read(dir).write(dir.resolve("report")));
         assertTrue(text.contains("ELECTRA 0.710 vs ELECTRA 15% 0.600, resolved"), text);
