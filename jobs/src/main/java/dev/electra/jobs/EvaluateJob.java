@@ -246,6 +246,11 @@ public final class EvaluateJob implements Callable<Integer> {
             s.put("test_std", test.std());
             s.put("test_median", ClassificationMetrics.median(mine.stream().mapToDouble(FineTuner.Result::test)
                     .toArray()));
+            if (t.metric() == Task.Metric.F1) {
+                // GLUE reports MRPC and QQP as F1 and accuracy, and its score averages the two
+                s.put("test_accuracy_mean", Spread.of(mine.stream().mapToDouble(FineTuner.Result::testAccuracy)
+                        .toArray()).mean());
+            }
             s.put("dev_mean", dev.mean());
             s.put("dev_std", dev.std());
             s.put("dev_median", ClassificationMetrics.median(mine.stream().mapToDouble(FineTuner.Result::dev)
@@ -315,6 +320,7 @@ public final class EvaluateJob implements Callable<Integer> {
         m.put("seed", x.seed());
         m.put("dev", x.dev());
         m.put("test", x.test());
+        m.put("test_accuracy", x.testAccuracy());
         m.put("seconds", x.seconds());
         m.put("train_loss", x.trainLoss());
         m.put("train_accuracy", x.trainAccuracy());

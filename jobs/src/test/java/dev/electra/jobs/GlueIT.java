@@ -87,6 +87,7 @@ class GlueIT {
                 default -> "accuracy";
             };
             assertEquals(expected, s.get("metric").asText(), name);
+            assertEquals(expected.equals("f1"), s.has("test_accuracy_mean"), name + ": accuracy beside F1");
             double test = s.get("test_mean").asDouble();
             assertTrue(test >= -1 && test <= 1, name + " " + test);
             String kind = name.equals("cola") || name.equals("sst2") ? "classification" : "pair-classification";

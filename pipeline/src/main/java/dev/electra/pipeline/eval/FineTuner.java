@@ -78,11 +78,12 @@ public final class FineTuner {
      * that epoch's batches, dropout on); {@code majorityShare} is the share of the most frequent training label and
      * {@code testClassesPredicted} the number of distinct labels predicted on test: a run whose training accuracy
      * stays at the majority share and that predicts one class has not left the initial plateau (the head learned
-     * only the label prior).
+     * only the label prior). {@code testAccuracy} is the test accuracy whatever the task's metric (GLUE reports MRPC and
+     * QQP as F1 and accuracy).
      */
     public record Result(String task, int seed, Task.Metric metric, double dev, double test, int trainExamples,
                          double seconds, double[] trainLoss, double[] trainAccuracy, double majorityShare,
-                         int testClassesPredicted) implements Serializable {
+                         int testClassesPredicted, double testAccuracy) implements Serializable {
 
         /** True when the classifier predicts a single label for every test example. */
         public boolean collapsed() {
@@ -149,7 +150,8 @@ public final class FineTuner {
         double test = score(task, Task.Split.TEST, testPredicted);
         return new Result(task.name(), seed, task.metric(), dev, test, x.length, (System.nanoTime() - start) / 1e9,
                 trainLoss, trainAccuracy, majorityShare(y, task.labelCount()),
-                (int) Arrays.stream(testPredicted).distinct().count());
+                (int) Arrays.stream(testPredicted).distinct().count(),
+                ClassificationMetrics.accuracy(task.labels(Task.Split.TEST), testPredicted));
     }
 
     static double majorityShare(int[] labels, int labelCount) {

@@ -54,9 +54,10 @@ public final class AblationReport {
 
     /**
      * One task's score of one objective; {@code collapsedSeeds} counts the fine-tuning runs whose classifier
-     * predicted a single label on every test example.
+     * predicted a single label on every test example; {@code accuracy} is the mean test accuracy of an F1 task (NaN
+     * otherwise), which the GLUE score averages with F1.
      */
-    public record Score(String metric, double mean, double std, int seeds, int collapsedSeeds) {
+    public record Score(String metric, double mean, double std, int seeds, int collapsedSeeds, double accuracy) {
 
         /** Every seed predicted one label: the score is the label prior, not the encoder. */
         boolean collapsed() {
@@ -138,7 +139,8 @@ public final class AblationReport {
             JsonNode s = e.getValue();
             if (s.has("test_mean")) {
                 scores.put(e.getKey(), new Score(s.path("metric").asText(), s.path("test_mean").asDouble(),
-                        s.path("test_std").asDouble(), s.path("seeds").size(), s.path("collapsed_seeds").asInt(0)));
+                        s.path("test_std").asDouble(), s.path("seeds").size(), s.path("collapsed_seeds").asInt(0),
+                        s.path("test_accuracy_mean").asDouble(Double.NaN)));
             }
         });
         return scores;
@@ -213,8 +215,9 @@ public final class AblationReport {
     }
 
     /**
-     * Mean of an objective's fine-tuned task scores (each on its own scale, ×100 as GLUE averages); zero-shot tasks
-     * are left out, since only objectives with a discriminator take them.
+     * Mean of an objective's fine-tuned task scores (each on its own scale, ×100 as GLUE averages; an F1 task with its
+     * accuracy counts as the mean of the two, as the GLUE score does); zero-shot tasks are left out, since only
+     * objectives with a discriminator take them.
      */
     static double average(ObjectiveResult r, List<String> tasks) {
         double sum = 0;
@@ -222,7 +225,7 @@ public final class AblationReport {
         for (String t : tasks) {
             Score s = r.scores().get(t);
             if (s != null && s.seeds() > 0) {
-                sum += 100 * s.mean();
+                sum += 100 * (Double.isNaN(s.accuracy()) ? s.mean() : (s.mean() + s.accuracy()) / 2);
                 n++;
             }
         }
@@ -506,7 +509,8 @@ public final class AblationReport {
         for (ObjectiveResult r : results) {
             Score s = r.scores().get(task);
             if (s != null) {
-                return s.seeds() == 0 ? " (zero-shot)" : s.metric().equals("mcc") ? " (MCC)" : "";
+                return s.seeds() == 0 ? " (zero-shot)" : s.metric().equals("mcc") ? " (MCC)"
+                        : s.metric().equals("f1") ? " (F1)" : "";
             }
         }
         return "";

@@ -122,7 +122,7 @@ class FineTunerTest {
     void majorityShareAndCollapse() {
         assertEquals(0.6, FineTuner.majorityShare(new int[] {2, 0, 2, 1, 2}, 3), 1e-12);
         FineTuner.Result oneLabel = new FineTuner.Result("t", 1, Task.Metric.ACCURACY, 0.5, 0.5, 10, 1.0,
-                new double[] {0.69}, new double[] {0.5}, 0.5, 1);
+                new double[] {0.69}, new double[] {0.5}, 0.5, 1, 0.5);
         assertTrue(oneLabel.collapsed(), "a classifier that predicts one label has learned only the prior");
     }
 

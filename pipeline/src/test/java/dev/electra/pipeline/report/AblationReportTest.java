@@ -138,6 +138,21 @@ class AblationReportTest {
     }
 
     @Test
+    void onGlueTasksTheGlueScoreStandsBesideThePapers() throws IOException {
+        Files.writeString(dir.resolve("_ablation.json"), "{\"objectives\":[\"electra\"],\"steps\":20,"
+                + "\"global_batch\":16,\"seed\":1,\"seeds\":3}");
+        objective("electra", 0.80, 0.01, 0.10, 0.70);
+        Files.writeString(dir.resolve("electra/evaluation/evaluation.json"), "{\"scores\":{"
+                + "\"cola\":{\"metric\":\"mcc\",\"test_mean\":0.30,\"test_std\":0.02,\"seeds\":[{},{},{}]},"
+                + "\"mrpc\":{\"metric\":\"f1\",\"test_mean\":0.80,\"test_std\":0.01,\"seeds\":[{},{},{}],"
+                + "\"test_accuracy_mean\":0.70}}}");
+        String text = Files.readString(AblationReport.read(dir).write(dir.resolve("report")));
+        assertTrue(text.contains("| cola (MCC) | mrpc (F1) | GLUE score (dev) | paper (Table 5, GLUE dev) |"), text);
+        // (30 + (80 + 70) / 2) / 2 = 52.5: MRPC counts as the mean of its F1 and accuracy, as GLUE's score does
+        assertTrue(text.contains("| **52.5** | 85.0 |"), text);
+    }
+
+    @Test
     void aMissingRunIsNamed() throws IOException {
         Files.writeString(dir.resolve("_ablation.json"), "{\"objectives\":[\"mlm\"]}");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AblationReport.read(dir));
