@@ -3,13 +3,10 @@ package dev.electra.jobs;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.electra.pipeline.config.ElectraConfig;
-import dev.electra.pipeline.eval.Task;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,17 +32,7 @@ class AblateIT {
         VocabJob.run(spark, config, corpus.toString(), dir.resolve("vocab").toString(), false, List.of("vocab"));
         PrepareJob.run(spark, config, corpus.toString(), dir.resolve("vocab").toString(),
                 dir.resolve("shards").toString(), false, List.of("prepare"));
-        List<Task.Example> examples = new ArrayList<>();
-        for (String line : Files.readAllLines(TestData.brown()).subList(2000, 2300)) {
-            String text = Task.clean(line);
-            if (text.split(" ").length >= 4) {
-                examples.add(new Task.Example(text.contains(",") ? 1 : 0, text, null));
-            }
-        }
-        int n = examples.size();
-        new Task("comma", Task.Kind.CLASSIFICATION, Task.Metric.MCC, List.of("none", "comma"), "test",
-                Map.of(Task.Split.TRAIN, examples.subList(0, n / 2), Task.Split.DEV, examples.subList(n / 2, 3 * n / 4),
-                        Task.Split.TEST, examples.subList(3 * n / 4, n))).write(dir.resolve("tasks/comma"));
+        TestData.commaTask(dir.resolve("tasks/comma"), 2000, 2300);
         List<String> overlays = List.of("tiny");
         Path report = AblateJob.run(spark, overlays, sets, dir.resolve("shards").toString(),
                 dir.resolve("vocab").toString(), dir.resolve("ablation"), List.of("electra", "electra-15"),

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.electra.pipeline.config.ElectraConfig;
-import dev.electra.pipeline.eval.Task;
 import dev.electra.pipeline.hf.SafeTensors;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -181,18 +180,7 @@ class ExportIT {
     @Test
     void evaluateFineTunesAnExportAsItFineTunesTheRun() throws IOException {
         Path tasks = dir.resolve("tasks");
-        List<Task.Example> examples = new ArrayList<>();
-        for (String line : Files.readAllLines(TestData.brown()).subList(2000, 2200)) {
-            String text = Task.clean(line);
-            if (text.split(" ").length >= 4) {
-                examples.add(new Task.Example(text.contains(",") ? 1 : 0, text, null));
-            }
-        }
-        int n = examples.size();
-        new Task("comma", Task.Kind.CLASSIFICATION, Task.Metric.MCC, List.of("none", "comma"), "test",
-                java.util.Map.of(Task.Split.TRAIN, examples.subList(0, n / 2),
-                        Task.Split.DEV, examples.subList(n / 2, 3 * n / 4),
-                        Task.Split.TEST, examples.subList(3 * n / 4, n))).write(tasks.resolve("comma"));
+        TestData.commaTask(tasks.resolve("comma"), 2000, 2200);
         ElectraConfig config = SparkTestSession.config(append(MICRO, "evaluate.seeds=1", "evaluate.epochs=1",
                 "evaluate.max-seq-length=32", "evaluate.batch-size=16", "evaluate.probe-l2=[0.01]"));
         var fromRun = EvaluateJob.run(spark, config, run.toString(), vocab.toString(), tasks.toString(),

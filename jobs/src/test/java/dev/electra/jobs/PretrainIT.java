@@ -455,23 +455,16 @@ class PretrainIT {
     /** Two small tasks made from the corpus: questions vs statements, and pairs with a doubled word. */
     static Path fixtureTasks() throws IOException {
         Path tasks = dir.resolve("tasks");
-        List<String> lines = Files.readAllLines(TestData.brown()).subList(2000, 2600);
-        List<Task.Example> examples = new java.util.ArrayList<>();
+        TestData.commaTask(tasks.resolve("comma"), 2000, 2600);
         List<Task.Example> pairs = new java.util.ArrayList<>();
-        for (String line : lines) {
+        for (String line : Files.readAllLines(TestData.brown()).subList(2000, 2600)) {
             String text = Task.clean(line);
             if (text.split(" ").length < 4) {
                 continue;
             }
-            examples.add(new Task.Example(text.contains(",") ? 1 : 0, text, null));
             String[] words = text.split(" ");
             pairs.add(new Task.Example(-1, text, words[0] + " " + words[0] + " " + text.substring(words[0].length() + 1)));
         }
-        int n = examples.size();
-        new Task("comma", Task.Kind.CLASSIFICATION, Task.Metric.MCC, List.of("none", "comma"), "test",
-                java.util.Map.of(Task.Split.TRAIN, examples.subList(0, n / 2),
-                        Task.Split.DEV, examples.subList(n / 2, 3 * n / 4),
-                        Task.Split.TEST, examples.subList(3 * n / 4, n))).write(tasks.resolve("comma"));
         new Task("pairs", Task.Kind.PAIRS, Task.Metric.ACCURACY, List.of(), "test",
                 java.util.Map.of(Task.Split.TEST, pairs.subList(0, 50))).write(tasks.resolve("pairs"));
         return tasks;
