@@ -289,6 +289,14 @@ public final class AblationReport {
         StringBuilder md = new StringBuilder();
         md.append("# ELECTRA ablation: ").append(ablation.path("title").asText("objectives at equal budget"))
                 .append("\n\n");
+        // Lead with the measure that resolves something at this budget: when no fine-tuned classifier of any row
+        // left the label prior, the probes come first.
+        boolean probesFirst = fineTuningOnThePriorOnly() && !probeSection(images).isEmpty();
+        if (probesFirst) {
+            md.append("No fine-tuned classifier left the label prior at this budget (every fine-tuning cell below is "
+                    + "marked †), so the frozen-feature probes come first.\n\n").append(probeSection(images))
+                    .append("## Fine-tuning\n\n");
+        }
         md.append(String.format(Locale.ROOT, "Each objective pretrained for %s steps (global batch %s, seed %s) on %s,"
                         + " then fine-tuned on each task over %s seeds; test scores, mean ± standard deviation over "
                         + "seeds (accuracy; Matthews correlation where marked; zero-shot tasks: ± the binomial "
@@ -343,7 +351,9 @@ public final class AblationReport {
                     + "(docs/evaluation.md).\n");
         }
         md.append("\n").append(verdict(tasks)).append("\n\n");
-        md.append(probeSection(images));
+        if (!probesFirst) {
+            md.append(probeSection(images));
+        }
         md.append("## Intrinsic metrics on held-out shards (end of pretraining)\n\n");
         md.append("| objective | held-out loss | generator MLM accuracy | discriminator AUC | discriminator accuracy "
                 + "| all-original accuracy |\n|---|---|---|---|---|---|\n");
@@ -498,6 +508,12 @@ public final class AblationReport {
             }
         }
         return chart;
+    }
+
+    /** Whether every fine-tuned score of every row is the label prior (†). */
+    private boolean fineTuningOnThePriorOnly() {
+        return results.stream().flatMap(r -> r.scores().values().stream()).filter(x -> x.seeds() > 0)
+                .allMatch(Score::collapsed);
     }
 
     /** Whether any objective fine-tuned on {@code task} (not a zero-shot task). */

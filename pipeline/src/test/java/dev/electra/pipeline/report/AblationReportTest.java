@@ -132,9 +132,23 @@ class AblationReportTest {
         assertTrue(text.contains("![probe scores with 95% intervals](probe-scores.png)"), text);
         assertTrue(Files.readString(dir.resolve("report/report.html")).contains("alt=\"probe scores with 95% "
                 + "intervals\" src=\"data:image/png;base64,"), "inlined in the page");
+        assertTrue(text.indexOf("## Frozen-feature probes") > text.indexOf("| objective | sentiment"),
+                "a fine-tuning row that learned keeps fine-tuning first");
         probes("electra-15", probe(0.60, 0.55, 0.65));
         text = Files.readString(AblationReport.read(dir).write(dir.resolve("report")));
         assertTrue(text.contains("ELECTRA 0.710 vs ELECTRA 15% 0.600, resolved"), text);
+
+        // every fine-tuned cell on the label prior: the probes lead
+        for (String name : List.of("electra", "electra-15")) {
+            Files.writeString(dir.resolve(name).resolve("evaluation/evaluation.json"), "{\"scores\":{\"sentiment\":"
+                    + "{\"metric\":\"accuracy\",\"test_mean\":0.51,\"test_std\":0.0,\"seeds\":[{},{},{}],"
+                    + "\"collapsed_seeds\":3}}}");
+            probes(name, probe(0.64, 0.59, 0.69));
+        }
+        text = Files.readString(AblationReport.read(dir).write(dir.resolve("report")));
+        assertTrue(text.contains("so the frozen-feature probes come first"), text);
+        assertTrue(text.indexOf("## Frozen-feature probes") < text.indexOf("## Fine-tuning"), text);
+        assertEquals(1, text.split("## Frozen-feature probes", -1).length - 1, "once");
     }
 
     @Test
