@@ -1,15 +1,9 @@
 package dev.electra.jobs;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.electra.jobs.io.HadoopStorage;
 import dev.electra.jobs.io.OutputDir;
-import dev.electra.pipeline.checkpoint.Checkpoints;
-import dev.electra.pipeline.checkpoint.TrainingState;
-import dev.electra.pipeline.config.ConfigLoader;
 import dev.electra.pipeline.config.ElectraConfig;
-import dev.electra.pipeline.config.JobError;
 import dev.electra.pipeline.config.RunInfo;
 import dev.electra.pipeline.eval.EncodedTask;
 import dev.electra.pipeline.eval.FineTuner;
@@ -26,9 +20,7 @@ import dev.electra.pipeline.model.ParameterSpec;
 import dev.electra.pipeline.train.AdamW;
 import dev.electra.tokenizer.BertTokenizer;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -36,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
@@ -109,53 +100,6 @@ public final class EvaluateJob implements Callable<Integer> {
         System.out.println(summary(r, model));
         System.out.println("evaluation written to " + out + "/" + RESULT);
         return 0;
-    }
-
-    /** What a pretrain run left: its configuration, its newest checkpoint and its vocabulary fingerprint. */
-    record PretrainedRun(ElectraConfig config, TrainingState state, JsonNode results) {}
-
-    static PretrainedRun open(String run, Configuration hadoop) {
-        return open(run, hadoop, java.util.OptionalLong.empty());
-    }
-
-    /** The run's configuration and results with its newest verified checkpoint, or the one of {@code step}. */
-    static PretrainedRun open(String run, Configuration hadoop, java.util.OptionalLong step) {
-        try {
-            org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(run);
-            FileSystem fs = dir.getFileSystem(hadoop);
-            org.apache.hadoop.fs.Path conf = new org.apache.hadoop.fs.Path(dir, RunInfo.CONFIG_FILE_NAME);
-            org.apache.hadoop.fs.Path info = new org.apache.hadoop.fs.Path(dir, RunInfo.FILE_NAME);
-            if (!fs.exists(conf) || !fs.exists(info)) {
-                throw new IllegalArgumentException(run + " is not a pretrain run: it has no "
-                        + RunInfo.CONFIG_FILE_NAME + " and " + RunInfo.FILE_NAME);
-            }
-            Path local = Files.createTempFile("electra-run-", ".conf");
-            try (InputStream in = fs.open(conf)) {
-                Files.write(local, in.readAllBytes());
-            }
-            ElectraConfig runConfig = ConfigLoader.load(List.of(local.toString()), List.of());
-            Files.delete(local);
-            JsonNode results;
-            try (InputStream in = fs.open(info)) {
-                results = JSON.readTree(in).path("results");
-            }
-            Checkpoints checkpoints = new Checkpoints(new HadoopStorage(run + "/checkpoints", hadoop), 1);
-            TrainingState state;
-            if (step.isPresent()) {
-                String name = Checkpoints.directoryName(step.getAsLong());
-                if (!checkpoints.completeCheckpoints().contains(name)) {
-                    throw new JobError(run + " has no complete checkpoint of step " + step.getAsLong() + "; it has "
-                            + checkpoints.completeCheckpoints());
-                }
-                state = checkpoints.load(name);
-            } else {
-                state = checkpoints.loadLatest().orElseThrow(() -> new JobError(run + " has no complete checkpoint "
-                        + "(in " + run + "/checkpoints); has its pretrain run saved one yet?"));
-            }
-            return new PretrainedRun(runConfig, state, results);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the pretrain run " + run + ": " + e.getMessage(), e);
-        }
     }
 
     public static Map<String, Object> run(SparkSession spark, ElectraConfig config, String run, String vocabPath,

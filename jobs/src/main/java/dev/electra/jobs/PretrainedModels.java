@@ -3,9 +3,12 @@ package dev.electra.jobs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.electra.jobs.io.Failures;
+import dev.electra.jobs.io.HadoopStorage;
 import dev.electra.jobs.io.OutputDir;
+import dev.electra.pipeline.checkpoint.Checkpoints;
 import dev.electra.pipeline.checkpoint.ParameterLayout;
 import dev.electra.pipeline.checkpoint.TrainingState;
+import dev.electra.pipeline.config.ConfigLoader;
 import dev.electra.pipeline.config.ElectraConfig;
 import dev.electra.pipeline.config.JobError;
 import dev.electra.pipeline.config.RunInfo;
@@ -23,6 +26,8 @@ import dev.electra.tokenizer.TokenizerSpec;
 import dev.electra.tokenizer.Vocabulary;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -98,7 +103,7 @@ final class PretrainedModels {
 
     /** A pretrain run's checkpoint (the newest verified one, or {@code step}) on its vocabulary. */
     static Loaded fromRun(String run, String vocabPath, Configuration hadoop, OptionalLong step) {
-        EvaluateJob.PretrainedRun pretrained = EvaluateJob.open(run, hadoop, step);
+        PretrainedRun pretrained = openRun(run, hadoop, step);
         Vocabulary vocabulary = Tokenizers.readVocabulary(vocabPath, hadoop);
         requireRunVocabulary(pretrained, run, vocabulary, vocabPath);
         ElectraConfig config = pretrained.config();
@@ -118,8 +123,51 @@ final class PretrainedModels {
                 pretrained.results());
     }
 
+    /** What a pretrain run left: its configuration, its newest checkpoint and its vocabulary fingerprint. */
+    private record PretrainedRun(ElectraConfig config, TrainingState state, JsonNode results) {}
+
+    /** The run's configuration and results with its newest verified checkpoint, or the one of {@code step}. */
+    private static PretrainedRun openRun(String run, Configuration hadoop, OptionalLong step) {
+        try {
+            Path dir = new Path(run);
+            FileSystem fs = dir.getFileSystem(hadoop);
+            Path conf = new Path(dir, RunInfo.CONFIG_FILE_NAME);
+            Path info = new Path(dir, RunInfo.FILE_NAME);
+            if (!fs.exists(conf) || !fs.exists(info)) {
+                throw new IllegalArgumentException(run + " is not a pretrain run: it has no "
+                        + RunInfo.CONFIG_FILE_NAME + " and " + RunInfo.FILE_NAME);
+            }
+            java.nio.file.Path local = Files.createTempFile("electra-run-", ".conf");
+            try (InputStream in = fs.open(conf)) {
+                Files.write(local, in.readAllBytes());
+            }
+            ElectraConfig runConfig = ConfigLoader.load(List.of(local.toString()), List.of());
+            Files.delete(local);
+            JsonNode results;
+            try (InputStream in = fs.open(info)) {
+                results = JSON.readTree(in).path("results");
+            }
+            Checkpoints checkpoints = new Checkpoints(new HadoopStorage(run + "/checkpoints", hadoop), 1);
+            TrainingState state;
+            if (step.isPresent()) {
+                String name = Checkpoints.directoryName(step.getAsLong());
+                if (!checkpoints.completeCheckpoints().contains(name)) {
+                    throw new JobError(run + " has no complete checkpoint of step " + step.getAsLong() + "; it has "
+                            + checkpoints.completeCheckpoints());
+                }
+                state = checkpoints.load(name);
+            } else {
+                state = checkpoints.loadLatest().orElseThrow(() -> new JobError(run + " has no complete checkpoint "
+                        + "(in " + run + "/checkpoints); has its pretrain run saved one yet?"));
+            }
+            return new PretrainedRun(runConfig, state, results);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the pretrain run " + run + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Refuses a vocabulary other than the one the run recorded in its {@code _run.json}. */
-    static void requireRunVocabulary(EvaluateJob.PretrainedRun pretrained, String run, Vocabulary vocabulary,
+    private static void requireRunVocabulary(PretrainedRun pretrained, String run, Vocabulary vocabulary,
                                      String vocabPath) {
         String expected = pretrained.results().path("vocab_sha256").asText();
         if (!expected.isEmpty() && !expected.equals(vocabulary.sha256())) {
