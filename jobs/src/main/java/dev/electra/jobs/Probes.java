@@ -83,11 +83,7 @@ final class Probes {
     private static Dataset<Row> frame(SparkSession spark, float[][] x, int[] y) {
         List<Row> rows = new ArrayList<>(x.length);
         for (int i = 0; i < x.length; i++) {
-            double[] v = new double[x[i].length];
-            for (int j = 0; j < v.length; j++) {
-                v[j] = x[i][j];
-            }
-            rows.add(RowFactory.create((double) y[i], Vectors.dense(v)));
+            rows.add(RowFactory.create((double) y[i], vector(x[i])));
         }
         return spark.createDataFrame(rows, SCHEMA);
     }
@@ -96,13 +92,17 @@ final class Probes {
         // predict row by row on the driver: the features are small, and the order must be the examples' order
         int[] out = new int[x.length];
         for (int i = 0; i < x.length; i++) {
-            double[] v = new double[x[i].length];
-            for (int j = 0; j < v.length; j++) {
-                v[j] = x[i][j];
-            }
-            out[i] = (int) m.predict(Vectors.dense(v));
+            out[i] = (int) m.predict(vector(x[i]));
         }
         return out;
+    }
+
+    private static org.apache.spark.ml.linalg.Vector vector(float[] features) {
+        double[] v = new double[features.length];
+        for (int j = 0; j < v.length; j++) {
+            v[j] = features[j];
+        }
+        return Vectors.dense(v);
     }
 
     /** 2.5th and 97.5th percentiles of the task's metric over bootstrap resamples of the test examples. */

@@ -26,12 +26,10 @@ public final class DiscriminatorScores {
     public static float[][] logits(ElectraModel model, int[][] ids, int[][] segments, int batchSize) {
         float[][] out = new float[ids.length][];
         forEachBatch(model, ids, segments, batchSize, (from, r) -> {
-            for (int i = 0; from + i < ids.length && i < r.discriminatorLogits().size(0); i++) {
-                float[] row = new float[ids[from + i].length];
-                for (int t = 0; t < row.length; t++) {
-                    row[t] = r.discriminatorLogits().getFloat(i, t);
-                }
-                out[from + i] = row;
+            // one copy of the batch's [B, L] logits, not one native read per token
+            float[][] batch = r.discriminatorLogits().toFloatMatrix();
+            for (int i = 0; i < batch.length; i++) {
+                out[from + i] = java.util.Arrays.copyOf(batch[i], ids[from + i].length);
             }
         });
         return out;
