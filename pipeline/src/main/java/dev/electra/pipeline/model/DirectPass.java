@@ -230,8 +230,9 @@ final class DirectPass {
         }
 
         /**
-         * Encoder → [CLS] → dropout → dense H→H → GELU → dropout → dense H→C; the loss when labels are given,
-         * and the backward pass when training. Returns the loss (NaN without labels).
+         * Encoder → [CLS] → dropout → dense H→H → GELU → dropout → dense H→C; the loss when labels are given
+         * (softmax cross-entropy, or the squared error of a regressor's one output), and the backward pass when
+         * training. Returns the loss (NaN without labels).
          */
         double classify() {
             String mainName = model.objective().hasDiscriminator() ? "discriminator" : "main";
@@ -250,6 +251,16 @@ final class DirectPass {
             if (labels == null) {
                 return Double.NaN;
             }
+            if (model.regression()) {
+                // [B, 1]: loss = mean (y − t)², dLoss/dy = 2 (y − t) / B
+                INDArray residual = logits.sub(labels);
+                double loss = residual.norm2Number().doubleValue();
+                loss = loss * loss / b;
+                if (train) {
+                    backwardHead(residual.muli(2.0 / b), t1, t1Dropped, x, inputMask, hiddenMask, main, h);
+                }
+                return loss;
+            }
             int[] targets = Nd4j.argMax(labels, 1).toIntVector();
             INDArray probs = softmax(logits);
             int[] predicted = Nd4j.argMax(probs, 1).toIntVector();
@@ -258,14 +269,19 @@ final class DirectPass {
                 loss += crossEntropy(logits, probs, r, predicted[r], targets[r]) / b;
             }
             if (train) {
-                INDArray dLogits = probs.subi(labels).divi(b);
-                INDArray dt1 = denseBackward(dLogits, t1Dropped, p, "classifier/output", grads);
-                dropout(dt1, hiddenMask);
-                INDArray dx = denseBackward(geluBackward(dt1, t1), x, p, "classifier/transform", grads);
-                dropout(dx, inputMask);
-                backward(main, slotHeadBackwardInput(dx, h));
+                backwardHead(probs.subi(labels).divi(b), t1, t1Dropped, x, inputMask, hiddenMask, main, h);
             }
             return loss;
+        }
+
+        /** The head's and the encoder's backward pass from the loss gradient of the logits [B, C]. */
+        private void backwardHead(INDArray dLogits, Kernels.Gelu t1, INDArray t1Dropped, INDArray x,
+                                  INDArray inputMask, INDArray hiddenMask, Encoded main, int h) {
+            INDArray dt1 = denseBackward(dLogits, t1Dropped, p, "classifier/output", grads);
+            dropout(dt1, hiddenMask);
+            INDArray dx = denseBackward(geluBackward(dt1, t1), x, p, "classifier/transform", grads);
+            dropout(dx, inputMask);
+            backward(main, slotHeadBackwardInput(dx, h));
         }
 
         // ---- embeddings and encoders ----

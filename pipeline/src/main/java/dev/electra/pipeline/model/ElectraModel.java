@@ -152,12 +152,16 @@ public final class ElectraModel {
      * A sequence classifier for fine-tuning: the main encoder of a model pretrained with {@code pretrained} (the
      * discriminator, or the MLM encoder of the baselines; same parameter names, so {@link #loadMatching} copies a
      * pretrained checkpoint in) with ELECTRA's classification head on the [CLS] position: dropout → dense H→H →
-     * GELU → dropout → dense H→C, trained with softmax cross-entropy. The head is initialised from {@code seed}.
+     * GELU → dropout → dense H→C, trained with softmax cross-entropy. With {@code numLabels} 1 the head is a
+     * regressor, as transformers' {@code ElectraForSequenceClassification} with {@code num_labels=1}: one output,
+     * trained with the mean squared error against the target value (GLUE's STS-B). The head is initialised from
+     * {@code seed}.
      */
     public static ElectraModel classifier(ModelConfig config, Objective pretrained, int numLabels, DataType dataType,
                                           long seed) {
-        if (numLabels < 2) {
-            throw new IllegalArgumentException("a classifier needs at least 2 labels, got " + numLabels);
+        if (numLabels < 1) {
+            throw new IllegalArgumentException("a classifier needs at least 2 labels (or 1 output for regression), "
+                    + "got " + numLabels);
         }
         Builder b = new Builder(config, pretrained, new LossWeights(1, 1), new SamplingConfig(1, false), dataType,
                 seed);
@@ -166,9 +170,14 @@ public final class ElectraModel {
         return new ElectraModel(b);
     }
 
-    /** Classes of the fine-tuning head (0 for a pretraining model). */
+    /** Classes of the fine-tuning head (0 for a pretraining model, 1 for a regressor). */
     public int numLabels() {
         return numLabels;
+    }
+
+    /** A fine-tuning head with one output trained by squared error. */
+    public boolean regression() {
+        return numLabels == 1;
     }
 
     /**
@@ -210,6 +219,48 @@ public final class ElectraModel {
      */
     public Map<String, INDArray> classifierPlaceholders(int[][] ids, int[][] segments, int[] lengths, int[] labels,
                                                         long stepSeed, int firstRow, boolean training) {
+        if (regression()) {
+            throw new IllegalStateException("a regressor's targets are values: use regressionPlaceholders");
+        }
+        INDArray targets = null;
+        if (labels != null) {
+            double[][] oneHot = new double[ids.length][numLabels];
+            for (int i = 0; i < ids.length; i++) {
+                if (labels[i] < 0 || labels[i] >= numLabels) {
+                    throw new IllegalArgumentException("label " + labels[i] + " of row " + i + " is outside [0, "
+                            + numLabels + ")");
+                }
+                oneHot[i][labels[i]] = 1.0;
+            }
+            targets = Nd4j.createFromArray(oneHot).castTo(dataType);
+        }
+        return headPlaceholders(ids, segments, lengths, targets, stepSeed, firstRow, training);
+    }
+
+    /**
+     * Placeholders of a regression batch ({@link #classifier} with one output): as {@link #classifierPlaceholders},
+     * with each row's target value (null for prediction).
+     */
+    public Map<String, INDArray> regressionPlaceholders(int[][] ids, int[][] segments, int[] lengths, float[] values,
+                                                        long stepSeed, int firstRow, boolean training) {
+        if (!regression()) {
+            throw new IllegalStateException("a classifier's targets are labels: use classifierPlaceholders");
+        }
+        INDArray targets = null;
+        if (values != null) {
+            for (int i = 0; i < values.length; i++) {
+                if (!Float.isFinite(values[i])) {
+                    throw new IllegalArgumentException("target " + values[i] + " of row " + i + " is not finite");
+                }
+            }
+            targets = Nd4j.createFromArray(values).reshape(values.length, 1).castTo(dataType);
+        }
+        return headPlaceholders(ids, segments, lengths, targets, stepSeed, firstRow, training);
+    }
+
+    /** The placeholders shared by classification and regression; {@code targets} [B, C] or null. */
+    private Map<String, INDArray> headPlaceholders(int[][] ids, int[][] segments, int[] lengths, INDArray targets,
+                                                   long stepSeed, int firstRow, boolean training) {
         int b = ids.length;
         int l = ids[0].length;
         double[][][][] bias = new double[b][1][1][l];
@@ -238,16 +289,8 @@ public final class ElectraModel {
         ph.put(POSITION_IDS, Nd4j.createFromArray(positionIds));
         ph.put(ATTENTION_BIAS, Nd4j.createFromArray(bias).castTo(dataType));
         ph.put(SELECTION, Nd4j.createFromArray(cls).castTo(dataType));
-        if (labels != null) {
-            double[][] oneHot = new double[b][numLabels];
-            for (int i = 0; i < b; i++) {
-                if (labels[i] < 0 || labels[i] >= numLabels) {
-                    throw new IllegalArgumentException("label " + labels[i] + " of row " + i + " is outside [0, "
-                            + numLabels + ")");
-                }
-                oneHot[i][labels[i]] = 1.0;
-            }
-            ph.put(CLASS_LABELS, Nd4j.createFromArray(oneHot).castTo(dataType));
+        if (targets != null) {
+            ph.put(CLASS_LABELS, targets);
         }
         addNoise(ph, b, l, 0, stepSeed, firstRow, training);
         return ph;
@@ -971,7 +1014,10 @@ public final class ElectraModel {
             }
         }
 
-        /** The fine-tuning graph: embeddings → main encoder → head on [CLS] → softmax cross-entropy. */
+        /**
+         * The fine-tuning graph: embeddings → main encoder → head on [CLS] → softmax cross-entropy (squared error
+         * for a regressor).
+         */
         void buildClassifier() {
             int h = config.hiddenSize();
             SDVariable inputIds = sd.placeHolder(INPUT_IDS, DataType.INT, -1, -1);
@@ -996,7 +1042,9 @@ public final class ElectraModel {
             SDVariable logits = dense("classifier/output", Owner.MAIN, x, h, numLabels);
             sd.identity(OUT_CLASS_LOGITS, new StopGradient(sd, logits).outputVariable());
             outputNames.add(OUT_CLASS_LOGITS);
-            SDVariable loss = sd.loss.softmaxCrossEntropy(LOSS_CLASSIFIER, labels, logits, null, LossReduce.MEAN_BY_WEIGHT,
+            // one output: mean squared error over the batch (transformers' MSELoss for num_labels 1)
+            SDVariable loss = numLabels == 1 ? sd.mean(LOSS_CLASSIFIER, sd.math.squaredDifference(logits, labels))
+                    : sd.loss.softmaxCrossEntropy(LOSS_CLASSIFIER, labels, logits, null, LossReduce.MEAN_BY_WEIGHT,
                     0.0);
             addLoss(loss);
         }

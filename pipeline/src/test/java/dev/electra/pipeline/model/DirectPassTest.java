@@ -2,6 +2,7 @@ package dev.electra.pipeline.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
@@ -72,6 +73,32 @@ class DirectPassTest {
         }
         System.out.printf("direct pass vs graph, classifier on %s: max relative difference %.3e%n", pretrained,
                 worst);
+    }
+
+    /** The regression head: its squared-error loss and gradients against the graph's, and the loss by hand. */
+    @Test
+    void regressorMatchesTheGraph() {
+        ElectraModel model = ElectraModel.classifier(TinyData.config(0.1, GradientCheckTest.INIT_RANGE),
+                Objective.ELECTRA, 1, DataType.DOUBLE, 26);
+        ModelInput in = TinyData.batch();
+        float[] targets = {3.8f, 0.25f};
+        Map<String, INDArray> ph = model.regressionPlaceholders(in.originalIds(), in.segmentIds(), new int[] {5, 6},
+                targets, 6, 0, true);
+        ElectraModel.ClassifierStep direct = model.classifierGradients(ph);
+        ElectraModel.ClassifierStep graph = model.graphClassifierGradients(ph);
+        assertArrayEquals(new long[] {2, 1}, direct.logits().shape());
+        double[] y = direct.logits().reshape(-1).toDoubleVector();
+        double byHand = ((y[0] - targets[0]) * (y[0] - targets[0]) + (y[1] - targets[1]) * (y[1] - targets[1])) / 2;
+        assertEquals(byHand, direct.loss(), 1e-9 * byHand);
+        double worst = check("loss", graph.loss(), direct.loss(), 1e-9);
+        worst = Math.max(worst, check("logits", graph.logits(), direct.logits(), 1e-9));
+        for (ParameterSpec p : model.parameters()) {
+            worst = Math.max(worst, check(p.name(), graph.gradients().get(p.name()),
+                    direct.gradients().get(p.name()), 1e-9));
+        }
+        System.out.printf("direct pass vs graph, regressor: max relative difference %.3e%n", worst);
+        assertThrows(IllegalStateException.class, () -> model.classifierPlaceholders(in.originalIds(),
+                in.segmentIds(), new int[] {5, 6}, new int[] {0, 1}, 6, 0, true));
     }
 
     /**

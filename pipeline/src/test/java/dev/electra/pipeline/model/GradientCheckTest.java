@@ -76,6 +76,22 @@ class GradientCheckTest {
         assertTrue(r.checked() == model.parameterCount());
     }
 
+    /** The regression head (one output, mean squared error), with fixed dropout masks. */
+    @Test
+    void regressorMatchesCentralDifferences() {
+        ElectraModel model = ElectraModel.classifier(TinyData.config(0.1, INIT_RANGE), Objective.ELECTRA, 1,
+                DataType.DOUBLE, 15);
+        ModelInput in = TinyData.batch();
+        Map<String, INDArray> ph = model.regressionPlaceholders(in.originalIds(), in.segmentIds(), new int[] {5, 6},
+                new float[] {3.8f, 0.25f}, 5, 0, true);
+        GradientChecker.Result r = GradientChecker.check(model, ph, model.classifierGradients(ph).gradients(), EPS,
+                MAX_RELATIVE_ERROR, FLOOR_PER_LOSS);
+        System.out.printf("gradient check regressor: max relative error %.3e, %d elements, %d failures%n",
+                r.maxRelativeError(), r.checked(), r.failures());
+        assertTrue(r.passed(), r.toString());
+        assertTrue(r.checked() == model.parameterCount());
+    }
+
     /** The checker can fail: doubling one parameter's analytic gradient is caught. */
     @Test
     void plantedErrorIsDetected() {
