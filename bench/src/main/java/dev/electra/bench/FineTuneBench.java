@@ -88,7 +88,7 @@ public final class FineTuneBench {
                 task.name(), run, a.get("init"), r.trainExamples(), r.majorityShare());
         for (int e = 0; e < r.trainLoss().length; e++) {
             System.out.printf(Locale.ROOT, "epoch %d: train loss %.4f, train accuracy %.3f%n", e + 1,
-                    r.trainLoss()[e], r.trainAccuracy()[e]);
+                    r.trainLoss()[e], r.trainFit()[e]);
         }
         System.out.printf(Locale.ROOT, "dev %s %.3f, test %.3f, %d of %d labels predicted on test, %.0f s%n",
                 r.metric().name().toLowerCase(Locale.ROOT), r.dev(), r.test(), r.testClassesPredicted(),

@@ -160,13 +160,13 @@ public final class EvaluateJob implements Callable<Integer> {
         List<EncodedTask> pairs = new ArrayList<>();
         Map<String, Object> taskInfo = new LinkedHashMap<>();
         for (String name : taskNames) {
-            Task task = glueDir != null && (GlueTasks.names().contains(name) || name.equals("stsb"))
+            Task task = glueDir != null && GlueTasks.names().contains(name)
                     ? GlueTasks.read(Path.of(glueDir), name) : Task.read(Path.of(tasksDir, name));
             EncodedTask encoded = EncodedTask.of(task, tokenizer, ev.maxSeqLength(), ev.maxTrainExamples(),
                     ev.maxEvalExamples(), config.seed());
             (task.kind() == Task.Kind.PAIRS ? pairs : classification).add(encoded);
             taskInfo.put(name, Map.of("kind", task.kind().configName(), "metric",
-                    task.metric().name().toLowerCase(), "labels", task.labels(), "source", task.source(),
+                    metricName(task.metric()), "labels", task.labels(), "source", task.source(),
                     "train", encoded.ids(Task.Split.TRAIN).length, "test", encoded.ids(Task.Split.TEST).length));
         }
 
@@ -185,15 +185,16 @@ public final class EvaluateJob implements Callable<Integer> {
             Spread test = Spread.of(mine.stream().mapToDouble(FineTuner.Result::test).toArray());
             Spread dev = Spread.of(mine.stream().mapToDouble(FineTuner.Result::dev).toArray());
             Map<String, Object> s = new LinkedHashMap<>();
-            s.put("metric", t.metric().name().toLowerCase());
+            s.put("metric", metricName(t.metric()));
             s.put("test_mean", test.mean());
             s.put("test_std", test.std());
             s.put("test_median", ClassificationMetrics.median(mine.stream().mapToDouble(FineTuner.Result::test)
                     .toArray()));
-            if (t.metric() == Task.Metric.F1) {
-                // GLUE reports MRPC and QQP as F1 and accuracy, and its score averages the two
-                s.put("test_accuracy_mean", Spread.of(mine.stream().mapToDouble(FineTuner.Result::testAccuracy)
-                        .toArray()).mean());
+            if (t.metric() == Task.Metric.F1 || t.metric().ofRegression()) {
+                // GLUE reports MRPC and QQP as F1 and accuracy, STS-B as Pearson and Spearman, and its score averages
+                // the two
+                s.put("test_" + metricName(FineTuner.companion(t.metric())) + "_mean", Spread.of(mine.stream()
+                        .mapToDouble(FineTuner.Result::testCompanion).toArray()).mean());
             }
             s.put("dev_mean", dev.mean());
             s.put("dev_std", dev.std());
@@ -258,19 +259,30 @@ public final class EvaluateJob implements Callable<Integer> {
         return run;
     }
 
-    /** One fine-tuning run in evaluation.json: scores, the training curve per epoch and the plateau signs. */
+    /**
+     * One fine-tuning run in evaluation.json: scores, the training curve per epoch and the plateau signs (a
+     * regression's fit is Pearson's r and it has no majority label).
+     */
     private static Map<String, Object> seedResult(FineTuner.Result x) {
+        boolean regression = x.metric().ofRegression();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("seed", x.seed());
         m.put("dev", x.dev());
         m.put("test", x.test());
-        m.put("test_accuracy", x.testAccuracy());
+        m.put("test_" + metricName(FineTuner.companion(x.metric())), x.testCompanion());
         m.put("seconds", x.seconds());
         m.put("train_loss", x.trainLoss());
-        m.put("train_accuracy", x.trainAccuracy());
-        m.put("majority_share", x.majorityShare());
-        m.put("test_classes_predicted", x.testClassesPredicted());
+        m.put(regression ? "train_pearson" : "train_accuracy", x.trainFit());
+        if (!regression) {
+            m.put("majority_share", x.majorityShare());
+        }
+        m.put(regression ? "test_distinct_predictions" : "test_classes_predicted", x.testClassesPredicted());
         return m;
+    }
+
+    /** A metric as evaluation.json names it. */
+    static String metricName(Task.Metric metric) {
+        return metric.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     /**

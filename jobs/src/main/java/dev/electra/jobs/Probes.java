@@ -10,8 +10,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.apache.spark.ml.PredictionModel;
 import org.apache.spark.ml.classification.LogisticRegression;
-import org.apache.spark.ml.classification.LogisticRegressionModel;
+import org.apache.spark.ml.regression.LinearRegression;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Dataset;
@@ -23,8 +24,9 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * Frozen-feature probes (SentEval's protocol): the encoder is not trained; a multinomial logistic regression with an
- * L2 penalty (Spark MLlib's, L-BFGS, standardized features) is fit on each pooling of the training examples' last
- * layer ([CLS] and the token mean), the penalty chosen by the dev score among {@code evaluate.probe-l2}, and the
+ * L2 penalty (Spark MLlib's, L-BFGS, standardized features; for a regression task MLlib's ridge regression) is fit on
+ * each pooling of the training examples' last layer ([CLS] and the token mean), the penalty chosen by the dev score
+ * among {@code evaluate.probe-l2}, and the
  * chosen one scored on test with a 95% bootstrap interval (1,000 resamples of the test examples, fixed seed). Probes
  * have no plateau to leave, so they separate weak encoders that fine-tuning at small budgets leaves on the label
  * prior.
@@ -48,13 +50,16 @@ final class Probes {
 
     private static Map<String, Object> probe(SparkSession spark, EncodedTask task, float[][] train, float[][] dev,
                                              float[][] test, List<Double> l2, long seed) {
-        Dataset<Row> trainSet = frame(spark, train, task.labels(Task.Split.TRAIN)).cache();
+        Dataset<Row> trainSet = frame(spark, train, task.gold(Task.Split.TRAIN)).cache();
         double bestDev = Double.NEGATIVE_INFINITY;
         double bestL2 = Double.NaN;
-        LogisticRegressionModel best = null;
+        PredictionModel<org.apache.spark.ml.linalg.Vector, ?> best = null;
         Map<String, Double> devByL2 = new LinkedHashMap<>();
         for (double penalty : l2) {
-            LogisticRegressionModel m = new LogisticRegression().setFamily("multinomial").setRegParam(penalty)
+            PredictionModel<org.apache.spark.ml.linalg.Vector, ?> m = task.regression()
+                    ? new LinearRegression().setRegParam(penalty).setElasticNetParam(0).setMaxIter(100)
+                    .setStandardization(true).fit(trainSet)
+                    : new LogisticRegression().setFamily("multinomial").setRegParam(penalty)
                     .setElasticNetParam(0).setMaxIter(100).setStandardization(true).fit(trainSet);
             double d = FineTuner.score(task, Task.Split.DEV, predict(m, dev));
             devByL2.put(String.valueOf(penalty), d);
@@ -65,8 +70,8 @@ final class Probes {
             }
         }
         trainSet.unpersist();
-        int[] predicted = predict(best, test);
-        int[] gold = task.labels(Task.Split.TEST);
+        double[] predicted = predict(best, test);
+        double[] gold = task.gold(Task.Split.TEST);
         double score = FineTuner.score(task, Task.Split.TEST, predicted);
         double[] interval = bootstrap(task, gold, predicted, seed);
         Map<String, Object> r = new LinkedHashMap<>();
@@ -80,19 +85,20 @@ final class Probes {
         return r;
     }
 
-    private static Dataset<Row> frame(SparkSession spark, float[][] x, int[] y) {
+    private static Dataset<Row> frame(SparkSession spark, float[][] x, double[] y) {
         List<Row> rows = new ArrayList<>(x.length);
         for (int i = 0; i < x.length; i++) {
-            rows.add(RowFactory.create((double) y[i], vector(x[i])));
+            rows.add(RowFactory.create(y[i], vector(x[i])));
         }
         return spark.createDataFrame(rows, SCHEMA);
     }
 
-    private static int[] predict(LogisticRegressionModel m, float[][] x) {
+    /** A label index, or a regression's value, per row. */
+    private static double[] predict(PredictionModel<org.apache.spark.ml.linalg.Vector, ?> m, float[][] x) {
         // predict row by row on the driver: the features are small, and the order must be the examples' order
-        int[] out = new int[x.length];
+        double[] out = new double[x.length];
         for (int i = 0; i < x.length; i++) {
-            out[i] = (int) m.predict(vector(x[i]));
+            out[i] = m.predict(vector(x[i]));
         }
         return out;
     }
@@ -106,12 +112,12 @@ final class Probes {
     }
 
     /** 2.5th and 97.5th percentiles of the task's metric over bootstrap resamples of the test examples. */
-    static double[] bootstrap(EncodedTask task, int[] gold, int[] predicted, long seed) {
+    static double[] bootstrap(EncodedTask task, double[] gold, double[] predicted, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         double[] scores = new double[BOOTSTRAP];
         int n = gold.length;
-        int[] g = new int[n];
-        int[] p = new int[n];
+        double[] g = new double[n];
+        double[] p = new double[n];
         for (int b = 0; b < BOOTSTRAP; b++) {
             for (int i = 0; i < n; i++) {
                 int k = r.nextInt(n);

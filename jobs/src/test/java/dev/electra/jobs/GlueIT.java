@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * evaluate on GLUE's nine classification layouts as GLUE ships them (hand-written fixtures in
- * pipeline/src/test/resources/glue) and on our own pair-classification format, end to end on local Spark.
+ * evaluate on GLUE's layouts as GLUE ships them (the nine classification tasks and STS-B's regression; hand-written
+ * fixtures in pipeline/src/test/resources/glue) and on our own pair-classification and regression formats, end to
+ * end on local Spark, fine-tuned and probed.
  */
 class GlueIT {
     @TempDir
@@ -60,7 +61,7 @@ class GlueIT {
     }
 
     @Test
-    void evaluatesEveryGlueLayoutAndOurOwnPairs() throws IOException {
+    void evaluatesEveryGlueLayoutAndOurOwnPairsAndRegression() throws IOException {
         Path tasks = dir.resolve("tasks");
         List<Task.Example> pairs = new ArrayList<>();
         for (String line : Files.readAllLines(TestData.brown()).subList(1000, 1040)) {
@@ -72,27 +73,53 @@ class GlueIT {
         new Task("same", Task.Kind.PAIR_CLASSIFICATION, Task.Metric.F1, List.of("different", "same"), "test",
                 Map.of(Task.Split.TRAIN, pairs.subList(0, 20), Task.Split.DEV, pairs.subList(20, 26),
                         Task.Split.TEST, pairs.subList(26, pairs.size()))).write(tasks.resolve("same"));
+        // our own regression: the share of words the two texts share, on STS-B's 0–5 scale
+        List<Task.Example> similar = new ArrayList<>();
+        for (Task.Example x : pairs) {
+            List<String> a = List.of(x.text().split(" "));
+            List<String> b = List.of(x.other().split(" "));
+            similar.add(new Task.Example(-1, x.text(), x.other(),
+                    5.0 * b.stream().filter(a::contains).count() / Math.max(a.size(), b.size())));
+        }
+        new Task("similar", Task.Kind.REGRESSION, Task.Metric.PEARSON, List.of(), "test",
+                Map.of(Task.Split.TRAIN, similar.subList(0, 20), Task.Split.DEV, similar.subList(20, 26),
+                        Task.Split.TEST, similar.subList(26, similar.size()))).write(tasks.resolve("similar"));
         List<String> names = new ArrayList<>(GlueTasks.names());
-        names.add("same");
-        EvaluateJob.run(spark, SparkTestSession.config(MICRO), run.toString(), vocab.toString(), tasks.toString(),
-                glue().toString(), names, dir.resolve("eval").toString(), false, List.of("evaluate"));
+        names.addAll(List.of("same", "similar"));
+        List<String> settings = new ArrayList<>(List.of(MICRO));
+        settings.add("evaluate.mode=both");
+        EvaluateJob.run(spark, SparkTestSession.config(settings.toArray(String[]::new)), run.toString(),
+                vocab.toString(), tasks.toString(), glue().toString(), names, dir.resolve("eval").toString(), false,
+                List.of("evaluate"));
         JsonNode json = new ObjectMapper().readTree(dir.resolve("eval/evaluation.json").toFile());
         JsonNode scores = json.get("scores");
-        assertEquals(10, scores.size(), scores.toString());
+        assertEquals(12, scores.size(), scores.toString());
         for (String name : names) {
             JsonNode s = scores.get(name);
             String expected = switch (name) {
                 case "cola" -> "mcc";
                 case "mrpc", "qqp", "same" -> "f1";
+                case "stsb" -> "spearman";
+                case "similar" -> "pearson";
                 default -> "accuracy";
             };
             assertEquals(expected, s.get("metric").asText(), name);
             assertEquals(expected.equals("f1"), s.has("test_accuracy_mean"), name + ": accuracy beside F1");
+            assertEquals(expected.equals("spearman"), s.has("test_pearson_mean"), name + ": Pearson beside Spearman");
+            assertEquals(expected.equals("pearson"), s.has("test_spearman_mean"), name + ": Spearman beside Pearson");
             double test = s.get("test_mean").asDouble();
             assertTrue(test >= -1 && test <= 1, name + " " + test);
-            String kind = name.equals("cola") || name.equals("sst2") ? "classification" : "pair-classification";
+            String kind = name.equals("cola") || name.equals("sst2") ? "classification"
+                    : name.equals("stsb") || name.equals("similar") ? "regression" : "pair-classification";
             assertEquals(kind, json.get("tasks").get(name).get("kind").asText(), name);
+            JsonNode probe = json.get("probes").get(name).get("mean");
+            assertEquals(expected, probe.get("metric").asText(), name + " probe");
+            assertTrue(probe.get("test_low").asDouble() <= probe.get("test").asDouble()
+                    && probe.get("test").asDouble() <= probe.get("test_high").asDouble(), name + " " + probe);
         }
+        JsonNode seed = scores.get("stsb").get("seeds").get(0);
+        assertTrue(seed.has("train_pearson") && seed.has("test_distinct_predictions") && !seed.has("majority_share"),
+                seed.toString());
         assertEquals(3, json.get("tasks").get("mnli-m").get("labels").size());
         assertEquals(6, json.get("tasks").get("mnli-mm").get("test").asInt(), "MNLI mismatched's dev set");
     }

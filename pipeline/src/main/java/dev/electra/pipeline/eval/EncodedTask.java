@@ -12,11 +12,21 @@ import java.util.SplittableRandom;
  * fine-tuning and the zero-shot test consume, small enough to ship to Spark tasks. A pair's segment ids follow from
  * its ids: 0 up to and including the first [SEP] ({@code sepId}), 1 after it.
  *
- * @param ids    per split ({@link Task.Split} order), per example: the ids
- * @param labels per split, per example: the label index (for pairs: −1, and {@code otherIds} holds the incorrect)
+ * @param ids        per split ({@link Task.Split} order), per example: the ids
+ * @param labels     per split, per example: the label index (for pairs: −1, and {@code otherIds} holds the incorrect;
+ *                   for regression −1)
+ * @param labelCount the head's outputs: the labels, or 1 for regression
+ * @param values     per split, per example: a regression task's score (empty for other kinds)
  */
 public record EncodedTask(String name, Task.Kind kind, Task.Metric metric, int labelCount, List<int[][]> ids,
-                          List<int[]> labels, int[][] otherIds, int sepId) implements Serializable {
+                          List<int[]> labels, int[][] otherIds, int sepId, List<float[]> values)
+        implements Serializable {
+
+    /** A task without regression scores. */
+    public EncodedTask(String name, Task.Kind kind, Task.Metric metric, int labelCount, List<int[][]> ids,
+                       List<int[]> labels, int[][] otherIds, int sepId) {
+        this(name, kind, metric, labelCount, ids, labels, otherIds, sepId, List.of());
+    }
 
     public int[][] ids(Task.Split split) {
         return ids.get(split.ordinal());
@@ -24,6 +34,24 @@ public record EncodedTask(String name, Task.Kind kind, Task.Metric metric, int l
 
     public int[] labels(Task.Split split) {
         return labels.get(split.ordinal());
+    }
+
+    /** A regression task's scores of one split. */
+    public float[] values(Task.Split split) {
+        return values.get(split.ordinal());
+    }
+
+    public boolean regression() {
+        return kind == Task.Kind.REGRESSION;
+    }
+
+    /** What a split's predictions are scored against: the scores of a regression task, else the label indices. */
+    public double[] gold(Task.Split split) {
+        double[] out = new double[ids(split).length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = regression() ? values(split)[i] : labels(split)[i];
+        }
+        return out;
     }
 
     /**
@@ -34,17 +62,23 @@ public record EncodedTask(String name, Task.Kind kind, Task.Metric metric, int l
                                  long seed) {
         List<int[][]> ids = new ArrayList<>();
         List<int[]> labels = new ArrayList<>();
+        List<float[]> values = new ArrayList<>();
         int[][] other = null;
         for (Task.Split split : Task.Split.values()) {
             int max = split == Task.Split.TRAIN ? maxTrain : maxEval;
             List<Task.Example> examples = sample(task.split(split), max, seed + split.ordinal());
             int[][] x = new int[examples.size()][];
             int[] y = new int[examples.size()];
+            float[] v = new float[examples.size()];
             for (int i = 0; i < x.length; i++) {
-                x[i] = task.kind() == Task.Kind.PAIR_CLASSIFICATION
+                x[i] = task.kind().paired()
                         ? encodePair(tokenizer, examples.get(i).text(), examples.get(i).other(), maxSeqLength)
                         : encode(tokenizer, examples.get(i).text(), maxSeqLength);
                 y[i] = examples.get(i).label();
+                v[i] = (float) examples.get(i).value();
+            }
+            if (task.kind() == Task.Kind.REGRESSION) {
+                values.add(v);
             }
             if (task.kind() == Task.Kind.PAIRS && split == Task.Split.TEST) {
                 // Pairs the tokenizer cannot tell apart (a case-only correction under an uncased vocabulary) say
@@ -66,8 +100,9 @@ public record EncodedTask(String name, Task.Kind kind, Task.Metric metric, int l
             ids.add(x);
             labels.add(y);
         }
-        return new EncodedTask(task.name(), task.kind(), task.metric(), task.labels().size(), ids, labels, other,
-                tokenizer.vocabulary().sepId());
+        return new EncodedTask(task.name(), task.kind(), task.metric(),
+                task.kind() == Task.Kind.REGRESSION ? 1 : task.labels().size(), ids, labels, other,
+                tokenizer.vocabulary().sepId(), values);
     }
 
     static int[] encode(BertTokenizer tokenizer, String text, int maxSeqLength) {

@@ -14,7 +14,7 @@ import java.util.Map;
 /**
  * GLUE's tasks read from the files as GLUE distributes them (the layout of its download script: {@code DIR/CoLA},
  * {@code DIR/SST-2}, {@code DIR/MRPC}, {@code DIR/QQP}, {@code DIR/MNLI}, {@code DIR/QNLI}, {@code DIR/RTE},
- * {@code DIR/WNLI}, {@code DIR/STS-B}), each with its own columns and header. Fine-tuning uses {@code train.tsv};
+ * {@code DIR/WNLI}, {@code DIR/STS-B}), each with its own columns and header; STS-B is regression (its 0–5 score). Fine-tuning uses {@code train.tsv};
  * scores are reported on the dev set, as the ELECTRA paper's GLUE dev results (GLUE's test labels are not public),
  * so the task's dev and test splits are both the dev file. Matched and mismatched MNLI are two tasks sharing MNLI's
  * training set. A malformed line is reported with its file and line number.
@@ -54,20 +54,19 @@ public final class GlueTasks {
         m.put("qnli", new Layout("qnli", "QNLI", "dev.tsv", true, 4, 3, 1, 2, ENTAILMENT, Task.Metric.ACCURACY));
         m.put("rte", new Layout("rte", "RTE", "dev.tsv", true, 4, 3, 1, 2, ENTAILMENT, Task.Metric.ACCURACY));
         m.put("wnli", new Layout("wnli", "WNLI", "dev.tsv", true, 4, 3, 1, 2, BINARY, Task.Metric.ACCURACY));
+        // STS-B: index, genre, filename, year, old_index, source1, source2, sentence1, sentence2, score (0–5);
+        // Spearman as the ELECTRA paper reports it, Pearson beside
+        m.put("stsb", new Layout("stsb", "STS-B", "dev.tsv", true, 10, 9, 7, 8, List.of(), Task.Metric.SPEARMAN));
         return Map.copyOf(m);
     }
 
     /** The task names {@code evaluate --glue-dir} accepts, in GLUE's order. */
     public static List<String> names() {
-        return List.of("cola", "sst2", "mrpc", "qqp", "mnli-m", "mnli-mm", "qnli", "rte", "wnli");
+        return List.of("cola", "sst2", "mrpc", "stsb", "qqp", "mnli-m", "mnli-mm", "qnli", "rte", "wnli");
     }
 
     /** Reads one GLUE task from {@code glueDir}. */
     public static Task read(Path glueDir, String name) {
-        if (name.equals("stsb")) {
-            throw new IllegalArgumentException("GLUE task stsb is a regression task, which evaluate does not "
-                    + "fine-tune yet; choose among " + names());
-        }
         Layout layout = LAYOUTS.get(name);
         if (layout == null) {
             throw new IllegalArgumentException("unknown GLUE task '" + name + "'; expected one of " + names());
@@ -75,7 +74,8 @@ public final class GlueTasks {
         Path dir = glueDir.resolve(layout.directory());
         List<Task.Example> train = readFile(dir.resolve("train.tsv"), layout);
         List<Task.Example> dev = readFile(dir.resolve(layout.devFile()), layout);
-        Task.Kind kind = layout.textB() >= 0 ? Task.Kind.PAIR_CLASSIFICATION : Task.Kind.CLASSIFICATION;
+        Task.Kind kind = layout.metric().ofRegression() ? Task.Kind.REGRESSION
+                : layout.textB() >= 0 ? Task.Kind.PAIR_CLASSIFICATION : Task.Kind.CLASSIFICATION;
         return new Task(name, kind, layout.metric(), layout.labels(), "GLUE " + layout.directory() + " ("
                 + dir + "; dev reported)", Map.of(Task.Split.TRAIN, train, Task.Split.DEV, dev, Task.Split.TEST, dev));
     }
@@ -106,8 +106,10 @@ public final class GlueTasks {
                             + "(GLUE's " + layout.directory() + " layout), got " + cols.length);
                 }
                 String labelText = cols[layout.label() >= 0 ? layout.label() : cols.length + layout.label()].strip();
-                int label = layout.labels().indexOf(labelText);
-                if (label < 0) {
+                boolean regression = layout.metric().ofRegression();
+                double value = regression ? Task.score(labelText, where) : Double.NaN;
+                int label = regression ? -1 : layout.labels().indexOf(labelText);
+                if (label < 0 && !regression) {
                     throw new IllegalArgumentException(where + ": unknown label '" + labelText + "'; GLUE's "
                             + layout.directory() + " labels are " + layout.labels());
                 }
@@ -116,7 +118,7 @@ public final class GlueTasks {
                 if (a.isEmpty() || b != null && b.isEmpty()) {
                     throw new IllegalArgumentException(where + ": empty text");
                 }
-                out.add(new Task.Example(label, a, b));
+                out.add(new Task.Example(label, a, b, value));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);

@@ -29,12 +29,17 @@ import java.util.Map;
  * task.json   {"name": "paraphrase", "kind": "pair-classification", "metric": "f1", "labels": ["0", "1"], …}
  * train.tsv   header "label&lt;TAB&gt;text_a&lt;TAB&gt;text_b": sentence pairs, packed [CLS] a [SEP] b [SEP]
  *
+ * task.json   {"name": "similarity", "kind": "regression", "metric": "spearman", "labels": [], …}
+ * train.tsv   header "label&lt;TAB&gt;text_a&lt;TAB&gt;text_b": a score (a number, as STS-B's 0–5) and a sentence pair
+ *
  * task.json   {"name": "minimal-pairs", "kind": "pairs", "metric": "accuracy", "labels": [], "source": "…"}
  * test.tsv    header "correct&lt;TAB&gt;incorrect", then one pair of sentences per line (zero-shot: no training)
  * </pre>
  *
  * Texts hold no tabs or line breaks. {@code metric} is {@code accuracy}, {@code mcc} (Matthews correlation, as
- * CoLA reports) or {@code f1} (of label index 1, as MRPC and QQP report). Reading checks everything and names the file and line of the first problem.
+ * CoLA reports) or {@code f1} (of label index 1, as MRPC and QQP report) for classification; {@code spearman} (as the
+ * ELECTRA paper reports STS-B) or {@code pearson} for regression, each reported with the other beside it. Reading
+ * checks everything and names the file and line of the first problem.
  */
 public record Task(String name, Kind kind, Metric metric, List<String> labels, String source,
                    Map<Split, List<Example>> splits) implements Serializable {
@@ -42,11 +47,12 @@ public record Task(String name, Kind kind, Metric metric, List<String> labels, S
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
-     * Classification (label, text), classification of sentence pairs (label, text a, text b), or zero-shot pairs
-     * (correct, incorrect).
+     * Classification (label, text), classification of sentence pairs (label, text a, text b), regression on
+     * sentence pairs (score, text a, text b), or zero-shot pairs (correct, incorrect).
      */
     public enum Kind {
-        CLASSIFICATION("label\ttext"), PAIR_CLASSIFICATION("label\ttext_a\ttext_b"), PAIRS("correct\tincorrect");
+        CLASSIFICATION("label\ttext"), PAIR_CLASSIFICATION("label\ttext_a\ttext_b"),
+        REGRESSION("label\ttext_a\ttext_b"), PAIRS("correct\tincorrect");
 
         /** The header line of the kind's .tsv files. */
         final String header;
@@ -59,10 +65,21 @@ public record Task(String name, Kind kind, Metric metric, List<String> labels, S
         public String configName() {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');
         }
+
+        /** Each example has a second text. */
+        public boolean paired() {
+            return this == PAIR_CLASSIFICATION || this == REGRESSION;
+        }
     }
 
-    /** What a task reports. */
-    public enum Metric { ACCURACY, MCC, F1 }
+    /** What a task reports: the first three of classification, the last two of regression. */
+    public enum Metric {
+        ACCURACY, MCC, F1, PEARSON, SPEARMAN;
+
+        public boolean ofRegression() {
+            return this == PEARSON || this == SPEARMAN;
+        }
+    }
 
     /** The splits, each a file {@code NAME.tsv}. */
     public enum Split {
@@ -75,14 +92,23 @@ public record Task(String name, Kind kind, Metric metric, List<String> labels, S
 
     /**
      * One line: a label index and a text for classification; for pair classification the second text in
-     * {@code other}; for zero-shot pairs, the correct sentence in {@code text} and the incorrect one in {@code other}
-     * (label −1).
+     * {@code other}; for regression the score in {@code value} (label −1); for zero-shot pairs, the correct sentence
+     * in {@code text} and the incorrect one in {@code other} (label −1). {@code value} is NaN but for regression.
      */
-    public record Example(int label, String text, String other) implements Serializable {}
+    public record Example(int label, String text, String other, double value) implements Serializable {
+        public Example(int label, String text, String other) {
+            this(label, text, other, Double.NaN);
+        }
+    }
 
     public Task {
         labels = List.copyOf(labels);
         splits = Map.copyOf(splits);
+        if ((kind == Kind.REGRESSION) != metric.ofRegression() && kind != Kind.PAIRS) {
+            throw new IllegalArgumentException("task " + name + ": metric " + metric.name().toLowerCase(Locale.ROOT)
+                    + " does not fit kind " + kind.configName() + " (regression takes spearman or pearson; "
+                    + "classification accuracy, mcc or f1)");
+        }
     }
 
     public List<Example> split(Split split) {
@@ -103,7 +129,16 @@ public record Task(String name, Kind kind, Metric metric, List<String> labels, S
             Metric metric = choice(Metric.class, text(json, "metric", descriptor), descriptor, "metric");
             List<String> labels = new ArrayList<>();
             json.path("labels").forEach(l -> labels.add(l.asText()));
-            if (kind != Kind.PAIRS && labels.size() < 2) {
+            if (kind == Kind.REGRESSION != metric.ofRegression()) {
+                throw new IllegalArgumentException(descriptor + ": metric \"" + metric.name().toLowerCase(Locale.ROOT)
+                        + "\" does not fit kind \"" + kind.configName() + "\" (regression takes spearman or "
+                        + "pearson; classification accuracy, mcc or f1)");
+            }
+            if (kind == Kind.REGRESSION && !labels.isEmpty()) {
+                throw new IllegalArgumentException(descriptor + ": a regression task has no labels (its label column "
+                        + "is a number), got " + labels);
+            }
+            if (kind != Kind.PAIRS && kind != Kind.REGRESSION && labels.size() < 2) {
                 throw new IllegalArgumentException(descriptor + ": a classification task needs at least two labels, "
                         + "got " + labels);
             }
@@ -151,17 +186,33 @@ public record Task(String name, Kind kind, Metric metric, List<String> labels, S
                 }
                 if (kind == Kind.PAIRS) {
                     out.add(new Example(-1, cols[0], cols[1]));
+                } else if (kind == Kind.REGRESSION) {
+                    out.add(new Example(-1, cols[1], cols[2], score(cols[0], file + ":" + number)));
                 } else {
                     int label = labels.indexOf(cols[0]);
                     if (label < 0) {
                         throw new IllegalArgumentException(file + ":" + number + ": unknown label '" + cols[0]
                                 + "'; " + DESCRIPTOR + " declares " + labels);
                     }
-                    out.add(new Example(label, cols[1], kind == Kind.PAIR_CLASSIFICATION ? cols[2] : null));
+                    out.add(new Example(label, cols[1], kind.paired() ? cols[2] : null));
                 }
             }
         }
         return out;
+    }
+
+    /** A regression score: a finite number, or an error naming {@code where}. */
+    static double score(String text, String where) {
+        double v;
+        try {
+            v = Double.parseDouble(text.strip());
+        } catch (NumberFormatException e) {
+            v = Double.NaN;
+        }
+        if (!Double.isFinite(v)) {
+            throw new IllegalArgumentException(where + ": expected a finite number as the score, got '" + text + "'");
+        }
+        return v;
     }
 
     /** Writes the task atomically (a temporary directory renamed into place). */
@@ -186,8 +237,8 @@ public record Task(String name, Kind kind, Metric metric, List<String> labels, S
                     out.write(kind.header + "\n");
                     for (Example x : e.getValue()) {
                         out.write(kind == Kind.PAIRS ? clean(x.text()) + "\t" + clean(x.other())
-                                : labels.get(x.label()) + "\t" + clean(x.text())
-                                + (kind == Kind.PAIR_CLASSIFICATION ? "\t" + clean(x.other()) : ""));
+                                : (kind == Kind.REGRESSION ? String.valueOf(x.value()) : labels.get(x.label()))
+                                + "\t" + clean(x.text()) + (kind.paired() ? "\t" + clean(x.other()) : ""));
                         out.write('\n');
                     }
                 }

@@ -54,10 +54,11 @@ public final class AblationReport {
 
     /**
      * One task's score of one objective; {@code collapsedSeeds} counts the fine-tuning runs whose classifier
-     * predicted a single label on every test example; {@code accuracy} is the mean test accuracy of an F1 task (NaN
-     * otherwise), which the GLUE score averages with F1.
+     * predicted a single label on every test example (a regressor: one value); {@code companion} is GLUE's second
+     * number for the task (the mean test accuracy of an F1 task, Pearson of a Spearman task; NaN otherwise), which the
+     * GLUE score averages with the first.
      */
-    public record Score(String metric, double mean, double std, int seeds, int collapsedSeeds, double accuracy) {
+    public record Score(String metric, double mean, double std, int seeds, int collapsedSeeds, double companion) {
 
         /** Every seed predicted one label: the score is the label prior, not the encoder. */
         boolean collapsed() {
@@ -140,10 +141,20 @@ public final class AblationReport {
             if (s.has("test_mean")) {
                 scores.put(e.getKey(), new Score(s.path("metric").asText(), s.path("test_mean").asDouble(),
                         s.path("test_std").asDouble(), s.path("seeds").size(), s.path("collapsed_seeds").asInt(0),
-                        s.path("test_accuracy_mean").asDouble(Double.NaN)));
+                        companion(s)));
             }
         });
         return scores;
+    }
+
+    /** GLUE's second number of a task's scores in evaluation.json (NaN when it has none). */
+    private static double companion(JsonNode s) {
+        for (String key : List.of("test_accuracy_mean", "test_pearson_mean", "test_spearman_mean")) {
+            if (s.has(key)) {
+                return s.path(key).asDouble();
+            }
+        }
+        return Double.NaN;
     }
 
     /** The mean-pooling probes of evaluation.json (evaluate.mode probe or both). */
@@ -216,7 +227,7 @@ public final class AblationReport {
 
     /**
      * Mean of an objective's fine-tuned task scores (each on its own scale, ×100 as GLUE averages; an F1 task with its
-     * accuracy counts as the mean of the two, as the GLUE score does); zero-shot tasks are left out, since only
+     * accuracy, and STS-B's Spearman with its Pearson, count as the mean of the two, as the GLUE score does); zero-shot tasks are left out, since only
      * objectives with a discriminator take them.
      */
     static double average(ObjectiveResult r, List<String> tasks) {
@@ -225,7 +236,7 @@ public final class AblationReport {
         for (String t : tasks) {
             Score s = r.scores().get(t);
             if (s != null && s.seeds() > 0) {
-                sum += 100 * (Double.isNaN(s.accuracy()) ? s.mean() : (s.mean() + s.accuracy()) / 2);
+                sum += 100 * (Double.isNaN(s.companion()) ? s.mean() : (s.mean() + s.companion()) / 2);
                 n++;
             }
         }
@@ -526,7 +537,8 @@ public final class AblationReport {
             Score s = r.scores().get(task);
             if (s != null) {
                 return s.seeds() == 0 ? " (zero-shot)" : s.metric().equals("mcc") ? " (MCC)"
-                        : s.metric().equals("f1") ? " (F1)" : "";
+                        : s.metric().equals("f1") ? " (F1)" : s.metric().equals("spearman") ? " (Spearman)"
+                        : s.metric().equals("pearson") ? " (Pearson)" : "";
             }
         }
         return "";

@@ -87,7 +87,7 @@ class FineTunerTest {
         EncodedTask pairs = new EncodedTask("p", Task.Kind.PAIR_CLASSIFICATION, Task.Metric.F1, 2, List.of(),
                 List.of(), null, 3);
         int[][] x = {{2, 5, 6, 3, 7, 3}, {2, 8, 3, 9, 3}};
-        var ph = FineTuner.placeholders(classifier, pairs, x, new int[] {0, 1}, new int[] {0, 1}, 0, false);
+        var ph = FineTuner.placeholders(classifier, pairs, x, new double[] {0, 1}, new int[] {0, 1}, 0, false);
         assertEquals("[[0, 0, 0, 0, 1, 1], [0, 0, 0, 1, 1, 0]]",
                 java.util.Arrays.deepToString(ph.get("segment_ids").reshape(2, 6).toIntMatrix()));
     }
@@ -109,13 +109,64 @@ class FineTunerTest {
         // The curve that shows the head learned more than the label prior: one entry per epoch, the last epoch's
         // training accuracy well above the majority share, both labels predicted.
         assertEquals(6, a.trainLoss().length);
-        assertEquals(6, a.trainAccuracy().length);
-        assertTrue(a.trainAccuracy()[5] > a.majorityShare() + 0.2, java.util.Arrays.toString(a.trainAccuracy()));
+        assertEquals(6, a.trainFit().length);
+        assertTrue(a.trainFit()[5] > a.majorityShare() + 0.2, java.util.Arrays.toString(a.trainFit()));
         assertTrue(a.trainLoss()[5] < a.trainLoss()[0], java.util.Arrays.toString(a.trainLoss()));
         assertEquals(2, a.testClassesPredicted());
         assertTrue(!a.collapsed());
         assertEquals(a.test(), b.test(), "same seed, same result");
         assertEquals(a.dev(), b.dev());
+    }
+
+    /** Score = 1.5 × the number of 7s (0 to 3): a regression the head learns only through attention. */
+    static EncodedTask countingTask(int train, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        List<int[][]> ids = new ArrayList<>();
+        List<int[]> labels = new ArrayList<>();
+        List<float[]> values = new ArrayList<>();
+        for (int size : new int[] {train, 100, 100}) {
+            int[][] x = new int[size][];
+            float[] v = new float[size];
+            for (int i = 0; i < size; i++) {
+                int len = 6 + r.nextInt(6);
+                x[i] = new int[len + 2];
+                x[i][0] = 2;
+                for (int t = 1; t <= len; t++) {
+                    x[i][t] = 8 + r.nextInt(22);
+                }
+                int sevens = r.nextInt(4);
+                for (int k = 0; k < sevens; k++) {
+                    x[i][1 + k * 2] = 7;
+                }
+                x[i][len + 1] = 3;
+                v[i] = 1.5f * sevens;
+            }
+            ids.add(x);
+            labels.add(new int[size]);
+            values.add(v);
+        }
+        return new EncodedTask("count-sevens", Task.Kind.REGRESSION, Task.Metric.SPEARMAN, 1, ids, labels, null, 3,
+                values);
+    }
+
+    @Test
+    void learnsARegressionWithSpearmanAndPearsonBeside() {
+        ElectraModel pretrained = ElectraModel.build(CONFIG, Objective.ELECTRA, LossWeights.paper(),
+                SamplingConfig.paper(), DataType.FLOAT, 5);
+        EncodedTask task = countingTask(400, 2);
+        FineTuner.Settings s = new FineTuner.Settings(6, 16, 3e-3, 0.1, AdamW.Settings.paper(), 1.0,
+                dev.electra.pipeline.model.KernelMode.AUTO, 0.8);
+        FineTuner.Result a = FineTuner.run(CONFIG, Objective.ELECTRA, pretrained.flatParameters(),
+                pretrained.parameters(), task, s, 1);
+        System.out.printf("fine-tuning a regression (1.5 × count of 7s): test Spearman %.3f, Pearson %.3f, "
+                + "train Pearson per epoch %s%n", a.test(), a.testCompanion(), java.util.Arrays.toString(a.trainFit()));
+        assertTrue(a.test() > 0.8, "test Spearman " + a.test());
+        assertTrue(a.testCompanion() > 0.8, "test Pearson " + a.testCompanion());
+        assertTrue(a.trainFit()[5] > a.trainFit()[0], java.util.Arrays.toString(a.trainFit()));
+        assertTrue(Double.isNaN(a.majorityShare()), "a regression has no majority label");
+        assertTrue(a.testClassesPredicted() > 10 && !a.collapsed());
+        assertEquals(1, FineTuner.distinctPredictions(true, new double[] {0, 1.5, 3}, new double[] {1.5, 1.5001,
+                1.4999}), "a regressor predicting the mean score has collapsed");
     }
 
     @Test

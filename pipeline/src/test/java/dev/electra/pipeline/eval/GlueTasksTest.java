@@ -41,7 +41,8 @@ class GlueTasksTest {
             assertEquals(name.startsWith("mnli") ? 6 : 4, t.split(Task.Split.DEV).size(), name);
             assertEquals(t.split(Task.Split.DEV), t.split(Task.Split.TEST), name + ": dev is what is reported");
             boolean single = name.equals("cola") || name.equals("sst2");
-            assertEquals(single ? Task.Kind.CLASSIFICATION : Task.Kind.PAIR_CLASSIFICATION, t.kind(), name);
+            assertEquals(single ? Task.Kind.CLASSIFICATION : name.equals("stsb") ? Task.Kind.REGRESSION
+                    : Task.Kind.PAIR_CLASSIFICATION, t.kind(), name);
             for (Task.Example x : t.split(Task.Split.TRAIN)) {
                 assertTrue(x.text().length() > 5 && !x.text().contains("\t"), name + ": " + x.text());
                 if (single) {
@@ -61,6 +62,11 @@ class GlueTasksTest {
         assertEquals(List.of("contradiction", "entailment", "neutral"), mnli.labels());
         assertEquals(1, mnli.split(Task.Split.TEST).get(1).label(), "gold_label, the last of 16 dev columns");
         assertEquals(List.of("entailment", "not_entailment"), GlueTasks.read(glue(), "rte").labels());
+        Task stsb = GlueTasks.read(glue(), "stsb");
+        assertEquals(Task.Metric.SPEARMAN, stsb.metric());
+        // line 4 of STS-B's train.tsv: the score is the last of ten columns, the sentences the 8th and 9th
+        assertEquals(new Task.Example(-1, "My sister visited the museum.", "My sister visited the city museum.",
+                4.25), stsb.split(Task.Split.TRAIN).get(2));
     }
 
     @Test
@@ -80,10 +86,15 @@ class GlueTasksTest {
                 + "not_entailment]"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> GlueTasks.read(dir, "cola"));
         assertTrue(e.getMessage().contains("CoLA/train.tsv"), e.getMessage());
+        copy(glue().resolve("STS-B"), dir.resolve("STS-B"));
+        List<String> sts = new ArrayList<>(Files.readAllLines(dir.resolve("STS-B/dev.tsv")));
+        sts.set(2, sts.get(2).replace("\t4.600", "\tfour"));
+        Files.write(dir.resolve("STS-B/dev.tsv"), sts);
         e = assertThrows(IllegalArgumentException.class, () -> GlueTasks.read(dir, "stsb"));
-        assertTrue(e.getMessage().contains("regression"), e.getMessage());
+        assertEquals(dir.resolve("STS-B/dev.tsv") + ":3: expected a finite number as the score, got 'four'",
+                e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> GlueTasks.read(dir, "mnli"));
-        assertTrue(e.getMessage().contains("[cola, sst2, mrpc, qqp, mnli-m, mnli-mm, qnli, rte, wnli]"),
+        assertTrue(e.getMessage().contains("[cola, sst2, mrpc, stsb, qqp, mnli-m, mnli-mm, qnli, rte, wnli]"),
                 e.getMessage());
     }
 
@@ -129,5 +140,30 @@ class GlueTasksTest {
         assertEquals(t.split(Task.Split.TRAIN), back.split(Task.Split.TRAIN));
         assertEquals(Task.Kind.PAIR_CLASSIFICATION, back.kind());
         assertEquals(Task.Metric.F1, back.metric());
+    }
+
+    @Test
+    void ownTaskFormatTakesRegression() throws IOException {
+        Task t = new Task("similar", Task.Kind.REGRESSION, Task.Metric.SPEARMAN, List.of(), "test",
+                java.util.Map.of(Task.Split.TRAIN, List.of(new Task.Example(-1, "a b", "c d", 3.8)),
+                        Task.Split.DEV, List.of(new Task.Example(-1, "e", "f", 0.0)),
+                        Task.Split.TEST, List.of(new Task.Example(-1, "g", "h", 5.0))));
+        t.write(tmp.resolve("similar"));
+        assertEquals(List.of("label\ttext_a\ttext_b", "3.8\ta b\tc d"),
+                Files.readAllLines(tmp.resolve("similar/train.tsv")));
+        assertTrue(Files.readString(tmp.resolve("similar/task.json")).contains("\"regression\""));
+        Task back = Task.read(tmp.resolve("similar"));
+        assertEquals(t.split(Task.Split.TEST), back.split(Task.Split.TEST));
+        assertEquals(Task.Kind.REGRESSION, back.kind());
+
+        Files.writeString(tmp.resolve("similar/dev.tsv"), "label\ttext_a\ttext_b\n2.5\ta\tb\nhigh\tc\td\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Task.read(tmp.resolve("similar")));
+        assertEquals(tmp.resolve("similar/dev.tsv") + ":3: expected a finite number as the score, got 'high'",
+                e.getMessage());
+        Files.writeString(tmp.resolve("similar/task.json"), "{\"name\": \"similar\", \"kind\": \"regression\", "
+                + "\"metric\": \"accuracy\", \"labels\": []}");
+        e = assertThrows(IllegalArgumentException.class, () -> Task.read(tmp.resolve("similar")));
+        assertTrue(e.getMessage().contains("metric \"accuracy\" does not fit kind \"regression\""), e.getMessage());
     }
 }

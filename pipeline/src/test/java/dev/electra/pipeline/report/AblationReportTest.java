@@ -159,11 +159,15 @@ class AblationReportTest {
         Files.writeString(dir.resolve("electra/evaluation/evaluation.json"), "{\"scores\":{"
                 + "\"cola\":{\"metric\":\"mcc\",\"test_mean\":0.30,\"test_std\":0.02,\"seeds\":[{},{},{}]},"
                 + "\"mrpc\":{\"metric\":\"f1\",\"test_mean\":0.80,\"test_std\":0.01,\"seeds\":[{},{},{}],"
-                + "\"test_accuracy_mean\":0.70}}}");
+                + "\"test_accuracy_mean\":0.70},"
+                + "\"stsb\":{\"metric\":\"spearman\",\"test_mean\":0.60,\"test_std\":0.01,\"seeds\":[{},{},{}],"
+                + "\"test_pearson_mean\":0.66}}}");
         String text = Files.readString(AblationReport.read(dir).write(dir.resolve("report")));
-        assertTrue(text.contains("| cola (MCC) | mrpc (F1) | GLUE score (dev) | paper (Table 5, GLUE dev) |"), text);
-        // (30 + (80 + 70) / 2) / 2 = 52.5: MRPC counts as the mean of its F1 and accuracy, as GLUE's score does
-        assertTrue(text.contains("| **52.5** | 85.0 |"), text);
+        assertTrue(text.contains("| cola (MCC) | mrpc (F1) | stsb (Spearman) | GLUE score (dev) | paper (Table 5, GLUE "
+                + "dev) |"), text);
+        // (30 + (80 + 70) / 2 + (60 + 66) / 2) / 3 = 56: MRPC counts as the mean of its F1 and accuracy, STS-B of its
+        // Spearman and Pearson, as GLUE's score does
+        assertTrue(text.contains("| **56.0** | 85.0 |"), text);
     }
 
     @Test
