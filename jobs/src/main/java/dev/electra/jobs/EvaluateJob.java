@@ -157,6 +157,7 @@ public final class EvaluateJob implements Callable<Integer> {
         BertTokenizer tokenizer = pretrained.tokenizer().build();
 
         List<EncodedTask> classification = new ArrayList<>();
+        List<EncodedTask> tagging = new ArrayList<>();
         List<EncodedTask> pairs = new ArrayList<>();
         Map<String, Object> taskInfo = new LinkedHashMap<>();
         for (String name : taskNames) {
@@ -164,7 +165,8 @@ public final class EvaluateJob implements Callable<Integer> {
                     ? GlueTasks.read(Path.of(glueDir), name) : Task.read(Path.of(tasksDir, name));
             EncodedTask encoded = EncodedTask.of(task, tokenizer, ev.maxSeqLength(), ev.maxTrainExamples(),
                     ev.maxEvalExamples(), config.seed());
-            (task.kind() == Task.Kind.PAIRS ? pairs : classification).add(encoded);
+            (task.kind() == Task.Kind.PAIRS ? pairs : task.kind() == Task.Kind.TAGGING ? tagging : classification)
+                    .add(encoded);
             taskInfo.put(name, Map.of("kind", task.kind().configName(), "metric",
                     metricName(task.metric()), "labels", task.labels(), "source", task.source(),
                     "train", encoded.ids(Task.Split.TRAIN).length, "test", encoded.ids(Task.Split.TEST).length));
@@ -173,7 +175,8 @@ public final class EvaluateJob implements Callable<Integer> {
         // A transformers directory has no pretraining configuration: this invocation's clip-norm applies.
         double clipNorm = (pretrained.runConfig() != null ? pretrained.runConfig() : config).pretrain().clipNorm();
         Map<String, Object> probes = ev.mode() == ElectraConfig.EvaluateMode.FINETUNE ? Map.of()
-                : probe(spark, modelConfig, pretrainModel, kernels.mode(), classification, ev, config.seed());
+                : probe(spark, modelConfig, pretrainModel, kernels.mode(), classification, tagging, ev,
+                config.seed());
         List<FineTuner.Result> results = ev.mode() == ElectraConfig.EvaluateMode.PROBE ? List.of()
                 : fineTune(spark, modelConfig, pretrainModel, clipNorm, classification, ev, config.model().kernels());
         Map<String, Object> scores = new LinkedHashMap<>();
@@ -286,11 +289,11 @@ public final class EvaluateJob implements Callable<Integer> {
     }
 
     /**
-     * Frozen-feature probes of every classification task: features of the frozen encoder (no dropout) extracted once
-     * on the driver, then {@link Probes}' logistic regressions.
+     * Frozen-feature probes of every classification, regression and tagging task: features of the frozen encoder (no
+     * dropout) extracted once on the driver, then {@link Probes}' regressions. Tagging tasks are only probed.
      */
     private static Map<String, Object> probe(SparkSession spark, ModelConfig modelConfig, ElectraModel pretrained,
-                                             KernelMode kernels, List<EncodedTask> tasks,
+                                             KernelMode kernels, List<EncodedTask> tasks, List<EncodedTask> tagging,
                                              ElectraConfig.EvaluateConfig ev, long seed) {
         ElectraModel frozen = ElectraModel.classifier(modelConfig.withDropout(0), pretrained.objective(), 2,
                 org.nd4j.linalg.api.buffer.DataType.FLOAT, seed).useKernels(kernels);
@@ -303,13 +306,26 @@ public final class EvaluateJob implements Callable<Integer> {
             }
             Map<String, Object> r = Probes.run(spark, t, f[0], f[1], f[2], ev.probeL2(), seed);
             out.put(t.name(), r);
-            @SuppressWarnings("unchecked")
-            Map<String, Object> mean = (Map<String, Object>) r.get("mean");
-            LOG.info("evaluate: {} probe (mean pooling) {} {} [{}, {}] (test, l2 {})", t.name(), mean.get("metric"),
-                    String.format("%.3f", (Double) mean.get("test")), String.format("%.3f", (Double) mean.get("test_low")),
-                    String.format("%.3f", (Double) mean.get("test_high")), mean.get("l2"));
+            logProbe(t.name(), "mean pooling", r.get("mean"));
+        }
+        for (EncodedTask t : tagging) {
+            FrozenFeatures.Tokens[] f = new FrozenFeatures.Tokens[Task.Split.values().length];
+            for (Task.Split split : Task.Split.values()) {
+                f[split.ordinal()] = FrozenFeatures.tokens(frozen, t, t.ids(split), t.tags(split), ev.batchSize());
+            }
+            Map<String, Object> r = Probes.runTagging(spark, t, f[0], f[1], f[2], ev.probeL2(), seed);
+            out.put(t.name(), r);
+            logProbe(t.name(), f[0].tags().length + " training words", r.get("token"));
         }
         return out;
+    }
+
+    private static void logProbe(String task, String what, Object result) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> r = (Map<String, Object>) result;
+        LOG.info("evaluate: {} probe ({}) {} {} [{}, {}] (test, l2 {})", task, what, r.get("metric"),
+                String.format("%.3f", (Double) r.get("test")), String.format("%.3f", (Double) r.get("test_low")),
+                String.format("%.3f", (Double) r.get("test_high")), r.get("l2"));
     }
 
     /** Every (task, seed) as one Spark task; results in task and seed order. */

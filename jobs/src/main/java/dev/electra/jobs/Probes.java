@@ -27,7 +27,9 @@ import org.apache.spark.sql.types.StructType;
  * L2 penalty (Spark MLlib's, L-BFGS, standardized features; for a regression task MLlib's ridge regression) is fit on
  * each pooling of the training examples' last layer ([CLS] and the token mean), the penalty chosen by the dev score
  * among {@code evaluate.probe-l2}, and the
- * chosen one scored on test with a 95% bootstrap interval (1,000 resamples of the test examples, fixed seed). Probes
+ * chosen one scored on test with a 95% bootstrap interval (1,000 resamples of the test examples, fixed seed). A tagging
+ * task is probed per word (the last layer at its first sub-token), its interval from resampling whole sentences, since
+ * the words of one sentence are not independent. Probes
  * have no plateau to leave, so they separate weak encoders that fine-tuning at small budgets leaves on the label
  * prior.
  */
@@ -38,19 +40,47 @@ final class Probes {
 
     private Probes() {}
 
-    /** Both poolings of one task: {"cls": {...}, "mean": {...}}. */
+    /**
+     * A probe's examples: features [N][H], what each is scored against (a label index or a score) and its group (the
+     * unit a bootstrap resamples).
+     */
+    record Data(float[][] x, double[] gold, int[] groups) {
+        /** One example per group. */
+        static Data of(float[][] x, double[] gold) {
+            return new Data(x, gold, java.util.stream.IntStream.range(0, x.length).toArray());
+        }
+
+        static Data of(FrozenFeatures.Tokens t) {
+            return new Data(t.features(), Arrays.stream(t.tags()).asDoubleStream().toArray(), t.sentence());
+        }
+    }
+
+    /** Both poolings of one sentence-level task: {"cls": {...}, "mean": {...}}. */
     static Map<String, Object> run(SparkSession spark, EncodedTask task, FrozenFeatures.Pooled train,
                                    FrozenFeatures.Pooled dev, FrozenFeatures.Pooled test, List<Double> l2,
                                    long seed) {
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("cls", probe(spark, task, train.cls(), dev.cls(), test.cls(), l2, seed));
-        out.put("mean", probe(spark, task, train.mean(), dev.mean(), test.mean(), l2, seed));
+        out.put("cls", probe(spark, task, Data.of(train.cls(), task.gold(Task.Split.TRAIN)),
+                Data.of(dev.cls(), task.gold(Task.Split.DEV)), Data.of(test.cls(), task.gold(Task.Split.TEST)), l2,
+                seed));
+        out.put("mean", probe(spark, task, Data.of(train.mean(), task.gold(Task.Split.TRAIN)),
+                Data.of(dev.mean(), task.gold(Task.Split.DEV)), Data.of(test.mean(), task.gold(Task.Split.TEST)), l2,
+                seed));
         return out;
     }
 
-    private static Map<String, Object> probe(SparkSession spark, EncodedTask task, float[][] train, float[][] dev,
-                                             float[][] test, List<Double> l2, long seed) {
-        Dataset<Row> trainSet = frame(spark, train, task.gold(Task.Split.TRAIN)).cache();
+    /** A tagging task, probed per word: {"token": {...}}. */
+    static Map<String, Object> runTagging(SparkSession spark, EncodedTask task, FrozenFeatures.Tokens train,
+                                          FrozenFeatures.Tokens dev, FrozenFeatures.Tokens test, List<Double> l2,
+                                          long seed) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("token", probe(spark, task, Data.of(train), Data.of(dev), Data.of(test), l2, seed));
+        return out;
+    }
+
+    private static Map<String, Object> probe(SparkSession spark, EncodedTask task, Data train, Data dev, Data test,
+                                             List<Double> l2, long seed) {
+        Dataset<Row> trainSet = frame(spark, train.x(), train.gold()).cache();
         double bestDev = Double.NEGATIVE_INFINITY;
         double bestL2 = Double.NaN;
         PredictionModel<org.apache.spark.ml.linalg.Vector, ?> best = null;
@@ -61,7 +91,7 @@ final class Probes {
                     .setStandardization(true).fit(trainSet)
                     : new LogisticRegression().setFamily("multinomial").setRegParam(penalty)
                     .setElasticNetParam(0).setMaxIter(100).setStandardization(true).fit(trainSet);
-            double d = FineTuner.score(task, Task.Split.DEV, predict(m, dev));
+            double d = score(task, dev.gold(), predict(m, dev.x()));
             devByL2.put(String.valueOf(penalty), d);
             if (d > bestDev) {
                 bestDev = d;
@@ -70,10 +100,9 @@ final class Probes {
             }
         }
         trainSet.unpersist();
-        double[] predicted = predict(best, test);
-        double[] gold = task.gold(Task.Split.TEST);
-        double score = FineTuner.score(task, Task.Split.TEST, predicted);
-        double[] interval = bootstrap(task, gold, predicted, seed);
+        double[] predicted = predict(best, test.x());
+        double score = score(task, test.gold(), predicted);
+        double[] interval = bootstrap(task, test.gold(), predicted, test.groups(), seed);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("metric", task.metric().name().toLowerCase(java.util.Locale.ROOT));
         r.put("l2", bestL2);
@@ -82,7 +111,13 @@ final class Probes {
         r.put("test_low", interval[0]);
         r.put("test_high", interval[1]);
         r.put("dev_by_l2", devByL2);
+        r.put("train_examples", train.x().length);
+        r.put("test_examples", test.x().length);
         return r;
+    }
+
+    private static double score(EncodedTask task, double[] gold, double[] predicted) {
+        return FineTuner.score(task.metric(), task.labelCount(), gold, predicted);
     }
 
     private static Dataset<Row> frame(SparkSession spark, float[][] x, double[] y) {
@@ -111,20 +146,31 @@ final class Probes {
         return Vectors.dense(v);
     }
 
-    /** 2.5th and 97.5th percentiles of the task's metric over bootstrap resamples of the test examples. */
-    static double[] bootstrap(EncodedTask task, double[] gold, double[] predicted, long seed) {
+    /**
+     * 2.5th and 97.5th percentiles of the task's metric over bootstrap resamples of the test examples' groups
+     * ({@code groups[i]}: the group of example i).
+     */
+    static double[] bootstrap(EncodedTask task, double[] gold, double[] predicted, int[] groups, long seed) {
+        Map<Integer, List<Integer>> members = new LinkedHashMap<>();
+        for (int i = 0; i < groups.length; i++) {
+            members.computeIfAbsent(groups[i], k -> new ArrayList<>()).add(i);
+        }
+        List<List<Integer>> units = List.copyOf(members.values());
         SplittableRandom r = new SplittableRandom(seed);
         double[] scores = new double[BOOTSTRAP];
-        int n = gold.length;
-        double[] g = new double[n];
-        double[] p = new double[n];
+        int n = units.size();
         for (int b = 0; b < BOOTSTRAP; b++) {
+            List<Integer> drawn = new ArrayList<>(gold.length);
             for (int i = 0; i < n; i++) {
-                int k = r.nextInt(n);
-                g[i] = gold[k];
-                p[i] = predicted[k];
+                drawn.addAll(units.get(r.nextInt(n)));
             }
-            scores[b] = FineTuner.score(task.metric(), task.labelCount(), g, p);
+            double[] g = new double[drawn.size()];
+            double[] p = new double[drawn.size()];
+            for (int i = 0; i < g.length; i++) {
+                g[i] = gold[drawn.get(i)];
+                p[i] = predicted[drawn.get(i)];
+            }
+            scores[b] = score(task, g, p);
         }
         Arrays.sort(scores);
         return new double[] {scores[(int) (0.025 * BOOTSTRAP)], scores[(int) (0.975 * BOOTSTRAP) - 1]};

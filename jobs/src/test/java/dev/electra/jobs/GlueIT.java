@@ -84,8 +84,21 @@ class GlueIT {
         new Task("similar", Task.Kind.REGRESSION, Task.Metric.PEARSON, List.of(), "test",
                 Map.of(Task.Split.TRAIN, similar.subList(0, 20), Task.Split.DEV, similar.subList(20, 26),
                         Task.Split.TEST, similar.subList(26, similar.size()))).write(tasks.resolve("similar"));
+        // our own tagging: each word tagged by its shape (probed per word, not fine-tuned)
+        List<Task.Example> shaped = new ArrayList<>();
+        for (Task.Example x : pairs) {
+            String[] words = x.text().split(" ");
+            List<String> tags = new ArrayList<>();
+            for (String w : words) {
+                tags.add(Character.isUpperCase(w.charAt(0)) ? "CAP" : Character.isLetter(w.charAt(0)) ? "LOW" : "OTHER");
+            }
+            shaped.add(new Task.Example(-1, String.join(" ", words), String.join(" ", tags)));
+        }
+        new Task("shape", Task.Kind.TAGGING, Task.Metric.ACCURACY, List.of("CAP", "LOW", "OTHER"), "test",
+                Map.of(Task.Split.TRAIN, shaped.subList(0, 20), Task.Split.DEV, shaped.subList(20, 26),
+                        Task.Split.TEST, shaped.subList(26, shaped.size()))).write(tasks.resolve("shape"));
         List<String> names = new ArrayList<>(GlueTasks.names());
-        names.addAll(List.of("same", "similar"));
+        names.addAll(List.of("same", "similar", "shape"));
         List<String> settings = new ArrayList<>(List.of(MICRO));
         settings.add("evaluate.mode=both");
         EvaluateJob.run(spark, SparkTestSession.config(settings.toArray(String[]::new)), run.toString(),
@@ -94,6 +107,13 @@ class GlueIT {
         JsonNode json = new ObjectMapper().readTree(dir.resolve("eval/evaluation.json").toFile());
         JsonNode scores = json.get("scores");
         assertEquals(12, scores.size(), scores.toString());
+        JsonNode tokenProbe = json.get("probes").get("shape").get("token");
+        assertEquals("accuracy", tokenProbe.get("metric").asText());
+        assertTrue(tokenProbe.get("train_examples").asInt() > 100, "one example per word: " + tokenProbe);
+        assertTrue(tokenProbe.get("test_low").asDouble() <= tokenProbe.get("test").asDouble(), tokenProbe.toString());
+        assertEquals("tagging", json.get("tasks").get("shape").get("kind").asText());
+        assertTrue(!scores.has("shape"), "a tagging task is probed, not fine-tuned");
+        names.remove("shape");
         for (String name : names) {
             JsonNode s = scores.get(name);
             String expected = switch (name) {

