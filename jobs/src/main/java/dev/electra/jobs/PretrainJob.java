@@ -17,6 +17,7 @@ import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.model.Flops;
 import dev.electra.pipeline.model.KernelMode;
 import dev.electra.pipeline.packing.PackedExample;
+import dev.electra.pipeline.train.HeldOut;
 import dev.electra.pipeline.train.NonFiniteLossException;
 import dev.electra.pipeline.train.ParameterAveraging;
 import dev.electra.pipeline.train.ParameterAveraging.DataPosition;
@@ -131,6 +132,8 @@ public final class PretrainJob implements Callable<Integer> {
      * checking that a cluster's retries leave a run's result unchanged.
      */
     public static final String INJECT_FAULT = "spark.electra.inject-fault";
+    /** The key of _run.json's results that records which examples the run holds out. */
+    static final String HELD_OUT_SELECTION = "held_out_selection";
 
     public static Result run(SparkSession spark, ElectraConfig config, String data, String output, boolean overwrite,
                              long stopAfter, List<String> arguments) {
@@ -162,34 +165,26 @@ public final class PretrainJob implements Callable<Integer> {
             }
             JsonNode previous = readResults(fs, out);
             Shards shards = Shards.open(data, hadoop);
-            int shardCount = shards.files().size();
-            int heldOutCount = heldOutShards(shardCount, config.pretrain().heldOutShare());
-            List<Integer> trainShards = new ArrayList<>();
-            long trainExamples = 0;
-            for (int i = 0; i < shardCount - heldOutCount; i++) {
-                trainShards.add(i);
-                trainExamples += shards.examplesIn(i);
-            }
+            int batchSize = config.pretrain().batchSize();
+            HeldOut heldOutRule = heldOutRule(previous, config, shards.examples());
+            List<PackedExample> heldOut = shards.heldOut(spark, heldOutRule);
+            long trainExamples = shards.examples() - heldOut.size();
             if (trainExamples < workers) {
                 throw new IllegalArgumentException(data + " holds " + trainExamples + " training examples, fewer than "
                         + "distributed.workers = " + workers);
             }
-            int batchSize = config.pretrain().batchSize();
-            long heldOutExamples = 0;
-            for (int i = shardCount - heldOutCount; i < shardCount; i++) {
-                heldOutExamples += shards.examplesIn(i);
-            }
-            // only the examples the evaluation batches use reach the driver, however large the held-out shards
-            List<PackedExample> heldOut = Shards.read(spark,
-                    shards.files().subList(shardCount - heldOutCount, shardCount),
-                    (int) Math.min(Integer.MAX_VALUE, (long) config.pretrain().evalBatches() * batchSize));
-            train = shards.partitioned(spark, trainShards, workers).persist(StorageLevel.MEMORY_AND_DISK());
+            train = shards.partitioned(spark, workers, heldOutRule).persist(StorageLevel.MEMORY_AND_DISK());
             int vocabSize = shards.vocabSize();
             int maxSeqLength = shards.maxSeqLength();
-            LOG.info("pretrain: {} training examples in {} shards over {} workers, {} held-out examples in {} shards "
-                            + "({} evaluated); objective {}; global batch {} = {} workers × {}; averaging every {} "
+            if ((long) config.pretrain().evalBatches() * batchSize > heldOut.size()) {
+                LOG.warn("pretrain: pretrain.eval-batches × batch-size = {} but the run holds out {} examples (chosen "
+                        + "when it started): evaluation reads those", (long) config.pretrain().evalBatches()
+                        * batchSize, heldOut.size());
+            }
+            LOG.info("pretrain: {} training examples in {} shards over {} workers, {} held-out examples (a seeded hash "
+                            + "of their numbers); objective {}; global batch {} = {} workers × {}; averaging every {} "
                             + "steps; optimizer state {}",
-                    trainExamples, trainShards.size(), workers, heldOutExamples, heldOutCount, heldOut.size(),
+                    trainExamples, shards.files().size(), workers, heldOut.size(),
                     config.pretrain().objective().configName(), workers * batchSize, workers, batchSize,
                     config.distributed().averagingFrequency(),
                     config.distributed().optimizerState().name().toLowerCase(Locale.ROOT));
@@ -272,8 +267,10 @@ public final class PretrainJob implements Callable<Integer> {
             setup.put("flops_per_step", Flops.perStep(driverModel.config(), config.pretrain().objective(),
                     workers * batchSize, maxSeqLength, config.pretrain().maskProb()));
             setup.put("training_examples", trainExamples);
-            setup.put("held_out_examples", heldOutExamples);
-            setup.put("held_out_evaluated", heldOut.size());
+            setup.put("held_out_examples", heldOut.size());
+            setup.put(HELD_OUT_SELECTION, Map.of("rule", "example g (shard order, then row order) is held out when "
+                    + "a hash of g seeded by the run's seed falls below wanted / examples", "seed", heldOutRule.seed(),
+                    "wanted", heldOutRule.wanted(), "examples", heldOutRule.total()));
             setup.put("workers", workers);
             setup.put("global_batch", workers * batchSize);
             setup.put("resumed_from_step", step);
@@ -583,11 +580,15 @@ public final class PretrainJob implements Callable<Integer> {
         }
     }
 
-    static int heldOutShards(int shards, double share) {
-        if (shards < 2 || share == 0) {
-            return 0;
-        }
-        return (int) Math.max(1, Math.min(shards - 1, Math.round(shards * share)));
+    /**
+     * The held-out examples of a run: what evaluation reads ({@code eval-batches × batch-size}) when it starts; a
+     * resumed run keeps its recorded choice whatever eval-batches says now, so no held-out example ever trains.
+     */
+    static HeldOut heldOutRule(JsonNode previous, ElectraConfig config, long examples) {
+        JsonNode recorded = previous.path(HELD_OUT_SELECTION);
+        long wanted = recorded.has("wanted") ? recorded.path("wanted").asLong()
+                : (long) config.pretrain().evalBatches() * config.pretrain().batchSize();
+        return new HeldOut(config.seed(), wanted, examples);
     }
 
     /** Mean metrics over up to {@code batches} held-out batches (fixed masks and samples: seeded by batch index). */

@@ -53,7 +53,7 @@ class ExportIT {
         "model.embedding-size=16", "model.hidden-size=32", "model.layers=2", "model.heads=2", "model.ffn-size=48",
         "model.generator-fraction=0.5", "model.max-positions=32", "model.init-range=0.2",
         "pretrain.batch-size=4", "pretrain.steps=4", "pretrain.warmup-steps=1", "pretrain.log-every=2",
-        "pretrain.checkpoint-every=2", "pretrain.eval-batches=1", "pretrain.held-out-share=0.5"};
+        "pretrain.checkpoint-every=2", "pretrain.eval-batches=1"};
 
     @BeforeAll
     static void pretrainAndExport() throws IOException {

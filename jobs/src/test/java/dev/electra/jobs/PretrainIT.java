@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.scheduler.SparkListener;
@@ -39,7 +40,7 @@ class PretrainIT {
         "model.embedding-size=32", "model.hidden-size=32", "model.layers=1", "model.heads=2", "model.ffn-size=64",
         "model.generator-fraction=0.5", "model.max-positions=64",
         "pretrain.batch-size=4", "pretrain.steps=8", "pretrain.warmup-steps=2", "pretrain.log-every=2",
-        "pretrain.checkpoint-every=4", "pretrain.eval-batches=2", "pretrain.held-out-share=0.34"};
+        "pretrain.checkpoint-every=4", "pretrain.eval-batches=2"};
 
     @BeforeAll
     static void data() throws IOException {
@@ -208,38 +209,64 @@ class PretrainIT {
                 .redirectOutput(output.getParent().resolve(output.getFileName() + ".log").toFile()).start();
     }
 
-    /** A limited read is the first examples of the full read, across a shard boundary, and no more. */
-    @Test
-    void aLimitedReadIsTheFullReadsFirstExamples() {
-        dev.electra.jobs.io.Shards opened = dev.electra.jobs.io.Shards.open(shards.toString(),
-                spark.sparkContext().hadoopConfiguration());
-        List<String> files = opened.files().subList(0, 2);
-        List<dev.electra.pipeline.packing.PackedExample> all = dev.electra.jobs.io.Shards.read(spark, files);
-        int first = (int) opened.examplesIn(0);
-        for (int limit : new int[] {0, 1, first, first + 3, all.size() + 10}) {
-            List<dev.electra.pipeline.packing.PackedExample> part = dev.electra.jobs.io.Shards.read(spark, files,
-                    limit);
-            assertEquals(Math.min(limit, all.size()), part.size(), "limit " + limit);
-            for (int k = 0; k < part.size(); k++) {
-                assertArrayEquals(all.get(k).inputIds(), part.get(k).inputIds(), "limit " + limit + ", example " + k);
+    /** Every example of the shards, shard by shard, rows in file order: the numbering the held-out rule uses. */
+    private static List<int[]> allInputIds(dev.electra.jobs.io.Shards opened) {
+        List<int[]> all = new ArrayList<>();
+        for (String file : opened.files()) {
+            for (org.apache.spark.sql.Row r : spark.read().parquet(file).select("input_ids").collectAsList()) {
+                all.add(r.<Integer>getList(0).stream().mapToInt(Integer::intValue).toArray());
             }
         }
+        return all;
+    }
+
+    /**
+     * The held-out examples are exactly those the seeded hash picks, across every shard, in number order; the workers
+     * get every other example, and none of the held-out.
+     */
+    @Test
+    void heldOutExamplesAreTheHashesChoiceAndNeverTrain() {
+        dev.electra.jobs.io.Shards opened = dev.electra.jobs.io.Shards.open(shards.toString(),
+                spark.sparkContext().hadoopConfiguration());
+        List<int[]> all = allInputIds(opened);
+        dev.electra.pipeline.train.HeldOut rule = new dev.electra.pipeline.train.HeldOut(5, all.size() / 4,
+                all.size());
+        List<int[]> expected = new ArrayList<>();
+        List<String> training = new ArrayList<>();
+        for (int g = 0; g < all.size(); g++) {
+            if (rule.contains(g)) {
+                expected.add(all.get(g));
+            } else {
+                training.add(java.util.Arrays.toString(all.get(g)));
+            }
+        }
+        assertTrue(!expected.isEmpty() && training.size() > expected.size(), expected.size() + " held out");
+        List<dev.electra.pipeline.packing.PackedExample> heldOut = opened.heldOut(spark, rule);
+        assertEquals(expected.size(), heldOut.size());
+        for (int k = 0; k < heldOut.size(); k++) {
+            assertArrayEquals(expected.get(k), heldOut.get(k).inputIds(), "held-out example " + k);
+        }
+        List<String> trained = opened.partitioned(spark, 3, rule).map(x -> java.util.Arrays.toString(x.inputIds()))
+                .collect();
+        java.util.Collections.sort(training);
+        List<String> sortedTrained = new ArrayList<>(trained);
+        java.util.Collections.sort(sortedTrained);
+        assertEquals(training, sortedTrained, "the workers train every example but the held-out ones");
     }
 
     @Test
     void workersGetDisjointEqualSharesInShardOrder() {
         dev.electra.jobs.io.Shards opened = dev.electra.jobs.io.Shards.open(shards.toString(),
                 spark.sparkContext().hadoopConfiguration());
-        List<dev.electra.pipeline.packing.PackedExample> all = dev.electra.jobs.io.Shards.read(spark,
-                opened.files().subList(0, 2));
-        List<List<dev.electra.pipeline.packing.PackedExample>> parts = opened.partitioned(spark, List.of(0, 1), 3)
-                .glom().collect();
+        List<int[]> all = allInputIds(opened);
+        List<List<dev.electra.pipeline.packing.PackedExample>> parts = opened.partitioned(spark, 3,
+                new dev.electra.pipeline.train.HeldOut(5, 0, all.size())).glom().collect();
         assertEquals(3, parts.size());
         for (int w = 0; w < 3; w++) {
             List<dev.electra.pipeline.packing.PackedExample> part = parts.get(w);
             assertTrue(Math.abs(part.size() - all.size() / 3.0) <= 1, "equal shares: " + part.size());
             for (int k = 0; k < part.size(); k++) {
-                assertArrayEquals(all.get(w + 3 * k).inputIds(), part.get(k).inputIds(),
+                assertArrayEquals(all.get(w + 3 * k), part.get(k).inputIds(),
                         "example " + (w + 3 * k) + " of the shards is worker " + w + "'s " + k + "th");
             }
         }

@@ -50,7 +50,7 @@ class StandaloneClusterIT {
         "model.embedding-size=32", "model.hidden-size=32", "model.layers=1", "model.heads=2", "model.ffn-size=64",
         "model.generator-fraction=0.5", "model.max-positions=64",
         "pretrain.batch-size=4", "pretrain.steps=6", "pretrain.warmup-steps=2", "pretrain.log-every=2",
-        "pretrain.checkpoint-every=2", "pretrain.eval-batches=2", "pretrain.held-out-share=0.34",
+        "pretrain.checkpoint-every=2", "pretrain.eval-batches=2",
         "distributed.workers=2", "distributed.averaging-frequency=2"};
 
     @BeforeAll

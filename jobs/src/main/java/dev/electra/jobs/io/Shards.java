@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.electra.pipeline.config.JobError;
 import dev.electra.pipeline.packing.PackedExample;
+import dev.electra.pipeline.train.HeldOut;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -107,25 +108,44 @@ public record Shards(String directory, JsonNode manifest, List<String> files) {
         return manifest.path("shards").get(index).path("examples").asLong();
     }
 
+    /** Examples in all shards. */
+    public long examples() {
+        long n = 0;
+        for (int i = 0; i < files.size(); i++) {
+            n += examplesIn(i);
+        }
+        return n;
+    }
+
     /**
-     * The examples of shards {@code indexes} as an RDD of {@code workers} partitions: the examples are numbered in
-     * shard order and row order, and example g goes to partition g mod {@code workers}, in number order. Every
-     * worker thus holds a disjoint, equally sized (±1) share, the same on every run and cluster.
+     * The training examples (all but {@code heldOut}) as an RDD of {@code workers} partitions: the examples are
+     * numbered in shard order and row order, and example g goes to partition g mod {@code workers}, in number order.
+     * Every worker thus holds a disjoint, equally sized (within the held-out examples' spread) share, the same on every
+     * run and cluster.
      */
-    public JavaRDD<PackedExample> partitioned(SparkSession spark, List<Integer> indexes, int workers) {
+    public JavaRDD<PackedExample> partitioned(SparkSession spark, int workers, HeldOut heldOut) {
+        return numbered(spark).filter(t -> !heldOut.contains(t._1()))
+                .repartitionAndSortWithinPartitions(new ModuloPartitioner(workers)).values();
+    }
+
+    /** The held-out examples, in number order: one pass over the shards, only they reach the driver. */
+    public List<PackedExample> heldOut(SparkSession spark, HeldOut heldOut) {
+        return numbered(spark).filter(t -> heldOut.contains(t._1())).sortByKey().values().collect();
+    }
+
+    /** Every example with its number (shard order, then row order). */
+    private JavaPairRDD<Long, PackedExample> numbered(SparkSession spark) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         List<JavaPairRDD<Long, PackedExample>> parts = new ArrayList<>();
         long offset = 0;
-        for (int i : indexes) {
+        for (int i = 0; i < files.size(); i++) {
             long first = offset;
             parts.add(spark.read().parquet(files.get(i)).select("input_ids", "segment_ids").javaRDD()
                     .zipWithIndex()
                     .mapToPair(t -> new Tuple2<>(first + t._2(), example(t._1()))));
             offset += examplesIn(i);
         }
-        JavaPairRDD<Long, PackedExample> all = parts.size() == 1 ? parts.get(0)
-                : jsc.union(parts.toArray(new JavaPairRDD[0]));
-        return all.repartitionAndSortWithinPartitions(new ModuloPartitioner(workers)).values();
+        return parts.size() == 1 ? parts.get(0) : jsc.union(parts.toArray(new JavaPairRDD[0]));
     }
 
     /** Example g → partition g mod n. */
@@ -167,31 +187,5 @@ public record Shards(String directory, JsonNode manifest, List<String> files) {
             segArray[i] = segments.get(i);
         }
         return new PackedExample(idArray, segArray);
-    }
-
-    /** The examples of {@code shardFiles}, shard by shard in the given order, rows in file order. */
-    public static List<PackedExample> read(SparkSession spark, List<String> shardFiles) {
-        return read(spark, shardFiles, Integer.MAX_VALUE);
-    }
-
-    /**
-     * The first {@code limit} examples of {@code shardFiles} (all of them if fewer), in the order of
-     * {@link #read(SparkSession, List)}: only those rows reach the driver, however large the shards.
-     */
-    public static List<PackedExample> read(SparkSession spark, List<String> shardFiles, int limit) {
-        List<PackedExample> examples = new ArrayList<>();
-        for (String file : shardFiles) {
-            int remaining = limit - examples.size();
-            if (remaining <= 0) {
-                break;
-            }
-            Dataset<Row> rows = spark.read().parquet(file).select("input_ids", "segment_ids");
-            // a limit takes the first partitions' rows in order: a shard's first rows in file order (the unlimited
-            // read collects all partitions at once instead)
-            for (Row r : (limit == Integer.MAX_VALUE ? rows : rows.limit(remaining)).collectAsList()) {
-                examples.add(example(r));
-            }
-        }
-        return examples;
     }
 }

@@ -124,7 +124,6 @@ public final class ConfigLoader {
                         whole(c, "pretrain.log-every"),
                         whole(c, "pretrain.checkpoint-every"),
                         whole(c, "pretrain.keep-checkpoints"),
-                        c.getDouble("pretrain.held-out-share"),
                         whole(c, "pretrain.eval-batches"),
                         choice(ElectraConfig.OptimizerKind.class, "pretrain.optimizer", c.getString("pretrain.optimizer")),
                         c.getStringList(ResumeCheck.MAY_CHANGE),

@@ -109,8 +109,7 @@ public record ElectraConfig(
                                  double temperature, boolean disallowCorrect, int batchSize, double learningRate,
                                  long warmupSteps, long steps, double weightDecay, double adamBeta1,
                                  double adamBeta2, double adamEpsilon, double clipNorm, int logEvery,
-                                 int checkpointEvery, int keepCheckpoints, double heldOutShare,
-                                 int evalBatches, OptimizerKind optimizer, List<String> resumeMayChange,
+                                 int checkpointEvery, int keepCheckpoints, int evalBatches, OptimizerKind optimizer, List<String> resumeMayChange,
                                  String initFrom)
             implements Serializable {
         public PretrainConfig {
@@ -144,7 +143,6 @@ public record ElectraConfig(
             Validate.atLeast("pretrain.log-every", logEvery, 1);
             Validate.atLeast("pretrain.checkpoint-every", checkpointEvery, 1);
             Validate.atLeast("pretrain.keep-checkpoints", keepCheckpoints, 1);
-            Validate.probability("pretrain.held-out-share", heldOutShare);
             Validate.atLeast("pretrain.eval-batches", evalBatches, 0);
             Validate.atLeast("pretrain.weight-decay", weightDecay, 0.0);
             Validate.atLeast("pretrain.clip-norm", clipNorm, 0.0);

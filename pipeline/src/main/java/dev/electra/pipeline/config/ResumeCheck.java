@@ -61,6 +61,13 @@ public final class ResumeCheck {
             Change c = new Change(key, String.valueOf(a), String.valueOf(b));
             (covered(key, mayChange) ? allowed : refused).add(c);
         }
+        for (Change c : refused) {
+            if (!after.containsKey(c.key()) && !c.key().startsWith("spark.")) {
+                throw new JobError("cannot resume " + where + ": it was trained with " + c.key() + " = " + c.from()
+                        + ", a key this version no longer has (its behaviour changed); finish the run with the version "
+                        + "that started it (its _run.json names the code version) or start a new run");
+            }
+        }
         if (!refused.isEmpty()) {
             Change first = refused.get(0);
             StringBuilder m = new StringBuilder("cannot resume " + where + ": it was trained with " + first.key()

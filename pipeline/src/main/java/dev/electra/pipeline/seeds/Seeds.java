@@ -14,6 +14,8 @@ public final class Seeds {
     public static final long FINE_TUNING_STEPS = 1_000_000L;
     /** Salt of the parameter-averaging workers' data streams, so they never meet the steps' seeds. */
     public static final long WORKER_STREAMS = 0x5DEECE66DL;
+    /** Salt of the held-out selection's hash of example numbers. */
+    public static final long HELD_OUT = 0x4E1D07L;
 
     private Seeds() {}
 

@@ -56,7 +56,7 @@ class ConfigLoaderTest {
         assertEquals(ElectraConfig.OptimizerState.LOCAL, c.distributed().optimizerState());
         assertEquals(ElectraConfig.OptimizerKind.SGD, c.pretrain().optimizer());
         assertEquals(240, c.pretrain().steps(), "the quickstart overlay on top of tiny");
-        assertEquals(List.of("sentiment", "acceptability", "genre", "minimal-pairs"), c.evaluate().tasks());
+        assertEquals(List.of("sentiment", "acceptability", "genre", "minimal-pairs", "pos"), c.evaluate().tasks());
         ConfigException state = assertThrows(ConfigException.class,
                 () -> ConfigLoader.load(List.of(), List.of("distributed.optimizer-state=shared")));
         assertTrue(state.getMessage().contains("averaged, local"), state.getMessage());

@@ -56,6 +56,16 @@ class ResumeCheckTest {
     }
 
     @Test
+    void aKeyThisVersionNoLongerHasIsRefusedAsSuch() {
+        ElectraConfig now = config();
+        // runs before held-out examples were chosen by hash held out whole shards (pretrain.held-out-share)
+        String recorded = now.rendered().replace("pretrain {", "pretrain {\n    held-out-share=0.05");
+        JobError e = assertThrows(JobError.class, () -> ResumeCheck.configuration(recorded, now, "RUN"));
+        assertTrue(e.getMessage().contains("pretrain.held-out-share = 0.05, a key this version no longer has")
+                && e.getMessage().contains("finish the run with the version that started it"), e.getMessage());
+    }
+
+    @Test
     void aKeyTheCheckpointPredatesCountsAsItsDefault() {
         ElectraConfig now = config();
         String recorded = now.rendered().replaceAll("(?s)resume-may-change=\\[[^]]*]", "");
