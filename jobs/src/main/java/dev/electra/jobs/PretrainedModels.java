@@ -141,7 +141,7 @@ final class PretrainedModels {
             try (InputStream in = fs.open(conf)) {
                 Files.write(local, in.readAllBytes());
             }
-            ElectraConfig runConfig = ConfigLoader.load(List.of(local.toString()), List.of());
+            ElectraConfig runConfig = ConfigLoader.loadRecorded(local.toString());
             Files.delete(local);
             JsonNode results;
             try (InputStream in = fs.open(info)) {

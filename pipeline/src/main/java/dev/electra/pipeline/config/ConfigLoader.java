@@ -44,12 +44,37 @@ public final class ConfigLoader {
      * @param sets     {@code key=value} pairs, applied last, later ones win
      */
     public static ElectraConfig load(List<String> overlays, List<String> sets) {
+        return load(overlays, sets, false);
+    }
+
+    /**
+     * Keys earlier versions had, with what replaced them: an error in a configuration a user writes; dropped from a
+     * run's recorded configuration ({@link #loadRecorded}), whose model they never shaped.
+     */
+    static final Map<String, String> RETIRED = Map.of("pretrain.held-out-share", "held-out examples are now "
+            + "pretrain.eval-batches × pretrain.batch-size examples chosen by a seeded hash, not whole shards");
+
+    /**
+     * A run's own recorded configuration (its {@code _effective.conf} or a checkpoint's): as {@link #load} of that
+     * one file, except that keys this version retired ({@link #RETIRED}) are dropped, so runs of earlier versions
+     * can still be evaluated, scored and exported.
+     */
+    public static ElectraConfig loadRecorded(String file) {
+        return load(List.of(file), List.of(), true);
+    }
+
+    private static ElectraConfig load(List<String> overlays, List<String> sets, boolean dropRetired) {
         Config reference = bundled("reference");
         TreeSet<String> validKeys = new TreeSet<>();
         reference.entrySet().forEach(e -> validKeys.add(e.getKey()));
         Config merged = reference;
         for (String overlay : overlays) {
             Config layer = overlay(overlay);
+            if (dropRetired) {
+                for (String key : RETIRED.keySet()) {
+                    layer = layer.withoutPath(key);
+                }
+            }
             checkKeys(layer, validKeys, "in " + overlay);
             merged = layer.withFallback(merged);
         }
@@ -273,6 +298,9 @@ public final class ConfigLoader {
         }
         if (!unknown.isEmpty()) {
             String key = unknown.get(0);
+            if (RETIRED.containsKey(key)) {
+                throw new ConfigException("config key '" + key + "' " + where + " was removed: " + RETIRED.get(key));
+            }
             throw new ConfigException("unknown config key '" + key + "' " + where
                     + "; did you mean '" + nearest(key, validKeys) + "'? (every key is listed in conf/reference.conf)");
         }

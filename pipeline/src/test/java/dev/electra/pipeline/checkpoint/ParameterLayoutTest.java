@@ -31,7 +31,7 @@ class ParameterLayoutTest {
 
     private static ElectraConfig config(String rendered, @TempDir Path dir) throws IOException {
         Path file = Files.writeString(dir.resolve("run.conf"), rendered);
-        return ConfigLoader.load(List.of(file.toString()), List.of());
+        return ConfigLoader.loadRecorded(file.toString());
     }
 
     @Test

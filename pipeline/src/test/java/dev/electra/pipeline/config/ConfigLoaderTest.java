@@ -84,6 +84,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aRetiredKeyIsNamedAsSuchAndDroppedFromARunsRecordedConfiguration(@TempDir Path dir) throws Exception {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(List.of(), List.of("pretrain.held-out-share=0.05")));
+        assertTrue(e.getMessage().contains("'pretrain.held-out-share' in --set pretrain.held-out-share=0.05 was "
+                + "removed: held-out examples are now"), e.getMessage());
+        Path recorded = dir.resolve("_effective.conf");
+        Files.writeString(recorded, "pretrain { held-out-share = 0.05\n steps = 77\n warmup-steps = 7 }\n");
+        assertEquals(77, ConfigLoader.loadRecorded(recorded.toString()).pretrain().steps());
+        assertThrows(ConfigException.class, () -> ConfigLoader.load(List.of(recorded.toString()), List.of()));
+    }
+
+    @Test
     void misspeltKeyInAFileFailsToo(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("bad.conf");
         Files.writeString(file, "vocab { sise = 100 }\n");
