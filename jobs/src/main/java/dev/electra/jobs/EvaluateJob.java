@@ -39,8 +39,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code evaluate}: a pretrained run's encoder on the evaluation tasks. Intrinsic held-out metrics come from the
- * run itself; each classification task is fine-tuned over {@code evaluate.seeds} seeds, one Spark task per (task,
- * seed); the minimal pairs are scored zero-shot by the discriminator on the driver. Writes
+ * run itself; each classification or regression task is fine-tuned over {@code evaluate.seeds} seeds, one Spark task
+ * per (task, seed), and probed; a tagging task is probed; the minimal pairs are scored zero-shot by the discriminator
+ * on the driver. Writes
  * {@code OUTPUT/evaluation.json} with every score and the mean ± standard deviation per task.
  */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
@@ -156,7 +157,8 @@ public final class EvaluateJob implements Callable<Integer> {
         LOG.info("evaluate: {}, kernels {}", pretrained.source(), kernels);
         BertTokenizer tokenizer = pretrained.tokenizer().build();
 
-        List<EncodedTask> classification = new ArrayList<>();
+        // classification and regression: fine-tuned and probed; tagging: probed; pairs: zero-shot
+        List<EncodedTask> supervised = new ArrayList<>();
         List<EncodedTask> tagging = new ArrayList<>();
         List<EncodedTask> pairs = new ArrayList<>();
         Map<String, Object> taskInfo = new LinkedHashMap<>();
@@ -165,7 +167,7 @@ public final class EvaluateJob implements Callable<Integer> {
                     ? GlueTasks.read(Path.of(glueDir), name) : Task.read(Path.of(tasksDir, name));
             EncodedTask encoded = EncodedTask.of(task, tokenizer, ev.maxSeqLength(), ev.maxTrainExamples(),
                     ev.maxEvalExamples(), config.seed());
-            (task.kind() == Task.Kind.PAIRS ? pairs : task.kind() == Task.Kind.TAGGING ? tagging : classification)
+            (task.kind() == Task.Kind.PAIRS ? pairs : task.kind() == Task.Kind.TAGGING ? tagging : supervised)
                     .add(encoded);
             taskInfo.put(name, Map.of("kind", task.kind().configName(), "metric",
                     metricName(task.metric()), "labels", task.labels(), "source", task.source(),
@@ -175,12 +177,12 @@ public final class EvaluateJob implements Callable<Integer> {
         // A transformers directory has no pretraining configuration: this invocation's clip-norm applies.
         double clipNorm = (pretrained.runConfig() != null ? pretrained.runConfig() : config).pretrain().clipNorm();
         Map<String, Object> probes = ev.mode() == ElectraConfig.EvaluateMode.FINETUNE ? Map.of()
-                : probe(spark, modelConfig, pretrainModel, kernels.mode(), classification, tagging, ev,
+                : probe(spark, modelConfig, pretrainModel, kernels.mode(), supervised, tagging, ev,
                 config.seed());
         List<FineTuner.Result> results = ev.mode() == ElectraConfig.EvaluateMode.PROBE ? List.of()
-                : fineTune(spark, modelConfig, pretrainModel, clipNorm, classification, ev, config.model().kernels());
+                : fineTune(spark, modelConfig, pretrainModel, clipNorm, supervised, ev, config.model().kernels());
         Map<String, Object> scores = new LinkedHashMap<>();
-        for (EncodedTask t : classification) {
+        for (EncodedTask t : supervised) {
             List<FineTuner.Result> mine = results.stream().filter(x -> x.task().equals(t.name())).toList();
             if (mine.isEmpty()) {
                 continue;

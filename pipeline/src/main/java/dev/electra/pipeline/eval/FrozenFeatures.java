@@ -2,6 +2,9 @@ package dev.electra.pipeline.eval;
 
 import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.model.NativeMemory;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -31,14 +34,7 @@ public final class FrozenFeatures {
         int h = classifier.config().hiddenSize();
         float[][] cls = new float[x.length][];
         float[][] mean = new float[x.length][];
-        for (int from = 0; from < x.length; from += batchSize) {
-            int[] rows = new int[Math.min(batchSize, x.length - from)];
-            for (int i = 0; i < rows.length; i++) {
-                rows[i] = from + i;
-            }
-            Map<String, INDArray> ph = FineTuner.placeholders(classifier, task, x, null, rows, 0, false);
-            float[] hidden = hidden(classifier, ph);
-            int length = (int) ph.get("input_ids").size(1);
+        forEachBatch(classifier, task, x, batchSize, (rows, hidden, length) -> {
             for (int i = 0; i < rows.length; i++) {
                 int n = x[rows[i]].length;
                 float[] c = new float[h];
@@ -57,43 +53,49 @@ public final class FrozenFeatures {
                 cls[rows[i]] = c;
                 mean[rows[i]] = m;
             }
-            NativeMemory.release(ph.values());
-        }
+        });
         return new Pooled(cls, mean);
     }
 
     /** The vectors of every tagged position of {@code x} ({@code tags} ≥ 0: a word's first sub-token). */
     public static Tokens tokens(ElectraModel classifier, EncodedTask task, int[][] x, int[][] tags, int batchSize) {
         int h = classifier.config().hiddenSize();
-        java.util.List<float[]> features = new java.util.ArrayList<>();
-        java.util.List<Integer> gold = new java.util.ArrayList<>();
-        java.util.List<Integer> sentence = new java.util.ArrayList<>();
+        List<float[]> features = new ArrayList<>();
+        List<Integer> gold = new ArrayList<>();
+        List<Integer> sentence = new ArrayList<>();
+        forEachBatch(classifier, task, x, batchSize, (rows, hidden, length) -> {
+            for (int i = 0; i < rows.length; i++) {
+                for (int t = 0; t < x[rows[i]].length; t++) {
+                    if (tags[rows[i]][t] >= 0) {
+                        int base = (i * length + t) * h;
+                        features.add(Arrays.copyOfRange(hidden, base, base + h));
+                        gold.add(tags[rows[i]][t]);
+                        sentence.add(rows[i]);
+                    }
+                }
+            }
+        });
+        return new Tokens(features.toArray(new float[0][]), gold.stream().mapToInt(Integer::intValue).toArray(),
+                sentence.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /** What one batch's last layer goes to: its rows of {@code x}, [B, L, H] flattened, and L. */
+    private interface BatchConsumer {
+        void accept(int[] rows, float[] hidden, int length);
+    }
+
+    /** The frozen encoder over {@code x} in batches of {@code batchSize}, in order. */
+    private static void forEachBatch(ElectraModel classifier, EncodedTask task, int[][] x, int batchSize,
+                                     BatchConsumer consumer) {
         for (int from = 0; from < x.length; from += batchSize) {
             int[] rows = new int[Math.min(batchSize, x.length - from)];
             for (int i = 0; i < rows.length; i++) {
                 rows[i] = from + i;
             }
             Map<String, INDArray> ph = FineTuner.placeholders(classifier, task, x, null, rows, 0, false);
-            float[] hidden = hidden(classifier, ph);
-            int length = (int) ph.get("input_ids").size(1);
-            for (int i = 0; i < rows.length; i++) {
-                for (int t = 0; t < x[rows[i]].length; t++) {
-                    if (tags[rows[i]][t] >= 0) {
-                        int base = (i * length + t) * h;
-                        features.add(java.util.Arrays.copyOfRange(hidden, base, base + h));
-                        gold.add(tags[rows[i]][t]);
-                        sentence.add(rows[i]);
-                    }
-                }
-            }
+            float[] hidden = classifier.hiddenStates(ph).reshape(-1).toFloatVector();
+            consumer.accept(rows, hidden, (int) ph.get("input_ids").size(1));
             NativeMemory.release(ph.values());
         }
-        return new Tokens(features.toArray(new float[0][]), gold.stream().mapToInt(Integer::intValue).toArray(),
-                sentence.stream().mapToInt(Integer::intValue).toArray());
-    }
-
-    /** The last layer of one batch, [B, L, H] flattened. */
-    private static float[] hidden(ElectraModel classifier, Map<String, INDArray> ph) {
-        return classifier.hiddenStates(ph).reshape(-1).toFloatVector();
     }
 }
