@@ -230,8 +230,8 @@ public final class AblationReport {
 
     /**
      * Mean of an objective's fine-tuned task scores (each on its own scale, ×100 as GLUE averages; an F1 task with its
-     * accuracy, and STS-B's Spearman with its Pearson, count as the mean of the two, as the GLUE score does); zero-shot tasks are left out, since only
-     * objectives with a discriminator take them.
+     * accuracy, and STS-B's Spearman with its Pearson, count as the mean of the two, as the GLUE score does);
+     * zero-shot tasks are left out, since only objectives with a discriminator take them.
      */
     static double average(ObjectiveResult r, List<String> tasks) {
         double sum = 0;
@@ -380,6 +380,13 @@ public final class AblationReport {
                             .asDouble()) : "–"));
         }
         md.append("\n## Learning curves\n\n");
+        List<String> perStep = results.stream().filter(r -> r.flopsPerStep() > 0).map(r -> String.format(Locale.ROOT,
+                "%s %.3g", DISPLAY.getOrDefault(r.objective(), r.objective()), r.flopsPerStep())).toList();
+        if (!perStep.isEmpty()) {
+            md.append("Against tokens seen, the same for every objective at equal steps; compute per step is not "
+                    + "(training FLOPs per step: ").append(String.join(", ", perStep)).append("), so read equal "
+                    + "compute from the FLOPs column above.\n\n");
+        }
         images.forEach((name, path) -> {
             if (!name.equals(PROBE_CHART)) {
                 md.append("![").append(name).append("](").append(path.getFileName()).append(")\n\n");
