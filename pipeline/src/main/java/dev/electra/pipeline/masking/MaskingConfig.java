@@ -4,7 +4,8 @@ import java.io.Serializable;
 
 /**
  * How inputs are masked, as ELECTRA's pretrain_helpers.mask: the mask-prob, the share of chosen positions that
- * become {@code [MASK]} (the rest keep their token), and for BERT's MLM baseline a share replaced by random tokens.
+ * become {@code [MASK]} (the rest keep their token), and a share replaced by random tokens (BERT's 80/10/10,
+ * {@link #bert}; no objective here uses it).
  *
  * @param maskProb          share of a sequence's tokens chosen for prediction (0.15 in the paper)
  * @param maskTokenShare    of the chosen positions, the share replaced by {@code [MASK]} (0.85 in ELECTRA)

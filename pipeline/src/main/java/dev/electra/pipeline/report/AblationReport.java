@@ -458,27 +458,60 @@ public final class AblationReport {
             }
             md.append(String.join("; ", lines)).append(".\n\n");
         }
-        md.append("**Do the objectives differ on the probes?** ");
+        md.append("**Do the objectives differ on the probes?** Each task's rows by score, `>` where the intervals "
+                + "lie apart, `≈` where they overlap: ");
         List<String> lines = new ArrayList<>();
         for (String t : tasks) {
-            List<ObjectiveResult> ranked = pretrained.stream().filter(r -> r.probes().containsKey(t))
-                    .sorted((a, b) -> Double.compare(b.probes().get(t).test(), a.probes().get(t).test())).toList();
-            if (ranked.size() < 2) {
-                continue;
+            if (pretrained.stream().filter(r -> r.probes().containsKey(t)).count() >= 2) {
+                lines.add(t + ": " + ranking(t));
             }
-            Probe first = ranked.get(0).probes().get(t);
-            Probe second = ranked.get(1).probes().get(t);
-            lines.add(String.format(Locale.ROOT, "%s: %s %.3f vs %s %.3f, %s", t,
-                    DISPLAY.getOrDefault(ranked.get(0).objective(), ranked.get(0).objective()), first.test(),
-                    DISPLAY.getOrDefault(ranked.get(1).objective(), ranked.get(1).objective()), second.test(),
-                    first.above(second) ? "resolved (the intervals do not overlap)"
-                            : "not resolved (the intervals overlap)"));
         }
         md.append(lines.isEmpty() ? "one objective only." : String.join("; ", lines) + ".").append("\n\n");
+        ObjectiveResult electra = byName("electra");
+        ObjectiveResult electra15 = byName("electra-15");
+        if (electra != null && electra15 != null) {
+            // the comparison the ablation exists for: the discriminator's loss over all tokens or the masked ones only
+            md.append("**All tokens or the masked 15%?** ");
+            List<String> versus = new ArrayList<>();
+            for (String t : tasks) {
+                Probe a = electra.probes().get(t);
+                Probe b = electra15.probes().get(t);
+                if (a != null && b != null) {
+                    versus.add(String.format(Locale.ROOT, "%s: ELECTRA %.3f vs ELECTRA 15%% %.3f, %s", t, a.test(),
+                            b.test(), a.above(b) ? "ELECTRA ahead beyond the intervals" : b.above(a)
+                                    ? "ELECTRA 15% ahead beyond the intervals" : "not resolved"));
+                }
+            }
+            md.append(String.join("; ", versus)).append(".\n\n");
+        }
+        if (pretrained.size() == PAPER_TABLE_5.size()) {
+            md.append("The paper's order (Table 5, GLUE dev, Base size at far more compute): ELECTRA > All-Tokens MLM "
+                    + "> Replace MLM ≈ ELECTRA 15% > BERT (MLM).\n\n");
+        }
         if (images.containsKey(PROBE_CHART)) {
             md.append("![").append(PROBE_CHART).append("](").append(PROBE_CHART_FILE).append(")\n\n");
         }
         return md.toString();
+    }
+
+    /** Every row with a probe of {@code task}, best first, joined by {@code >} (intervals apart) or {@code ≈}. */
+    private String ranking(String task) {
+        List<ObjectiveResult> ranked = results.stream().filter(r -> r.probes().containsKey(task))
+                .sorted((a, b) -> Double.compare(b.probes().get(task).test(), a.probes().get(task).test())).toList();
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < ranked.size(); i++) {
+            Probe p = ranked.get(i).probes().get(task);
+            if (i > 0) {
+                out.append(ranked.get(i - 1).probes().get(task).above(p) ? " > " : " ≈ ");
+            }
+            out.append(DISPLAY.getOrDefault(ranked.get(i).objective(), ranked.get(i).objective()))
+                    .append(String.format(Locale.ROOT, " %.3f", p.test()));
+        }
+        return out.toString();
+    }
+
+    private ObjectiveResult byName(String objective) {
+        return results.stream().filter(r -> r.objective().equals(objective)).findFirst().orElse(null);
     }
 
     /**

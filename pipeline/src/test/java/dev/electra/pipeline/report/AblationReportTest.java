@@ -126,8 +126,12 @@ class AblationReportTest {
         assertTrue(text.contains("| random init (not pretrained) | 0.550 [0.500, 0.600] |"), text);
         // ELECTRA's interval lies above random's; ELECTRA 15%'s [0.59, 0.69] overlaps [0.50, 0.60]
         assertTrue(text.contains("sentiment: ELECTRA above the random row beyond the intervals"), text);
-        assertTrue(text.contains("sentiment: ELECTRA 0.710 vs ELECTRA 15% 0.640, not resolved (the intervals "
-                + "overlap)"), text);
+        // by score: ELECTRA [0.66, 0.76] overlaps ELECTRA 15% [0.59, 0.69], which overlaps random [0.50, 0.60]
+        assertTrue(text.contains("sentiment: ELECTRA 0.710 ≈ ELECTRA 15% 0.640 ≈ random init (not pretrained) 0.550"),
+                text);
+        assertTrue(text.contains("**All tokens or the masked 15%?** sentiment: ELECTRA 0.710 vs ELECTRA 15% 0.640, "
+                + "not resolved."), text);
+        assertTrue(!text.contains("The paper's order"), "only beside all five objectives");
         assertTrue(Files.size(dir.resolve("report/probe-scores.png")) > 1000);
         assertTrue(text.contains("![probe scores with 95% intervals](probe-scores.png)"), text);
         assertTrue(Files.readString(dir.resolve("report/report.html")).contains("alt=\"probe scores with 95% "
@@ -136,7 +140,10 @@ class AblationReportTest {
                 "a fine-tuning row that learned keeps fine-tuning first");
         probes("electra-15", probe(0.60, 0.55, 0.65));
         text = Files.readString(AblationReport.read(dir).write(dir.resolve("report")));
-        assertTrue(text.contains("ELECTRA 0.710 vs ELECTRA 15% 0.600, resolved"), text);
+        assertTrue(text.contains("sentiment: ELECTRA 0.710 > ELECTRA 15% 0.600 ≈ random init (not pretrained) 0.550"),
+                text);
+        assertTrue(text.contains("sentiment: ELECTRA 0.710 vs ELECTRA 15% 0.600, ELECTRA ahead beyond the intervals"),
+                text);
 
         // every fine-tuned cell on the label prior: the probes lead
         for (String name : List.of("electra", "electra-15")) {
