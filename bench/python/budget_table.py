@@ -2,7 +2,7 @@
 objective's compute (steps, tokens, FLOPs, training wall time), its held-out discriminator AUC and generator accuracy
 at the end of pretraining, and every probe's test score with its 95% bootstrap interval, marked against the
 never-pretrained row (`+`: the interval lies wholly above the random row's, `-`: wholly below, `=`: they overlap)
-and against the other objective of the point (`>`/`<` when the intervals do not overlap)."""
+and, for ELECTRA and ELECTRA 15%, against each other at the same point (`>`/`<` when the intervals do not overlap)."""
 import json
 import os
 import sys
@@ -56,11 +56,10 @@ for path in dirs:
             if p is None:
                 cells.append("")
                 continue
-            versus = ""
-            for other in objectives:
-                q = scored[other].get(t)
-                if other != o and q is not None:
-                    versus += ">" if p[1] > q[2] else "<" if p[2] < q[1] else ""
+            # the study's comparison: ELECTRA against ELECTRA 15% at the same point
+            pair = {"electra": "electra-15", "electra-15": "electra"}.get(o)
+            q = scored[pair].get(t) if pair in scored else None
+            versus = "" if q is None else ">" if p[1] > q[2] else "<" if p[2] < q[1] else ""
             cells.append(f"{p[0]:.3f} [{p[1]:.3f}, {p[2]:.3f}] {mark(p, random.get(t))}{versus}")
         rows.append([point, o, str(steps), f"{tokens / 1e6:.2f}M", f"{run['flops_per_step'] * steps / 1e12:.1f}",
                      f"{run['training_seconds']:.0f}", f"{held.get('discriminator_auc', float('nan')):.3f}",
