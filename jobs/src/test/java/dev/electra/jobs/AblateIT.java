@@ -41,7 +41,8 @@ class AblateIT {
         assertTrue(text.contains("| random init (not pretrained) |"), text);
         assertTrue(text.contains("## Frozen-feature probes"), text);
         assertTrue(text.contains("**Does pretraining beat the random row?** comma:"), text);
-        assertTrue(text.contains("**Do the objectives differ on the probes?** comma: "), text);
+        assertTrue(text.contains("**Do the objectives differ on the probes?** Each task's rows by score"), text);
+        assertTrue(text.contains("**All tokens or the masked 15%?** comma: ELECTRA "), text);
         assertTrue(Files.isRegularFile(dir.resolve("ablation/random/model/discriminator/model.safetensors")));
     }
 }

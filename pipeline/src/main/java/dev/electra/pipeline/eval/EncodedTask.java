@@ -85,6 +85,7 @@ public record EncodedTask(String name, Task.Kind kind, Task.Metric metric, int l
                             task.labels(), maxSeqLength);
                     x[i] = tagged[0];
                     t[i] = tagged[1];
+                    y[i] = -1;
                     continue;
                 }
                 x[i] = task.kind().paired()
