@@ -26,12 +26,10 @@ import org.apache.spark.sql.types.StructType;
  * Frozen-feature probes (SentEval's protocol): the encoder is not trained; a multinomial logistic regression with an
  * L2 penalty (Spark MLlib's, L-BFGS, standardized features; for a regression task MLlib's ridge regression) is fit on
  * each pooling of the training examples' last layer ([CLS] and the token mean), the penalty chosen by the dev score
- * among {@code evaluate.probe-l2}, and the
- * chosen one scored on test with a 95% bootstrap interval (1,000 resamples of the test examples, fixed seed). A tagging
- * task is probed per word (the last layer at its first sub-token), its interval from resampling whole sentences, since
- * the words of one sentence are not independent. Probes
- * have no plateau to leave, so they separate weak encoders that fine-tuning at small budgets leaves on the label
- * prior.
+ * among {@code evaluate.probe-l2}, and the chosen one scored on test with a 95% bootstrap interval (1,000 resamples of
+ * the test examples, fixed seed). A tagging task is probed per word (the last layer at its first sub-token), its
+ * interval from resampling whole sentences, since the words of one sentence are not independent. Probes have no
+ * plateau to leave, so they separate weak encoders that fine-tuning at small budgets leaves on the label prior.
  */
 final class Probes {
     private static final int BOOTSTRAP = 1000;
