@@ -62,9 +62,10 @@ public final class ResumeCheck {
             (covered(key, mayChange) ? allowed : refused).add(c);
         }
         for (Change c : refused) {
-            if (!after.containsKey(c.key()) && !c.key().startsWith("spark.")) {
+            String retired = ConfigLoader.RETIRED.get(c.key());
+            if (retired != null) {
                 throw new JobError("cannot resume " + where + ": it was trained with " + c.key() + " = " + c.from()
-                        + ", a key this version no longer has (its behaviour changed); finish the run with the version "
+                        + ", a key this version no longer has (" + retired + "); finish the run with the version "
                         + "that started it (its _run.json names the code version) or start a new run");
             }
         }

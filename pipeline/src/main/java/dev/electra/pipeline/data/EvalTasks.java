@@ -83,14 +83,15 @@ public final class EvalTasks {
                     }
                 }
             }
-            if (!Files.isRegularFile(tasks.resolve("genre").resolve(Task.DESCRIPTOR))
-                    || !Files.isRegularFile(tasks.resolve("pos").resolve(Task.DESCRIPTOR))) {
+            boolean genre = present(tasks, "genre");
+            boolean pos = present(tasks, "pos");
+            if (!genre || !pos) {
                 Map<String, byte[]> brown = SampleCorpus.readTar(SampleCorpus.cachedTarball(cache,
                         SampleCorpus.SOURCES.get(0)));
-                if (!present(tasks, "genre")) {
+                if (!genre) {
                     write(tasks, genre(brown));
                 }
-                if (!present(tasks, "pos")) {
+                if (!pos) {
                     write(tasks, pos(brown));
                 }
             }
