@@ -3,9 +3,9 @@ package dev.electra.pipeline.model;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * This JVM's ND4J backend. The hand-written pass (fused Vector API kernels, {@code Loops}) reads and writes ND4J
- * arrays through host views: on the CPU backend that is the array itself, on a GPU backend a stale copy, so
- * {@link KernelMode#resolve} allows it only on the CPU backend.
+ * This JVM's ND4J backend. The fused Vector API kernels read and write ND4J arrays through host views: on the CPU
+ * backend that is the array itself, on a GPU backend a stale copy, so {@link KernelMode#resolve} allows them only on
+ * the CPU backend.
  */
 public final class Backends {
     private Backends() {}

@@ -333,10 +333,10 @@ final class DirectPass {
             }
             dropout(dx, enc.embeddingMask());
             INDArray dSum = layerNormBackward(dx, enc.sum(), p, "shared/embeddings_ln", grads);
-            Loops.scatterAddRows(tableGradient(ElectraModel.WORD_EMBEDDINGS), enc.ids(), dSum);
-            Loops.scatterAddRows(tableGradient("shared/segment_embeddings"), segmentIds, dSum);
+            Kernels.scatterAddRows(tableGradient(ElectraModel.WORD_EMBEDDINGS), enc.ids(), dSum);
+            Kernels.scatterAddRows(tableGradient("shared/segment_embeddings"), segmentIds, dSum);
             INDArray dPositions = Kernels.columnSums(dSum.reshape(b, (long) l * e)).reshape(l, e);
-            Loops.scatterAddRows(tableGradient("shared/position_embeddings"), positionIds, dPositions);
+            Kernels.scatterAddRows(tableGradient("shared/position_embeddings"), positionIds, dPositions);
         }
 
         private INDArray tableGradient(String name) {

@@ -2,8 +2,6 @@ package dev.electra.pipeline.model;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.DoubleBuffer;
-import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.concurrency.AffinityManager;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -15,9 +13,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * the newer one ({@code tagLocation}), or the next device op reads the stale device copy. On the CPU backend both
  * calls are empty methods.
  *
- * <p>{@link #write} and {@link #read} are safe on any backend. {@link #cpuBytes}, {@link #cpuFloats} and
- * {@link #cpuDoubles} hand out raw views for the CPU-only kernels (the fused Vector API kernels and {@code Loops}),
- * which {@link KernelMode#resolve} never selects on another backend.
+ * <p>{@link #write} and {@link #read} are safe on any backend. {@link #cpuBytes} hands out raw views to the fused
+ * Vector API kernels only, which {@link KernelMode#resolve} never selects on another backend; it refuses to in a
+ * pass run without them ({@code reference} or {@code graph}), so those modes provably take no raw view.
  */
 final class HostWrites {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
@@ -38,19 +36,16 @@ final class HostWrites {
         a.data().asNioFloat().get(Math.toIntExact(a.offset() + offset), dst, from, n);
     }
 
-    /** An array's memory as a native-order buffer whose byte 0 is its first element; CPU backend only. */
+    /**
+     * An array's memory as a native-order buffer whose byte 0 is its first element; CPU backend only, and only in a
+     * pass with the fused kernels on ({@link Kernels#fusedPass}).
+     */
     static ByteBuffer cpuBytes(INDArray a) {
+        if (!Kernels.fusedPass()) {
+            throw new IllegalStateException("a raw host view of ND4J memory was asked for in a pass without the "
+                    + "fused kernels (model.kernels = reference or graph), which must run on any backend");
+        }
         return a.data().asNio().slice(4 * Math.toIntExact(a.offset()), 4 * Math.toIntExact(a.length()))
                 .order(NATIVE);
-    }
-
-    /** The float view of an array's whole buffer (its elements start at {@code a.offset()}); CPU backend only. */
-    static FloatBuffer cpuFloats(INDArray a) {
-        return a.data().asNioFloat();
-    }
-
-    /** The double view of an array's whole buffer (its elements start at {@code a.offset()}); CPU backend only. */
-    static DoubleBuffer cpuDoubles(INDArray a) {
-        return a.data().asNioDouble();
     }
 }

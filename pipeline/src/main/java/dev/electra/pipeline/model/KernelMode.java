@@ -12,7 +12,10 @@ public enum KernelMode {
     AUTO,
     /** The hand-written pass with the fused Java Vector API kernels: the fast path; CPU backend only. */
     FUSED,
-    /** The hand-written pass with ND4J's calls and plain Java loops instead of the fused kernels; CPU backend only. */
+    /**
+     * The hand-written pass with ND4J's calls instead of the fused kernels: no host view of ND4J memory, so any
+     * backend (run on the CPU only so far); about 3× slower than fused on the CPU.
+     */
     REFERENCE,
     /** The SameDiff graph computes the losses and, by autodiff, the gradients: ND4J ops only, so any backend. */
     GRAPH;
@@ -35,8 +38,6 @@ public enum KernelMode {
     }
 
     static Choice resolve(KernelMode configured, boolean cpu, boolean module, String backend) {
-        String hostOnly = "; the hand-written pass writes ND4J arrays through host views, which a GPU backend does "
-                + "not see. Use model.kernels = graph (or auto) there";
         return switch (configured) {
             case AUTO -> !cpu ? new Choice(GRAPH, "auto: backend " + backend + " computes the SameDiff graph on its "
                     + "device; not yet run on a GPU")
@@ -46,7 +47,8 @@ public enum KernelMode {
             case FUSED -> {
                 if (!cpu) {
                     throw new JobError("model.kernels = fused runs only on ND4J's CPU backend, this JVM has "
-                            + backend + hostOnly);
+                            + backend + "; the fused kernels write ND4J arrays through host views, which a GPU backend "
+                            + "does not see. Use model.kernels = graph, reference or auto there");
                 }
                 if (!module) {
                     throw new JobError("model.kernels = fused needs the Java Vector API: start the JVM with "
@@ -54,15 +56,8 @@ public enum KernelMode {
                 }
                 yield new Choice(FUSED, "as configured");
             }
-            case REFERENCE -> {
-                if (!cpu) {
-                    throw new JobError("model.kernels = reference runs only on ND4J's CPU backend, this JVM has "
-                            + backend + hostOnly);
-                }
-                yield new Choice(REFERENCE, "as configured");
-            }
-            case GRAPH -> new Choice(GRAPH, cpu ? "as configured" : "as configured; backend " + backend
-                    + ", not yet run on a GPU");
+            case REFERENCE, GRAPH -> new Choice(configured, cpu ? "as configured" : "as configured; backend "
+                    + backend + ", not yet run on a GPU");
         };
     }
 }

@@ -5,6 +5,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.CustomOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
+import org.nd4j.linalg.api.ops.impl.transforms.segment.UnsortedSegmentSum;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -13,13 +14,16 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * The array calls the hand-written passes ({@link TransformerBlock}, {@link DirectPass}) are made of, each chosen
  * by measurement (docs/benchmarks.md): GEMMs through BLAS into fresh row-major arrays; on float arrays, when the JVM
  * has the Vector API module, element-wise and row-wise work as fused passes ({@link VectorKernels}) and attention one
- * (sequence, head) at a time in cache ({@link VectorAttention}); otherwise (and always in double, the gradient checks'
- * precision) ND4J calls and the Java loops of {@link Loops}, the reference the fused passes are tested against. Rows
+ * (sequence, head) at a time in cache ({@link VectorAttention}); otherwise (model.kernels = reference, and always in
+ * double, the gradient checks' precision) ND4J calls only, with no host view of ND4J memory, so that path is correct
+ * on any backend; the fused passes are tested against it. Rows
  * are tokens (or slots); a dense layer's parameters are {@code name/kernel} [in, out] and {@code name/bias} [out] in a
  * parameter map.
  */
 final class Kernels {
     private static final double GELU_C = Math.sqrt(2.0 / Math.PI);
+    /** LayerNorm's ε, added to the standard deviation as libnd4j's {@code standardize} (the graph's op) does. */
+    static final double LAYER_NORM_EPSILON = 1e-12;
     /** Whether the JVM has the module jdk.incubator.vector, without which {@link VectorKernels} cannot load. */
     static final boolean MODULE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
     /**
@@ -40,6 +44,15 @@ final class Kernels {
         } finally {
             FUSED.set(before);
         }
+    }
+
+    /**
+     * Whether the current thread may take raw host views of ND4J memory: only in a pass with the fused kernels on
+     * (or outside any pass, the kernels' own tests). {@link HostWrites#cpuBytes} refuses otherwise, so a reference
+     * pass that reached a host-memory kernel fails instead of computing behind a GPU's back.
+     */
+    static boolean fusedPass() {
+        return FUSED.get();
     }
 
     /** Whether the fused float kernels handle these arrays in the current pass. */
@@ -72,7 +85,22 @@ final class Kernels {
 
     /** Σ over the rows of a [R, C] array: [C]. */
     static INDArray columnSums(INDArray a) {
-        return vector(a) ? VectorKernels.columnSums(a) : Loops.columnSums(a);
+        return vector(a) ? VectorKernels.columnSums(a) : a.sum(0);
+    }
+
+    /**
+     * table[ids[i]] += rows[i] for every row of rows [R, C] (repeated ids add up, in the order of i), in place: the
+     * embedding tables' gradients. The reference is libnd4j's unsorted segment sum, which adds each id's rows in
+     * index order on the CPU (bit for bit the sequential loop, {@code KernelsTest}).
+     */
+    static void scatterAddRows(INDArray table, int[] ids, INDArray rows) {
+        if (vector(table, rows)) {
+            VectorKernels.scatterAddRows(table, ids, rows);
+            return;
+        }
+        INDArray sums = Nd4j.exec((CustomOp) new UnsortedSegmentSum(rows, Nd4j.createFromArray(ids),
+                Math.toIntExact(table.size(0))))[0];
+        table.addi(sums);
     }
 
     /** dOut [R, out] → kernel and bias gradients added into {@code grads}; returns dIn [R, in]. */
@@ -105,22 +133,53 @@ final class Kernels {
         return Nd4j.gemm(a, b, out, transposeA, transposeB, 1.0, 0.0);
     }
 
-    /** LayerNorm over each row: the graph's native op's function ({@link Loops#layerNorm}). */
+    /**
+     * LayerNorm over each row of x [R, C], the graph's native op's function: y = (x − mean) / (std + ε) ∘ gain + bias
+     * with the population std, as a new array.
+     */
     static INDArray layerNorm(INDArray x, Map<String, INDArray> p, String name) {
+        INDArray gain = p.get(name + "/gain");
+        INDArray bias = p.get(name + "/bias");
         if (vector(x)) {
-            return VectorKernels.layerNorm(x, p.get(name + "/gain"), p.get(name + "/bias"));
+            return VectorKernels.layerNorm(x, gain, bias);
         }
-        return Loops.layerNorm(x, p.get(name + "/gain"), p.get(name + "/bias"));
+        INDArray centred = x.subColumnVector(x.mean(true, 1));
+        return centred.diviColumnVector(rowStd(centred).addi(LAYER_NORM_EPSILON)).muliRowVector(gain)
+                .addiRowVector(bias);
     }
 
-    /** The backward pass of {@link #layerNorm}: gain and bias gradients into {@code grads}, returns dx. */
+    /**
+     * The backward pass of {@link #layerNorm}: gain and bias gradients into {@code grads}, returns dx [R, C]. With
+     * s = std + ε and d = dy ∘ gain, dx = (d − mean(d))/s − (x − mean)·Σ(d ∘ (x − mean)) / (C·std·s²); the std term
+     * is 0 for a constant row (std 0, where libnd4j replaces its NaN by 0).
+     */
     static INDArray layerNormBackward(INDArray dy, INDArray x, Map<String, INDArray> p, String name,
                                       Map<String, INDArray> grads) {
-        INDArray[] d = vector(dy, x) ? VectorKernels.layerNormBackward(dy, x, p.get(name + "/gain"))
-                : Loops.layerNormBackward(dy, x, p.get(name + "/gain"));
-        accumulate(grads, name + "/gain", d[1]);
-        accumulate(grads, name + "/bias", d[2]);
-        return d[0];
+        INDArray gain = p.get(name + "/gain");
+        INDArray dx;
+        if (vector(dy, x)) {
+            INDArray[] d = VectorKernels.layerNormBackward(dy, x, gain);
+            dx = d[0];
+            accumulate(grads, name + "/gain", d[1]);
+            accumulate(grads, name + "/bias", d[2]);
+        } else {
+            INDArray centred = x.subColumnVector(x.mean(true, 1));
+            INDArray std = rowStd(centred);
+            INDArray s = std.add(LAYER_NORM_EPSILON);
+            accumulate(grads, name + "/gain", dy.mul(centred).diviColumnVector(s).sum(0));
+            accumulate(grads, name + "/bias", dy.sum(0));
+            INDArray d = dy.mulRowVector(gain);
+            // a constant row's Σ(d ∘ (x − mean)) is exactly 0: dividing it by 1 instead of 0 gives libnd4j's 0
+            INDArray denominator = std.mul(s).muli(s).muli(x.size(1)).addi(std.eq(0.0).castTo(std.dataType()));
+            INDArray stdTerm = d.mul(centred).sum(true, 1).divi(denominator);
+            dx = d.subiColumnVector(d.mean(true, 1)).diviColumnVector(s).subi(centred.muliColumnVector(stdTerm));
+        }
+        return dx;
+    }
+
+    /** The population standard deviation of each row of a centred array [R, C]: [R, 1]. */
+    private static INDArray rowStd(INDArray centred) {
+        return Transforms.sqrt(centred.mul(centred).mean(true, 1), false);
     }
 
     /**

@@ -19,9 +19,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link Kernels}, by the sampler in {@link DirectPass} and by the model's noise ({@link UniformNoise});
  * {@link VectorAttention} shares its buffer helpers. Used only when a pass runs with model.kernels = fused (which
  * needs the JVM started with {@code --add-modules jdk.incubator.vector}: the class cannot load otherwise) and every
- * array is a contiguous row-major float array ({@link #applies}); otherwise {@link Kernels} keeps ND4J's calls and
- * the double loops of {@link Loops}, which are also the reference these kernels are tested against
- * (VectorKernelsTest).
+ * array is a contiguous row-major float array ({@link #applies}); otherwise {@link Kernels} keeps ND4J's calls, the
+ * reference these kernels are tested against (VectorKernelsTest, where plain double loops check both).
  *
  * <p>A vector that crosses a call the JIT does not inline is boxed: a heap object per vector per iteration, several
  * times slower than the arithmetic. The Vector API's own methods are always inlined; a method of ours only while the
@@ -47,7 +46,7 @@ final class VectorKernels {
     private static final int BLOCK = 1024;
     private static final float GELU_C = (float) (2 * Math.sqrt(2.0 / Math.PI));
     private static final float GELU_C3 = (float) (2 * Math.sqrt(2.0 / Math.PI) * 0.044715);
-    private static final float LAYER_NORM_EPSILON = (float) Loops.LAYER_NORM_EPSILON;
+    private static final float LAYER_NORM_EPSILON = (float) Kernels.LAYER_NORM_EPSILON;
 
     private VectorKernels() {}
 
@@ -428,7 +427,7 @@ final class VectorKernels {
         return dOutput;
     }
 
-    /** {@link Loops#layerNorm} in float: y = (x − mean)/(std + ε) ∘ gain + bias over each row, as a new array. */
+    /** {@link Kernels#layerNorm} in one pass per row: y = (x − mean)/(std + ε) ∘ gain + bias over each row, as a new array. */
     static INDArray layerNorm(INDArray x, INDArray gain, INDArray bias) {
         int cols = (int) x.size(1);
         INDArray y = Nd4j.createUninitialized(x.dataType(), x.shape());
@@ -455,7 +454,7 @@ final class VectorKernels {
     }
 
     /**
-     * {@link Loops#layerNormBackward} in float.
+     * {@link Kernels#layerNormBackward} in one pass per row.
      *
      * @return {dx [R, C], dGain [C], dBias [C]}
      */
@@ -525,6 +524,29 @@ final class VectorKernels {
         });
         keepAlive(dy, x, dx);
         return new INDArray[] {dx, Nd4j.createFromArray(addUp(dGain)), Nd4j.createFromArray(addUp(dBias))};
+    }
+
+    /**
+     * table[ids[i]] += rows[i] for every row of rows [R, C], in place, in the order of i on one thread: rows with the
+     * same id add up in the same order every run (the work is ~R·C additions, too little to split).
+     */
+    static void scatterAddRows(INDArray table, int[] ids, INDArray rows) {
+        ByteBuffer tv = bytes(table);
+        ByteBuffer rv = bytes(rows);
+        int cols = (int) table.size(1);
+        for (int i = 0; i < ids.length; i++) {
+            int t = 4 * ids[i] * cols;
+            int r = 4 * i * cols;
+            int j = 0;
+            for (; j + LANES <= cols; j += LANES) {
+                FloatVector.fromByteBuffer(S, tv, t + 4 * j, NATIVE)
+                        .add(FloatVector.fromByteBuffer(S, rv, r + 4 * j, NATIVE)).intoByteBuffer(tv, t + 4 * j, NATIVE);
+            }
+            for (; j < cols; j++) {
+                tv.putFloat(t + 4 * j, tv.getFloat(t + 4 * j) + rv.getFloat(r + 4 * j));
+            }
+        }
+        keepAlive(table, rows);
     }
 
     /** Σ over the rows of a [R, C] array: [C]. */

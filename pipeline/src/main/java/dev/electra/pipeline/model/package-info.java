@@ -6,7 +6,7 @@
  * gradients without applying them. Parameters are exposed as a list of named arrays and as one flat vector for
  * the optimizer and parameter averaging. The graph defines the function; {@code DirectPass} computes it (forward
  * and a hand-written backward pass, of {@link dev.electra.pipeline.model.TransformerBlock}s and the heads, with
- * {@code Kernels} and {@code Loops}) for training, evaluation and fine-tuning, held by the tests to the graph's own
+ * {@code Kernels}: fused Vector API kernels or ND4J's calls) for training, evaluation and fine-tuning, held by the tests to the graph's own
  * differentiation and to central differences.
  *
  * <p>Shapes are written with B (batch), L (sequence length), N (chosen slots per sequence), V (vocabulary),

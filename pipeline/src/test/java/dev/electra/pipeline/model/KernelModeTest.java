@@ -27,11 +27,13 @@ class KernelModeTest {
                 () -> KernelMode.resolve(KernelMode.FUSED, false, true, "JCublasBackend"));
         assertTrue(fusedOnGpu.getMessage().contains("JCublasBackend") && fusedOnGpu.getMessage().contains("graph"),
                 fusedOnGpu.getMessage());
-        assertThrows(JobError.class, () -> KernelMode.resolve(KernelMode.REFERENCE, false, true, "JCublasBackend"));
         JobError noModule = assertThrows(JobError.class,
                 () -> KernelMode.resolve(KernelMode.FUSED, true, false, "CpuBackend"));
         assertTrue(noModule.getMessage().contains("--add-modules=jdk.incubator.vector"), noModule.getMessage());
         assertEquals(KernelMode.GRAPH, KernelMode.resolve(KernelMode.GRAPH, false, false, "JCublasBackend").mode());
+        KernelMode.Choice referenceOnGpu = KernelMode.resolve(KernelMode.REFERENCE, false, true, "JCublasBackend");
+        assertEquals(KernelMode.REFERENCE, referenceOnGpu.mode(), "ND4J calls only: allowed on any backend");
+        assertTrue(referenceOnGpu.reason().contains("not yet run on a GPU"), referenceOnGpu.reason());
         assertEquals(KernelMode.REFERENCE, KernelMode.resolve(KernelMode.REFERENCE, true, false, "CpuBackend").mode());
     }
 }

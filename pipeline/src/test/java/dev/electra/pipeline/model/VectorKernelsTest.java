@@ -17,7 +17,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Each fused float kernel ({@link VectorKernels}, through {@link Kernels}' dispatch) against the reference path on
- * the same values in double (ND4J's calls and {@link Loops}, which the gradient checks verify). Widths that are not
+ * the same values in double (ND4J's calls, held to {@link Loops} by ReferenceKernelsTest). Widths that are not
  * a multiple of the SIMD lanes exercise the scalar tails; sizes above the parallel threshold split rows across cores.
  */
 class VectorKernelsTest {

@@ -8,15 +8,13 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * Row-wise kernels as plain Java loops, row by row through a bulk-copied double[] (tight loops the JIT compiles
- * well), for the calls where ND4J M2.1 is slow on the rows of a matrix. Measured at [4096, 128] (and [4096, 512]
- * for the column sum), 2 threads, outside a workspace: LayerNorm 3.5 → 1.7 ms, its backward 10.8 → 3.0 ms, a
- * scatter-add of 4,096 rows 5.8 → 0.4 ms, a column sum 3.2 → 1.1 ms. (A softmax written the same way lost to
- * ND4J's op, 19 against 8 ms at [640, 8000], so it stays native.) Arithmetic is in double whatever the storage.
+ * The row-wise kernels as plain Java loops with double arithmetic whatever the storage: the independent reference
+ * that {@link Kernels}' ND4J calls (model.kernels = reference, and the gradient checks' double) and the fused
+ * kernels are both held to (VectorKernelsTest). Until 2026-12 this was the reference path itself; it reads ND4J
+ * memory through raw host views, which only a test may do now.
  */
 final class Loops {
-    /** LayerNorm's ε, added to the standard deviation as libnd4j's {@code standardize} does (probed). */
-    static final double LAYER_NORM_EPSILON = 1e-12;
+    static final double LAYER_NORM_EPSILON = Kernels.LAYER_NORM_EPSILON;
 
     private Loops() {}
 
@@ -42,8 +40,8 @@ final class Loops {
             }
             int offset = Math.toIntExact(a.offset());
             return switch (a.dataType()) {
-                case FLOAT -> new Values(HostWrites.cpuFloats(a), null, offset);
-                case DOUBLE -> new Values(null, HostWrites.cpuDoubles(a), offset);
+                case FLOAT -> new Values(a.data().asNioFloat(), null, offset);
+                case DOUBLE -> new Values(null, a.data().asNioDouble(), offset);
                 default -> throw new IllegalArgumentException("expected FLOAT or DOUBLE, got " + a.dataType());
             };
         }
