@@ -58,9 +58,8 @@ public final class AblateJob implements Callable<Integer> {
     Path output;
 
     @Option(names = "--objectives", split = ",", paramLabel = "NAME",
-            description = "Objectives to compare (default: all five: electra, electra-15, replace-mlm, "
-                    + "all-tokens-mlm, mlm).")
-    List<String> objectives = List.of("electra", "electra-15", "replace-mlm", "all-tokens-mlm", "mlm");
+            description = "Objectives to compare (default: all five: ${DEFAULT-VALUE}).")
+    List<String> objectives = Objective.configNames();
 
     @Option(names = "--tasks-dir", paramLabel = "DIR", description = "Task directories (default: data.dir/tasks).")
     String tasksDir;

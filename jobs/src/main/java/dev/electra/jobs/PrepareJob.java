@@ -202,7 +202,7 @@ public final class PrepareJob implements Callable<Integer> {
                                 long document = doc._1;
                                 documentCount.add(1);
                                 sentenceCount.add(sentences.size());
-                                int shard = shardOf(document, seed, shards);
+                                int shard = Seeds.shard(document, seed, shards);
                                 List<PackedExample> packed = packer.pack(sentences, ExamplePacker.documentRandom(seed, document));
                                 for (int i = 0; i < packed.size(); i++) {
                                     result.add(new Tuple2<>(new ExampleKey(shard, document, i), packed.get(i)));
@@ -256,14 +256,6 @@ public final class PrepareJob implements Callable<Integer> {
                 throw out.failure(e);
             }
         }
-    }
-
-    /** The shard of a document: a seeded hash, so neighbouring documents spread over shards. */
-    static int shardOf(long document, long seed, int shards) {
-        long h = document * Seeds.GOLDEN_GAMMA ^ seed;
-        h = (h ^ (h >>> 31)) * 0xBF58476D1CE4E5B9L;
-        h ^= h >>> 29;
-        return (int) Math.floorMod(h, (long) shards);
     }
 
     /**

@@ -1,7 +1,6 @@
 package dev.electra.pipeline.model;
 
 import java.util.Arrays;
-import java.util.stream.Collectors;
 
 /**
  * The pretraining objectives of the paper's ablation (Section 3.2, Table 5). Loss terms, as built by
@@ -20,20 +19,39 @@ import java.util.stream.Collectors;
  * main encoder's MLM-style losses have weight 1.
  */
 public enum Objective {
-    ELECTRA("electra", true, true),
-    ELECTRA_15("electra-15", true, true),
-    REPLACE_MLM("replace-mlm", true, false),
-    ALL_TOKENS_MLM("all-tokens-mlm", true, false),
-    MLM("mlm", false, false);
+    ELECTRA("electra", "ELECTRA", 85.0, true, true),
+    ELECTRA_15("electra-15", "ELECTRA 15%", 82.4, true, true),
+    REPLACE_MLM("replace-mlm", "Replace MLM", 82.4, true, false),
+    ALL_TOKENS_MLM("all-tokens-mlm", "All-Tokens MLM", 84.3, true, false),
+    MLM("mlm", "BERT (MLM)", 82.2, false, false);
 
     private final String configName;
+    private final String displayName;
+    private final double paperGlue;
     private final boolean generator;
     private final boolean discriminator;
 
-    Objective(String configName, boolean generator, boolean discriminator) {
+    Objective(String configName, String displayName, double paperGlue, boolean generator, boolean discriminator) {
         this.configName = configName;
+        this.displayName = displayName;
+        this.paperGlue = paperGlue;
         this.generator = generator;
         this.discriminator = discriminator;
+    }
+
+    /** Every objective's configuration name, in the paper's table order. */
+    public static java.util.List<String> configNames() {
+        return Arrays.stream(values()).map(Objective::configName).toList();
+    }
+
+    /** The paper's name for it, as the report prints it. */
+    public String displayName() {
+        return displayName;
+    }
+
+    /** The paper's GLUE dev score for it (Table 5, Base size, equal compute). */
+    public double paperGlue() {
+        return paperGlue;
     }
 
     /** The name used in configuration files ({@code objective = electra-15}). */
@@ -61,7 +79,7 @@ public enum Objective {
             }
         }
         throw new IllegalArgumentException("unknown objective '" + name + "', expected one of: "
-                + Arrays.stream(values()).map(Objective::configName).collect(Collectors.joining(", ")));
+                + String.join(", ", configNames()));
     }
 
     @Override
