@@ -1,4 +1,4 @@
-# Shared by bin/electra and bin/spark-cluster: the project root, the build-when-sources-changed step and the JVM
+# Shared by bin/electra, bin/spark-cluster and bin/bench: the project root, the build-when-sources-changed step and the JVM
 # flags Spark and ND4J need on Java 17. Sourced, not run.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 STAMP="$ROOT/jobs/target/.electra-build-stamp"
