@@ -1,5 +1,5 @@
-# Shared by bin/electra, bin/spark-cluster and bin/bench: the project root, the build-when-sources-changed step and the JVM
-# flags Spark and ND4J need on Java 17. Sourced, not run.
+# Shared by bin/electra, bin/spark-cluster and bin/bench: the project root, the build-when-sources-changed step and
+# the JVM flags Spark and ND4J need on Java 17. Sourced, not run.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 STAMP="$ROOT/jobs/target/.electra-build-stamp"
 CLASSPATH_FILE="$ROOT/jobs/target/runtime-classpath.txt"
