@@ -782,6 +782,16 @@ public final class ElectraModel {
      * its backward pass, a scatter-add. A variable rather than a placeholder because M2.1 returns no gradient for
      * placeholders.
      */
+    /** The graph's name of block {@code layer}'s output [B·L, H] in the encoder {@code prefix}. */
+    static String blockOutput(String prefix, int layer) {
+        return prefix + "/layer_" + layer + "/output";
+    }
+
+    /** Named variables of the SameDiff graph for these placeholders (the tests' view of the graph's insides). */
+    Map<String, INDArray> graphOutputs(Map<String, INDArray> placeholders, String... names) {
+        return outsideWorkspaces(() -> sd.output(withTokenEmbeddings(placeholders), names));
+    }
+
     private Map<String, INDArray> withTokenEmbeddings(Map<String, INDArray> placeholders) {
         INDArray ids = placeholders.get(INPUT_IDS);
         sd.getVariable(TOKEN_EMBEDDINGS).setArray(
@@ -1091,7 +1101,7 @@ public final class ElectraModel {
                 x = dense(prefix + "/embeddings_project", owner, x, config.embeddingSize(), size.hidden());
             }
             for (int i = 0; i < size.layers(); i++) {
-                x = block(prefix + "/layer_" + i, owner, x, size, attentionBias);
+                x = block(prefix + "/layer_" + i, owner, x, size, attentionBias).rename(blockOutput(prefix, i));
             }
             return x;
         }
