@@ -27,6 +27,7 @@ import dev.electra.pipeline.train.ParameterAveraging.Sum;
 import dev.electra.pipeline.train.ParameterAveraging.WorkerResult;
 import dev.electra.pipeline.train.ParameterAveraging.WorkerSummary;
 import dev.electra.pipeline.train.Pretraining;
+import dev.electra.pipeline.train.RunState;
 import dev.electra.pipeline.train.StepMetrics;
 import dev.electra.pipeline.train.Trainer;
 import dev.electra.tokenizer.SpecialTokens;
@@ -38,7 +39,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -211,10 +211,7 @@ public final class PretrainJob implements Callable<Integer> {
             List<Object> changes = new ArrayList<>();
             previous.path("resume_changes").forEach(c -> changes.add(JSON.convertValue(c, Map.class)));
             Map<String, Object> dataFingerprint = dataFingerprint(shards);
-            long step = 0;
-            float[] params;
-            List<float[][]> moments;
-            List<DataPosition> positions = new ArrayList<>();
+            RunState begin;
             if (resumed.isPresent()) {
                 TrainingState s = resumed.get();
                 String where = target + " from its checkpoint at step " + s.step();
@@ -224,34 +221,24 @@ public final class PretrainJob implements Callable<Integer> {
                             c.to(), s.step(), RunInfo.FILE_NAME);
                     changes.add(c.toMap(s.step()));
                 }
-                s.layout().requireSame(ParameterLayout.of(driverModel.parameters()), "the checkpoint of " + where);
-                checkCompatible(s, config, driverModel);
+                s.layout().requireSame(layout, "the checkpoint of " + where);
+                begin = RunState.resume(s, config, driverModel.parameterCount());
                 int cut = cutMetrics(metricsFs, new Path(out, "metrics"), s.step());
                 if (cut > 0) {
                     LOG.warn("pretrain: removed {} metric lines of steps after {}, which this run trains again", cut,
                             s.step());
                 }
-                step = s.step();
-                params = s.params();
-                moments = splitMoments(s);
-                for (int w = 0; w < workers; w++) {
-                    positions.add(new DataPosition(s.epochs()[w], s.examplesInEpoch()[w]));
-                }
-                LOG.info("pretrain: resuming from step {} (data positions {})", step, positions);
+                LOG.info("pretrain: resuming from step {} (data positions {})", begin.step(), begin.positions());
             } else {
-                params = config.pretrain().initFrom().isEmpty() ? driverModel.flatParameters()
+                begin = RunState.fresh(config.pretrain().initFrom().isEmpty() ? driverModel.flatParameters()
                         : PretrainedModels.initialParameters(config.pretrain().initFrom(), driverModel,
-                        shards.manifest().path("vocab_sha256").asText(), hadoop);
-                moments = new ArrayList<>();
-                float[][] fresh = Pretraining.initialMoments(config, driverModel);
-                int sets = config.distributed().optimizerState() == OptimizerState.LOCAL ? workers : 1;
-                for (int w = 0; w < sets; w++) {
-                    moments.add(new float[][] {fresh[0].clone(), fresh[1].clone()});
-                }
-                for (int w = 0; w < workers; w++) {
-                    positions.add(new DataPosition(0, 0));
-                }
+                        shards.manifest().path("vocab_sha256").asText(), hadoop),
+                        Pretraining.initialMoments(config, driverModel), config);
             }
+            long step = begin.step();
+            float[] params = begin.params();
+            List<float[][]> moments = begin.moments();
+            List<DataPosition> positions = begin.positions();
             double earlierSeconds = resumed.isPresent() ? trainingSeconds(previous) : 0;
             RunInfo info = RunInfo.start("pretrain", arguments, config);
             Map<String, Object> setup = new LinkedHashMap<>();
@@ -316,8 +303,8 @@ public final class PretrainJob implements Callable<Integer> {
                         LOG.info(progress.line(round, mean, r, step));
                     }
                     if (crossed(before, step, config.pretrain().checkpointEvery()) || last) {
-                        TrainingState saved = new TrainingState(step, params, concat(moments, 0), concat(moments, 1),
-                                config.seed(), epochs(positions), offsets(positions), config.rendered(), layout);
+                        TrainingState saved = new RunState(step, params, moments, positions).checkpoint(config,
+                                layout);
                         try {
                             checkpoints.save(saved);
                         } catch (IOException | RuntimeException e) {
@@ -453,40 +440,6 @@ public final class PretrainJob implements Callable<Integer> {
         return line;
     }
 
-    private static List<float[][]> splitMoments(TrainingState s) {
-        int n = s.params().length;
-        List<float[][]> out = new ArrayList<>();
-        int sets = Math.max(1, s.momentSets());
-        for (int k = 0; k < sets; k++) {
-            int from = Math.min(s.adamM().length, k * n);
-            int to = Math.min(s.adamM().length, (k + 1) * n);
-            out.add(new float[][] {Arrays.copyOfRange(s.adamM(), from, to), Arrays.copyOfRange(s.adamV(), from, to)});
-        }
-        return out;
-    }
-
-    private static float[] concat(List<float[][]> moments, int which) {
-        int length = 0;
-        for (float[][] m : moments) {
-            length += m[which].length;
-        }
-        float[] out = new float[length];
-        int at = 0;
-        for (float[][] m : moments) {
-            System.arraycopy(m[which], 0, out, at, m[which].length);
-            at += m[which].length;
-        }
-        return out;
-    }
-
-    private static long[] epochs(List<DataPosition> positions) {
-        return positions.stream().mapToLong(DataPosition::epoch).toArray();
-    }
-
-    private static long[] offsets(List<DataPosition> positions) {
-        return positions.stream().mapToLong(DataPosition::examplesInEpoch).toArray();
-    }
-
     /** The results of the run's _run.json (missing when the run is new). */
     private static JsonNode readResults(FileSystem fs, Path run) {
         try (var in = fs.open(new Path(run, RunInfo.FILE_NAME))) {
@@ -602,31 +555,6 @@ public final class PretrainJob implements Callable<Integer> {
             all.add(trainer.evaluate(slice, -1L - b));
         }
         return StepMetrics.mean(all, step);
-    }
-
-    private static void checkCompatible(TrainingState s, ElectraConfig config, ElectraModel model) {
-        if (s.params().length != model.parameterCount()) {
-            throw new IllegalArgumentException("the checkpoint at step " + s.step() + " has " + s.params().length
-                    + " parameters but this configuration builds " + model.parameterCount()
-                    + "; use the run's own configuration (its _effective.conf) or another --output");
-        }
-        int workers = config.distributed().workers();
-        if (s.workers() != workers) {
-            throw new IllegalArgumentException("the checkpoint at step " + s.step() + " was written by a run of "
-                    + s.workers() + " workers but distributed.workers is " + workers + "; each worker's data "
-                    + "position is part of the run, so resume with " + s.workers() + " workers or use another --output");
-        }
-        int expectedSets = config.pretrain().optimizer() == ElectraConfig.OptimizerKind.SGD ? 0
-                : config.distributed().optimizerState() == OptimizerState.LOCAL ? workers : 1;
-        if (s.momentSets() != expectedSets) {
-            throw new IllegalArgumentException("the checkpoint at step " + s.step() + " holds " + s.momentSets()
-                    + " sets of optimizer moments, this configuration (pretrain.optimizer, "
-                    + "distributed.optimizer-state) expects " + expectedSets);
-        }
-        if (s.seed() != config.seed()) {
-            throw new IllegalArgumentException("the checkpoint was trained with seed " + s.seed() + ", not "
-                    + config.seed() + "; resuming with another seed would not reproduce the run");
-        }
     }
 
     private static void writeLine(FSDataOutputStream out, Map<String, Object> line) throws IOException {

@@ -1,0 +1,99 @@
+package dev.electra.pipeline.train;
+
+import dev.electra.pipeline.checkpoint.ParameterLayout;
+import dev.electra.pipeline.checkpoint.TrainingState;
+import dev.electra.pipeline.config.ElectraConfig;
+import dev.electra.pipeline.config.ElectraConfig.OptimizerState;
+import dev.electra.pipeline.train.ParameterAveraging.DataPosition;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Where a pretrain run's training stands: the step, the flat parameters, the optimizer's moments and each worker's
+ * data position. A run starts {@link #fresh} at step 0 or {@link #resume}s from its newest checkpoint, which must
+ * fit the configuration; {@link #checkpoint} is what it saves. Spark-free, so the resume rules are unit-tested
+ * (RunStateTest); {@code PretrainJob} wires it into the rounds.
+ *
+ * @param moments   one {m, v} pair per moment set: none (SGD), one (averaged across workers) or one per worker
+ *                  (distributed.optimizer-state = local)
+ * @param positions per worker, its pass over its examples and the examples consumed in it
+ */
+public record RunState(long step, float[] params, List<float[][]> moments, List<DataPosition> positions) {
+
+    /** Step 0: {@code params}, zero moments ({@code initial}, copied per moment set), every worker at the start. */
+    public static RunState fresh(float[] params, float[][] initial, ElectraConfig config) {
+        int workers = config.distributed().workers();
+        List<float[][]> moments = new ArrayList<>();
+        int sets = config.distributed().optimizerState() == OptimizerState.LOCAL ? workers : 1;
+        for (int w = 0; w < sets; w++) {
+            moments.add(new float[][] {initial[0].clone(), initial[1].clone()});
+        }
+        List<DataPosition> positions = new ArrayList<>();
+        for (int w = 0; w < workers; w++) {
+            positions.add(new DataPosition(0, 0));
+        }
+        return new RunState(0, params, moments, positions);
+    }
+
+    /**
+     * The checkpoint's state, after checking it fits this configuration: as many parameters as the model builds, as
+     * many workers (each one's data position is part of the run), the moment sets the optimizer settings imply and
+     * the same seed.
+     *
+     * @throws IllegalArgumentException saying what differs and what to do
+     */
+    public static RunState resume(TrainingState s, ElectraConfig config, long parameterCount) {
+        if (s.params().length != parameterCount) {
+            throw new IllegalArgumentException("the checkpoint at step " + s.step() + " has " + s.params().length
+                    + " parameters but this configuration builds " + parameterCount
+                    + "; use the run's own configuration (its _effective.conf) or another --output");
+        }
+        int workers = config.distributed().workers();
+        if (s.workers() != workers) {
+            throw new IllegalArgumentException("the checkpoint at step " + s.step() + " was written by a run of "
+                    + s.workers() + " workers but distributed.workers is " + workers + "; each worker's data "
+                    + "position is part of the run, so resume with " + s.workers() + " workers or use another --output");
+        }
+        int expectedSets = config.pretrain().optimizer() == ElectraConfig.OptimizerKind.SGD ? 0
+                : config.distributed().optimizerState() == OptimizerState.LOCAL ? workers : 1;
+        if (s.momentSets() != expectedSets) {
+            throw new IllegalArgumentException("the checkpoint at step " + s.step() + " holds " + s.momentSets()
+                    + " sets of optimizer moments, this configuration (pretrain.optimizer, "
+                    + "distributed.optimizer-state) expects " + expectedSets);
+        }
+        if (s.seed() != config.seed()) {
+            throw new IllegalArgumentException("the checkpoint was trained with seed " + s.seed() + ", not "
+                    + config.seed() + "; resuming with another seed would not reproduce the run");
+        }
+        int n = s.params().length;
+        List<float[][]> moments = new ArrayList<>();
+        for (int k = 0; k < Math.max(1, s.momentSets()); k++) {
+            int from = Math.min(s.adamM().length, k * n);
+            int to = Math.min(s.adamM().length, (k + 1) * n);
+            moments.add(new float[][] {Arrays.copyOfRange(s.adamM(), from, to), Arrays.copyOfRange(s.adamV(), from, to)});
+        }
+        List<DataPosition> positions = new ArrayList<>();
+        for (int w = 0; w < workers; w++) {
+            positions.add(new DataPosition(s.epochs()[w], s.examplesInEpoch()[w]));
+        }
+        return new RunState(s.step(), s.params(), moments, positions);
+    }
+
+    /** This state as a checkpoint: the moment sets end to end, the run's seed and rendered configuration. */
+    public TrainingState checkpoint(ElectraConfig config, ParameterLayout layout) {
+        return new TrainingState(step, params, concat(0), concat(1), config.seed(),
+                positions.stream().mapToLong(DataPosition::epoch).toArray(),
+                positions.stream().mapToLong(DataPosition::examplesInEpoch).toArray(), config.rendered(), layout);
+    }
+
+    private float[] concat(int which) {
+        float[] out = new float[moments.stream().mapToInt(m -> m[which].length).sum()];
+        int at = 0;
+        for (float[][] m : moments) {
+            System.arraycopy(m[which], 0, out, at, m[which].length);
+            at += m[which].length;
+        }
+        return out;
+    }
+}
