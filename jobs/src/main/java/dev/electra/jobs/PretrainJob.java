@@ -138,9 +138,7 @@ public final class PretrainJob implements Callable<Integer> {
     public static Result run(SparkSession spark, ElectraConfig config, String data, String output, boolean overwrite,
                              long stopAfter, List<String> arguments) {
         var hadoop = spark.sparkContext().hadoopConfiguration();
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         long start = System.nanoTime();
-        int workers = config.distributed().workers();
         JavaRDD<PackedExample> train = null;
         OutputDir replacement = null;
         try {
@@ -165,181 +163,55 @@ public final class PretrainJob implements Callable<Integer> {
             }
             JsonNode previous = readResults(fs, out);
             Shards shards = Shards.open(data, hadoop);
-            int batchSize = config.pretrain().batchSize();
             HeldOut heldOutRule = heldOutRule(previous, config, shards.examples());
             List<PackedExample> heldOut = shards.heldOut(spark, heldOutRule);
-            long trainExamples = shards.examples() - heldOut.size();
-            if (trainExamples < workers) {
-                throw new IllegalArgumentException(data + " holds " + trainExamples + " training examples, fewer than "
-                        + "distributed.workers = " + workers);
-            }
-            train = shards.partitioned(spark, workers, heldOutRule).persist(StorageLevel.MEMORY_AND_DISK());
-            int vocabSize = shards.vocabSize();
-            int maxSeqLength = shards.maxSeqLength();
-            if ((long) config.pretrain().evalBatches() * batchSize > heldOut.size()) {
-                LOG.warn("pretrain: pretrain.eval-batches × batch-size = {} but the run holds out {} examples (chosen "
-                        + "when it started): evaluation reads those", (long) config.pretrain().evalBatches()
-                        * batchSize, heldOut.size());
-            }
-            LOG.info("pretrain: {} training examples in {} shards over {} workers, {} held-out examples (a seeded hash "
-                            + "of their numbers); objective {}; global batch {} = {} workers × {}; averaging every {} "
-                            + "steps; optimizer state {}",
-                    trainExamples, shards.files().size(), workers, heldOut.size(),
-                    config.pretrain().objective().configName(), workers * batchSize, workers, batchSize,
-                    config.distributed().averagingFrequency(),
-                    config.distributed().optimizerState().name().toLowerCase(Locale.ROOT));
-            if (workers > spark.sparkContext().defaultParallelism()) {
-                LOG.warn("pretrain: {} workers but Spark offers {} task slots; the rounds' tasks will queue",
-                        workers, spark.sparkContext().defaultParallelism());
-            }
+            train = trainingExamples(spark, config, shards, heldOutRule, heldOut.size(), data);
 
-            Pretraining.SpecialIds ids = new Pretraining.SpecialIds(shards.specialId(SpecialTokens.PAD),
-                    shards.specialId(SpecialTokens.CLS), shards.specialId(SpecialTokens.SEP),
-                    shards.specialId(SpecialTokens.MASK));
             KernelMode.Choice kernels = KernelMode.resolve(config.model().kernels());
             LOG.info("pretrain: kernels {}", kernels);
             // Built afresh (not borrowed): its initial parameters are the run's step 0.
-            ElectraModel driverModel = Pretraining.model(config, vocabSize, maxSeqLength);
+            ElectraModel driverModel = Pretraining.model(config, shards.vocabSize(), shards.maxSeqLength());
             ParameterLayout layout = ParameterLayout.of(driverModel.parameters());
             Checkpoints checkpoints = new Checkpoints(new HadoopStorage(out + "/checkpoints", hadoop),
                     config.pretrain().keepCheckpoints());
             checkpoints.removeIncomplete();
-            Optional<TrainingState> resumed = checkpoints.loadLatest();
             // The local file system's checksumming layer holds lines back until close; its raw layer flushes them,
             // so a user can follow the metrics while a run lasts.
             FileSystem metricsFs = fs instanceof LocalFileSystem local ? local.getRaw() : fs;
             List<Object> changes = new ArrayList<>();
             previous.path("resume_changes").forEach(c -> changes.add(JSON.convertValue(c, Map.class)));
-            Map<String, Object> dataFingerprint = dataFingerprint(shards);
-            RunState begin;
-            if (resumed.isPresent()) {
-                TrainingState s = resumed.get();
-                String where = target + " from its checkpoint at step " + s.step();
-                ResumeCheck.data(recordedData(previous), dataFingerprint, where, data);
-                for (ResumeCheck.Change c : ResumeCheck.configuration(s.config(), config, where)) {
-                    LOG.warn("pretrain: {} changes from {} to {} at step {} (recorded in {})", c.key(), c.from(),
-                            c.to(), s.step(), RunInfo.FILE_NAME);
-                    changes.add(c.toMap(s.step()));
-                }
-                s.layout().requireSame(layout, "the checkpoint of " + where);
-                begin = RunState.resume(s, config, driverModel.parameterCount());
-                int cut = cutMetrics(metricsFs, new Path(out, "metrics"), s.step());
-                if (cut > 0) {
-                    LOG.warn("pretrain: removed {} metric lines of steps after {}, which this run trains again", cut,
-                            s.step());
-                }
-                LOG.info("pretrain: resuming from step {} (data positions {})", begin.step(), begin.positions());
-            } else {
-                begin = RunState.fresh(config.pretrain().initFrom().isEmpty() ? driverModel.flatParameters()
-                        : PretrainedModels.initialParameters(config.pretrain().initFrom(), driverModel,
-                        shards.manifest().path("vocab_sha256").asText(), hadoop),
-                        Pretraining.initialMoments(config, driverModel), config);
-            }
-            long step = begin.step();
-            float[] params = begin.params();
-            List<float[][]> moments = begin.moments();
-            List<DataPosition> positions = begin.positions();
+            Optional<TrainingState> resumed = checkpoints.loadLatest();
+            RunState begin = resumed.isPresent()
+                    ? resume(resumed.get(), config, target + " from its checkpoint at step " + resumed.get().step(),
+                            previous, shards, data, layout, driverModel, changes, metricsFs, out)
+                    : RunState.fresh(config.pretrain().initFrom().isEmpty() ? driverModel.flatParameters()
+                            : PretrainedModels.initialParameters(config.pretrain().initFrom(), driverModel,
+                            shards.manifest().path("vocab_sha256").asText(), hadoop),
+                            Pretraining.initialMoments(config, driverModel), config);
             double earlierSeconds = resumed.isPresent() ? trainingSeconds(previous) : 0;
             RunInfo info = RunInfo.start("pretrain", arguments, config);
-            Map<String, Object> setup = new LinkedHashMap<>();
-            setup.put("objective", config.pretrain().objective().configName());
-            setup.put("data", data);
-            setup.put("vocab_sha256", shards.manifest().path("vocab_sha256").asText());
-            setup.put("data_fingerprint", dataFingerprint);
-            setup.put("vocab_size", vocabSize);
-            setup.put("max_seq_length", maxSeqLength);
-            setup.put("parameters", driverModel.parameterCount());
-            setup.put("kernels", kernels.mode().configName());
-            setup.put("kernels_reason", kernels.reason());
-            setup.put("flops_per_step", Flops.perStep(driverModel.config(), config.pretrain().objective(),
-                    workers * batchSize, maxSeqLength, config.pretrain().maskProb()));
-            setup.put("training_examples", trainExamples);
-            setup.put("held_out_examples", heldOut.size());
-            setup.put(HELD_OUT_SELECTION, Map.of("rule", "example g (shard order, then row order) is held out when "
-                    + "a hash of g seeded by the run's seed falls below wanted / examples", "seed", heldOutRule.seed(),
-                    "wanted", heldOutRule.wanted(), "examples", heldOutRule.total()));
-            setup.put("workers", workers);
-            setup.put("global_batch", workers * batchSize);
-            setup.put("resumed_from_step", step);
-            setup.put("resume_changes", changes);
+            Map<String, Object> setup = setup(config, data, shards, driverModel, kernels, heldOutRule, heldOut.size(),
+                    begin.step(), changes);
             writeRunInfo(fs, out, info, setup);
 
-            long total = config.pretrain().steps();
-            int frequency = config.distributed().averagingFrequency();
-            // Rounds cover steps [k·f, (k+1)·f): a stop or a checkpoint falls on a round's end, so a resumed run
-            // meets the same rounds as an unbroken one.
-            long end = stopAfter >= total - step ? total
-                    : Math.min(total, Math.floorDiv(step + stopAfter + frequency - 1, (long) frequency) * frequency);
-            String fault = spark.conf().get(INJECT_FAULT, "");
-            StepMetrics lastEval = null;
-            try (FSDataOutputStream metrics = metricsFs.create(
-                         new Path(out, String.format("metrics/train-%09d.jsonl", step)), true);
-                 FSDataOutputStream eval = metricsFs.create(
-                         new Path(out, String.format("metrics/eval-%09d.jsonl", step)), true)) {
-                Progress progress = new Progress(total, step);
-                while (step < end) {
-                    long round = step / frequency + 1;
-                    int steps = (int) Math.min(frequency - step % frequency, end - step);
-                    long roundStart = System.nanoTime();
-                    jsc.setJobDescription(String.format("pretrain round %d: steps %d-%d on %d workers", round,
-                            step + 1, step + steps, workers));
-                    Broadcast<RoundStart> state = jsc.broadcast(new RoundStart(step, steps, params, moments,
-                            positions, layout));
-                    double broadcastSeconds = (System.nanoTime() - roundStart) / 1e9;
-                    RoundResult r = round(train, state, config, ids, vocabSize, maxSeqLength, fault, workers);
-                    state.destroy();
-                    double roundSeconds = (System.nanoTime() - roundStart) / 1e9;
-                    long before = step;
-                    step += steps;
-                    params = r.params();
-                    moments = r.moments();
-                    positions = r.positions();
-                    StepMetrics mean = StepMetrics.mean(r.stepMeans(), step);
-                    progress.add(mean.tokens(), roundSeconds);
-                    boolean last = step == end;
-                    if (crossed(before, step, config.pretrain().logEvery()) || last) {
-                        writeLine(metrics, roundLine(round, mean, r, roundSeconds, broadcastSeconds, workers,
-                                batchSize));
-                        LOG.info(progress.line(round, mean, r, step));
-                    }
-                    if (crossed(before, step, config.pretrain().checkpointEvery()) || last) {
-                        TrainingState saved = new RunState(step, params, moments, positions).checkpoint(config,
-                                layout);
-                        try {
-                            checkpoints.save(saved);
-                        } catch (IOException | RuntimeException e) {
-                            throw Failures.writing(e, out + "/checkpoints/" + Checkpoints.directoryName(step),
-                                    "the run keeps its earlier checkpoints; rerun to resume from the newest");
-                        }
-                        driverModel.setFlatParameters(params);
-                        lastEval = evaluate(Pretraining.trainer(config, driverModel, ids), heldOut, batchSize,
-                                config.pretrain().evalBatches(), step);
-                        if (lastEval != null) {
-                            writeLine(eval, lastEval.toMap());
-                            LOG.info("pretrain: held-out at step {}: {}", step, summary(lastEval));
-                        }
-                    }
-                }
-            }
-            if (lastEval == null && step > 0) {
-                // Nothing left to train (a rerun of a finished run): evaluate the final parameters all the same.
-                driverModel.setFlatParameters(params);
-                lastEval = evaluate(Pretraining.trainer(config, driverModel, ids), heldOut, batchSize,
-                        config.pretrain().evalBatches(), step);
-            }
+            Pretraining.SpecialIds ids = new Pretraining.SpecialIds(shards.specialId(SpecialTokens.PAD),
+                    shards.specialId(SpecialTokens.CLS), shards.specialId(SpecialTokens.SEP),
+                    shards.specialId(SpecialTokens.MASK));
+            Trained trained = trainRounds(spark, config, train, begin, stopAfter, ids, driverModel, layout,
+                    checkpoints, heldOut, metricsFs, out, shards.vocabSize(), shards.maxSeqLength());
             Map<String, Object> results = new LinkedHashMap<>(setup);
-            results.put("final_step", step);
+            results.put("final_step", trained.state().step());
             results.put("wall_seconds", (System.nanoTime() - start) / 1e9);
             // Over every invocation of the run, so a resumed run reports what the whole training took.
             results.put("training_seconds", earlierSeconds + (System.nanoTime() - start) / 1e9);
-            if (lastEval != null) {
-                results.put("held_out", lastEval.toMap());
+            if (trained.heldOut() != null) {
+                results.put("held_out", trained.heldOut().toMap());
             }
             writeRunInfo(fs, out, info, results);
             if (replacement != null) {
                 replacement.commit();
             }
-            return new Result(step, lastEval, params);
+            return new Result(trained.state().step(), trained.heldOut(), trained.state().params());
         } catch (IOException e) {
             throw Failures.writing(e, output, "the run keeps what it had written before");
         } finally {
@@ -350,6 +222,174 @@ public final class PretrainJob implements Callable<Integer> {
                 replacement.close();
             }
         }
+    }
+
+    /** Every example the run does not hold out, in one partition per worker, persisted; logs the run's shape. */
+    private static JavaRDD<PackedExample> trainingExamples(SparkSession spark, ElectraConfig config, Shards shards,
+                                                           HeldOut rule, int heldOut, String data) {
+        int workers = config.distributed().workers();
+        int batchSize = config.pretrain().batchSize();
+        long trainExamples = shards.examples() - heldOut;
+        if (trainExamples < workers) {
+            throw new IllegalArgumentException(data + " holds " + trainExamples + " training examples, fewer than "
+                    + "distributed.workers = " + workers);
+        }
+        if ((long) config.pretrain().evalBatches() * batchSize > heldOut) {
+            LOG.warn("pretrain: pretrain.eval-batches × batch-size = {} but the run holds out {} examples (chosen "
+                    + "when it started): evaluation reads those", (long) config.pretrain().evalBatches()
+                    * batchSize, heldOut);
+        }
+        LOG.info("pretrain: {} training examples in {} shards over {} workers, {} held-out examples (a seeded hash "
+                        + "of their numbers); objective {}; global batch {} = {} workers × {}; averaging every {} "
+                        + "steps; optimizer state {}",
+                trainExamples, shards.files().size(), workers, heldOut,
+                config.pretrain().objective().configName(), workers * batchSize, workers, batchSize,
+                config.distributed().averagingFrequency(),
+                config.distributed().optimizerState().name().toLowerCase(Locale.ROOT));
+        if (workers > spark.sparkContext().defaultParallelism()) {
+            LOG.warn("pretrain: {} workers but Spark offers {} task slots; the rounds' tasks will queue",
+                    workers, spark.sparkContext().defaultParallelism());
+        }
+        return shards.partitioned(spark, workers, rule).persist(StorageLevel.MEMORY_AND_DISK());
+    }
+
+    /**
+     * The checkpoint's state once the data, the configuration and the layout are checked against it; configuration
+     * changes are logged and added to {@code changes}, metric lines past its step removed.
+     */
+    private static RunState resume(TrainingState s, ElectraConfig config, String where, JsonNode previous,
+                                   Shards shards, String data, ParameterLayout layout, ElectraModel model,
+                                   List<Object> changes, FileSystem metricsFs, Path out) throws IOException {
+        ResumeCheck.data(recordedData(previous), dataFingerprint(shards), where, data);
+        for (ResumeCheck.Change c : ResumeCheck.configuration(s.config(), config, where)) {
+            LOG.warn("pretrain: {} changes from {} to {} at step {} (recorded in {})", c.key(), c.from(), c.to(),
+                    s.step(), RunInfo.FILE_NAME);
+            changes.add(c.toMap(s.step()));
+        }
+        s.layout().requireSame(layout, "the checkpoint of " + where);
+        RunState state = RunState.resume(s, config, model.parameterCount());
+        int cut = cutMetrics(metricsFs, new Path(out, "metrics"), s.step());
+        if (cut > 0) {
+            LOG.warn("pretrain: removed {} metric lines of steps after {}, which this run trains again", cut,
+                    s.step());
+        }
+        LOG.info("pretrain: resuming from step {} (data positions {})", state.step(), state.positions());
+        return state;
+    }
+
+    /** What _run.json records of a run before it trains (its results add the outcome). */
+    private static Map<String, Object> setup(ElectraConfig config, String data, Shards shards, ElectraModel model,
+                                             KernelMode.Choice kernels, HeldOut rule, int heldOut, long step,
+                                             List<Object> changes) {
+        int workers = config.distributed().workers();
+        int globalBatch = workers * config.pretrain().batchSize();
+        Map<String, Object> setup = new LinkedHashMap<>();
+        setup.put("objective", config.pretrain().objective().configName());
+        setup.put("data", data);
+        setup.put("vocab_sha256", shards.manifest().path("vocab_sha256").asText());
+        setup.put("data_fingerprint", dataFingerprint(shards));
+        setup.put("vocab_size", shards.vocabSize());
+        setup.put("max_seq_length", shards.maxSeqLength());
+        setup.put("parameters", model.parameterCount());
+        setup.put("kernels", kernels.mode().configName());
+        setup.put("kernels_reason", kernels.reason());
+        setup.put("flops_per_step", Flops.perStep(model.config(), config.pretrain().objective(), globalBatch,
+                shards.maxSeqLength(), config.pretrain().maskProb()));
+        setup.put("training_examples", shards.examples() - heldOut);
+        setup.put("held_out_examples", heldOut);
+        setup.put(HELD_OUT_SELECTION, Map.of("rule", "example g (shard order, then row order) is held out when "
+                + "a hash of g seeded by the run's seed falls below wanted / examples", "seed", rule.seed(),
+                "wanted", rule.wanted(), "examples", rule.total()));
+        setup.put("workers", workers);
+        setup.put("global_batch", globalBatch);
+        setup.put("resumed_from_step", step);
+        setup.put("resume_changes", changes);
+        return setup;
+    }
+
+    /** Where the rounds left the run, and its last held-out evaluation (null when it never evaluated). */
+    private record Trained(RunState state, StepMetrics heldOut) {}
+
+    /**
+     * Averaging rounds from {@code begin} to pretrain.steps (or the round that ends --stop-after's steps): metrics
+     * every log-every steps, a checkpoint and a held-out evaluation every checkpoint-every steps and at the end.
+     */
+    private static Trained trainRounds(SparkSession spark, ElectraConfig config, JavaRDD<PackedExample> train,
+                                       RunState begin, long stopAfter, Pretraining.SpecialIds ids,
+                                       ElectraModel driverModel, ParameterLayout layout, Checkpoints checkpoints,
+                                       List<PackedExample> heldOut, FileSystem metricsFs, Path out, int vocabSize,
+                                       int maxSeqLength) throws IOException {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        int workers = config.distributed().workers();
+        int batchSize = config.pretrain().batchSize();
+        long step = begin.step();
+        float[] params = begin.params();
+        List<float[][]> moments = begin.moments();
+        List<DataPosition> positions = begin.positions();
+        long total = config.pretrain().steps();
+        int frequency = config.distributed().averagingFrequency();
+        // Rounds cover steps [k·f, (k+1)·f): a stop or a checkpoint falls on a round's end, so a resumed run
+        // meets the same rounds as an unbroken one.
+        long end = stopAfter >= total - step ? total
+                : Math.min(total, Math.floorDiv(step + stopAfter + frequency - 1, (long) frequency) * frequency);
+        String fault = spark.conf().get(INJECT_FAULT, "");
+        StepMetrics lastEval = null;
+        try (FSDataOutputStream metrics = metricsFs.create(
+                     new Path(out, String.format("metrics/train-%09d.jsonl", step)), true);
+             FSDataOutputStream eval = metricsFs.create(
+                     new Path(out, String.format("metrics/eval-%09d.jsonl", step)), true)) {
+            Progress progress = new Progress(total, step);
+            while (step < end) {
+                long round = step / frequency + 1;
+                int steps = (int) Math.min(frequency - step % frequency, end - step);
+                long roundStart = System.nanoTime();
+                jsc.setJobDescription(String.format("pretrain round %d: steps %d-%d on %d workers", round,
+                        step + 1, step + steps, workers));
+                Broadcast<RoundStart> state = jsc.broadcast(new RoundStart(step, steps, params, moments,
+                        positions, layout));
+                double broadcastSeconds = (System.nanoTime() - roundStart) / 1e9;
+                RoundResult r = round(train, state, config, ids, vocabSize, maxSeqLength, fault, workers);
+                state.destroy();
+                double roundSeconds = (System.nanoTime() - roundStart) / 1e9;
+                long before = step;
+                step += steps;
+                params = r.params();
+                moments = r.moments();
+                positions = r.positions();
+                StepMetrics mean = StepMetrics.mean(r.stepMeans(), step);
+                progress.add(mean.tokens(), roundSeconds);
+                boolean last = step == end;
+                if (crossed(before, step, config.pretrain().logEvery()) || last) {
+                    writeLine(metrics, roundLine(round, mean, r, roundSeconds, broadcastSeconds, workers,
+                            batchSize));
+                    LOG.info(progress.line(round, mean, r, step));
+                }
+                if (crossed(before, step, config.pretrain().checkpointEvery()) || last) {
+                    TrainingState saved = new RunState(step, params, moments, positions).checkpoint(config,
+                            layout);
+                    try {
+                        checkpoints.save(saved);
+                    } catch (IOException | RuntimeException e) {
+                        throw Failures.writing(e, out + "/checkpoints/" + Checkpoints.directoryName(step),
+                                "the run keeps its earlier checkpoints; rerun to resume from the newest");
+                    }
+                    driverModel.setFlatParameters(params);
+                    lastEval = evaluate(Pretraining.trainer(config, driverModel, ids), heldOut, batchSize,
+                            config.pretrain().evalBatches(), step);
+                    if (lastEval != null) {
+                        writeLine(eval, lastEval.toMap());
+                        LOG.info("pretrain: held-out at step {}: {}", step, summary(lastEval));
+                    }
+                }
+            }
+        }
+        if (lastEval == null && step > 0) {
+            // Nothing left to train (a rerun of a finished run): evaluate the final parameters all the same.
+            driverModel.setFlatParameters(params);
+            lastEval = evaluate(Pretraining.trainer(config, driverModel, ids), heldOut, batchSize,
+                    config.pretrain().evalBatches(), step);
+        }
+        return new Trained(new RunState(step, params, moments, positions), lastEval);
     }
 
     /** One round on the cluster: every partition trains as one worker; the results meet in a tree aggregation. */
