@@ -8,14 +8,11 @@ import dev.electra.jobs.io.ParquetFooters;
 import dev.electra.jobs.io.SkipCounter;
 import dev.electra.pipeline.config.ElectraConfig;
 import dev.electra.pipeline.config.RunInfo;
-import dev.electra.pipeline.packing.ExamplePacker;
+import dev.electra.pipeline.packing.DocumentPacker;
 import dev.electra.pipeline.packing.PackedExample;
 import dev.electra.pipeline.packing.PackingSpec;
 import dev.electra.pipeline.packing.PackingStats;
-import dev.electra.pipeline.seeds.Seeds;
-import dev.electra.tokenizer.BertTokenizer;
 import dev.electra.tokenizer.NormalizerOptions;
-import dev.electra.tokenizer.SentenceSplitter;
 import dev.electra.tokenizer.SpecialTokens;
 import dev.electra.tokenizer.Vocabulary;
 import java.io.IOException;
@@ -182,30 +179,19 @@ public final class PrepareJob implements Callable<Integer> {
                 JavaPairRDD<ExampleKey, PackedExample> examples = lines
                         .groupByKey(packingPartitions)
                         .mapPartitionsToPair(it -> {
-                            SentenceSplitter splitter = new SentenceSplitter();
-                            BertTokenizer tokenizer = Tokenizers.of(vocabB.value(), options, maxChars);
-                            ExamplePacker packer = new ExamplePacker(spec);
+                            DocumentPacker packer = new DocumentPacker(Tokenizers.of(vocabB.value(), options, maxChars),
+                                    spec, seed, shards);
                             List<Tuple2<ExampleKey, PackedExample>> result = new ArrayList<>();
                             while (it.hasNext()) {
                                 Tuple2<Long, Iterable<Tuple2<Long, String>>> doc = it.next();
-                                List<Tuple2<Long, String>> paragraphs = new ArrayList<>();
-                                doc._2.forEach(paragraphs::add);
-                                paragraphs.sort((a, b) -> Long.compare(a._1, b._1));
-                                List<int[]> sentences = new ArrayList<>();
-                                for (Tuple2<Long, String> paragraph : paragraphs) {
-                                    for (String line : paragraph._2.split("\\R")) {
-                                        for (String sentence : splitter.split(line)) {
-                                            sentences.add(tokenizer.tokenIds(sentence));
-                                        }
-                                    }
-                                }
-                                long document = doc._1;
+                                List<DocumentPacker.Line> text = new ArrayList<>();
+                                doc._2.forEach(l -> text.add(new DocumentPacker.Line(l._1, l._2)));
+                                DocumentPacker.Packed packed = packer.pack(doc._1, text);
                                 documentCount.add(1);
-                                sentenceCount.add(sentences.size());
-                                int shard = Seeds.shard(document, seed, shards);
-                                List<PackedExample> packed = packer.pack(sentences, ExamplePacker.documentRandom(seed, document));
-                                for (int i = 0; i < packed.size(); i++) {
-                                    result.add(new Tuple2<>(new ExampleKey(shard, document, i), packed.get(i)));
+                                sentenceCount.add(packed.sentences());
+                                for (int i = 0; i < packed.examples().size(); i++) {
+                                    result.add(new Tuple2<>(new ExampleKey(packed.shard(), doc._1, i),
+                                            packed.examples().get(i)));
                                 }
                             }
                             return result.iterator();
