@@ -154,25 +154,7 @@ public final class PrepareJob implements Callable<Integer> {
                 LongAccumulator sentenceCount = spark.sparkContext().longAccumulator("sentences");
                 int shards = config.prepare().numShards();
 
-                JavaPairRDD<Long, Tuple2<Long, String>> lines = records.mapPartitionsWithIndex(
-                        (Integer part, Iterator<CorpusInput.Record> it) -> {
-                            long document = documentOffsets[part];
-                            // Orders a document's lines even when it spans partitions: partitions are in input order.
-                            long sequence = (long) part << 40;
-                            List<Tuple2<Long, Tuple2<Long, String>>> result = new ArrayList<>();
-                            while (it.hasNext()) {
-                                CorpusInput.Record r = it.next();
-                                if (r.startsDocument() || r.status() == CorpusInput.Status.BLANK) {
-                                    document++;
-                                }
-                                if (skips.usable(r)) {
-                                    result.add(new Tuple2<>(document, new Tuple2<>(sequence++, r.text())));
-                                }
-                            }
-                            return result.iterator();
-                        }, true)
-                        .mapToPair(t -> t);
-
+                JavaPairRDD<Long, Tuple2<Long, String>> lines = documentLines(records, documentOffsets, skips);
                 // Documents are hashed over several partitions per core: sentence splitting dominates the job, and
                 // one input file per task would leave cores idle behind the largest file.
                 int packingPartitions = Math.max(records.getNumPartitions(), 4 * sc.defaultParallelism());
@@ -182,8 +164,7 @@ public final class PrepareJob implements Callable<Integer> {
                             DocumentPacker packer = new DocumentPacker(Tokenizers.of(vocabB.value(), options, maxChars),
                                     spec, seed, shards);
                             List<Tuple2<ExampleKey, PackedExample>> result = new ArrayList<>();
-                            while (it.hasNext()) {
-                                Tuple2<Long, Iterable<Tuple2<Long, String>>> doc = it.next();
+                            it.forEachRemaining(doc -> {
                                 List<DocumentPacker.Line> text = new ArrayList<>();
                                 doc._2.forEach(l -> text.add(new DocumentPacker.Line(l._1, l._2)));
                                 DocumentPacker.Packed packed = packer.pack(doc._1, text);
@@ -193,7 +174,7 @@ public final class PrepareJob implements Callable<Integer> {
                                     result.add(new Tuple2<>(new ExampleKey(packed.shard(), doc._1, i),
                                             packed.examples().get(i)));
                                 }
-                            }
+                            });
                             return result.iterator();
                         })
                         .repartitionAndSortWithinPartitions(new ShardPartitioner(shards))
@@ -242,6 +223,29 @@ public final class PrepareJob implements Callable<Integer> {
                 throw out.failure(e);
             }
         }
+    }
+
+    /**
+     * Each usable line keyed by its document's global number, with its number in the input: a document's lines can be
+     * put back in order even when it spans partitions (partitions are in input order).
+     */
+    private static JavaPairRDD<Long, Tuple2<Long, String>> documentLines(JavaRDD<CorpusInput.Record> records,
+                                                                        long[] documentOffsets, SkipCounter skips) {
+        return records.mapPartitionsWithIndex((Integer part, Iterator<CorpusInput.Record> it) -> {
+            long document = documentOffsets[part];
+            long sequence = (long) part << 40;
+            List<Tuple2<Long, Tuple2<Long, String>>> result = new ArrayList<>();
+            while (it.hasNext()) {
+                CorpusInput.Record r = it.next();
+                if (r.startsDocument() || r.status() == CorpusInput.Status.BLANK) {
+                    document++;
+                }
+                if (skips.usable(r)) {
+                    result.add(new Tuple2<>(document, new Tuple2<>(sequence++, r.text())));
+                }
+            }
+            return result.iterator();
+        }, true).mapToPair(t -> t);
     }
 
     /**
