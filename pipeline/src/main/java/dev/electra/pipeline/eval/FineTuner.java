@@ -10,8 +10,8 @@ import dev.electra.pipeline.model.Objective;
 import dev.electra.pipeline.model.ParameterSpec;
 import dev.electra.pipeline.seeds.Seeds;
 import dev.electra.pipeline.train.AdamW;
-import dev.electra.pipeline.train.GradientClipping;
 import dev.electra.pipeline.train.LearningRateSchedule;
+import dev.electra.pipeline.train.Update;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.List;
@@ -131,17 +131,17 @@ public final class FineTuner {
                 for (int i = 0; i < rows.length; i++) {
                     fitted[rows[i]] = batchPredicted[i];
                 }
-                float[] g = model.flatten(r.gradients(), gradient);
-                double norm = GradientClipping.clip(g, s.clipNorm());
-                if (!Double.isFinite(r.loss()) || !Double.isFinite(norm)) {
-                    throw new IllegalStateException("fine-tuning " + task.name() + " (seed " + seed + ") diverged at "
-                            + "step " + step + ": loss " + r.loss() + "; lower evaluate.learning-rate");
+                long at = step;
+                Update.Divergence diverged = norm -> new IllegalStateException("fine-tuning " + task.name()
+                        + " (seed " + seed + ") diverged at step " + at + ": loss " + r.loss() + ", gradient norm "
+                        + norm + "; lower evaluate.learning-rate");
+                if (!Double.isFinite(r.loss())) {
+                    throw diverged.at(Double.NaN);
                 }
-                float[] p = model.flatParameters(parameters);
-                adam.step(p, g, schedule.at(step));
-                model.setFlatParameters(p);
+                Update.apply(model, r.gradients(), gradient, parameters, adam, schedule.at(step), s.clipNorm(),
+                        diverged);
+                model.setFlatParameters(parameters);
                 NativeMemory.release(ph.values());
-                NativeMemory.release(r.gradients().values());
                 step++;
             }
             trainLoss[epoch] = lossSum / x.length;

@@ -7,7 +7,6 @@ import dev.electra.pipeline.metrics.BinaryMetrics;
 import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.model.ForwardResult;
 import dev.electra.pipeline.model.ModelInput;
-import dev.electra.pipeline.model.NativeMemory;
 import dev.electra.pipeline.model.StepResult;
 import dev.electra.pipeline.packing.PackedExample;
 import java.util.List;
@@ -87,7 +86,6 @@ public final class Trainer {
         long stepSeed = ElectraModel.stepSeed(seed, step);
         double lr = schedule.at(step);
         StepMetrics metrics;
-        float[] params;
         // The placeholders (dropout masks and sampling noise, hundreds of MB at small) and the metrics' arrays live
         // in a workspace reused from step to step: fresh native memory is page-faulted in at every step otherwise.
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID)) {
@@ -97,17 +95,11 @@ public final class Trainer {
             if (!Double.isFinite(out.totalLoss())) {
                 throw new NonFiniteLossException(step, "total loss " + out.totalLoss() + ", terms " + out.lossTerms());
             }
-            float[] gradient = model.flatten(result.gradients(), gradientBuffer);
-            NativeMemory.release(result.gradients().values());
-            double norm = GradientClipping.clip(gradient, clipNorm);
-            if (!Double.isFinite(norm)) {
-                throw new NonFiniteLossException(step, "gradient norm " + norm);
-            }
-            params = model.flatParameters(parameterBuffer);
-            optimizer.step(params, gradient, lr);
+            double norm = Update.apply(model, result.gradients(), gradientBuffer, parameterBuffer, optimizer, lr,
+                    clipNorm, n -> new NonFiniteLossException(step, "gradient norm " + n));
             metrics = metrics(step + 1, lr, out, norm, tokens(in), 0);
         }
-        model.setFlatParameters(params);
+        model.setFlatParameters(parameterBuffer);
         return metrics.withSeconds((System.nanoTime() - start) / 1e9);
     }
 

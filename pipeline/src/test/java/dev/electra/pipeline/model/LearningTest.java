@@ -2,6 +2,8 @@ package dev.electra.pipeline.model;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.electra.pipeline.train.AdamW;
+import dev.electra.pipeline.train.Update;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -18,22 +20,17 @@ class LearningTest {
     void lossFallsOnARepeatedBatch(Objective objective) {
         ElectraModel model = ElectraModel.build(TinyData.config(0.0, 0.02), objective, LossWeights.paper(),
                 SamplingConfig.paper(), DataType.FLOAT, 31);
-        float[] params = model.flatParameters();
-        double[] m = new double[params.length];
-        double[] v = new double[params.length];
+        float[] params = new float[Math.toIntExact(model.parameterCount())];
+        float[] gradient = new float[params.length];
+        // the update every training step ends with, without weight decay or clipping: plain Adam
+        AdamW adam = new AdamW(new AdamW.Settings(0.9, 0.999, 1e-8, 0), new boolean[params.length]);
         double first = 0;
         double last = 0;
         for (int step = 1; step <= STEPS; step++) {
             Map<String, INDArray> ph = model.placeholders(TinyData.batch(), ElectraModel.stepSeed(31, step), 0, true);
             StepResult r = model.gradients(ph);
-            float[] g = model.flatten(r.gradients());
-            for (int i = 0; i < params.length; i++) {
-                m[i] = 0.9 * m[i] + 0.1 * g[i];
-                v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i];
-                double mHat = m[i] / (1 - Math.pow(0.9, step));
-                double vHat = v[i] / (1 - Math.pow(0.999, step));
-                params[i] -= (float) (LEARNING_RATE * mHat / (Math.sqrt(vHat) + 1e-8));
-            }
+            Update.apply(model, r.gradients(), gradient, params, adam, LEARNING_RATE, Double.POSITIVE_INFINITY,
+                    norm -> new IllegalStateException("gradient norm " + norm));
             model.setFlatParameters(params);
             if (step <= 5) {
                 first += r.outputs().totalLoss() / 5;

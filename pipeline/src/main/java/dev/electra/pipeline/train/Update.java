@@ -1,0 +1,40 @@
+package dev.electra.pipeline.train;
+
+import dev.electra.pipeline.model.ElectraModel;
+import dev.electra.pipeline.model.NativeMemory;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The update that ends every training step, pretraining ({@link Trainer}) and fine-tuning ({@code FineTuner})
+ * alike: the gradients flattened in the model's layout (their arrays released), clipped to a global norm, checked,
+ * and applied by the optimizer to the flat parameters. The caller writes the parameters back
+ * ({@link ElectraModel#setFlatParameters}) once it leaves any workspace its step used.
+ */
+public final class Update {
+    private Update() {}
+
+    /** What a non-finite gradient norm becomes: the caller's own error, saying what to do. */
+    @FunctionalInterface
+    public interface Divergence {
+        RuntimeException at(double norm);
+    }
+
+    /**
+     * @param gradientBuffer reused from step to step (see {@link ElectraModel#flatten(Map, float[])})
+     * @param parameterBuffer reused likewise; holds the updated parameters on return
+     * @return the gradient's global norm before clipping
+     */
+    public static double apply(ElectraModel model, Map<String, INDArray> gradients, float[] gradientBuffer,
+                               float[] parameterBuffer, Optimizer optimizer, double lr, double clipNorm,
+                               Divergence diverged) {
+        float[] gradient = model.flatten(gradients, gradientBuffer);
+        NativeMemory.release(gradients.values());
+        double norm = GradientClipping.clip(gradient, clipNorm);
+        if (!Double.isFinite(norm)) {
+            throw diverged.at(norm);
+        }
+        optimizer.step(model.flatParameters(parameterBuffer), gradient, lr);
+        return norm;
+    }
+}
