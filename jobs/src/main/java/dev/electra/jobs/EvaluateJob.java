@@ -235,8 +235,8 @@ public final class EvaluateJob implements Callable<Integer> {
         if (pretrained.step() >= 0) {
             result.put("step", pretrained.step());
         }
-        if (pretrained.results().has("held_out")) {
-            result.put("intrinsic", pretrained.results().get("held_out"));
+        if (pretrained.results().heldOut() != null) {
+            result.put("intrinsic", pretrained.results().heldOut());
         }
         result.put("tasks", taskInfo);
         result.put("scores", scores);

@@ -26,6 +26,7 @@ import dev.electra.pipeline.train.ParameterAveraging.RoundStart;
 import dev.electra.pipeline.train.ParameterAveraging.Sum;
 import dev.electra.pipeline.train.ParameterAveraging.WorkerResult;
 import dev.electra.pipeline.train.ParameterAveraging.WorkerSummary;
+import dev.electra.pipeline.train.PretrainResults;
 import dev.electra.pipeline.train.Pretraining;
 import dev.electra.pipeline.train.RunState;
 import dev.electra.pipeline.train.StepMetrics;
@@ -35,7 +36,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -132,8 +132,6 @@ public final class PretrainJob implements Callable<Integer> {
      * checking that a cluster's retries leave a run's result unchanged.
      */
     public static final String INJECT_FAULT = "spark.electra.inject-fault";
-    /** The key of _run.json's results that records which examples the run holds out. */
-    static final String HELD_OUT_SELECTION = "held_out_selection";
 
     public static Result run(SparkSession spark, ElectraConfig config, String data, String output, boolean overwrite,
                              long stopAfter, List<String> arguments) {
@@ -161,7 +159,7 @@ public final class PretrainJob implements Callable<Integer> {
                     OutputDir.requireOwn(fs, target, "pretrain", "pretrain resumes (writes into)");
                 }
             }
-            JsonNode previous = readResults(fs, out);
+            PretrainResults previous = PretrainResults.read(readResults(fs, out));
             Shards shards = Shards.open(data, hadoop);
             HeldOut heldOutRule = heldOutRule(previous, config, shards.examples());
             List<PackedExample> heldOut = shards.heldOut(spark, heldOutRule);
@@ -178,8 +176,7 @@ public final class PretrainJob implements Callable<Integer> {
             // The local file system's checksumming layer holds lines back until close; its raw layer flushes them,
             // so a user can follow the metrics while a run lasts.
             FileSystem metricsFs = fs instanceof LocalFileSystem local ? local.getRaw() : fs;
-            List<Object> changes = new ArrayList<>();
-            previous.path("resume_changes").forEach(c -> changes.add(JSON.convertValue(c, Map.class)));
+            List<Map<String, Object>> changes = new ArrayList<>(previous.changesSoFar());
             Optional<TrainingState> resumed = checkpoints.loadLatest();
             RunState begin = resumed.isPresent()
                     ? resume(resumed.get(), config, target + " from its checkpoint at step " + resumed.get().step(),
@@ -188,26 +185,21 @@ public final class PretrainJob implements Callable<Integer> {
                             : PretrainedModels.initialParameters(config.pretrain().initFrom(), driverModel,
                             shards.manifest().path("vocab_sha256").asText(), hadoop),
                             Pretraining.initialMoments(config, driverModel), config);
-            double earlierSeconds = resumed.isPresent() ? trainingSeconds(previous) : 0;
+            double earlierSeconds = resumed.isPresent() ? previous.trainingSecondsSoFar() : 0;
             RunInfo info = RunInfo.start("pretrain", arguments, config);
-            Map<String, Object> setup = setup(config, data, shards, driverModel, kernels, heldOutRule, heldOut.size(),
+            PretrainResults setup = setup(config, data, shards, driverModel, kernels, heldOutRule, heldOut.size(),
                     begin.step(), changes);
-            writeRunInfo(fs, out, info, setup);
+            writeRunInfo(fs, out, info, setup.toMap());
 
             Pretraining.SpecialIds ids = new Pretraining.SpecialIds(shards.specialId(SpecialTokens.PAD),
                     shards.specialId(SpecialTokens.CLS), shards.specialId(SpecialTokens.SEP),
                     shards.specialId(SpecialTokens.MASK));
             Trained trained = trainRounds(spark, config, train, begin, stopAfter, ids, driverModel, layout,
                     checkpoints, heldOut, metricsFs, out, shards.vocabSize(), shards.maxSeqLength());
-            Map<String, Object> results = new LinkedHashMap<>(setup);
-            results.put("final_step", trained.state().step());
-            results.put("wall_seconds", (System.nanoTime() - start) / 1e9);
-            // Over every invocation of the run, so a resumed run reports what the whole training took.
-            results.put("training_seconds", earlierSeconds + (System.nanoTime() - start) / 1e9);
-            if (trained.heldOut() != null) {
-                results.put("held_out", trained.heldOut().toMap());
-            }
-            writeRunInfo(fs, out, info, results);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            // training_seconds: over every invocation of the run, so a resumed run reports what the whole training took
+            writeRunInfo(fs, out, info, setup.finished(trained.state().step(), seconds, earlierSeconds + seconds,
+                    trained.heldOut() == null ? null : trained.heldOut().toMap()).toMap());
             if (replacement != null) {
                 replacement.commit();
             }
@@ -257,10 +249,11 @@ public final class PretrainJob implements Callable<Integer> {
      * The checkpoint's state once the data, the configuration and the layout are checked against it; configuration
      * changes are logged and added to {@code changes}, metric lines past its step removed.
      */
-    private static RunState resume(TrainingState s, ElectraConfig config, String where, JsonNode previous,
+    private static RunState resume(TrainingState s, ElectraConfig config, String where, PretrainResults previous,
                                    Shards shards, String data, ParameterLayout layout, ElectraModel model,
-                                   List<Object> changes, FileSystem metricsFs, Path out) throws IOException {
-        ResumeCheck.data(recordedData(previous), dataFingerprint(shards), where, data);
+                                   List<Map<String, Object>> changes, FileSystem metricsFs, Path out)
+            throws IOException {
+        ResumeCheck.data(previous.recordedData(), dataFingerprint(shards), where, data);
         for (ResumeCheck.Change c : ResumeCheck.configuration(s.config(), config, where)) {
             LOG.warn("pretrain: {} changes from {} to {} at step {} (recorded in {})", c.key(), c.from(), c.to(),
                     s.step(), RunInfo.FILE_NAME);
@@ -277,34 +270,19 @@ public final class PretrainJob implements Callable<Integer> {
         return state;
     }
 
-    /** What _run.json records of a run before it trains (its results add the outcome). */
-    private static Map<String, Object> setup(ElectraConfig config, String data, Shards shards, ElectraModel model,
-                                             KernelMode.Choice kernels, HeldOut rule, int heldOut, long step,
-                                             List<Object> changes) {
+    /** What _run.json records of a run before it trains ({@link PretrainResults#finished} adds the outcome). */
+    private static PretrainResults setup(ElectraConfig config, String data, Shards shards, ElectraModel model,
+                                         KernelMode.Choice kernels, HeldOut rule, int heldOut, long step,
+                                         List<Map<String, Object>> changes) {
         int workers = config.distributed().workers();
         int globalBatch = workers * config.pretrain().batchSize();
-        Map<String, Object> setup = new LinkedHashMap<>();
-        setup.put("objective", config.pretrain().objective().configName());
-        setup.put("data", data);
-        setup.put("vocab_sha256", shards.manifest().path("vocab_sha256").asText());
-        setup.put("data_fingerprint", dataFingerprint(shards));
-        setup.put("vocab_size", shards.vocabSize());
-        setup.put("max_seq_length", shards.maxSeqLength());
-        setup.put("parameters", model.parameterCount());
-        setup.put("kernels", kernels.mode().configName());
-        setup.put("kernels_reason", kernels.reason());
-        setup.put("flops_per_step", Flops.perStep(model.config(), config.pretrain().objective(), globalBatch,
-                shards.maxSeqLength(), config.pretrain().maskProb()));
-        setup.put("training_examples", shards.examples() - heldOut);
-        setup.put("held_out_examples", heldOut);
-        setup.put(HELD_OUT_SELECTION, Map.of("rule", "example g (shard order, then row order) is held out when "
-                + "a hash of g seeded by the run's seed falls below wanted / examples", "seed", rule.seed(),
-                "wanted", rule.wanted(), "examples", rule.total()));
-        setup.put("workers", workers);
-        setup.put("global_batch", globalBatch);
-        setup.put("resumed_from_step", step);
-        setup.put("resume_changes", changes);
-        return setup;
+        return new PretrainResults(config.pretrain().objective().configName(), data,
+                shards.manifest().path("vocab_sha256").asText(), dataFingerprint(shards), shards.vocabSize(),
+                shards.maxSeqLength(), model.parameterCount(), kernels.mode().configName(), kernels.reason(),
+                Flops.perStep(model.config(), config.pretrain().objective(), globalBatch, shards.maxSeqLength(),
+                        config.pretrain().maskProb()), shards.examples() - heldOut, heldOut,
+                PretrainResults.HeldOutSelection.of(rule), workers, globalBatch, step, changes, null, null, null,
+                null);
     }
 
     /** Where the rounds left the run, and its last held-out evaluation (null when it never evaluated). */
@@ -489,11 +467,6 @@ public final class PretrainJob implements Callable<Integer> {
         }
     }
 
-    /** The training time the run's _run.json reports so far (its wall time if it predates the field). */
-    private static double trainingSeconds(JsonNode results) {
-        return results.path("training_seconds").asDouble(results.path("wall_seconds").asDouble(0));
-    }
-
     /** What identifies the shards a run trains on; a resumed run must be given the same. */
     static Map<String, Object> dataFingerprint(Shards shards) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -501,19 +474,6 @@ public final class PretrainJob implements Callable<Integer> {
         m.put("max_seq_length", shards.maxSeqLength());
         m.put("examples", shards.manifest().path("examples").asLong());
         m.put("shards", shards.files().size());
-        return m;
-    }
-
-    /** The shards' fingerprint a run recorded (only the vocabulary's checksum for runs written before it existed). */
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> recordedData(JsonNode results) {
-        if (results.has("data_fingerprint")) {
-            return JSON.convertValue(results.get("data_fingerprint"), Map.class);
-        }
-        Map<String, Object> m = new LinkedHashMap<>();
-        if (results.hasNonNull("vocab_sha256")) {
-            m.put("vocab_sha256", results.get("vocab_sha256").asText());
-        }
         return m;
     }
 
@@ -577,9 +537,8 @@ public final class PretrainJob implements Callable<Integer> {
      * The held-out examples of a run: what evaluation reads ({@code eval-batches × batch-size}) when it starts; a
      * resumed run keeps its recorded choice whatever eval-batches says now, so no held-out example ever trains.
      */
-    static HeldOut heldOutRule(JsonNode previous, ElectraConfig config, long examples) {
-        JsonNode recorded = previous.path(HELD_OUT_SELECTION);
-        long wanted = recorded.has("wanted") ? recorded.path("wanted").asLong()
+    static HeldOut heldOutRule(PretrainResults previous, ElectraConfig config, long examples) {
+        long wanted = previous.heldOutSelection() != null ? previous.heldOutSelection().wanted()
                 : (long) config.pretrain().evalBatches() * config.pretrain().batchSize();
         return new HeldOut(config.seed(), wanted, examples);
     }

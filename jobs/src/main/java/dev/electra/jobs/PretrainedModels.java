@@ -20,6 +20,7 @@ import dev.electra.pipeline.model.LossWeights;
 import dev.electra.pipeline.model.ModelConfig;
 import dev.electra.pipeline.model.Objective;
 import dev.electra.pipeline.model.SamplingConfig;
+import dev.electra.pipeline.train.PretrainResults;
 import dev.electra.pipeline.train.Pretraining;
 import dev.electra.tokenizer.TokenizerJson;
 import dev.electra.tokenizer.TokenizerSpec;
@@ -59,7 +60,7 @@ final class PretrainedModels {
      * @param step      the checkpoint's step (-1 for a transformers directory)
      */
     record Loaded(ElectraModel model, TokenizerSpec tokenizer, String source, ElectraConfig runConfig, long step,
-                  JsonNode results) {}
+                  PretrainResults results) {}
 
     /** Whether {@code path} is a transformers directory (a discriminator's or an export's) rather than a run. */
     static boolean isTransformers(String path, Configuration hadoop) {
@@ -124,7 +125,7 @@ final class PretrainedModels {
     }
 
     /** What a pretrain run left: its configuration, its newest checkpoint and its vocabulary fingerprint. */
-    private record PretrainedRun(ElectraConfig config, TrainingState state, JsonNode results) {}
+    private record PretrainedRun(ElectraConfig config, TrainingState state, PretrainResults results) {}
 
     /** The run's configuration and results with its newest verified checkpoint, or the one of {@code step}. */
     private static PretrainedRun openRun(String run, Configuration hadoop, OptionalLong step) {
@@ -143,9 +144,9 @@ final class PretrainedModels {
             }
             ElectraConfig runConfig = ConfigLoader.loadRecorded(local.toString());
             Files.delete(local);
-            JsonNode results;
+            PretrainResults results;
             try (InputStream in = fs.open(info)) {
-                results = JSON.readTree(in).path("results");
+                results = PretrainResults.read(JSON.readTree(in).path("results"));
             }
             Checkpoints checkpoints = new Checkpoints(new HadoopStorage(run + "/checkpoints", hadoop), 1);
             TrainingState state;
@@ -169,10 +170,10 @@ final class PretrainedModels {
     /** Refuses a vocabulary other than the one the run recorded in its {@code _run.json}. */
     private static void requireRunVocabulary(PretrainedRun pretrained, String run, Vocabulary vocabulary,
                                      String vocabPath) {
-        String expected = pretrained.results().path("vocab_sha256").asText();
-        if (!expected.isEmpty() && !expected.equals(vocabulary.sha256())) {
+        String expected = pretrained.results().vocabSha256();
+        if (expected != null && !expected.isEmpty() && !expected.equals(vocabulary.sha256())) {
             throw new JobError("the checkpoint in " + run + " was pretrained with another vocabulary (SHA-256 "
-                    + expected + ", " + pretrained.results().path("vocab_size").asInt() + " tokens) than " + vocabPath
+                    + expected + ", " + pretrained.results().vocabSize() + " tokens) than " + vocabPath
                     + " (SHA-256 " + vocabulary.sha256() + ", " + vocabulary.size() + " tokens)");
         }
     }
@@ -226,7 +227,7 @@ final class PretrainedModels {
             ElectraModel model = ElectraModel.build(modelConfig, Objective.ELECTRA, LossWeights.paper(),
                     SamplingConfig.paper(), DataType.FLOAT, 0);
             model.setFlatParameters(files.weightsFor(fs, model));
-            return new Loaded(model, tokenizer, dir, null, -1, JSON.createObjectNode());
+            return new Loaded(model, tokenizer, dir, null, -1, PretrainResults.read(JSON.createObjectNode()));
         } catch (IOException e) {
             throw Failures.reading(e, dir);
         }

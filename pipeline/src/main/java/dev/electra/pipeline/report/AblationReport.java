@@ -2,6 +2,7 @@ package dev.electra.pipeline.report;
 
 import dev.electra.pipeline.eval.GlueTasks;
 import dev.electra.pipeline.model.Objective;
+import dev.electra.pipeline.train.PretrainResults;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.Color;
@@ -118,10 +119,11 @@ public final class AblationReport {
                             + dir.resolve(name) + " (expected pretrain/_run.json and evaluation/evaluation.json)");
                 }
                 JsonNode eval = JSON.readTree(evaluation.toFile());
-                JsonNode runResults = JSON.readTree(run.resolve("_run.json").toFile()).path("results");
+                PretrainResults pretrained = PretrainResults.read(JSON.readTree(run.resolve("_run.json").toFile())
+                        .path("results"));
                 results.add(new ObjectiveResult(name, scores(eval), probes(eval),
-                        runResults.path("flops_per_step").asDouble(), runResults.path("final_step").asLong(),
-                        runResults.path("training_seconds").asDouble(runResults.path("wall_seconds").asDouble()),
+                        pretrained.flopsPerStep() == null ? 0 : pretrained.flopsPerStep(),
+                        pretrained.finalStep() == null ? 0 : pretrained.finalStep(), pretrained.trainingSecondsSoFar(),
                         eval.path("intrinsic"), curves(run)));
             }
             Path random = dir.resolve(RANDOM).resolve("evaluation").resolve("evaluation.json");
