@@ -91,7 +91,7 @@ final class Kernels {
     /**
      * table[ids[i]] += rows[i] for every row of rows [R, C] (repeated ids add up, in the order of i), in place: the
      * embedding tables' gradients. The reference is libnd4j's unsorted segment sum, which adds each id's rows in
-     * index order on the CPU (bit for bit the sequential loop, {@code KernelsTest}).
+     * index order on the CPU, then the sums into the table (the same bits every run, ReferenceKernelsTest).
      */
     static void scatterAddRows(INDArray table, int[] ids, INDArray rows) {
         if (vector(table, rows)) {
