@@ -257,8 +257,8 @@ final class PretrainedModels {
     }
 
     /**
-     * The sizes a transformers config describes; the generator's fraction from its hidden size when there is one (a
-     * lone discriminator gets a 1/4 generator that scoring and fine-tuning never run).
+     * The sizes a transformers config describes; the generator's fraction from its hidden size and its depth from its
+     * layers when there is one (a lone discriminator gets a 1/4 generator that scoring and fine-tuning never run).
      */
     private static ModelConfig modelConfig(JsonNode disc, JsonNode gen, int vocabSize, String where) {
         int hidden = integer(disc, "hidden_size", where);
@@ -267,7 +267,8 @@ final class PretrainedModels {
                 integer(disc, "num_hidden_layers", where), integer(disc, "num_attention_heads", where),
                 integer(disc, "intermediate_size", where), integer(disc, "max_position_embeddings", where),
                 integer(disc, "type_vocab_size", where), dropout(disc, where), fraction,
-                disc.path("initializer_range").asDouble(0.02));
+                disc.path("initializer_range").asDouble(0.02),
+                gen == null ? 0 : integer(gen, "num_hidden_layers", where));
     }
 
     /** Fine-tuning's dropout: the config's (one rate for embeddings, attention and blocks, as this model has). */

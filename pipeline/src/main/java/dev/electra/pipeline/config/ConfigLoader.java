@@ -126,6 +126,7 @@ public final class ConfigLoader {
                         whole(c, "model.heads"),
                         whole(c, "model.ffn-size"),
                         c.getDouble("model.generator-fraction"),
+                        whole(c, "model.generator-layers"),
                         c.getDouble("model.dropout"),
                         whole(c, "model.max-positions"),
                         c.getDouble("model.init-range"),

@@ -78,10 +78,10 @@ public record ElectraConfig(
         }
     }
 
-    /** Network sizes (the discriminator's; the generator's are derived by generator-fraction). */
+    /** Network sizes (the discriminator's; the generator's are derived by generator-fraction and -layers). */
     public record ModelSizeConfig(int embeddingSize, int hiddenSize, int layers, int heads, int ffnSize,
-                                  double generatorFraction, double dropout, int maxPositions, double initRange,
-                                  KernelMode kernels)
+                                  double generatorFraction, int generatorLayers, double dropout, int maxPositions,
+                                  double initRange, KernelMode kernels)
             implements Serializable {
         public ModelSizeConfig {
             Validate.atLeast("model.embedding-size", embeddingSize, 1);
@@ -96,6 +96,10 @@ public record ElectraConfig(
             }
             if (!(generatorFraction > 0 && generatorFraction <= 1)) {
                 throw new ConfigException("model.generator-fraction must be in (0, 1], got " + generatorFraction);
+            }
+            if (generatorLayers < 0 || generatorLayers > layers) {
+                throw new ConfigException("model.generator-layers must be between 0 (as many as model.layers) and "
+                        + "model.layers (" + layers + "), got " + generatorLayers);
             }
             Validate.probability("model.dropout", dropout);
             if (!(initRange > 0)) {

@@ -280,7 +280,8 @@ public final class HfElectra {
         expectInt(config, "vocab_size", expected.vocabSize(), where, "the vocabulary's size");
         expectInt(config, "embedding_size", expected.embeddingSize(), where, "model.embedding-size");
         expectInt(config, "hidden_size", size.hidden(), where, "model.hidden-size" + sizeHint);
-        expectInt(config, "num_hidden_layers", size.layers(), where, "model.layers");
+        expectInt(config, "num_hidden_layers", size.layers(), where,
+                network == Network.GENERATOR ? "model.generator-layers (0: model.layers)" : "model.layers");
         expectInt(config, "num_attention_heads", size.heads(), where, "model.heads" + sizeHint);
         expectInt(config, "intermediate_size", size.ffn(), where, "model.ffn-size" + sizeHint);
         expectInt(config, "max_position_embeddings", expected.maxPositions(), where, "model.max-positions");

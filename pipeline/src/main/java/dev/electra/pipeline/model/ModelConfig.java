@@ -18,10 +18,20 @@ import java.io.Serializable;
  * @param dropout           dropout rate of the embeddings, attention probabilities and block outputs (0.1 in the paper)
  * @param generatorFraction generator hidden, FFN and heads as a fraction of the discriminator's (1/4 for Small)
  * @param initRange         standard deviation of the truncated-normal initialisation (0.02 in BERT/ELECTRA)
+ * @param generatorLayers   transformer blocks of the generator; 0: as many as the discriminator (the paper's
+ *                          generators are narrower, not shallower)
  */
 public record ModelConfig(int vocabSize, int embeddingSize, int hiddenSize, int layers, int heads, int ffnSize,
                           int maxPositions, int typeVocabSize, double dropout, double generatorFraction,
-                          double initRange) implements Serializable {
+                          double initRange, int generatorLayers) implements Serializable {
+
+    /** A generator as deep as the discriminator. */
+    public ModelConfig(int vocabSize, int embeddingSize, int hiddenSize, int layers, int heads, int ffnSize,
+                       int maxPositions, int typeVocabSize, double dropout, double generatorFraction,
+                       double initRange) {
+        this(vocabSize, embeddingSize, hiddenSize, layers, heads, ffnSize, maxPositions, typeVocabSize, dropout,
+                generatorFraction, initRange, 0);
+    }
 
     /** Sizes of one transformer encoder. */
     public record EncoderSize(int hidden, int heads, int ffn, int layers) implements Serializable {
@@ -52,6 +62,10 @@ public record ModelConfig(int vocabSize, int embeddingSize, int hiddenSize, int 
         if (!(initRange > 0)) {
             throw new IllegalArgumentException("init-range must be positive, got " + initRange);
         }
+        if (generatorLayers < 0 || generatorLayers > layers) {
+            throw new IllegalArgumentException("generator-layers must be between 0 (as many as the discriminator's "
+                    + layers + ") and " + layers + ", got " + generatorLayers);
+        }
         EncoderSize g = scaled(hiddenSize, heads, ffnSize, layers, generatorFraction);
         if (g.hidden() % g.heads() != 0) {
             throw new IllegalArgumentException("generator hidden size " + g.hidden() + " (hidden-size " + hiddenSize
@@ -65,15 +79,18 @@ public record ModelConfig(int vocabSize, int embeddingSize, int hiddenSize, int 
         return new EncoderSize(hiddenSize, heads, ffnSize, layers);
     }
 
-    /** Sizes of the generator: hidden, FFN and heads scaled by {@code generatorFraction}, at least 1 each. */
+    /**
+     * Sizes of the generator: hidden, FFN and heads scaled by {@code generatorFraction}, at least 1 each;
+     * {@code generatorLayers} blocks (the discriminator's count when 0).
+     */
     public EncoderSize generator() {
-        return scaled(hiddenSize, heads, ffnSize, layers, generatorFraction);
+        return scaled(hiddenSize, heads, ffnSize, generatorLayers == 0 ? layers : generatorLayers, generatorFraction);
     }
 
     /** The same sizes with another dropout rate (0 for gradient checks and evaluation graphs). */
     public ModelConfig withDropout(double rate) {
         return new ModelConfig(vocabSize, embeddingSize, hiddenSize, layers, heads, ffnSize, maxPositions,
-                typeVocabSize, rate, generatorFraction, initRange);
+                typeVocabSize, rate, generatorFraction, initRange, generatorLayers);
     }
 
     private static EncoderSize scaled(int hidden, int heads, int ffn, int layers, double fraction) {

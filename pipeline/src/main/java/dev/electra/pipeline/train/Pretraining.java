@@ -27,7 +27,8 @@ public final class Pretraining {
                     + " tokens but model.max-positions is " + m.maxPositions());
         }
         return new ModelConfig(vocabSize, m.embeddingSize(), m.hiddenSize(), m.layers(), m.heads(), m.ffnSize(),
-                m.maxPositions(), TYPE_VOCAB_SIZE, m.dropout(), m.generatorFraction(), m.initRange());
+                m.maxPositions(), TYPE_VOCAB_SIZE, m.dropout(), m.generatorFraction(), m.initRange(),
+                m.generatorLayers());
     }
 
     public static ElectraModel model(ElectraConfig config, int vocabSize, int maxSeqLength) {

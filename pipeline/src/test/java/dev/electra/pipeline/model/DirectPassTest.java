@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -38,6 +39,24 @@ class DirectPassTest {
         // float sums in another order differ by ~1e-7 here; a 1% error in one fused kernel moved this to 1.8e-4
         double worst = compare(model, model.placeholders(TinyData.batch(), 8, 0, true), 2e-5);
         System.out.printf("direct pass vs graph, float: max relative difference %.3e%n", worst);
+    }
+
+    /** A generator of one block under a discriminator of two (model.generator-layers = 1), against the graph. */
+    @Test
+    void aShallowerGenerator() {
+        ModelConfig c = TinyData.config(0.1, GradientCheckTest.INIT_RANGE);
+        ModelConfig shallow = new ModelConfig(c.vocabSize(), c.embeddingSize(), c.hiddenSize(), c.layers(), c.heads(),
+                c.ffnSize(), c.maxPositions(), c.typeVocabSize(), c.dropout(), c.generatorFraction(), c.initRange(), 1);
+        assertEquals(1, shallow.generator().layers());
+        assertEquals(2, shallow.discriminator().layers());
+        ElectraModel model = ElectraModel.build(shallow, Objective.ELECTRA, LossWeights.paper(), SamplingConfig.paper(),
+                DataType.DOUBLE, 24);
+        List<String> names = model.parameters().stream().map(ParameterSpec::name).toList();
+        assertTrue(names.contains("generator/layer_0/ffn/output/kernel")
+                && !names.contains("generator/layer_1/ffn/output/kernel")
+                && names.contains("discriminator/layer_1/ffn/output/kernel"), names.toString());
+        double worst = compare(model, model.placeholders(TinyData.batch(), 10, 0, true), 1e-9);
+        System.out.printf("direct pass vs graph, one generator block: max relative difference %.3e%n", worst);
     }
 
     /** gen-weight 0 (a generator kept at its initialisation): no generator loss, no generator gradient. */

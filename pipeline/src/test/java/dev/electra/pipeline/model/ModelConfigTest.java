@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.electra.pipeline.config.ConfigException;
 import dev.electra.pipeline.config.ConfigLoader;
 import dev.electra.pipeline.train.Pretraining;
 import java.util.List;
@@ -41,6 +42,16 @@ class ModelConfigTest {
                 () -> new ModelConfig(100, 8, 24, 1, 6, 16, 8, 2, 0.1, 0.3, 0.02));
         assertTrue(e.getMessage().contains("generator hidden size 7") && e.getMessage().contains("2 heads"),
                 e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new ModelConfig(100, 8, 8, 2, 2, 16, 8, 2, 0.1, 0.5, 0.02, 3));
+        assertTrue(e.getMessage().contains("generator-layers") && e.getMessage().contains("got 3"), e.getMessage());
+        ConfigException c = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(List.of("tiny"), List.of("model.generator-layers=5")));
+        assertTrue(c.getMessage().contains("model.generator-layers") && c.getMessage().contains("got 5"),
+                c.getMessage());
+        assertEquals(1, Pretraining.modelConfig(ConfigLoader.load(List.of("tiny"), List.of("model.generator-layers=1")),
+                100, 128).generator().layers());
+        assertEquals(2, overlay("tiny").generator().layers(), "0: as many blocks as the discriminator");
     }
 
     @Test
