@@ -1,5 +1,5 @@
 """Summarises `bin/bench budget`: for each budget point (an ablation directory), each
-objective's compute (steps, tokens, FLOPs, training wall time), its held-out discriminator AUC and generator accuracy
+objective's compute (steps, sequence length, vocabulary size, tokens, FLOPs, training wall time), its held-out discriminator AUC and generator accuracy
 at the end of pretraining, and every probe's test score with its 95% bootstrap interval, marked against the
 never-pretrained row (`+`: the interval lies wholly above the random row's, `-`: wholly below, `=`: they overlap)
 and, for ELECTRA and ELECTRA 15%, against each other at the same point (`>`/`<` when the intervals do not overlap)."""
@@ -61,13 +61,13 @@ for path in dirs:
             q = scored[pair].get(t) if pair in scored else None
             versus = "" if q is None else ">" if p[1] > q[2] else "<" if p[2] < q[1] else ""
             cells.append(f"{p[0]:.3f} [{p[1]:.3f}, {p[2]:.3f}] {mark(p, random.get(t))}{versus}")
-        rows.append([point, o, str(steps), str(run["max_seq_length"]), f"{tokens / 1e6:.2f}M", f"{run['flops_per_step'] * steps / 1e12:.1f}",
+        rows.append([point, o, str(steps), str(run["max_seq_length"]), str(run.get("vocab_size", "")), f"{tokens / 1e6:.2f}M", f"{run['flops_per_step'] * steps / 1e12:.1f}",
                      f"{run['training_seconds']:.0f}", f"{held.get('discriminator_auc', float('nan')):.3f}",
                      f"{held.get('generator_accuracy', float('nan')):.3f}"] + cells)
-    rows.append([point, "random (not pretrained)", "0", "", "0", "0", "0", "", ""]
+    rows.append([point, "random (not pretrained)", "0", "", "", "0", "0", "0", "", ""]
                 + [f"{random[t][0]:.3f} [{random[t][1]:.3f}, {random[t][2]:.3f}]" if t in random else ""
                    for t in tasks])
-header = ["point", "objective", "steps", "length", "tokens", "TFLOPs", "train s", "held-out AUC", "generator acc"] + tasks
+header = ["point", "objective", "steps", "length", "vocab", "tokens", "TFLOPs", "train s", "held-out AUC", "generator acc"] + tasks
 print("| " + " | ".join(header) + " |")
 print("|" + "---|" * len(header))
 for r in rows:
