@@ -8,6 +8,7 @@ import dev.electra.pipeline.config.CodeVersion;
 import dev.electra.pipeline.config.ConfigLoader;
 import dev.electra.pipeline.config.ElectraConfig;
 import dev.electra.pipeline.config.RunInfo;
+import dev.electra.pipeline.eval.Evaluation;
 import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.model.Objective;
 import dev.electra.pipeline.report.AblationReport;
@@ -141,7 +142,7 @@ public final class AblateJob implements Callable<Integer> {
                                        String tasks, Path output) {
         Path dir = output.resolve(AblationReport.RANDOM);
         Path evaluation = dir.resolve("evaluation");
-        if (Files.isRegularFile(evaluation.resolve(EvaluateJob.RESULT))) {
+        if (Files.isRegularFile(evaluation.resolve(Evaluation.FILE_NAME))) {
             LOG.info("ablate: the random-init baseline's evaluation is present");
             return;
         }
@@ -201,10 +202,15 @@ public final class AblateJob implements Callable<Integer> {
 
     /** The step an existing evaluation was made at, or −1. */
     static long evaluatedAt(Path evaluation) {
-        Path json = evaluation.resolve(EvaluateJob.RESULT);
+        Path json = evaluation.resolve(Evaluation.FILE_NAME);
+        if (!Files.isRegularFile(json)) {
+            return -1;
+        }
         try {
-            return Files.isRegularFile(json) ? JSON.readTree(json.toFile()).path("step").asLong(-1) : -1;
-        } catch (IOException e) {
+            Long step = Evaluation.read(json).step();
+            return step == null ? -1 : step;
+        } catch (RuntimeException e) {
+            // an unreadable record is evaluated again
             return -1;
         }
     }

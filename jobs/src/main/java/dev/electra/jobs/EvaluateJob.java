@@ -1,11 +1,10 @@
 package dev.electra.jobs;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.electra.jobs.io.OutputDir;
 import dev.electra.pipeline.config.ElectraConfig;
 import dev.electra.pipeline.config.RunInfo;
 import dev.electra.pipeline.eval.EncodedTask;
+import dev.electra.pipeline.eval.Evaluation;
 import dev.electra.pipeline.eval.FineTuner;
 import dev.electra.pipeline.eval.FrozenFeatures;
 import dev.electra.pipeline.eval.GlueTasks;
@@ -19,8 +18,6 @@ import dev.electra.pipeline.model.ModelConfig;
 import dev.electra.pipeline.model.ParameterSpec;
 import dev.electra.pipeline.train.AdamW;
 import dev.electra.tokenizer.BertTokenizer;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -50,8 +47,6 @@ import picocli.CommandLine.Option;
                 "Writes OUTPUT/evaluation.json, _run.json and _effective.conf. Keys: evaluate.*."})
 public final class EvaluateJob implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(EvaluateJob.class);
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    public static final String RESULT = "evaluation.json";
 
     @Mixin
     CommonOptions common;
@@ -94,25 +89,25 @@ public final class EvaluateJob implements Callable<Integer> {
         List<String> names = tasks != null ? tasks : glueDir != null ? GlueTasks.names() : config.evaluate().tasks();
         String dir = tasksDir != null ? tasksDir : Path.of(config.data().dir(), "tasks").toString();
         // The default output, RUN/evaluation, is an earlier evaluation of the same run: it is replaced.
-        Map<String, Object> r = run(spark, config, model, vocab, dir, glueDir, names, out,
+        Evaluation r = run(spark, config, model, vocab, dir, glueDir, names, out,
                 replace.overwrite || output == null,
                 vocab == null ? List.of("evaluate", "--model", model)
                         : List.of("evaluate", "--model", model, "--vocab", vocab));
         System.out.println(summary(r, model));
-        System.out.println("evaluation written to " + out + "/" + RESULT);
+        System.out.println("evaluation written to " + out + "/" + Evaluation.FILE_NAME);
         return 0;
     }
 
-    public static Map<String, Object> run(SparkSession spark, ElectraConfig config, String run, String vocabPath,
-                                          String tasksDir, List<String> taskNames, String output, boolean overwrite,
-                                          List<String> arguments) {
+    public static Evaluation run(SparkSession spark, ElectraConfig config, String run, String vocabPath,
+                                 String tasksDir, List<String> taskNames, String output, boolean overwrite,
+                                 List<String> arguments) {
         return run(spark, config, run, vocabPath, tasksDir, null, taskNames, output, overwrite, arguments);
     }
 
     /** @param glueDir GLUE's data directory (null: none); GLUE task names are read from it, others from tasksDir */
-    public static Map<String, Object> run(SparkSession spark, ElectraConfig config, String run, String vocabPath,
-                                          String tasksDir, String glueDir, List<String> taskNames, String output,
-                                          boolean overwrite, List<String> arguments) {
+    public static Evaluation run(SparkSession spark, ElectraConfig config, String run, String vocabPath,
+                                 String tasksDir, String glueDir, List<String> taskNames, String output,
+                                 boolean overwrite, List<String> arguments) {
         long start = System.nanoTime();
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         // What evaluate reads of the model: its output may sit beside these (RUN/evaluation), not on them.
@@ -122,27 +117,22 @@ public final class EvaluateJob implements Callable<Integer> {
         inputs.add(new OutputDir.Input("--glue-dir", glueDir));
         try (OutputDir out = OutputDir.begin("evaluate", output, overwrite, hadoop, inputs)) {
             try {
-                Map<String, Object> result = evaluate(spark, config, run, vocabPath, tasksDir, glueDir, taskNames,
-                        hadoop, start);
-                result.put("model", recordedModel(run, output));
-                out.write(RESULT, JSON.writeValueAsBytes(result));
-                @SuppressWarnings("unchecked")
-                Map<String, Object> scores = (Map<String, Object>) result.get("scores");
-                out.writeRunInfo(RunInfo.start("evaluate", arguments, config).withResults(Map.of("scores", scores)));
+                Evaluation result = evaluate(spark, config, run, vocabPath, tasksDir, glueDir, taskNames, hadoop,
+                        start).withModel(recordedModel(run, output));
+                out.write(Evaluation.FILE_NAME, result.toJson());
+                out.writeRunInfo(RunInfo.start("evaluate", arguments, config).withResults(Map.of("scores",
+                        result.scores())));
                 out.commit();
                 return result;
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot write " + output + ": " + e.getMessage(), e);
             } catch (Exception e) {
                 throw out.failure(e);
             }
         }
     }
 
-    private static Map<String, Object> evaluate(SparkSession spark, ElectraConfig config, String run,
-                                                String vocabPath, String tasksDir, String glueDir,
-                                                List<String> taskNames,
-                                                Configuration hadoop, long start) {
+    private static Evaluation evaluate(SparkSession spark, ElectraConfig config, String run, String vocabPath,
+                                       String tasksDir, String glueDir, List<String> taskNames, Configuration hadoop,
+                                       long start) {
         PretrainedModels.Loaded pretrained = PretrainedModels.open(run, vocabPath, hadoop);
         ElectraModel pretrainModel = pretrained.model();
         ModelConfig modelConfig = pretrainModel.config();
@@ -161,7 +151,7 @@ public final class EvaluateJob implements Callable<Integer> {
         List<EncodedTask> supervised = new ArrayList<>();
         List<EncodedTask> tagging = new ArrayList<>();
         List<EncodedTask> pairs = new ArrayList<>();
-        Map<String, Object> taskInfo = new LinkedHashMap<>();
+        Map<String, Evaluation.TaskInfo> taskInfo = new LinkedHashMap<>();
         for (String name : taskNames) {
             Task task = glueDir != null && GlueTasks.names().contains(name)
                     ? GlueTasks.read(Path.of(glueDir), name) : Task.read(Path.of(tasksDir, name));
@@ -169,82 +159,60 @@ public final class EvaluateJob implements Callable<Integer> {
                     ev.maxEvalExamples(), config.seed());
             (task.kind() == Task.Kind.PAIRS ? pairs : task.kind() == Task.Kind.TAGGING ? tagging : supervised)
                     .add(encoded);
-            taskInfo.put(name, Map.of("kind", task.kind().configName(), "metric",
-                    metricName(task.metric()), "labels", task.labels(), "source", task.source(),
-                    "train", encoded.ids(Task.Split.TRAIN).length, "test", encoded.ids(Task.Split.TEST).length));
+            taskInfo.put(name, new Evaluation.TaskInfo(task.kind().configName(), Evaluation.metricName(task.metric()),
+                    task.labels(), task.source(), encoded.ids(Task.Split.TRAIN).length,
+                    encoded.ids(Task.Split.TEST).length));
         }
 
         // A transformers directory has no pretraining configuration: this invocation's clip-norm applies.
         double clipNorm = (pretrained.runConfig() != null ? pretrained.runConfig() : config).pretrain().clipNorm();
-        Map<String, Object> probes = ev.mode() == ElectraConfig.EvaluateMode.FINETUNE ? Map.of()
+        Map<String, Map<String, Evaluation.Probe>> probes = ev.mode() == ElectraConfig.EvaluateMode.FINETUNE ? null
                 : probe(spark, modelConfig, pretrainModel, kernels.mode(), supervised, tagging, ev,
                 config.seed());
         List<FineTuner.Result> results = ev.mode() == ElectraConfig.EvaluateMode.PROBE ? List.of()
                 : fineTune(spark, modelConfig, pretrainModel, clipNorm, supervised, ev, config.model().kernels());
-        Map<String, Object> scores = new LinkedHashMap<>();
+        Map<String, Evaluation.TaskScore> scores = new LinkedHashMap<>();
         for (EncodedTask t : supervised) {
             List<FineTuner.Result> mine = results.stream().filter(x -> x.task().equals(t.name())).toList();
-            if (mine.isEmpty()) {
-                continue;
+            if (!mine.isEmpty()) {
+                scores.put(t.name(), fineTuned(t, mine));
             }
-            Spread test = Spread.of(mine.stream().mapToDouble(FineTuner.Result::test).toArray());
-            Spread dev = Spread.of(mine.stream().mapToDouble(FineTuner.Result::dev).toArray());
-            Map<String, Object> s = new LinkedHashMap<>();
-            s.put("metric", metricName(t.metric()));
-            s.put("test_mean", test.mean());
-            s.put("test_std", test.std());
-            s.put("test_median", ClassificationMetrics.median(mine.stream().mapToDouble(FineTuner.Result::test)
-                    .toArray()));
-            if (t.metric() == Task.Metric.F1 || t.metric().ofRegression()) {
-                // GLUE reports MRPC and QQP as F1 and accuracy, STS-B as Pearson and Spearman, and its score averages
-                // the two
-                s.put("test_" + metricName(FineTuner.companion(t.metric())) + "_mean", Spread.of(mine.stream()
-                        .mapToDouble(FineTuner.Result::testCompanion).toArray()).mean());
-            }
-            s.put("dev_mean", dev.mean());
-            s.put("dev_std", dev.std());
-            s.put("dev_median", ClassificationMetrics.median(mine.stream().mapToDouble(FineTuner.Result::dev)
-                    .toArray()));
-            s.put("seeds", mine.stream().map(EvaluateJob::seedResult).toList());
-            s.put("collapsed_seeds", mine.stream().filter(FineTuner.Result::collapsed).count());
-            scores.put(t.name(), s);
-            LOG.info("evaluate: {} {} {} (test, {} seeds)", t.name(), t.metric().name().toLowerCase(), test,
-                    mine.size());
         }
         for (EncodedTask t : pairs) {
-            Map<String, Object> s = new LinkedHashMap<>();
-            s.put("metric", "accuracy");
-            s.put("pairs", t.ids(Task.Split.TEST).length);
+            int n = t.ids(Task.Split.TEST).length;
             if (pretrainModel.objective().hasDiscriminator()) {
                 double accuracy = MinimalPairs.accuracy(pretrainModel, t, ev.batchSize());
-                s.put("test_mean", accuracy);
-                // No seeds to vary: the spread reported is the binomial standard error over the pairs.
-                s.put("test_std", Math.sqrt(accuracy * (1 - accuracy) / t.ids(Task.Split.TEST).length));
-                s.put("spread", "binomial standard error");
+                scores.put(t.name(), Evaluation.TaskScore.zeroShot(n, accuracy));
                 LOG.info("evaluate: {} zero-shot accuracy {}", t.name(), String.format("%.3f", accuracy));
             } else {
-                s.put("not_applicable", "objective " + pretrainModel.objective().configName()
-                        + " has no discriminator");
+                scores.put(t.name(), Evaluation.TaskScore.notApplicable(n, "objective "
+                        + pretrainModel.objective().configName() + " has no discriminator"));
             }
-            scores.put(t.name(), s);
         }
+        return new Evaluation(run, pretrainModel.objective().configName(),
+                pretrained.step() >= 0 ? pretrained.step() : null, pretrained.results().heldOut(), taskInfo, scores,
+                probes, (System.nanoTime() - start) / 1e9);
+    }
 
-        Map<String, Object> result = new LinkedHashMap<>();
-        result.put("model", run);
-        result.put("objective", pretrainModel.objective().configName());
-        if (pretrained.step() >= 0) {
-            result.put("step", pretrained.step());
-        }
-        if (pretrained.results().heldOut() != null) {
-            result.put("intrinsic", pretrained.results().heldOut());
-        }
-        result.put("tasks", taskInfo);
-        result.put("scores", scores);
-        if (!probes.isEmpty()) {
-            result.put("probes", probes);
-        }
-        result.put("wall_seconds", (System.nanoTime() - start) / 1e9);
-        return result;
+    /** A fine-tuned task's score over its seeds' runs. */
+    private static Evaluation.TaskScore fineTuned(EncodedTask t, List<FineTuner.Result> mine) {
+        double[] tests = mine.stream().mapToDouble(FineTuner.Result::test).toArray();
+        double[] devs = mine.stream().mapToDouble(FineTuner.Result::dev).toArray();
+        Spread test = Spread.of(tests);
+        Spread dev = Spread.of(devs);
+        // GLUE reports MRPC and QQP as F1 and accuracy, STS-B as Pearson and Spearman, and its score averages the two
+        Task.Metric companion = FineTuner.companion(t.metric());
+        boolean second = t.metric() == Task.Metric.F1 || t.metric().ofRegression();
+        Double companionMean = second ? Spread.of(mine.stream().mapToDouble(FineTuner.Result::testCompanion)
+                .toArray()).mean() : null;
+        LOG.info("evaluate: {} {} {} (test, {} seeds)", t.name(), Evaluation.metricName(t.metric()), test,
+                mine.size());
+        return new Evaluation.TaskScore(Evaluation.metricName(t.metric()), null, test.mean(), test.std(),
+                ClassificationMetrics.median(tests), companion == Task.Metric.ACCURACY ? companionMean : null,
+                companion == Task.Metric.PEARSON ? companionMean : null,
+                companion == Task.Metric.SPEARMAN ? companionMean : null, dev.mean(), dev.std(),
+                ClassificationMetrics.median(devs), mine.stream().map(Evaluation.SeedRun::of).toList(),
+                (int) mine.stream().filter(FineTuner.Result::collapsed).count(), null, null);
     }
 
     /**
@@ -265,48 +233,22 @@ public final class EvaluateJob implements Callable<Integer> {
     }
 
     /**
-     * One fine-tuning run in evaluation.json: scores, the training curve per epoch and the plateau signs (a
-     * regression's fit is Pearson's r and it has no majority label).
-     */
-    private static Map<String, Object> seedResult(FineTuner.Result x) {
-        boolean regression = x.metric().ofRegression();
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("seed", x.seed());
-        m.put("dev", x.dev());
-        m.put("test", x.test());
-        m.put("test_" + metricName(FineTuner.companion(x.metric())), x.testCompanion());
-        m.put("seconds", x.seconds());
-        m.put("train_loss", x.trainLoss());
-        m.put(regression ? "train_pearson" : "train_accuracy", x.trainFit());
-        if (!regression) {
-            m.put("majority_share", x.majorityShare());
-        }
-        m.put(regression ? "test_distinct_predictions" : "test_classes_predicted", x.testClassesPredicted());
-        return m;
-    }
-
-    /** A metric as evaluation.json names it. */
-    static String metricName(Task.Metric metric) {
-        return metric.name().toLowerCase(java.util.Locale.ROOT);
-    }
-
-    /**
      * Frozen-feature probes of every classification, regression and tagging task: features of the frozen encoder (no
      * dropout) extracted once on the driver, then {@link Probes}' regressions. Tagging tasks are only probed.
      */
-    private static Map<String, Object> probe(SparkSession spark, ModelConfig modelConfig, ElectraModel pretrained,
+    private static Map<String, Map<String, Evaluation.Probe>> probe(SparkSession spark, ModelConfig modelConfig, ElectraModel pretrained,
                                              KernelMode kernels, List<EncodedTask> tasks, List<EncodedTask> tagging,
                                              ElectraConfig.EvaluateConfig ev, long seed) {
         ElectraModel frozen = ElectraModel.classifier(modelConfig.withDropout(0), pretrained.objective(), 2,
                 org.nd4j.linalg.api.buffer.DataType.FLOAT, seed).useKernels(kernels);
         frozen.loadMatching(pretrained.flatParameters(), pretrained.parameters());
-        Map<String, Object> out = new LinkedHashMap<>();
+        Map<String, Map<String, Evaluation.Probe>> out = new LinkedHashMap<>();
         for (EncodedTask t : tasks) {
             FrozenFeatures.Pooled[] f = new FrozenFeatures.Pooled[Task.Split.values().length];
             for (Task.Split split : Task.Split.values()) {
                 f[split.ordinal()] = FrozenFeatures.of(frozen, t, t.ids(split), ev.batchSize());
             }
-            Map<String, Object> r = Probes.run(spark, t, f[0], f[1], f[2], ev.probeL2(), seed);
+            Map<String, Evaluation.Probe> r = Probes.run(spark, t, f[0], f[1], f[2], ev.probeL2(), seed);
             out.put(t.name(), r);
             logProbe(t.name(), "mean pooling", r.get("mean"));
         }
@@ -315,19 +257,17 @@ public final class EvaluateJob implements Callable<Integer> {
             for (Task.Split split : Task.Split.values()) {
                 f[split.ordinal()] = FrozenFeatures.tokens(frozen, t, t.ids(split), t.tags(split), ev.batchSize());
             }
-            Map<String, Object> r = Probes.runTagging(spark, t, f[0], f[1], f[2], ev.probeL2(), seed);
+            Map<String, Evaluation.Probe> r = Probes.runTagging(spark, t, f[0], f[1], f[2], ev.probeL2(), seed);
             out.put(t.name(), r);
             logProbe(t.name(), f[0].tags().length + " training words", r.get("token"));
         }
         return out;
     }
 
-    private static void logProbe(String task, String what, Object result) {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> r = (Map<String, Object>) result;
-        LOG.info("evaluate: {} probe ({}) {} {} [{}, {}] (test, l2 {})", task, what, r.get("metric"),
-                String.format("%.3f", (Double) r.get("test")), String.format("%.3f", (Double) r.get("test_low")),
-                String.format("%.3f", (Double) r.get("test_high")), r.get("l2"));
+    private static void logProbe(String task, String what, Evaluation.Probe r) {
+        LOG.info("evaluate: {} probe ({}) {} {} [{}, {}] (test, l2 {})", task, what, r.metric(),
+                String.format("%.3f", r.test()), String.format("%.3f", r.testLow()),
+                String.format("%.3f", r.testHigh()), r.l2());
     }
 
     /** Every (task, seed) as one Spark task; results in task and seed order. */
@@ -359,15 +299,12 @@ public final class EvaluateJob implements Callable<Integer> {
         return results;
     }
 
-    static String summary(Map<String, Object> result, String model) {
-        StringBuilder sb = new StringBuilder("evaluation of " + model + " (" + result.get("objective")
-                + (result.containsKey("step") ? ", step " + result.get("step") : "") + "):");
-        @SuppressWarnings("unchecked")
-        Map<String, Map<String, Object>> scores = (Map<String, Map<String, Object>>) result.get("scores");
-        scores.forEach((task, s) -> sb.append(String.format("%n  %-14s %s", task, s.containsKey("test_mean")
-                ? String.format("%s %.3f ± %.3f", s.get("metric"), (Double) s.get("test_mean"),
-                (Double) s.get("test_std"))
-                : s.get("not_applicable"))));
+    static String summary(Evaluation result, String model) {
+        StringBuilder sb = new StringBuilder("evaluation of " + model + " (" + result.objective()
+                + (result.step() != null ? ", step " + result.step() : "") + "):");
+        result.scores().forEach((task, s) -> sb.append(String.format("%n  %-14s %s", task, s.scored()
+                ? String.format("%s %.3f ± %.3f", s.metric(), s.testMean(), s.testStd())
+                : s.notApplicable())));
         return sb.toString();
     }
 }

@@ -1,6 +1,7 @@
 package dev.electra.jobs;
 
 import dev.electra.pipeline.eval.EncodedTask;
+import dev.electra.pipeline.eval.Evaluation;
 import dev.electra.pipeline.eval.FineTuner;
 import dev.electra.pipeline.eval.FrozenFeatures;
 import dev.electra.pipeline.eval.Task;
@@ -54,10 +55,10 @@ final class Probes {
     }
 
     /** Both poolings of one sentence-level task: {"cls": {...}, "mean": {...}}. */
-    static Map<String, Object> run(SparkSession spark, EncodedTask task, FrozenFeatures.Pooled train,
-                                   FrozenFeatures.Pooled dev, FrozenFeatures.Pooled test, List<Double> l2,
-                                   long seed) {
-        Map<String, Object> out = new LinkedHashMap<>();
+    static Map<String, Evaluation.Probe> run(SparkSession spark, EncodedTask task, FrozenFeatures.Pooled train,
+                                             FrozenFeatures.Pooled dev, FrozenFeatures.Pooled test, List<Double> l2,
+                                             long seed) {
+        Map<String, Evaluation.Probe> out = new LinkedHashMap<>();
         out.put("cls", probe(spark, task, Data.of(train.cls(), task.gold(Task.Split.TRAIN)),
                 Data.of(dev.cls(), task.gold(Task.Split.DEV)), Data.of(test.cls(), task.gold(Task.Split.TEST)), l2,
                 seed));
@@ -68,16 +69,16 @@ final class Probes {
     }
 
     /** A tagging task, probed per word: {"token": {...}}. */
-    static Map<String, Object> runTagging(SparkSession spark, EncodedTask task, FrozenFeatures.Tokens train,
-                                          FrozenFeatures.Tokens dev, FrozenFeatures.Tokens test, List<Double> l2,
-                                          long seed) {
-        Map<String, Object> out = new LinkedHashMap<>();
+    static Map<String, Evaluation.Probe> runTagging(SparkSession spark, EncodedTask task, FrozenFeatures.Tokens train,
+                                                    FrozenFeatures.Tokens dev, FrozenFeatures.Tokens test,
+                                                    List<Double> l2, long seed) {
+        Map<String, Evaluation.Probe> out = new LinkedHashMap<>();
         out.put("token", probe(spark, task, Data.of(train), Data.of(dev), Data.of(test), l2, seed));
         return out;
     }
 
-    private static Map<String, Object> probe(SparkSession spark, EncodedTask task, Data train, Data dev, Data test,
-                                             List<Double> l2, long seed) {
+    private static Evaluation.Probe probe(SparkSession spark, EncodedTask task, Data train, Data dev, Data test,
+                                          List<Double> l2, long seed) {
         Dataset<Row> trainSet = frame(spark, train.x(), train.gold()).cache();
         double bestDev = Double.NEGATIVE_INFINITY;
         double bestL2 = Double.NaN;
@@ -101,17 +102,8 @@ final class Probes {
         double[] predicted = predict(best, test.x());
         double score = score(task, test.gold(), predicted);
         double[] interval = bootstrap(task, test.gold(), predicted, test.groups(), seed);
-        Map<String, Object> r = new LinkedHashMap<>();
-        r.put("metric", task.metric().name().toLowerCase(java.util.Locale.ROOT));
-        r.put("l2", bestL2);
-        r.put("dev", bestDev);
-        r.put("test", score);
-        r.put("test_low", interval[0]);
-        r.put("test_high", interval[1]);
-        r.put("dev_by_l2", devByL2);
-        r.put("train_examples", train.x().length);
-        r.put("test_examples", test.x().length);
-        return r;
+        return new Evaluation.Probe(Evaluation.metricName(task.metric()), bestL2, bestDev, score, interval[0],
+                interval[1], devByL2, train.x().length, test.x().length);
     }
 
     private static double score(EncodedTask task, double[] gold, double[] predicted) {

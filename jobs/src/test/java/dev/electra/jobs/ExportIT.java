@@ -3,6 +3,7 @@ package dev.electra.jobs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -187,12 +188,12 @@ class ExportIT {
                 List.of("comma"), dir.resolve("eval-run").toString(), false, List.of("evaluate"));
         var fromExport = EvaluateJob.run(spark, config, export.toString(), null, tasks.toString(), List.of("comma"),
                 export.resolve("evaluation").toString(), false, List.of("evaluate"));
-        assertEquals(withoutTimes(fromRun.get("scores")), withoutTimes(fromExport.get("scores")),
+        assertEquals(withoutTimes(fromRun.scores()), withoutTimes(fromExport.scores()),
                 "the same weights and tokenizer fine-tune to the same scores");
-        assertEquals(withoutTimes(fromRun.get("probes")), withoutTimes(fromExport.get("probes")),
+        assertEquals(withoutTimes(fromRun.probes()), withoutTimes(fromExport.probes()),
                 "and probe to the same scores");
-        assertEquals(4L, fromRun.get("step"));
-        assertFalse(fromExport.containsKey("step"), "a transformers directory has no step");
+        assertEquals(4L, fromRun.step());
+        assertNull(fromExport.step(), "a transformers directory has no step");
         assertTrue(Files.isRegularFile(export.resolve("evaluation/evaluation.json")));
     }
 

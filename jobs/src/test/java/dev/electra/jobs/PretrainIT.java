@@ -505,7 +505,7 @@ class PretrainIT {
         PretrainJob.run(spark, config, shards.toString(), dir.resolve("eval-run").toString(), false, Long.MAX_VALUE,
                 List.of("pretrain"));
         Path tasks = fixtureTasks();
-        java.util.Map<String, Object> r = EvaluateJob.run(spark, config, dir.resolve("eval-run").toString(),
+        var r = EvaluateJob.run(spark, config, dir.resolve("eval-run").toString(),
                 dir.resolve("vocab").toString(), tasks.toString(), List.of("comma", "pairs"),
                 dir.resolve("eval-run/evaluation").toString(), false, List.of("evaluate"));
         JsonNode json = new ObjectMapper().readTree(dir.resolve("eval-run/evaluation/evaluation.json").toFile());
@@ -528,7 +528,7 @@ class PretrainIT {
                     "the interval holds the score: " + probe);
         }
         assertTrue(json.get("scores").get("comma").has("test_median"));
-        assertEquals(r.get("objective"), "electra");
+        assertEquals("electra", r.objective());
         assertEquals("..", json.get("model").asText(), "RUN/evaluation names its run relative to itself");
 
         Path otherVocab = dir.resolve("other-vocab.txt");

@@ -2,6 +2,7 @@ package dev.electra.pipeline.report;
 
 import dev.electra.pipeline.eval.GlueTasks;
 import dev.electra.pipeline.model.Objective;
+import dev.electra.pipeline.eval.Evaluation;
 import dev.electra.pipeline.train.PretrainResults;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -85,7 +86,7 @@ public final class AblationReport {
 
     /** What one objective's pretraining and evaluation produced. */
     public record ObjectiveResult(String objective, Map<String, Score> scores, Map<String, Probe> probes,
-                                  double flopsPerStep, long steps, double wallSeconds, JsonNode intrinsic,
+                                  double flopsPerStep, long steps, double wallSeconds, Map<String, Object> intrinsic,
                                   Map<String, List<Point>> curves) {}
 
     private final JsonNode ablation;
@@ -113,27 +114,26 @@ public final class AblationReport {
             for (JsonNode o : ablation.path("objectives")) {
                 String name = o.asText();
                 Path run = dir.resolve(name).resolve("pretrain");
-                Path evaluation = dir.resolve(name).resolve("evaluation").resolve("evaluation.json");
+                Path evaluation = dir.resolve(name).resolve("evaluation").resolve(Evaluation.FILE_NAME);
                 if (!Files.isRegularFile(evaluation) || !Files.isRegularFile(run.resolve("_run.json"))) {
                     throw new IllegalArgumentException("objective " + name + " has no finished run in "
                             + dir.resolve(name) + " (expected pretrain/_run.json and evaluation/evaluation.json)");
                 }
-                JsonNode eval = JSON.readTree(evaluation.toFile());
+                Evaluation eval = Evaluation.read(evaluation);
                 PretrainResults pretrained = PretrainResults.read(JSON.readTree(run.resolve("_run.json").toFile())
                         .path("results"));
                 results.add(new ObjectiveResult(name, scores(eval), probes(eval),
                         pretrained.flopsPerStep() == null ? 0 : pretrained.flopsPerStep(),
                         pretrained.finalStep() == null ? 0 : pretrained.finalStep(), pretrained.trainingSecondsSoFar(),
-                        eval.path("intrinsic"), curves(run)));
+                        eval.intrinsic() == null ? Map.of() : eval.intrinsic(), curves(run)));
             }
-            Path random = dir.resolve(RANDOM).resolve("evaluation").resolve("evaluation.json");
+            Path random = dir.resolve(RANDOM).resolve("evaluation").resolve(Evaluation.FILE_NAME);
             if (ablation.has("baseline")) {
                 if (!Files.isRegularFile(random)) {
                     throw new IllegalArgumentException("the random-init baseline has no evaluation: expected " + random);
                 }
-                JsonNode eval = JSON.readTree(random.toFile());
-                results.add(new ObjectiveResult(RANDOM, scores(eval), probes(eval), 0, 0, 0,
-                        JSON.createObjectNode(), Map.of()));
+                Evaluation eval = Evaluation.read(random);
+                results.add(new ObjectiveResult(RANDOM, scores(eval), probes(eval), 0, 0, 0, Map.of(), Map.of()));
             }
             return new AblationReport(ablation, results);
         } catch (IOException e) {
@@ -141,40 +141,30 @@ public final class AblationReport {
         }
     }
 
-    private static Map<String, Score> scores(JsonNode eval) {
+    private static Map<String, Score> scores(Evaluation eval) {
         Map<String, Score> scores = new LinkedHashMap<>();
-        eval.path("scores").fields().forEachRemaining(e -> {
-            JsonNode s = e.getValue();
-            if (s.has("test_mean")) {
-                scores.put(e.getKey(), new Score(s.path("metric").asText(), s.path("test_mean").asDouble(),
-                        s.path("test_std").asDouble(), s.path("seeds").size(), s.path("collapsed_seeds").asInt(0),
-                        companion(s)));
+        eval.scores().forEach((task, s) -> {
+            if (s.scored()) {
+                scores.put(task, new Score(s.metric(), s.testMean(), s.testStd(),
+                        s.seeds() == null ? 0 : s.seeds().size(), s.collapsedSeeds() == null ? 0 : s.collapsedSeeds(),
+                        s.companionMean()));
             }
         });
         return scores;
-    }
-
-    /** GLUE's second number of a task's scores in evaluation.json (NaN when it has none). */
-    private static double companion(JsonNode s) {
-        for (String key : List.of("test_accuracy_mean", "test_pearson_mean", "test_spearman_mean")) {
-            if (s.has(key)) {
-                return s.path(key).asDouble();
-            }
-        }
-        return Double.NaN;
     }
 
     /**
      * The probes of evaluation.json (evaluate.mode probe or both): a sentence task's mean pooling, a tagging task's
      * per-word probe.
      */
-    private static Map<String, Probe> probes(JsonNode eval) {
+    private static Map<String, Probe> probes(Evaluation eval) {
         Map<String, Probe> probes = new LinkedHashMap<>();
-        eval.path("probes").fields().forEachRemaining(e -> {
-            JsonNode p = e.getValue().has("token") ? e.getValue().path("token") : e.getValue().path("mean");
-            probes.put(e.getKey(), new Probe(p.path("metric").asText(), p.path("test").asDouble(),
-                    p.path("test_low").asDouble(), p.path("test_high").asDouble()));
-        });
+        if (eval.probes() != null) {
+            for (String task : eval.probes().keySet()) {
+                Evaluation.Probe p = eval.mainProbe(task);
+                probes.put(task, new Probe(p.metric(), p.test(), p.testLow(), p.testHigh()));
+            }
+        }
         return probes;
     }
 
@@ -379,12 +369,12 @@ public final class AblationReport {
         md.append("| objective | held-out loss | generator MLM accuracy | discriminator AUC | discriminator accuracy "
                 + "| all-original accuracy |\n|---|---|---|---|---|---|\n");
         for (ObjectiveResult r : results) {
-            JsonNode i = r.intrinsic();
+            Map<String, Object> i = r.intrinsic();
             md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n",
                     DISPLAY.getOrDefault(r.objective(), r.objective()), num(i, "loss"), num(i, "generator_accuracy"),
                     num(i, "discriminator_auc"), num(i, "discriminator_accuracy"),
-                    i.has("replaced_share") ? String.format(Locale.ROOT, "%.3f", 1 - i.path("replaced_share")
-                            .asDouble()) : "–"));
+                    i.get("replaced_share") instanceof Number share
+                            ? String.format(Locale.ROOT, "%.3f", 1 - share.doubleValue()) : "–"));
         }
         md.append("\n## Learning curves\n\n");
         List<String> perStep = results.stream().filter(r -> r.flopsPerStep() > 0).map(r -> String.format(Locale.ROOT,
@@ -641,8 +631,8 @@ public final class AblationReport {
         return sb.toString().strip();
     }
 
-    private static String num(JsonNode n, String field) {
-        return n.has(field) ? String.format(Locale.ROOT, "%.3f", n.path(field).asDouble()) : "–";
+    private static String num(Map<String, Object> n, String field) {
+        return n.get(field) instanceof Number v ? String.format(Locale.ROOT, "%.3f", v.doubleValue()) : "–";
     }
 
     /** A self-contained page: the Markdown's tables and text as HTML, the images inlined as data URIs. */
