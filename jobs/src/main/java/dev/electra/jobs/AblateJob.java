@@ -1,5 +1,6 @@
 package dev.electra.jobs;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.electra.jobs.io.Failures;
@@ -7,6 +8,7 @@ import dev.electra.jobs.io.OutputDir;
 import dev.electra.pipeline.config.CodeVersion;
 import dev.electra.pipeline.config.ConfigLoader;
 import dev.electra.pipeline.config.ElectraConfig;
+import dev.electra.pipeline.config.ResumeCheck;
 import dev.electra.pipeline.config.RunInfo;
 import dev.electra.pipeline.eval.Evaluation;
 import dev.electra.pipeline.model.ElectraModel;
@@ -45,6 +47,10 @@ import picocli.CommandLine.Option;
 public final class AblateJob implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(AblateJob.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** What an evaluation's numbers depend on besides the checkpoint: a change of any re-evaluates. */
+    private static final List<String> EVALUATED_BY = List.of("evaluate.*", "seed", "data.dir");
+    /** And the random row's, whose encoder is built from the model's shape and the seed. */
+    private static final List<String> RANDOM_MADE_BY = List.of("evaluate.*", "seed", "data.dir", "model.*");
 
     @Mixin
     CommonOptions common;
@@ -97,10 +103,11 @@ public final class AblateJob implements Callable<Integer> {
             PretrainJob.Result r = PretrainJob.run(spark, config, data, run, false, Long.MAX_VALUE,
                     List.of("ablate", "pretrain", objective));
             Path evaluation = output.resolve(objective).resolve("evaluation");
-            if (evaluatedAt(evaluation) == r.step()) {
+            String stale = staleBecause(evaluation, r.step(), config, EVALUATED_BY);
+            if (stale == null) {
                 LOG.info("ablate: objective {}: evaluation of step {} is present", objective, r.step());
             } else {
-                LOG.info("ablate: objective {}: evaluating", objective);
+                LOG.info("ablate: objective {}: evaluating ({})", objective, stale);
                 LOG.info(EvaluateJob.summary(EvaluateJob.run(spark, config, run, vocab, tasks,
                         config.evaluate().tasks(), evaluation.toAbsolutePath().toString(), true,
                         List.of("ablate", "evaluate", objective)), run));
@@ -142,13 +149,14 @@ public final class AblateJob implements Callable<Integer> {
                                        String tasks, Path output) {
         Path dir = output.resolve(AblationReport.RANDOM);
         Path evaluation = dir.resolve("evaluation");
-        if (Files.isRegularFile(evaluation.resolve(Evaluation.FILE_NAME))) {
-            LOG.info("ablate: the random-init baseline's evaluation is present");
-            return;
-        }
         List<String> electra = new ArrayList<>(sets);
         electra.add("pretrain.objective=electra");
         ElectraConfig config = ConfigLoader.load(overlays, electra);
+        String stale = staleBecause(evaluation, -1, config, RANDOM_MADE_BY);
+        if (stale == null) {
+            LOG.info("ablate: the random-init baseline's evaluation is present");
+            return;
+        }
         var hadoop = spark.sparkContext().hadoopConfiguration();
         Vocabulary vocabulary = Tokenizers.readVocabulary(vocab, hadoop);
         ElectraModel model = Pretraining.model(config, vocabulary.size(), config.model().maxPositions());
@@ -165,7 +173,7 @@ public final class AblateJob implements Callable<Integer> {
                 throw out.failure(e);
             }
         }
-        LOG.info("ablate: random-init baseline (seed {}, never pretrained): evaluating", config.seed());
+        LOG.info("ablate: random-init baseline (seed {}, never pretrained): evaluating ({})", config.seed(), stale);
         LOG.info(EvaluateJob.summary(EvaluateJob.run(spark, config, modelDir, null, tasks, config.evaluate().tasks(),
                 evaluation.toAbsolutePath().toString(), true, arguments), modelDir));
     }
@@ -200,18 +208,32 @@ public final class AblateJob implements Callable<Integer> {
         }
     }
 
-    /** The step an existing evaluation was made at, or −1. */
-    static long evaluatedAt(Path evaluation) {
+    /**
+     * Why an existing evaluation cannot be kept, or null when it can: none there, one of another pretraining step
+     * ({@code step} ≥ 0), or one made with other values of {@code keys} than {@code config} has (a rerun with more
+     * seeds or other rates must not report the old numbers under the new settings).
+     */
+    static String staleBecause(Path evaluation, long step, ElectraConfig config, List<String> keys) {
         Path json = evaluation.resolve(Evaluation.FILE_NAME);
         if (!Files.isRegularFile(json)) {
-            return -1;
+            return "none yet";
         }
         try {
-            Long step = Evaluation.read(json).step();
-            return step == null ? -1 : step;
-        } catch (RuntimeException e) {
-            // an unreadable record is evaluated again
-            return -1;
+            Long at = Evaluation.read(json).step();
+            if (step >= 0 && (at == null || at != step)) {
+                return "the present one is of step " + at + ", pretraining ended at " + step;
+            }
+            JsonNode recorded = JSON.readTree(evaluation.resolve(RunInfo.FILE_NAME).toFile()).path("config");
+            if (!recorded.isTextual()) {
+                return "the present one records no configuration";
+            }
+            List<String> changed = ResumeCheck.differences(recorded.asText(), config).stream()
+                    .filter(c -> ResumeCheck.covered(c.key(), keys)).map(c -> c.key() + " " + c.from() + " -> "
+                            + c.to()).toList();
+            return changed.isEmpty() ? null : "the present one was made with other settings: "
+                    + String.join(", ", changed);
+        } catch (IOException | RuntimeException e) {
+            return "the present one does not read: " + e.getMessage();
         }
     }
 

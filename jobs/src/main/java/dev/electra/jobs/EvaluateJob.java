@@ -10,8 +10,6 @@ import dev.electra.pipeline.eval.FrozenFeatures;
 import dev.electra.pipeline.eval.GlueTasks;
 import dev.electra.pipeline.eval.MinimalPairs;
 import dev.electra.pipeline.eval.Task;
-import dev.electra.pipeline.metrics.ClassificationMetrics;
-import dev.electra.pipeline.metrics.ClassificationMetrics.Spread;
 import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.model.KernelMode;
 import dev.electra.pipeline.model.ModelConfig;
@@ -169,14 +167,16 @@ public final class EvaluateJob implements Callable<Integer> {
         Map<String, Map<String, Evaluation.Probe>> probes = ev.mode() == ElectraConfig.EvaluateMode.FINETUNE ? null
                 : probe(spark, modelConfig, pretrainModel, kernels.mode(), supervised, tagging, ev,
                 config.seed());
-        List<FineTuner.Result> results = ev.mode() == ElectraConfig.EvaluateMode.PROBE ? List.of()
+        List<List<List<FineTuner.Result>>> runs = ev.mode() == ElectraConfig.EvaluateMode.PROBE ? List.of()
                 : fineTune(spark, modelConfig, pretrainModel, clipNorm, supervised, ev, config.model().kernels());
         Map<String, Evaluation.TaskScore> scores = new LinkedHashMap<>();
-        for (EncodedTask t : supervised) {
-            List<FineTuner.Result> mine = results.stream().filter(x -> x.task().equals(t.name())).toList();
-            if (!mine.isEmpty()) {
-                scores.put(t.name(), fineTuned(t, mine));
-            }
+        for (int i = 0; i < runs.size(); i++) {
+            EncodedTask t = supervised.get(i);
+            Evaluation.TaskScore s = Evaluation.TaskScore.fineTuned(t.metric(), ev.learningRates(), runs.get(i));
+            scores.put(t.name(), s);
+            LOG.info("evaluate: {} {} {} ± {} (test, {} seeds{})", t.name(), s.metric(),
+                    String.format("%.3f", s.testMean()), String.format("%.3f", s.testStd()), s.seeds().size(),
+                    s.learningRate() == null ? "" : ", learning rate " + s.learningRate() + " chosen on dev");
         }
         for (EncodedTask t : pairs) {
             int n = t.ids(Task.Split.TEST).length;
@@ -192,27 +192,6 @@ public final class EvaluateJob implements Callable<Integer> {
         return new Evaluation(run, pretrainModel.objective().configName(),
                 pretrained.step() >= 0 ? pretrained.step() : null, pretrained.results().heldOut(), taskInfo, scores,
                 probes, (System.nanoTime() - start) / 1e9);
-    }
-
-    /** A fine-tuned task's score over its seeds' runs. */
-    private static Evaluation.TaskScore fineTuned(EncodedTask t, List<FineTuner.Result> mine) {
-        double[] tests = mine.stream().mapToDouble(FineTuner.Result::test).toArray();
-        double[] devs = mine.stream().mapToDouble(FineTuner.Result::dev).toArray();
-        Spread test = Spread.of(tests);
-        Spread dev = Spread.of(devs);
-        // GLUE reports MRPC and QQP as F1 and accuracy, STS-B as Pearson and Spearman, and its score averages the two
-        Task.Metric companion = FineTuner.companion(t.metric());
-        boolean second = t.metric() == Task.Metric.F1 || t.metric().ofRegression();
-        Double companionMean = second ? Spread.of(mine.stream().mapToDouble(FineTuner.Result::testCompanion)
-                .toArray()).mean() : null;
-        LOG.info("evaluate: {} {} {} (test, {} seeds)", t.name(), Evaluation.metricName(t.metric()), test,
-                mine.size());
-        return new Evaluation.TaskScore(Evaluation.metricName(t.metric()), null, test.mean(), test.std(),
-                ClassificationMetrics.median(tests), companion == Task.Metric.ACCURACY ? companionMean : null,
-                companion == Task.Metric.PEARSON ? companionMean : null,
-                companion == Task.Metric.SPEARMAN ? companionMean : null, dev.mean(), dev.std(),
-                ClassificationMetrics.median(devs), mine.stream().map(Evaluation.SeedRun::of).toList(),
-                (int) mine.stream().filter(FineTuner.Result::collapsed).count(), null, null);
     }
 
     /**
@@ -270,33 +249,50 @@ public final class EvaluateJob implements Callable<Integer> {
                 String.format("%.3f", r.testHigh()), r.l2());
     }
 
-    /** Every (task, seed) as one Spark task; results in task and seed order. */
-    private static List<FineTuner.Result> fineTune(SparkSession spark, ModelConfig modelConfig,
-                                                   ElectraModel pretrained, double clipNorm, List<EncodedTask> tasks,
-                                                   ElectraConfig.EvaluateConfig ev, KernelMode kernels) {
+    /**
+     * Every (task, learning rate, seed) as one Spark task; the runs of task i at rate j over the seeds are
+     * {@code result.get(i).get(j)}.
+     */
+    private static List<List<List<FineTuner.Result>>> fineTune(SparkSession spark, ModelConfig modelConfig,
+                                                               ElectraModel pretrained, double clipNorm,
+                                                               List<EncodedTask> tasks,
+                                                               ElectraConfig.EvaluateConfig ev, KernelMode kernels) {
+        List<Double> rates = ev.learningRates();
         List<int[]> jobs = new ArrayList<>();
         for (int t = 0; t < tasks.size(); t++) {
-            for (int seed = 1; seed <= ev.seeds(); seed++) {
-                jobs.add(new int[] {t, seed});
+            for (int r = 0; r < rates.size(); r++) {
+                for (int seed = 1; seed <= ev.seeds(); seed++) {
+                    jobs.add(new int[] {t, r, seed});
+                }
             }
         }
         if (jobs.isEmpty()) {
             return List.of();
         }
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        jsc.setJobDescription("evaluate: fine-tune " + tasks.size() + " tasks × " + ev.seeds() + " seeds");
+        jsc.setJobDescription("evaluate: fine-tune " + tasks.size() + " tasks × " + rates.size() + " learning rates × "
+                + ev.seeds() + " seeds");
         Broadcast<float[]> params = jsc.broadcast(pretrained.flatParameters());
-        FineTuner.Settings settings = new FineTuner.Settings(ev.epochs(), ev.batchSize(), ev.learningRate(),
-                ev.warmupShare(), new AdamW.Settings(ev.adamBeta1(), ev.adamBeta2(), ev.adamEpsilon(), ev.weightDecay()),
-                clipNorm, kernels, ev.layerwiseLrDecay());
+        List<FineTuner.Settings> settings = rates.stream().map(rate -> new FineTuner.Settings(ev.epochs(),
+                ev.batchSize(), rate, ev.warmupShare(), new AdamW.Settings(ev.adamBeta1(), ev.adamBeta2(),
+                ev.adamEpsilon(), ev.weightDecay()), clipNorm, kernels, ev.layerwiseLrDecay())).toList();
         var objective = pretrained.objective();
         List<ParameterSpec> specList = List.copyOf(pretrained.parameters());
         List<FineTuner.Result> results = jsc.parallelize(jobs, jobs.size())
                 .map(job -> FineTuner.run(modelConfig, objective, params.value(), specList, tasks.get(job[0]),
-                        settings, job[1]))
+                        settings.get(job[1]), job[2]))
                 .collect();
         params.destroy();
-        return results;
+        // collect keeps the jobs' order: task, then rate, then seed
+        List<List<List<FineTuner.Result>>> byTask = new ArrayList<>();
+        for (int t = 0, k = 0; t < tasks.size(); t++) {
+            List<List<FineTuner.Result>> byRate = new ArrayList<>();
+            for (int r = 0; r < rates.size(); r++, k += ev.seeds()) {
+                byRate.add(results.subList(k, k + ev.seeds()));
+            }
+            byTask.add(byRate);
+        }
+        return byTask;
     }
 
     static String summary(Evaluation result, String model) {

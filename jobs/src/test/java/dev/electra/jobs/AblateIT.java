@@ -1,7 +1,10 @@
 package dev.electra.jobs;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.electra.pipeline.config.ElectraConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,5 +47,25 @@ class AblateIT {
         assertTrue(text.contains("**Do the objectives differ on the probes?** Each task's rows by score"), text);
         assertTrue(text.contains("**All tokens or the masked 15%?** comma: ELECTRA "), text);
         assertTrue(Files.isRegularFile(dir.resolve("ablation/random/model/discriminator/model.safetensors")));
+
+        // A rerun keeps evaluations made with the same settings, and redoes those made with others.
+        Path electra = dir.resolve("ablation/electra/evaluation/evaluation.json");
+        Path random = dir.resolve("ablation/random/evaluation/evaluation.json");
+        String electraBefore = Files.readString(electra);
+        String randomBefore = Files.readString(random);
+        AblateJob.run(spark, overlays, sets, dir.resolve("shards").toString(), dir.resolve("vocab").toString(),
+                dir.resolve("ablation"), List.of("electra", "electra-15"), dir.resolve("tasks").toString());
+        assertEquals(electraBefore, Files.readString(electra), "same settings: kept");
+        assertEquals(randomBefore, Files.readString(random));
+        List<String> grid = new java.util.ArrayList<>(sets);
+        grid.add("evaluate.learning-rate=[1e-3, 1e-4]");
+        text = Files.readString(AblateJob.run(spark, overlays, grid, dir.resolve("shards").toString(),
+                dir.resolve("vocab").toString(), dir.resolve("ablation"), List.of("electra", "electra-15"),
+                dir.resolve("tasks").toString()));
+        for (Path evaluation : List.of(electra, random)) {
+            JsonNode comma = new ObjectMapper().readTree(evaluation.toFile()).path("scores").path("comma");
+            assertEquals(2, comma.path("learning_rates").size(), "re-evaluated at both rates: " + comma);
+        }
+        assertTrue(text.contains("Fine-tuning learning rate chosen per objective and task"), text);
     }
 }

@@ -501,7 +501,7 @@ class PretrainIT {
     void evaluateFineTunesOverSeedsAndScoresPairsZeroShot() throws IOException {
         ElectraConfig config = SparkTestSession.config(concat(MICRO, "evaluate.seeds=2", "evaluate.epochs=1",
                 "evaluate.max-seq-length=32", "evaluate.max-train-examples=120", "evaluate.max-eval-examples=60",
-                "evaluate.batch-size=16", "evaluate.probe-l2=[0.001, 1.0]"));
+                "evaluate.batch-size=16", "evaluate.probe-l2=[0.001, 1.0]", "evaluate.learning-rate=[1e-3, 1e-4]"));
         PretrainJob.run(spark, config, shards.toString(), dir.resolve("eval-run").toString(), false, Long.MAX_VALUE,
                 List.of("pretrain"));
         Path tasks = fixtureTasks();
@@ -515,6 +515,14 @@ class PretrainIT {
         double mean = (comma.get("seeds").get(0).get("test").asDouble() + comma.get("seeds").get(1).get("test")
                 .asDouble()) / 2;
         assertEquals(mean, comma.get("test_mean").asDouble(), 1e-12);
+        // two rates: each fine-tuned over both seeds, the one with the better mean dev score reported
+        JsonNode rates = comma.get("learning_rates");
+        assertEquals(2, rates.size());
+        int chosen = rates.get(1).get("dev_mean").asDouble() > rates.get(0).get("dev_mean").asDouble() ? 1 : 0;
+        assertEquals(rates.get(chosen).get("learning_rate").asDouble(), comma.get("learning_rate").asDouble());
+        assertEquals(rates.get(chosen).get("dev_mean").asDouble(), (comma.get("seeds").get(0).get("dev").asDouble()
+                + comma.get("seeds").get(1).get("dev").asDouble()) / 2, 1e-12, "the seeds shown are the chosen rate's");
+        assertEquals(rates.get(chosen).get("test_mean").asDouble(), mean, 1e-12);
         double pairs = json.get("scores").get("pairs").get("test_mean").asDouble();
         assertTrue(pairs >= 0 && pairs <= 1, "zero-shot accuracy " + pairs);
         assertTrue(json.get("intrinsic").has("discriminator_auc"), json.toString());

@@ -164,7 +164,7 @@ public final class ConfigLoader {
                         whole(c, "evaluate.seeds"),
                         whole(c, "evaluate.epochs"),
                         whole(c, "evaluate.batch-size"),
-                        c.getDouble("evaluate.learning-rate"),
+                        numberOrList(c, "evaluate.learning-rate"),
                         c.getDouble("evaluate.warmup-share"),
                         c.getDouble("evaluate.weight-decay"),
                         c.getDouble("evaluate.adam-beta1"),
@@ -177,6 +177,12 @@ public final class ConfigLoader {
                         choice(ElectraConfig.EvaluateMode.class, "evaluate.mode", c.getString("evaluate.mode")),
                         c.getDoubleList("evaluate.probe-l2")),
                 rendered);
+    }
+
+    /** A key that holds one number or a list of numbers. */
+    private static List<Double> numberOrList(Config c, String key) {
+        return c.getValue(key).valueType() == com.typesafe.config.ConfigValueType.LIST ? c.getDoubleList(key)
+                : List.of(c.getDouble(key));
     }
 
     /** An integer key: a fraction (steps = 5.7) is an error, not silently truncated as Typesafe Config would. */

@@ -177,7 +177,7 @@ public record ElectraConfig(
     }
 
     /** Fine-tuning and zero-shot evaluation of pretrained encoders. */
-    public record EvaluateConfig(List<String> tasks, int seeds, int epochs, int batchSize, double learningRate,
+    public record EvaluateConfig(List<String> tasks, int seeds, int epochs, int batchSize, List<Double> learningRates,
                                  double warmupShare, double weightDecay, double adamBeta1, double adamBeta2,
                                  double adamEpsilon, int maxSeqLength, int maxTrainExamples,
                                  int maxEvalExamples, double layerwiseLrDecay, EvaluateMode mode,
@@ -185,6 +185,7 @@ public record ElectraConfig(
         public EvaluateConfig {
             tasks = List.copyOf(tasks);
             probeL2 = List.copyOf(probeL2);
+            learningRates = List.copyOf(learningRates);
             if (probeL2.isEmpty() || probeL2.stream().anyMatch(v -> !(v >= 0))) {
                 throw new ConfigException("evaluate.probe-l2 must list at least one non-negative penalty, got "
                         + probeL2);
@@ -205,8 +206,10 @@ public record ElectraConfig(
             if (!(adamEpsilon > 0)) {
                 throw new ConfigException("evaluate.adam-epsilon must be positive, got " + adamEpsilon);
             }
-            if (!(learningRate > 0)) {
-                throw new ConfigException("evaluate.learning-rate must be positive, got " + learningRate);
+            if (learningRates.isEmpty() || learningRates.stream().anyMatch(v -> !(v > 0))
+                    || learningRates.stream().distinct().count() < learningRates.size()) {
+                throw new ConfigException("evaluate.learning-rate must be a positive rate or a list of distinct "
+                        + "positive rates, got " + learningRates);
             }
         }
     }

@@ -44,22 +44,11 @@ public final class ResumeCheck {
      * @param where the run and checkpoint, for messages
      */
     public static List<Change> configuration(String recorded, ElectraConfig now, String where) {
-        Map<String, Object> before = flatten(ConfigFactory.parseString(recorded)
-                .withFallback(ConfigFactory.parseString(ConfigLoader.defaults().rendered())));
-        Map<String, Object> after = flatten(ConfigFactory.parseString(now.rendered()));
         List<String> mayChange = now.pretrain().resumeMayChange();
-        TreeSet<String> keys = new TreeSet<>(before.keySet());
-        keys.addAll(after.keySet());
         List<Change> allowed = new ArrayList<>();
         List<Change> refused = new ArrayList<>();
-        for (String key : keys) {
-            Object a = before.get(key);
-            Object b = after.get(key);
-            if (same(a, b)) {
-                continue;
-            }
-            Change c = new Change(key, String.valueOf(a), String.valueOf(b));
-            (covered(key, mayChange) ? allowed : refused).add(c);
+        for (Change c : differences(recorded, now)) {
+            (covered(c.key(), mayChange) ? allowed : refused).add(c);
         }
         for (Change c : refused) {
             String retired = ConfigLoader.RETIRED.get(c.key());
@@ -90,6 +79,27 @@ public final class ResumeCheck {
     }
 
     /**
+     * Every key whose value differs between {@code recorded} (an output's rendered configuration) and {@code now}, in
+     * key order; a key the recorded configuration lacks (written before the key existed) counts as its default.
+     */
+    public static List<Change> differences(String recorded, ElectraConfig now) {
+        Map<String, Object> before = flatten(ConfigFactory.parseString(recorded)
+                .withFallback(ConfigFactory.parseString(ConfigLoader.defaults().rendered())));
+        Map<String, Object> after = flatten(ConfigFactory.parseString(now.rendered()));
+        TreeSet<String> keys = new TreeSet<>(before.keySet());
+        keys.addAll(after.keySet());
+        List<Change> out = new ArrayList<>();
+        for (String key : keys) {
+            Object a = before.get(key);
+            Object b = after.get(key);
+            if (!same(a, b)) {
+                out.add(new Change(key, String.valueOf(a), String.valueOf(b)));
+            }
+        }
+        return out;
+    }
+
+    /**
      * Refuses shards that differ from those the run trained on: each key of {@code recorded} (the run's data
      * fingerprint: vocabulary checksum, sequence length, examples, shards) must have the same value {@code now}.
      */
@@ -106,7 +116,7 @@ public final class ResumeCheck {
         }
     }
 
-    static boolean covered(String key, List<String> patterns) {
+    public static boolean covered(String key, List<String> patterns) {
         for (String p : patterns) {
             if (p.equals(key) || p.endsWith(".*") && key.startsWith(p.substring(0, p.length() - 1))) {
                 return true;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.electra.pipeline.metrics.ClassificationMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -42,27 +43,72 @@ public record Evaluation(String model, String objective, Long step, Map<String, 
     /**
      * A task's score. Fine-tuned: the test and dev metric's mean, standard deviation and median over seeds, GLUE's
      * second number's test mean (accuracy beside F1 and MCC, Spearman beside Pearson and the reverse; the others
-     * null), every seed's run and how many of them stayed on the label prior. Zero-shot (minimal pairs): the
-     * accuracy as {@code testMean}, its binomial standard error as {@code testStd} (named by {@code spread}), the
-     * number of pairs; or why it does not apply.
+     * null), every seed's run and how many of them stayed on the label prior; with several learning rates
+     * (evaluate.learning-rate a list), all of that at the rate chosen on dev ({@code learningRate}) and each rate's
+     * summary in {@code learningRates}. Zero-shot (minimal pairs): the accuracy as {@code testMean}, its binomial
+     * standard error as {@code testStd} (named by {@code spread}), the number of pairs; or why it does not apply.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record TaskScore(String metric, Integer pairs, Double testMean, Double testStd, Double testMedian,
                             Double testAccuracyMean, Double testPearsonMean, Double testSpearmanMean, Double devMean,
-                            Double devStd, Double devMedian, List<SeedRun> seeds, Integer collapsedSeeds, String spread,
-                            String notApplicable) {
+                            Double devStd, Double devMedian, Double learningRate, List<RateTried> learningRates,
+                            List<SeedRun> seeds, Integer collapsedSeeds, String spread, String notApplicable) {
+        /**
+         * A fine-tuned task's score from its runs at each learning rate ({@code runs.get(i)}: every seed at
+         * {@code rates.get(i)}): the rate with the best mean dev score is chosen (the first listed on a tie), as BERT
+         * chose its fine-tuning rate on dev; test plays no part in the choice.
+         */
+        public static TaskScore fineTuned(Task.Metric metric, List<Double> rates, List<List<FineTuner.Result>> runs) {
+            if (rates.isEmpty() || rates.size() != runs.size() || runs.stream().anyMatch(List::isEmpty)) {
+                throw new IllegalArgumentException("one non-empty list of runs per learning rate expected: "
+                        + rates.size() + " rates, " + runs.size() + " lists");
+            }
+            int chosen = 0;
+            List<RateTried> tried = new java.util.ArrayList<>();
+            for (int i = 0; i < rates.size(); i++) {
+                List<FineTuner.Result> r = runs.get(i);
+                ClassificationMetrics.Spread dev = ClassificationMetrics.Spread.of(values(r, FineTuner.Result::dev));
+                ClassificationMetrics.Spread test = ClassificationMetrics.Spread.of(values(r, FineTuner.Result::test));
+                tried.add(new RateTried(rates.get(i), dev.mean(), dev.std(), test.mean(), test.std(),
+                        (int) r.stream().filter(FineTuner.Result::collapsed).count()));
+                if (dev.mean() > tried.get(chosen).devMean()) {
+                    chosen = i;
+                }
+            }
+            List<FineTuner.Result> mine = runs.get(chosen);
+            double[] tests = values(mine, FineTuner.Result::test);
+            double[] devs = values(mine, FineTuner.Result::dev);
+            // GLUE reports MRPC and QQP as F1 and accuracy, STS-B as Pearson and Spearman, and its score averages
+            // the two
+            Task.Metric companion = FineTuner.companion(metric);
+            Double second = metric == Task.Metric.F1 || metric.ofRegression()
+                    ? ClassificationMetrics.Spread.of(values(mine, FineTuner.Result::testCompanion)).mean() : null;
+            boolean grid = rates.size() > 1;
+            return new TaskScore(metricName(metric), null, tried.get(chosen).testMean(), tried.get(chosen).testStd(),
+                    ClassificationMetrics.median(tests), companion == Task.Metric.ACCURACY ? second : null,
+                    companion == Task.Metric.PEARSON ? second : null, companion == Task.Metric.SPEARMAN ? second : null,
+                    tried.get(chosen).devMean(), tried.get(chosen).devStd(), ClassificationMetrics.median(devs),
+                    grid ? rates.get(chosen) : null, grid ? List.copyOf(tried) : null,
+                    mine.stream().map(SeedRun::of).toList(), tried.get(chosen).collapsedSeeds(), null, null);
+        }
+
+        private static double[] values(List<FineTuner.Result> runs,
+                                       java.util.function.ToDoubleFunction<FineTuner.Result> f) {
+            return runs.stream().mapToDouble(f).toArray();
+        }
+
         /** The minimal pairs' zero-shot accuracy over {@code pairs} pairs. */
         public static TaskScore zeroShot(int pairs, double accuracy) {
             return new TaskScore("accuracy", pairs, accuracy, Math.sqrt(accuracy * (1 - accuracy) / pairs), null,
-                    null, null, null, null, null, null, null, null, "binomial standard error", null);
+                    null, null, null, null, null, null, null, null, null, null, "binomial standard error", null);
         }
 
         /** A zero-shot task the objective cannot score. */
         public static TaskScore notApplicable(int pairs, String why) {
             return new TaskScore("accuracy", pairs, null, null, null, null, null, null, null, null, null, null, null,
-                    null, why);
+                    null, null, null, why);
         }
 
         /** GLUE's second number's test mean, whichever metric it is (NaN when the task has none). */
@@ -76,6 +122,11 @@ public record Evaluation(String model, String objective, Long step, Map<String, 
             return testMean != null;
         }
     }
+
+    /** One learning rate of a task's grid: its dev and test scores over the seeds and the seeds left on the prior. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record RateTried(double learningRate, double devMean, double devStd, double testMean, double testStd,
+                            int collapsedSeeds) { }
 
     /**
      * One fine-tuning run: its scores, the test score of GLUE's second number under that metric's name, the training

@@ -63,9 +63,11 @@ public final class AblationReport {
      * One task's score of one objective; {@code collapsedSeeds} counts the fine-tuning runs whose classifier
      * predicted a single label on every test example (a regressor: one value); {@code companion} is GLUE's second
      * number for the task (the mean test accuracy of an F1 task, Pearson of a Spearman task; NaN otherwise), which the
-     * GLUE score averages with the first.
+     * GLUE score averages with the first; {@code learningRate} the fine-tuning rate chosen on dev among several (NaN
+     * when only one was tried).
      */
-    public record Score(String metric, double mean, double std, int seeds, int collapsedSeeds, double companion) {
+    public record Score(String metric, double mean, double std, int seeds, int collapsedSeeds, double companion,
+                        double learningRate) {
 
         /** Every seed predicted one label: the score is the label prior, not the encoder. */
         boolean collapsed() {
@@ -147,7 +149,7 @@ public final class AblationReport {
             if (s.scored()) {
                 scores.put(task, new Score(s.metric(), s.testMean(), s.testStd(),
                         s.seeds() == null ? 0 : s.seeds().size(), s.collapsedSeeds() == null ? 0 : s.collapsedSeeds(),
-                        s.companionMean()));
+                        s.companionMean(), s.learningRate() == null ? Double.NaN : s.learningRate()));
             }
         });
         return scores;
@@ -361,6 +363,7 @@ public final class AblationReport {
                     + "hardly vary between inputs, and fine-tuning then sits on a plateau for hundreds of steps "
                     + "(docs/evaluation.md).\n");
         }
+        md.append(chosenRates(tasks));
         md.append("\n").append(verdict(tasks)).append("\n\n");
         if (!probesFirst) {
             md.append(probeSection(images));
@@ -562,7 +565,41 @@ public final class AblationReport {
         return chart;
     }
 
-    /** Whether every fine-tuned score of every row is the label prior (†). */
+    /**
+     * The fine-tuning rate each objective's tasks were reported at, when evaluate chose it on dev among several (an
+     * encoder that only leaves the label prior at another rate than its rivals is then compared at its own best).
+     */
+    private String chosenRates(List<String> tasks) {
+        List<String> tuned = tasks.stream().filter(t -> results.stream().map(r -> r.scores().get(t))
+                .anyMatch(x -> x != null && !Double.isNaN(x.learningRate()))).toList();
+        if (tuned.isEmpty()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder("\nFine-tuning learning rate chosen per objective and task by the mean "
+                + "dev score over seeds (evaluate.learning-rate lists the rates tried; evaluation.json has every "
+                + "rate's scores):\n\n| objective |");
+        tuned.forEach(t -> sb.append(' ').append(t).append(" |"));
+        sb.append("\n|---|").append("---|".repeat(tuned.size())).append('\n');
+        for (ObjectiveResult r : results) {
+            sb.append("| ").append(DISPLAY.getOrDefault(r.objective(), r.objective())).append(" |");
+            for (String t : tuned) {
+                Score x = r.scores().get(t);
+                sb.append(' ').append(x == null || Double.isNaN(x.learningRate()) ? "–"
+                        : rate(x.learningRate())).append(" |");
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** A learning rate as configs write it: 1e-4, 1.5e-4, 1e-3 (Double.toString writes 0.001). */
+    static String rate(double r) {
+        java.math.BigDecimal d = new java.math.BigDecimal(Double.toString(r)).stripTrailingZeros();
+        String digits = d.unscaledValue().toString();
+        int exponent = digits.length() - 1 - d.scale();
+        return (digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1)) + "e" + exponent;
+    }
+
     /**
      * Whether no pretrained objective's fine-tuned classifier left the label prior (the random row is left out: a seed
      * of it escaping the prior by chance says nothing about pretraining).

@@ -67,6 +67,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theFineTuningRateIsOneRateOrAGridChosenOnDev() {
+        assertEquals(List.of(3e-4), ConfigLoader.load(List.of(), List.of()).evaluate().learningRates());
+        assertEquals(List.of(1e-4, 3e-4), ConfigLoader.load(List.of(), List.of("evaluate.learning-rate=[1e-4, 3e-4]"))
+                .evaluate().learningRates());
+        for (String bad : List.of("[]", "[1e-4, -1e-4]", "[1e-4, 1e-4]", "0")) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> ConfigLoader.load(List.of(), List.of("evaluate.learning-rate=" + bad)));
+            assertTrue(e.getMessage().contains("evaluate.learning-rate must be a positive rate or a list of distinct "
+                    + "positive rates"), e.getMessage());
+        }
+        assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(List.of(), List.of("evaluate.learning-rate=[fast]")));
+    }
+
+    @Test
     void overlayFromAFile(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("mine.conf");
         Files.writeString(file, "prepare { max-seq-length = 256 }\nseed = 7\n");

@@ -69,6 +69,45 @@ class EvaluationTest {
     }
 
     @Test
+    void theRateWithTheBestMeanDevScoreIsReportedWithEveryRateTried() throws IOException {
+        // rate 1e-3: dev 0.50 and 0.52 on the prior, test high by chance; 1e-4: the best dev mean; 3e-4: close behind
+        List<Double> rates = List.of(1e-3, 1e-4, 3e-4);
+        List<List<FineTuner.Result>> runs = List.of(
+                List.of(run(1, 0.50, 0.90, 1), run(2, 0.52, 0.90, 1)),
+                List.of(run(1, 0.70, 0.60, 2), run(2, 0.66, 0.64, 2)),
+                List.of(run(1, 0.68, 0.70, 2), run(2, 0.67, 0.70, 2)));
+        Evaluation.TaskScore s = Evaluation.TaskScore.fineTuned(Task.Metric.ACCURACY, rates, runs);
+        assertEquals(1e-4, s.learningRate(), "chosen on dev; test plays no part");
+        assertEquals(0.62, s.testMean(), 1e-12);
+        assertEquals(0.68, s.devMean(), 1e-12);
+        assertEquals(List.of(0.60, 0.64), s.seeds().stream().map(Evaluation.SeedRun::test).toList(),
+                "the chosen rate's runs");
+        assertEquals(0, s.collapsedSeeds());
+        assertEquals(3, s.learningRates().size());
+        assertEquals(0.90, s.learningRates().get(0).testMean(), 1e-12);
+        assertEquals(2, s.learningRates().get(0).collapsedSeeds());
+        JsonNode json = JSON.readTree(JSON.writeValueAsBytes(s));
+        assertEquals(1e-4, json.path("learning_rate").asDouble());
+        assertEquals(0.51, json.path("learning_rates").get(0).path("dev_mean").asDouble(), 1e-12);
+
+        Evaluation.TaskScore tie = Evaluation.TaskScore.fineTuned(Task.Metric.ACCURACY, List.of(3e-4, 1e-4),
+                List.of(List.of(run(1, 0.6, 0.5, 2)), List.of(run(1, 0.6, 0.7, 2))));
+        assertEquals(3e-4, tie.learningRate(), "a tie goes to the first rate listed");
+
+        Evaluation.TaskScore single = Evaluation.TaskScore.fineTuned(Task.Metric.ACCURACY, List.of(1e-4),
+                List.of(List.of(run(1, 0.6, 0.5, 2))));
+        assertNull(single.learningRate(), "one rate: nothing chosen, no grid written");
+        assertNull(single.learningRates());
+        assertThrows(IllegalArgumentException.class, () -> Evaluation.TaskScore.fineTuned(Task.Metric.ACCURACY,
+                List.of(1e-4, 3e-4), List.of(List.of(run(1, 0.6, 0.5, 2)))));
+    }
+
+    private static FineTuner.Result run(int seed, double dev, double test, int classesPredicted) {
+        return new FineTuner.Result("t", seed, Task.Metric.ACCURACY, dev, test, 100, 1.0, new double[] {0.7},
+                new double[] {0.5}, 0.5, classesPredicted, test);
+    }
+
+    @Test
     void zeroShotScoresCarryTheirBinomialSpread() {
         Evaluation.TaskScore s = Evaluation.TaskScore.zeroShot(400, 0.75);
         assertEquals(Math.sqrt(0.75 * 0.25 / 400), s.testStd(), 1e-15);

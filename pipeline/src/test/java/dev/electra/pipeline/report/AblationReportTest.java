@@ -178,6 +178,28 @@ class AblationReportTest {
     }
 
     @Test
+    void fineTuningRatesChosenOnDevAreListed() throws IOException {
+        Files.writeString(dir.resolve("_ablation.json"), "{\"objectives\":[\"electra\",\"electra-15\"],"
+                + "\"steps\":20,\"global_batch\":16,\"seed\":1,\"seeds\":3}");
+        objective("electra", 0.80, 0.01, 0.2, 0.70);
+        objective("electra-15", 0.70, 0.02, 0.1, 0.65);
+        String text = Files.readString(AblationReport.read(dir).write(dir.resolve("report")));
+        assertTrue(!text.contains("learning rate chosen"), "one rate tried: no table: " + text);
+        for (String[] o : List.of(new String[] {"electra", "1e-4", "3e-4"}, new String[] {"electra-15", "1.5e-4",
+                "1e-3"})) {
+            Path eval = dir.resolve(o[0]).resolve("evaluation").resolve("evaluation.json");
+            Files.writeString(eval, Files.readString(eval)
+                    .replace("\"test_std\":0.01,", "\"test_std\":0.01,\"learning_rate\":" + o[1] + ",")
+                    .replace("\"test_std\":0.02,", "\"test_std\":0.02,\"learning_rate\":" + o[1] + ",")
+                    .replace("\"test_std\":0.05,", "\"test_std\":0.05,\"learning_rate\":" + o[2] + ","));
+        }
+        text = Files.readString(AblationReport.read(dir).write(dir.resolve("report")));
+        assertTrue(text.contains("learning rate chosen per objective and task by the mean dev score"), text);
+        assertTrue(text.contains("| objective | sentiment | acceptability |\n|---|---|---|\n"
+                + "| ELECTRA | 1e-4 | 3e-4 |\n| ELECTRA 15% | 1.5e-4 | 1e-3 |\n"), text);
+    }
+
+    @Test
     void aMissingRunIsNamed() throws IOException {
         Files.writeString(dir.resolve("_ablation.json"), "{\"objectives\":[\"mlm\"]}");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AblationReport.read(dir));
