@@ -18,8 +18,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 class EvaluationTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** evaluation.json files written by the map-building evaluate that preceded this record (docs/ablation). */
-    private static final Path COMMITTED = Path.of("..", "docs", "ablation");
+    /**
+     * evaluation.json files written by the map-building evaluate that preceded this record (the 1,000-step ablation
+     * committed on 2026-12-01).
+     */
+    private static final Path COMMITTED = Path.of("src/test/resources/evaluation-v1");
 
     @TempDir
     Path dir;
@@ -29,20 +32,20 @@ class EvaluationTest {
         // electra: fine-tuned tasks, zero-shot pairs, probes, intrinsic metrics; mlm: pairs not applicable;
         // random: a transformers directory (no step, no intrinsic metrics)
         for (String name : List.of("electra", "mlm", "random")) {
-            Path file = COMMITTED.resolve("evaluation-" + name + ".json");
+            Path file = COMMITTED.resolve(name + ".json");
             Evaluation e = Evaluation.read(file);
             assertEquals(JSON.readTree(file.toFile()), JSON.readTree(e.toJson()),
                     name + ": every key kept, none added");
         }
-        Evaluation random = Evaluation.read(COMMITTED.resolve("evaluation-random.json"));
+        Evaluation random = Evaluation.read(COMMITTED.resolve("random.json"));
         assertNull(random.step());
         assertTrue(Double.isNaN(random.scores().get("acceptability").companionMean()),
                 "MCC has no GLUE second number");
-        Evaluation mlm = Evaluation.read(COMMITTED.resolve("evaluation-mlm.json"));
+        Evaluation mlm = Evaluation.read(COMMITTED.resolve("mlm.json"));
         assertFalse(mlm.scores().get("minimal-pairs").scored());
         assertTrue(mlm.scores().get("sentiment").scored());
         Evaluation.Probe pos = mlm.mainProbe("pos");
-        assertEquals(JSON.readTree(COMMITTED.resolve("evaluation-mlm.json").toFile()).path("probes").path("pos")
+        assertEquals(JSON.readTree(COMMITTED.resolve("mlm.json").toFile()).path("probes").path("pos")
                 .path("token").path("test").asDouble(), pos.test(), "a tagging task's probe is its per-word one");
         assertEquals(mlm.probes().get("sentiment").get("mean"), mlm.mainProbe("sentiment"),
                 "a sentence task's is its mean pooling");
