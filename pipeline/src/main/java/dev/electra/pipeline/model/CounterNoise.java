@@ -1,5 +1,6 @@
 package dev.electra.pipeline.model;
 
+import dev.electra.pipeline.model.kernels.HostWrites;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 

@@ -1,15 +1,17 @@
 package dev.electra.pipeline.model;
 
-import static dev.electra.pipeline.model.Kernels.accumulate;
-import static dev.electra.pipeline.model.Kernels.dense;
-import static dev.electra.pipeline.model.Kernels.denseBackward;
-import static dev.electra.pipeline.model.Kernels.dropout;
-import static dev.electra.pipeline.model.Kernels.denseGelu;
-import static dev.electra.pipeline.model.Kernels.geluBackward;
-import static dev.electra.pipeline.model.Kernels.gemm;
-import static dev.electra.pipeline.model.Kernels.layerNorm;
-import static dev.electra.pipeline.model.Kernels.layerNormBackward;
+import static dev.electra.pipeline.model.kernels.Kernels.accumulate;
+import static dev.electra.pipeline.model.kernels.Kernels.dense;
+import static dev.electra.pipeline.model.kernels.Kernels.denseBackward;
+import static dev.electra.pipeline.model.kernels.Kernels.denseGelu;
+import static dev.electra.pipeline.model.kernels.Kernels.dropout;
+import static dev.electra.pipeline.model.kernels.Kernels.geluBackward;
+import static dev.electra.pipeline.model.kernels.Kernels.gemm;
+import static dev.electra.pipeline.model.kernels.Kernels.layerNorm;
+import static dev.electra.pipeline.model.kernels.Kernels.layerNormBackward;
 
+import dev.electra.pipeline.model.kernels.Kernels;
+import dev.electra.pipeline.model.kernels.VectorKernels;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

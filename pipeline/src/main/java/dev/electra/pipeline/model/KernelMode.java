@@ -1,6 +1,8 @@
 package dev.electra.pipeline.model;
 
 import dev.electra.pipeline.config.JobError;
+import dev.electra.pipeline.model.kernels.Backends;
+import dev.electra.pipeline.model.kernels.Kernels;
 
 /**
  * How a model computes its losses and gradients ({@code model.kernels}). All three compute the same function (tested

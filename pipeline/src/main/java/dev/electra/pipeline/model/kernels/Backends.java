@@ -1,5 +1,6 @@
-package dev.electra.pipeline.model;
+package dev.electra.pipeline.model.kernels;
 
+import dev.electra.pipeline.model.KernelMode;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**

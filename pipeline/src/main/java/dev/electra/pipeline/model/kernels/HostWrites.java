@@ -1,5 +1,6 @@
-package dev.electra.pipeline.model;
+package dev.electra.pipeline.model.kernels;
 
+import dev.electra.pipeline.model.KernelMode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.nd4j.linalg.api.concurrency.AffinityManager;
@@ -17,13 +18,13 @@ import org.nd4j.linalg.factory.Nd4j;
  * Vector API kernels only, which {@link KernelMode#resolve} never selects on another backend; it refuses to in a
  * pass run without them ({@code reference} or {@code graph}), so those modes provably take no raw view.
  */
-final class HostWrites {
+public final class HostWrites {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     private HostWrites() {}
 
     /** a's elements offset … offset + n − 1 ← src[from … from + n), tagged as a host write (a contiguous float array). */
-    static void write(INDArray a, long offset, float[] src, int from, int n) {
+    public static void write(INDArray a, long offset, float[] src, int from, int n) {
         AffinityManager affinity = Nd4j.getAffinityManager();
         affinity.ensureLocation(a, AffinityManager.Location.HOST);
         a.data().asNioFloat().put(Math.toIntExact(a.offset() + offset), src, from, n);
@@ -31,7 +32,7 @@ final class HostWrites {
     }
 
     /** dst[from … from + n) ← a's elements offset … offset + n − 1 (a contiguous float array; synced to the host). */
-    static void read(INDArray a, long offset, float[] dst, int from, int n) {
+    public static void read(INDArray a, long offset, float[] dst, int from, int n) {
         Nd4j.getAffinityManager().ensureLocation(a, AffinityManager.Location.HOST);
         a.data().asNioFloat().get(Math.toIntExact(a.offset() + offset), dst, from, n);
     }

@@ -1,4 +1,4 @@
-package dev.electra.pipeline.model;
+package dev.electra.pipeline.model.kernels;
 
 import static jdk.incubator.vector.VectorOperators.FMA;
 

@@ -1,4 +1,4 @@
-package dev.electra.pipeline.model;
+package dev.electra.pipeline.model.kernels;
 
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;

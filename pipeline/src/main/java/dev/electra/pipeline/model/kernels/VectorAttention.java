@@ -1,9 +1,9 @@
-package dev.electra.pipeline.model;
+package dev.electra.pipeline.model.kernels;
 
-import static dev.electra.pipeline.model.VectorKernels.bytes;
-import static dev.electra.pipeline.model.VectorKernels.keepAlive;
-import static dev.electra.pipeline.model.VectorKernels.read;
-import static dev.electra.pipeline.model.VectorKernels.write;
+import static dev.electra.pipeline.model.kernels.VectorKernels.bytes;
+import static dev.electra.pipeline.model.kernels.VectorKernels.keepAlive;
+import static dev.electra.pipeline.model.kernels.VectorKernels.read;
+import static dev.electra.pipeline.model.kernels.VectorKernels.write;
 
 import java.nio.ByteBuffer;
 import jdk.incubator.vector.FloatVector;

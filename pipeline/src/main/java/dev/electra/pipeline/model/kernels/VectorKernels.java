@@ -1,4 +1,4 @@
-package dev.electra.pipeline.model;
+package dev.electra.pipeline.model.kernels;
 
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
@@ -35,7 +35,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Arrays are only created on the calling thread (ND4J workspaces are per thread); the worker threads read and
  * write the arrays' memory.
  */
-final class VectorKernels {
+public final class VectorKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = S.length();
     static final ByteOrder NATIVE = ByteOrder.nativeOrder();
@@ -51,7 +51,7 @@ final class VectorKernels {
     private VectorKernels() {}
 
     /** True when every (non-null) array is a contiguous row-major float array of fewer than 2^29 elements. */
-    static boolean applies(INDArray... arrays) {
+    public static boolean applies(INDArray... arrays) {
         for (INDArray a : arrays) {
             // byte offsets are ints: 4 · (offset + length) < 2^31
             if (a != null && !(a.dataType() == DataType.FLOAT && a.ordering() == 'c' && a.elementWiseStride() == 1
@@ -67,7 +67,7 @@ final class VectorKernels {
      * Kernels load and store vectors with {@code FloatVector.fromByteBuffer(S, x, 4 * i, NATIVE)} written out rather
      * than through a helper method (see the class comment).
      */
-    static ByteBuffer bytes(INDArray a) {
+    public static ByteBuffer bytes(INDArray a) {
         return HostWrites.cpuBytes(a);
     }
 
@@ -76,7 +76,7 @@ final class VectorKernels {
      * once the JIT sees an array's last use, a collection may free its native memory under a running kernel (a
      * crash in {@link #read} during the Gumbel sampler's test, before this).
      */
-    static void keepAlive(Object... arrays) {
+    public static void keepAlive(Object... arrays) {
         Reference.reachabilityFence(arrays);
     }
 
@@ -92,7 +92,7 @@ final class VectorKernels {
     }
 
     /** Writes n floats of values[from …] to element i of x onwards. */
-    static void write(ByteBuffer x, int i, float[] values, int from, int n) {
+    public static void write(ByteBuffer x, int i, float[] values, int from, int n) {
         int j = 0;
         for (; j + LANES <= n; j += LANES) {
             FloatVector.fromArray(S, values, from + j).intoByteBuffer(x, 4 * (i + j), NATIVE);
@@ -103,7 +103,7 @@ final class VectorKernels {
     }
 
     /** Rows from … to − 1, the chunk-th of {@link #chunks} ranges. */
-    interface RowRange {
+    public interface RowRange {
         void run(int chunk, int from, int to);
     }
 
@@ -116,7 +116,7 @@ final class VectorKernels {
      * Runs body over [0, rows) in {@link #chunks} contiguous ranges, in parallel; the ranges depend only on the sizes,
      * so per-range partial sums add up in the same order on every run.
      */
-    static void forRows(int rows, long elements, RowRange body) {
+    public static void forRows(int rows, long elements, RowRange body) {
         int chunks = chunks(rows, elements);
         if (chunks == 1) {
             body.run(0, 0, rows);
@@ -240,7 +240,7 @@ final class VectorKernels {
      * −log(−log(u + ε) + ε) + logits/T; when {@code disallowed} is given, its row's id has {@code penalty} subtracted
      * from its scaled logit ({@link GumbelSampler}'s function, in float).
      */
-    static int[] gumbelArgmax(INDArray u, INDArray logits, float temperature, int[] disallowed, float penalty,
+    public static int[] gumbelArgmax(INDArray u, INDArray logits, float temperature, int[] disallowed, float penalty,
                               float epsilon) {
         int rows = (int) logits.size(0);
         int v = (int) logits.size(1);

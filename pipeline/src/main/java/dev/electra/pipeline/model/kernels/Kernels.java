@@ -1,5 +1,6 @@
-package dev.electra.pipeline.model;
+package dev.electra.pipeline.model.kernels;
 
+import dev.electra.pipeline.model.KernelMode;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.CustomOp;
@@ -20,12 +21,12 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * are tokens (or slots); a dense layer's parameters are {@code name/kernel} [in, out] and {@code name/bias} [out] in a
  * parameter map.
  */
-final class Kernels {
+public final class Kernels {
     private static final double GELU_C = Math.sqrt(2.0 / Math.PI);
     /** LayerNorm's ε, added to the standard deviation as libnd4j's {@code standardize} (the graph's op) does. */
     static final double LAYER_NORM_EPSILON = 1e-12;
     /** Whether the JVM has the module jdk.incubator.vector, without which {@link VectorKernels} cannot load. */
-    static final boolean MODULE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    public static final boolean MODULE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
     /**
      * Whether the current thread's pass may use the fused kernels: set by the model around each pass from its
      * {@link KernelMode} (a run's {@code model.kernels}); outside such a scope (the kernels' own tests), whenever the
@@ -36,7 +37,7 @@ final class Kernels {
     private Kernels() {}
 
     /** Runs a pass with the fused kernels on or off; restores the previous setting after. */
-    static <T> T with(boolean fused, java.util.function.Supplier<T> pass) {
+    public static <T> T with(boolean fused, java.util.function.Supplier<T> pass) {
         boolean before = FUSED.get();
         FUSED.set(fused && MODULE);
         try {
@@ -56,17 +57,17 @@ final class Kernels {
     }
 
     /** Whether the fused float kernels handle these arrays in the current pass. */
-    static boolean vector(INDArray... arrays) {
+    public static boolean vector(INDArray... arrays) {
         return FUSED.get() && VectorKernels.applies(arrays);
     }
 
     /** x·W + b for x [R, in]. */
-    static INDArray dense(INDArray x, Map<String, INDArray> p, String name) {
+    public static INDArray dense(INDArray x, Map<String, INDArray> p, String name) {
         return addBias(gemm(x, p.get(name + "/kernel"), false, false), p.get(name + "/bias"));
     }
 
     /** y[r, :] += bias for every row of y [R, C], in place; returns y. */
-    static INDArray addBias(INDArray y, INDArray bias) {
+    public static INDArray addBias(INDArray y, INDArray bias) {
         if (vector(y)) {
             VectorKernels.addRowVector(y, bias);
             return y;
@@ -75,7 +76,7 @@ final class Kernels {
     }
 
     /** a += b in place (same shape); returns a. */
-    static INDArray addInPlace(INDArray a, INDArray b) {
+    public static INDArray addInPlace(INDArray a, INDArray b) {
         if (vector(a, b) && a.length() == b.length()) {
             VectorKernels.addInPlace(a, b);
             return a;
@@ -84,7 +85,7 @@ final class Kernels {
     }
 
     /** Σ over the rows of a [R, C] array: [C]. */
-    static INDArray columnSums(INDArray a) {
+    public static INDArray columnSums(INDArray a) {
         return vector(a) ? VectorKernels.columnSums(a) : a.sum(0);
     }
 
@@ -93,7 +94,7 @@ final class Kernels {
      * embedding tables' gradients. The reference is libnd4j's unsorted segment sum, which adds each id's rows in
      * index order on the CPU, then the sums into the table (the same bits every run, ReferenceKernelsTest).
      */
-    static void scatterAddRows(INDArray table, int[] ids, INDArray rows) {
+    public static void scatterAddRows(INDArray table, int[] ids, INDArray rows) {
         if (vector(table, rows)) {
             VectorKernels.scatterAddRows(table, ids, rows);
             return;
@@ -104,7 +105,7 @@ final class Kernels {
     }
 
     /** dOut [R, out] → kernel and bias gradients added into {@code grads}; returns dIn [R, in]. */
-    static INDArray denseBackward(INDArray dOut, INDArray in, Map<String, INDArray> p, String name,
+    public static INDArray denseBackward(INDArray dOut, INDArray in, Map<String, INDArray> p, String name,
                                   Map<String, INDArray> grads) {
         accumulate(grads, name + "/kernel", gemm(in, dOut, true, false));
         accumulate(grads, name + "/bias", columnSums(dOut));
@@ -112,7 +113,7 @@ final class Kernels {
     }
 
     /** Adds {@code g} into {@code grads[name]} (a parameter used more than once sums its gradients). */
-    static void accumulate(Map<String, INDArray> grads, String name, INDArray g) {
+    public static void accumulate(Map<String, INDArray> grads, String name, INDArray g) {
         INDArray old = grads.get(name);
         if (old == null) {
             grads.put(name, g);
@@ -125,7 +126,7 @@ final class Kernels {
      * a·b (either transposed) into a new row-major array through BLAS directly: INDArray.mmul on row-major
      * operands ran 5–9× slower here (16 against 79 GFLOP/s at [4096, 128] × [128, 128], docs/benchmarks.md).
      */
-    static INDArray gemm(INDArray a, INDArray b, boolean transposeA, boolean transposeB) {
+    public static INDArray gemm(INDArray a, INDArray b, boolean transposeA, boolean transposeB) {
         long rows = transposeA ? a.size(1) : a.size(0);
         long cols = transposeB ? b.size(0) : b.size(1);
         // uninitialized: with β = 0 BLAS overwrites the output without reading it (zero-filling first cost a pass)
@@ -137,7 +138,7 @@ final class Kernels {
      * LayerNorm over each row of x [R, C], the graph's native op's function: y = (x − mean) / (std + ε) ∘ gain + bias
      * with the population std, as a new array.
      */
-    static INDArray layerNorm(INDArray x, Map<String, INDArray> p, String name) {
+    public static INDArray layerNorm(INDArray x, Map<String, INDArray> p, String name) {
         INDArray gain = p.get(name + "/gain");
         INDArray bias = p.get(name + "/bias");
         if (vector(x)) {
@@ -153,7 +154,7 @@ final class Kernels {
      * s = std + ε and d = dy ∘ gain, dx = (d − mean(d))/s − (x − mean)·Σ(d ∘ (x − mean)) / (C·std·s²); the std term
      * is 0 for a constant row (std 0, where libnd4j replaces its NaN by 0).
      */
-    static INDArray layerNormBackward(INDArray dy, INDArray x, Map<String, INDArray> p, String name,
+    public static INDArray layerNormBackward(INDArray dy, INDArray x, Map<String, INDArray> p, String name,
                                       Map<String, INDArray> grads) {
         INDArray gain = p.get(name + "/gain");
         INDArray dx;
@@ -186,7 +187,7 @@ final class Kernels {
      * GELU(x·W + b) for x [R, in]: the dense layer and ELECTRA's GELU together (with the fused kernels the bias add
      * and the GELU are one pass).
      */
-    static Gelu denseGelu(INDArray x, Map<String, INDArray> p, String name) {
+    public static Gelu denseGelu(INDArray x, Map<String, INDArray> p, String name) {
         return biasGelu(gemm(x, p.get(name + "/kernel"), false, false), p.get(name + "/bias"));
     }
 
@@ -211,13 +212,13 @@ final class Kernels {
     }
 
     /** A GELU's input x, its output and its gate σ(a) (null from the fused pass, whose backward pass recomputes it). */
-    record Gelu(INDArray input, INDArray output, INDArray gate) {}
+    public record Gelu(INDArray input, INDArray output, INDArray gate) {}
 
     /**
      * dLoss/dx from dLoss/dOutput (overwritten with the result): d(x·σ(a))/dx = σ + x·σ·(1 − σ)·a′, with
      * x·σ the output and a′ = 2√(2/π)(1 + 3·0.044715x²).
      */
-    static INDArray geluBackward(INDArray dOutput, Gelu gelu) {
+    public static INDArray geluBackward(INDArray dOutput, Gelu gelu) {
         if (gelu.gate() == null) {
             return VectorKernels.geluBackward(dOutput, gelu.input());
         }
@@ -231,7 +232,7 @@ final class Kernels {
      * A dense layer's bias, dropout and residual connection: y ← (y + bias) ∘ mask + residual, in place (one pass
      * for float); returns y.
      */
-    static INDArray biasDropoutResidual(INDArray y, INDArray bias, INDArray mask, INDArray residual) {
+    public static INDArray biasDropoutResidual(INDArray y, INDArray bias, INDArray mask, INDArray residual) {
         INDArray m = isIdentity(mask) ? null : mask;
         if (vector(y, m, residual) && (m == null || m.length() == y.length()) && residual.length() == y.length()) {
             VectorKernels.biasDropoutResidual(y, bias, m, residual);
@@ -244,7 +245,7 @@ final class Kernels {
      * Multiplies x by a dropout mask in place, unless the mask is absent (dropout off) or the single 1 the
      * placeholders give at evaluation.
      */
-    static INDArray dropout(INDArray x, INDArray mask) {
+    public static INDArray dropout(INDArray x, INDArray mask) {
         if (isIdentity(mask)) {
             return x;
         }
@@ -256,7 +257,7 @@ final class Kernels {
     }
 
     /** x ∘ mask as a new array (x itself unchanged), or x when the mask is absent. */
-    static INDArray masked(INDArray x, INDArray mask) {
+    public static INDArray masked(INDArray x, INDArray mask) {
         if (isIdentity(mask)) {
             return x;
         }
@@ -264,7 +265,7 @@ final class Kernels {
     }
 
     /** [a | b | …]: matrices [R, Cᵢ] side by side, [R, ΣCᵢ] (vectors [Cᵢ] end to end, [ΣCᵢ]). */
-    static INDArray concatColumns(INDArray... parts) {
+    public static INDArray concatColumns(INDArray... parts) {
         if (parts[0].rank() == 1) {
             INDArray[] rows = new INDArray[parts.length];
             for (int i = 0; i < parts.length; i++) {
@@ -277,7 +278,7 @@ final class Kernels {
     }
 
     /** Columns from … to − 1 of x [R, C] as a new contiguous array (of a vector [C]: elements, [to − from]). */
-    static INDArray columns(INDArray x, long from, long to) {
+    public static INDArray columns(INDArray x, long from, long to) {
         if (x.rank() == 1) {
             return columns(x.reshape(1, x.length()), from, to).reshape(to - from);
         }
@@ -295,14 +296,14 @@ final class Kernels {
      * @param context [B·L, H], the heads' outputs side by side
      * @param probs   [B, heads, L, L], the probabilities before dropout
      */
-    record Attention(INDArray context, INDArray probs) {}
+    public record Attention(INDArray context, INDArray probs) {}
 
     /**
      * context = dropout(softmax(q·kᵀ/√d + bias)) · v for each head: qkv [B·L, 3H] = [q | k | v] (head h of each is
      * its columns h·d …), the additive padding bias [B, 1, 1, L] of each key (0, or a large negative at padding), the
      * dropout mask [B, heads, L, L] (null, or a single 1, when off).
      */
-    static Attention attention(INDArray qkv, INDArray bias, INDArray mask, int batch, int length, int heads) {
+    public static Attention attention(INDArray qkv, INDArray bias, INDArray mask, int batch, int length, int heads) {
         long h = qkv.size(1) / 3;
         double scale = 1.0 / Math.sqrt(h / heads);
         INDArray m = isIdentity(mask) ? null : mask;
@@ -324,7 +325,7 @@ final class Kernels {
     }
 
     /** The backward pass of {@link #attention}: dqkv [B·L, 3H] from dContext [B·L, H]. */
-    static INDArray attentionBackward(INDArray dContext, INDArray qkv, Attention a, INDArray mask, int batch,
+    public static INDArray attentionBackward(INDArray dContext, INDArray qkv, Attention a, INDArray mask, int batch,
                                       int length, int heads) {
         double scale = 1.0 / Math.sqrt(qkv.size(1) / 3 / heads);
         INDArray m = isIdentity(mask) ? null : mask;

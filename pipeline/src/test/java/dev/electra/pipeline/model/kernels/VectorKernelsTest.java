@@ -1,4 +1,4 @@
-package dev.electra.pipeline.model;
+package dev.electra.pipeline.model.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,6 +22,8 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 class VectorKernelsTest {
     private static final double TOLERANCE = 2e-5;
+    /** The logits noise.SamplingTest samples the graph's sampler at, repeated with small offsets below. */
+    private static final double[] SAMPLED_LOGITS = {1.0, 0.2, -0.5, 2.0, 0.0};
 
     /** The build runs the tests with the Vector API module, so the float path here is the fused one. */
     @Test
@@ -210,7 +212,7 @@ class VectorKernelsTest {
         int v = 20;
         double[] logits = new double[v];
         for (int j = 0; j < v; j++) {
-            logits[j] = SamplingTest.LOGITS[j % SamplingTest.LOGITS.length] + 0.1 * (j / SamplingTest.LOGITS.length);
+            logits[j] = SAMPLED_LOGITS[j % SAMPLED_LOGITS.length] + 0.1 * (j / SAMPLED_LOGITS.length);
         }
         INDArray l = Nd4j.createFromArray(logits).castTo(DataType.FLOAT).reshape(1, v).repeat(0, draws);
         Nd4j.getRandom().setSeed(28);
