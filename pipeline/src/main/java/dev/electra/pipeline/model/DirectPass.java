@@ -12,6 +12,7 @@ import static dev.electra.pipeline.model.kernels.Kernels.layerNormBackward;
 
 import dev.electra.pipeline.model.kernels.Kernels;
 import dev.electra.pipeline.model.kernels.VectorKernels;
+import dev.electra.pipeline.model.noise.GumbelSampler;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

@@ -1,5 +1,7 @@
 package dev.electra.pipeline.model.kernels;
 
+import dev.electra.pipeline.model.noise.GumbelSampler;
+import dev.electra.pipeline.model.noise.UniformNoise;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,4 +1,4 @@
-package dev.electra.pipeline.model;
+package dev.electra.pipeline.model.noise;
 
 import static jdk.incubator.vector.VectorOperators.GE;
 import static jdk.incubator.vector.VectorOperators.LSHR;
@@ -21,7 +21,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * so a vector of up to 16 int lanes computes them side by side; the result does not depend on the vector width.
  * Tested against {@link CounterNoise#uniform}, the definition.
  */
-final class UniformNoise {
+public final class UniformNoise {
     private static final int[] ROTATIONS = CounterNoise.ROTATIONS;
     private static final int PARITY = CounterNoise.PARITY;
     private static final int ROUNDS = CounterNoise.ROUNDS;
@@ -42,7 +42,7 @@ final class UniformNoise {
      * Writes elements 0 … count − 1 of (key, stream) to a's elements offset … offset + count − 1 (a contiguous
      * row-major array, or any array in double, element by element).
      */
-    static void uniform(INDArray a, long offset, int count, long key, int stream) {
+    public static void uniform(INDArray a, long offset, int count, long key, int stream) {
         fill(a, offset, count, key, stream, -1);
     }
 
@@ -50,7 +50,7 @@ final class UniformNoise {
      * As {@link #uniform}, but writes the inverted-dropout mask of each draw u instead: 1/(1 − rate) where u ≥ rate
      * (in float, as {@code Kernels.dropoutMask}), else 0.
      */
-    static void dropoutMask(INDArray a, long offset, int count, long key, int stream, double rate) {
+    public static void dropoutMask(INDArray a, long offset, int count, long key, int stream, double rate) {
         fill(a, offset, count, key, stream, rate);
     }
 

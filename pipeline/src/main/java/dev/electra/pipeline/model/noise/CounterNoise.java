@@ -1,4 +1,4 @@
-package dev.electra.pipeline.model;
+package dev.electra.pipeline.model.noise;
 
 import dev.electra.pipeline.model.kernels.HostWrites;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -15,7 +15,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * the reference and graph kernels on any backend. The two are tested bit for bit against each other and this one
  * against the published Threefry test vectors.
  */
-final class CounterNoise {
+public final class CounterNoise {
     /** Threefry-2x32's rotation constants, one per round, repeating every 8. */
     static final int[] ROTATIONS = {13, 15, 26, 6, 17, 29, 16, 24};
     static final int PARITY = 0x1BD11BDA;
@@ -62,7 +62,7 @@ final class CounterNoise {
      * {@code rate} ≥ 0, the inverted-dropout mask of each draw u: 1/(1 − rate) in float where u ≥ rate, else 0
      * (the values {@link UniformNoise} writes). a is contiguous row-major (float or double).
      */
-    static void fill(INDArray a, long offset, int count, long key, int stream, double rate) {
+    public static void fill(INDArray a, long offset, int count, long key, int stream, double rate) {
         float threshold = (float) rate;
         double scale = 1.0 / (1.0 - rate);
         if (a.dataType() != DataType.FLOAT) {

@@ -1,5 +1,6 @@
-package dev.electra.pipeline.model;
+package dev.electra.pipeline.model.noise;
 
+import dev.electra.pipeline.model.ElectraModel;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -11,14 +12,14 @@ import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
  * The noise u comes in as a placeholder (see {@link ElectraModel}) and the logits pass a StopGradient, so the
  * sample is a deterministic function of the inputs and no gradient flows through it.
  */
-final class GumbelSampler {
+public final class GumbelSampler {
     /**
      * Subtracted from the original token's scaled logit when disallow-correct is on (the reference subtracts
      * 1000). Finite, so no inf − inf NaN can arise; far beyond any Gumbel draw (&lt; 40 for u &lt; 1 − 1e-16).
      */
-    static final double DISALLOWED_PENALTY = 1e9;
+    public static final double DISALLOWED_PENALTY = 1e9;
     /** Keeps both logarithms finite when u is 0 or 1, as the reference's 1e-9. */
-    static final double GUMBEL_EPSILON = 1e-9;
+    public static final double GUMBEL_EPSILON = 1e-9;
 
     private GumbelSampler() {}
 
@@ -28,7 +29,7 @@ final class GumbelSampler {
      * @param disallowed [R, V] one-hot of the token that must not be drawn, or null
      * @return [R] sampled token ids (INT)
      */
-    static SDVariable sample(SameDiff sd, SDVariable logits, SDVariable uniform, SDVariable disallowed,
+    public static SDVariable sample(SameDiff sd, SDVariable logits, SDVariable uniform, SDVariable disallowed,
                              double temperature) {
         SDVariable frozen = new StopGradient(sd, logits).outputVariable();
         SDVariable scaled = frozen.div(temperature);
