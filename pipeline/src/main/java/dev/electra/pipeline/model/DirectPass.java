@@ -10,6 +10,8 @@ import static dev.electra.pipeline.model.kernels.Kernels.gemm;
 import static dev.electra.pipeline.model.kernels.Kernels.layerNorm;
 import static dev.electra.pipeline.model.kernels.Kernels.layerNormBackward;
 
+import dev.electra.pipeline.model.graph.GraphBuilder;
+import dev.electra.pipeline.model.graph.GraphNames;
 import dev.electra.pipeline.model.kernels.Kernels;
 import dev.electra.pipeline.model.kernels.VectorKernels;
 import dev.electra.pipeline.model.noise.GumbelSampler;
@@ -111,8 +113,8 @@ final class DirectPass {
                     grads.put(spec.name(), g == null ? Nd4j.zeros(type, spec.shape()).detach() : g.detach());
                 }
             }
-            return new ClassifierResult(loss, s.out.get(ElectraModel.OUT_CLASS_LOGITS).detach(), grads,
-                    gradients ? null : s.out.get(ElectraModel.OUT_MAIN_HIDDEN).detach());
+            return new ClassifierResult(loss, s.out.get(GraphNames.OUT_CLASS_LOGITS).detach(), grads,
+                    gradients ? null : s.out.get(GraphNames.OUT_MAIN_HIDDEN).detach());
         }
     }
 
@@ -159,20 +161,20 @@ final class DirectPass {
             this.p = p;
             this.ph = ph;
             this.train = train;
-            INDArray ids = ph.get(ElectraModel.INPUT_IDS);
+            INDArray ids = ph.get(GraphNames.INPUT_IDS);
             b = (int) ids.size(0);
             l = (int) ids.size(1);
-            n = (int) ph.get(ElectraModel.SELECTION).size(1);
+            n = (int) ph.get(GraphNames.SELECTION).size(1);
             e = config.embeddingSize();
             inputIds = ids.reshape(-1).toIntVector();
-            segmentIds = ph.get(ElectraModel.SEGMENT_IDS).reshape(-1).toIntVector();
-            positionIds = ph.get(ElectraModel.POSITION_IDS).toIntVector();
+            segmentIds = ph.get(GraphNames.SEGMENT_IDS).reshape(-1).toIntVector();
+            positionIds = ph.get(GraphNames.POSITION_IDS).toIntVector();
             // a classifier's placeholders have no slots but the [CLS] selection
-            INDArray weights = ph.get(ElectraModel.SLOT_WEIGHTS);
+            INDArray weights = ph.get(GraphNames.SLOT_WEIGHTS);
             slotWeights = weights == null ? new double[0] : weights.reshape(-1).toDoubleVector();
             slotTargets = weights == null ? new int[0]
-                    : ph.get(ElectraModel.SLOT_TARGET_IDS).reshape(-1).toIntVector();
-            slotPositions = slotPositions(ph.get(ElectraModel.SELECTION));
+                    : ph.get(GraphNames.SLOT_TARGET_IDS).reshape(-1).toIntVector();
+            slotPositions = slotPositions(ph.get(GraphNames.SELECTION));
             positionRows = Nd4j.pullRows(p.get("shared/position_embeddings"), 1, positionIds);
             segmentRows = Nd4j.pullRows(p.get("shared/segment_embeddings"), 1, segmentIds);
         }
@@ -196,8 +198,8 @@ final class DirectPass {
             String mainName = objective.hasDiscriminator() ? "discriminator" : "main";
             if (!objective.hasGenerator()) {
                 Encoded main = encode(mainName, config.discriminator(), inputIds);
-                INDArray dHidden = mlmAtSlots(mainName, main.hidden(), slotTargets, 1.0, ElectraModel.LOSS_MAIN,
-                        ElectraModel.OUT_MAIN_LOSS, ElectraModel.OUT_MAIN_CORRECT);
+                INDArray dHidden = mlmAtSlots(mainName, main.hidden(), slotTargets, 1.0, GraphNames.LOSS_MAIN,
+                        GraphNames.OUT_MAIN_LOSS, GraphNames.OUT_MAIN_CORRECT);
                 backward(main, dHidden);
                 return;
             }
@@ -205,8 +207,8 @@ final class DirectPass {
             MlmHead genHead = slotHead("generator", gen.hidden());
             INDArray genLogits = genHead.logits;
             INDArray dGenLogits = softmaxLoss(genLogits, slotTargets, model.lossWeights().genWeight(),
-                    ElectraModel.LOSS_GENERATOR, ElectraModel.OUT_GENERATOR_SLOT_LOSS,
-                    ElectraModel.OUT_GENERATOR_SLOT_CORRECT);
+                    GraphNames.LOSS_GENERATOR, GraphNames.OUT_GENERATOR_SLOT_LOSS,
+                    GraphNames.OUT_GENERATOR_SLOT_CORRECT);
             int[] sampled = sample(genLogits);
             backward(gen, slotHeadBackward(genHead, dGenLogits));
 
@@ -219,13 +221,13 @@ final class DirectPass {
                     replaced[row] = sampled[r] != slotTargets[r] ? slotWeights[r] : 0;
                 }
             }
-            out.put(ElectraModel.OUT_SAMPLED_IDS, Nd4j.createFromArray(sampled));
-            out.put(ElectraModel.OUT_REPLACED, Nd4j.createFromArray(replaced).castTo(type).reshape(b, l));
+            out.put(GraphNames.OUT_SAMPLED_IDS, Nd4j.createFromArray(sampled));
+            out.put(GraphNames.OUT_REPLACED, Nd4j.createFromArray(replaced).castTo(type).reshape(b, l));
             Encoded main = encode(mainName, config.discriminator(), corrupted);
             INDArray dHidden = switch (objective) {
                 case ELECTRA, ELECTRA_15 -> discriminator(main.hidden(), replaced);
-                case REPLACE_MLM -> mlmAtSlots(mainName, main.hidden(), slotTargets, 1.0, ElectraModel.LOSS_MAIN,
-                        ElectraModel.OUT_MAIN_LOSS, ElectraModel.OUT_MAIN_CORRECT);
+                case REPLACE_MLM -> mlmAtSlots(mainName, main.hidden(), slotTargets, 1.0, GraphNames.LOSS_MAIN,
+                        GraphNames.OUT_MAIN_LOSS, GraphNames.OUT_MAIN_CORRECT);
                 case ALL_TOKENS_MLM -> allTokens(mainName, main.hidden(), replaced);
                 default -> throw new IllegalStateException("objective " + objective + " has no generator");
             };
@@ -240,7 +242,7 @@ final class DirectPass {
         double classify() {
             String mainName = model.objective().hasDiscriminator() ? "discriminator" : "main";
             Encoded main = encode(mainName, config.discriminator(), inputIds);
-            out.put(ElectraModel.OUT_MAIN_HIDDEN, main.hidden());
+            out.put(GraphNames.OUT_MAIN_HIDDEN, main.hidden());
             int h = config.hiddenSize();
             INDArray pooled = atSlots(main.hidden(), h);
             INDArray inputMask = ph.get("dropout/classifier/input");
@@ -249,8 +251,8 @@ final class DirectPass {
             Kernels.Gelu t1 = denseGelu(x, p, "classifier/transform");
             INDArray t1Dropped = Kernels.masked(t1.output(), hiddenMask);
             INDArray logits = dense(t1Dropped, p, "classifier/output");
-            out.put(ElectraModel.OUT_CLASS_LOGITS, logits);
-            INDArray labels = ph.get(ElectraModel.CLASS_LABELS);
+            out.put(GraphNames.OUT_CLASS_LOGITS, logits);
+            INDArray labels = ph.get(GraphNames.CLASS_LABELS);
             if (labels == null) {
                 return Double.NaN;
             }
@@ -296,7 +298,7 @@ final class DirectPass {
 
         /** Shared embeddings of {@code ids} (tokens + positions + segments, LayerNorm), dropout, projection, blocks. */
         Encoded encode(String prefix, ModelConfig.EncoderSize size, int[] ids) {
-            INDArray sum = Nd4j.pullRows(p.get(ElectraModel.WORD_EMBEDDINGS), 1, ids, 'c');
+            INDArray sum = Nd4j.pullRows(p.get(GraphNames.WORD_EMBEDDINGS), 1, ids, 'c');
             sum.reshape(b, (long) l * e).addiRowVector(positionRows.reshape(1, (long) l * e));
             sum.addi(segmentRows);
             INDArray mask = ph.get("dropout/" + prefix + "/embeddings");
@@ -311,7 +313,7 @@ final class DirectPass {
             for (int i = 0; i < size.layers(); i++) {
                 String layer = prefix + "/layer_" + i;
                 TransformerBlock block = new TransformerBlock(p, layer + "/", b, l, size.heads());
-                TransformerBlock.Cache c = block.forward(x, ph.get(ElectraModel.ATTENTION_BIAS),
+                TransformerBlock.Cache c = block.forward(x, ph.get(GraphNames.ATTENTION_BIAS),
                         new TransformerBlock.DropoutMasks(ph.get("dropout/" + layer + "/attention/probs"),
                                 ph.get("dropout/" + layer + "/attention/output"),
                                 ph.get("dropout/" + layer + "/ffn/output")));
@@ -336,7 +338,7 @@ final class DirectPass {
             }
             dropout(dx, enc.embeddingMask());
             INDArray dSum = layerNormBackward(dx, enc.sum(), p, "shared/embeddings_ln", grads);
-            Kernels.scatterAddRows(tableGradient(ElectraModel.WORD_EMBEDDINGS), enc.ids(), dSum);
+            Kernels.scatterAddRows(tableGradient(GraphNames.WORD_EMBEDDINGS), enc.ids(), dSum);
             Kernels.scatterAddRows(tableGradient("shared/segment_embeddings"), segmentIds, dSum);
             INDArray dPositions = Kernels.columnSums(dSum.reshape(b, (long) l * e)).reshape(l, e);
             Kernels.scatterAddRows(tableGradient("shared/position_embeddings"), positionIds, dPositions);
@@ -350,7 +352,7 @@ final class DirectPass {
 
         /** [B, N, L] × [B, L, H] → [B·N, H]: the hidden states at the slots (weighted by the slot weights). */
         INDArray atSlots(INDArray hidden, int h) {
-            return Nd4j.matmul(ph.get(ElectraModel.SELECTION), hidden.reshape(b, l, h)).reshape((long) b * n, h);
+            return Nd4j.matmul(ph.get(GraphNames.SELECTION), hidden.reshape(b, l, h)).reshape((long) b * n, h);
         }
 
         /** The MLM head at the slots: logits [B·N, V]. */
@@ -369,7 +371,7 @@ final class DirectPass {
 
         /** The backward pass of {@link #atSlots}: dLoss/dSlots [B·N, H] → dLoss/dHidden [B·L, H]. */
         INDArray slotHeadBackwardInput(INDArray dAtSlots, long h) {
-            return Nd4j.matmul(ph.get(ElectraModel.SELECTION), dAtSlots.reshape(b, n, h), true, false, false)
+            return Nd4j.matmul(ph.get(GraphNames.SELECTION), dAtSlots.reshape(b, n, h), true, false, false)
                     .reshape((long) b * l, h);
         }
 
@@ -394,14 +396,14 @@ final class DirectPass {
                 this.x = x;
                 t1 = denseGelu(x, p, prefix + "/mlm_head/transform");
                 t2 = layerNorm(t1.output(), p, prefix + "/mlm_head/ln");
-                logits = Kernels.addBias(gemm(t2, p.get(ElectraModel.WORD_EMBEDDINGS), false, true),
+                logits = Kernels.addBias(gemm(t2, p.get(GraphNames.WORD_EMBEDDINGS), false, true),
                         p.get(prefix + "/mlm_head/output_bias"));
             }
 
             INDArray backward(INDArray dLogits) {
                 accumulate(grads, prefix + "/mlm_head/output_bias", Kernels.columnSums(dLogits));
-                accumulate(grads, ElectraModel.WORD_EMBEDDINGS, gemm(dLogits, t2, true, false));
-                INDArray dt2 = gemm(dLogits, p.get(ElectraModel.WORD_EMBEDDINGS), false, false);
+                accumulate(grads, GraphNames.WORD_EMBEDDINGS, gemm(dLogits, t2, true, false));
+                INDArray dt2 = gemm(dLogits, p.get(GraphNames.WORD_EMBEDDINGS), false, false);
                 INDArray dt0 = geluBackward(layerNormBackward(dt2, t1.output(), p, prefix + "/mlm_head/ln", grads), t1);
                 return denseBackward(dt0, x, p, prefix + "/mlm_head/transform", grads);
             }
@@ -460,7 +462,7 @@ final class DirectPass {
         /** Gumbel-max samples [B·N] from the generator's logits, as {@link GumbelSampler} defines them. */
         int[] sample(INDArray genLogits) {
             SamplingConfig sampling = model.sampling();
-            INDArray noise = ph.get(ElectraModel.SAMPLING_NOISE);
+            INDArray noise = ph.get(GraphNames.SAMPLING_NOISE);
             int[] disallowed = sampling.disallowCorrect() ? slotTargets : null;
             if (Kernels.vector(noise, genLogits)) {
                 return VectorKernels.gumbelArgmax(noise, genLogits, (float) sampling.temperature(),
@@ -488,8 +490,8 @@ final class DirectPass {
             Kernels.Gelu t1 = denseGelu(hidden, p, prefix + "/transform");
             INDArray logits = dense(t1.output(), p, prefix + "/output");
             double[] z = logits.reshape(-1).toDoubleVector();
-            INDArray tokens = ph.get(model.objective() == Objective.ELECTRA_15 ? ElectraModel.CHOSEN
-                    : ElectraModel.TOKEN_MASK);
+            INDArray tokens = ph.get(model.objective() == Objective.ELECTRA_15 ? GraphNames.CHOSEN
+                    : GraphNames.TOKEN_MASK);
             double[] m = tokens.reshape(-1).toDoubleVector();
             double w = model.lossWeights().discWeight();
             int count = 0;
@@ -508,8 +510,8 @@ final class DirectPass {
                 loss += share * (Math.max(z[i], 0) - z[i] * replaced[i] + Math.log1p(Math.exp(-Math.abs(z[i]))));
                 dz[i] = share * (1.0 / (1.0 + Math.exp(-z[i])) - replaced[i]);
             }
-            out.put(ElectraModel.LOSS_DISCRIMINATOR, Nd4j.scalar(type, loss));
-            out.put(ElectraModel.OUT_DISCRIMINATOR_LOGITS, logits.reshape(b, l));
+            out.put(GraphNames.LOSS_DISCRIMINATOR, Nd4j.scalar(type, loss));
+            out.put(GraphNames.OUT_DISCRIMINATOR_LOGITS, logits.reshape(b, l));
             if (!train) {
                 return null;
             }
@@ -524,19 +526,19 @@ final class DirectPass {
          */
         INDArray allTokens(String prefix, INDArray hidden, double[] replaced) {
             int rows = b * l;
-            int[] targets = ph.get(ElectraModel.ORIGINAL_IDS).reshape(-1).toIntVector();
+            int[] targets = ph.get(GraphNames.ORIGINAL_IDS).reshape(-1).toIntVector();
             MlmHead head = new MlmHead(prefix, hidden);
             INDArray probs = softmax(head.logits);
             Kernels.Gelu c1 = denseGelu(hidden, p, prefix + "/copy_head/transform");
             double[] c2 = dense(c1.output(), p, prefix + "/copy_head/output").reshape(-1).toDoubleVector();
-            double[] m = ph.get(ElectraModel.TOKEN_MASK).reshape(-1).toDoubleVector();
+            double[] m = ph.get(GraphNames.TOKEN_MASK).reshape(-1).toDoubleVector();
             int count = 0;
             for (double mi : m) {
                 if (mi != 0) {
                     count++;
                 }
             }
-            double eps = ElectraModel.LOG_LOSS_EPSILON;
+            double eps = GraphBuilder.LOG_LOSS_EPSILON;
             double loss = 0;
             double[] tokenLoss = new double[rows];
             double[] dc2 = new double[rows];
@@ -556,8 +558,8 @@ final class DirectPass {
                 // d st / d logits = st·(onehot − softmax)
                 dTarget[i] = dp * (1.0 - copy) * st;
             }
-            out.put(ElectraModel.LOSS_MAIN, Nd4j.scalar(type, loss));
-            out.put(ElectraModel.OUT_MAIN_LOSS, Nd4j.createFromArray(tokenLoss).castTo(type));
+            out.put(GraphNames.LOSS_MAIN, Nd4j.scalar(type, loss));
+            out.put(GraphNames.OUT_MAIN_LOSS, Nd4j.createFromArray(tokenLoss).castTo(type));
             if (!train) {
                 return null;
             }

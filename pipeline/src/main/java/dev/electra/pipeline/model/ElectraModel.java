@@ -1,14 +1,39 @@
 package dev.electra.pipeline.model;
 
+import static dev.electra.pipeline.model.graph.GraphNames.ATTENTION_BIAS;
+import static dev.electra.pipeline.model.graph.GraphNames.CHOSEN;
+import static dev.electra.pipeline.model.graph.GraphNames.CLASS_LABELS;
+import static dev.electra.pipeline.model.graph.GraphNames.INPUT_IDS;
+import static dev.electra.pipeline.model.graph.GraphNames.ORIGINAL_IDS;
+import static dev.electra.pipeline.model.graph.GraphNames.OUT_CLASS_LOGITS;
+import static dev.electra.pipeline.model.graph.GraphNames.OUT_DISCRIMINATOR_LOGITS;
+import static dev.electra.pipeline.model.graph.GraphNames.OUT_GENERATOR_SLOT_CORRECT;
+import static dev.electra.pipeline.model.graph.GraphNames.OUT_GENERATOR_SLOT_LOSS;
+import static dev.electra.pipeline.model.graph.GraphNames.OUT_MAIN_CORRECT;
+import static dev.electra.pipeline.model.graph.GraphNames.OUT_MAIN_HIDDEN;
+import static dev.electra.pipeline.model.graph.GraphNames.OUT_MAIN_LOSS;
+import static dev.electra.pipeline.model.graph.GraphNames.OUT_REPLACED;
+import static dev.electra.pipeline.model.graph.GraphNames.OUT_SAMPLED_IDS;
+import static dev.electra.pipeline.model.graph.GraphNames.POSITION_IDS;
+import static dev.electra.pipeline.model.graph.GraphNames.SAMPLING_NOISE;
+import static dev.electra.pipeline.model.graph.GraphNames.SEGMENT_IDS;
+import static dev.electra.pipeline.model.graph.GraphNames.SELECTION;
+import static dev.electra.pipeline.model.graph.GraphNames.SLOT_INPUT_IDS;
+import static dev.electra.pipeline.model.graph.GraphNames.SLOT_TARGET_IDS;
+import static dev.electra.pipeline.model.graph.GraphNames.SLOT_WEIGHTS;
+import static dev.electra.pipeline.model.graph.GraphNames.TOKEN_EMBEDDINGS;
+import static dev.electra.pipeline.model.graph.GraphNames.TOKEN_MASK;
+import static dev.electra.pipeline.model.graph.GraphNames.WORD_EMBEDDINGS;
+
 import dev.electra.pipeline.masking.Masker;
-import dev.electra.pipeline.model.ParameterSpec.Kind;
-import dev.electra.pipeline.model.ParameterSpec.Owner;
+import dev.electra.pipeline.model.graph.GraphBuilder;
+import dev.electra.pipeline.model.graph.GraphBuilder.DropoutSite;
+import dev.electra.pipeline.model.graph.GraphNames;
 import dev.electra.pipeline.model.kernels.Backends;
 import dev.electra.pipeline.model.kernels.HostWrites;
 import dev.electra.pipeline.model.kernels.Kernels;
 import dev.electra.pipeline.model.kernels.VectorKernels;
 import dev.electra.pipeline.model.noise.CounterNoise;
-import dev.electra.pipeline.model.noise.GumbelSampler;
 import dev.electra.pipeline.model.noise.UniformNoise;
 import dev.electra.pipeline.seeds.Seeds;
 import java.util.ArrayList;
@@ -16,14 +41,10 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import org.nd4j.autodiff.loss.LossReduce;
-import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
 import org.nd4j.linalg.api.ops.impl.scatter.ScatterAdd;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -65,44 +86,14 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class ElectraModel {
     /** Added to attention scores of padding keys, as BERT's (1 − mask) × −10000. */
     static final double ATTENTION_MASK_BIAS = -10000.0;
-    /** Keeps −log p of the all-tokens copy mechanism finite; part of the differentiated function. */
-    static final double LOG_LOSS_EPSILON = 1e-7;
-
-    static final String INPUT_IDS = "input_ids";
-    static final String SEGMENT_IDS = "segment_ids";
-    static final String POSITION_IDS = "position_ids";
-    static final String ATTENTION_BIAS = "attention_bias";
-    static final String TOKEN_MASK = "token_mask";
-    static final String CHOSEN = "chosen";
-    static final String SELECTION = "selection";
-    static final String SLOT_WEIGHTS = "slot_weights";
-    static final String SLOT_INPUT_IDS = "slot_input_ids";
-    static final String SLOT_TARGET_IDS = "slot_target_ids";
-    static final String ORIGINAL_IDS = "original_ids";
-    static final String SAMPLING_NOISE = "sampling_noise";
-    static final String TOKEN_EMBEDDINGS = "token_embeddings";
-    static final String WORD_EMBEDDINGS = "shared/word_embeddings";
-
     /** Loss variable of the generator's MLM loss (× gen-weight). */
-    public static final String LOSS_GENERATOR = "loss/generator";
+    public static final String LOSS_GENERATOR = GraphNames.LOSS_GENERATOR;
     /** Loss variable of the discriminator's sigmoid cross-entropy (× disc-weight). */
-    public static final String LOSS_DISCRIMINATOR = "loss/discriminator";
+    public static final String LOSS_DISCRIMINATOR = GraphNames.LOSS_DISCRIMINATOR;
     /** Loss variable of the main encoder of mlm, replace-mlm and all-tokens-mlm. */
-    public static final String LOSS_MAIN = "loss/main";
-
-    static final String OUT_GENERATOR_SLOT_LOSS = "out/generator_slot_loss";
-    static final String OUT_GENERATOR_SLOT_CORRECT = "out/generator_slot_correct";
-    static final String OUT_SAMPLED_IDS = "out/sampled_ids";
-    static final String OUT_DISCRIMINATOR_LOGITS = "out/discriminator_logits";
-    static final String OUT_REPLACED = "out/replaced";
-    static final String OUT_MAIN_LOSS = "out/main_token_loss";
-    static final String OUT_MAIN_CORRECT = "out/main_correct";
-    static final String CLASS_LABELS = "class_labels";
+    public static final String LOSS_MAIN = GraphNames.LOSS_MAIN;
     /** Loss variable of a fine-tuned classifier's softmax cross-entropy. */
-    public static final String LOSS_CLASSIFIER = "loss/classifier";
-    static final String OUT_CLASS_LOGITS = "out/class_logits";
-    /** The main encoder's last hidden states of a classification batch, [B·L, H]. */
-    static final String OUT_MAIN_HIDDEN = "out/main_hidden";
+    public static final String LOSS_CLASSIFIER = GraphNames.LOSS_CLASSIFIER;
 
     private final ModelConfig config;
     private final Objective objective;
@@ -121,21 +112,19 @@ public final class ElectraModel {
     /** How passes are computed (a run's model.kernels, resolved); by default the fastest this JVM can run. */
     private KernelMode kernels = Kernels.MODULE && Backends.cpu() ? KernelMode.FUSED : KernelMode.REFERENCE;
 
-    /** A place where dropout multiplies activations by a mask placeholder. */
-    record DropoutSite(String name, boolean attention, boolean pooled, int width) {}
-
-    private ElectraModel(Builder b) {
-        this.config = b.config;
-        this.objective = b.objective;
-        this.lossWeights = b.lossWeights;
-        this.sampling = b.sampling;
-        this.dataType = b.dataType;
-        this.sd = b.sd;
-        this.parameters = List.copyOf(b.parameters);
-        this.dropoutSites = List.copyOf(b.dropoutSites);
-        this.lossNames = List.copyOf(b.lossNames);
-        this.outputNames = List.copyOf(b.outputNames);
-        this.numLabels = b.numLabels;
+    private ElectraModel(ModelConfig config, Objective objective, LossWeights lossWeights, SamplingConfig sampling,
+                         DataType dataType, int numLabels, GraphBuilder.Graph graph) {
+        this.config = config;
+        this.objective = objective;
+        this.lossWeights = lossWeights;
+        this.sampling = sampling;
+        this.dataType = dataType;
+        this.sd = graph.sameDiff();
+        this.parameters = graph.parameters();
+        this.dropoutSites = graph.dropoutSites();
+        this.lossNames = graph.lossNames();
+        this.outputNames = graph.outputNames();
+        this.numLabels = numLabels;
         this.direct = new DirectPass(this);
     }
 
@@ -150,9 +139,8 @@ public final class ElectraModel {
         if (dataType != DataType.FLOAT && dataType != DataType.DOUBLE) {
             throw new IllegalArgumentException("data type must be FLOAT or DOUBLE, got " + dataType);
         }
-        Builder b = new Builder(config, objective, lossWeights, sampling, dataType, seed);
-        b.build();
-        return new ElectraModel(b);
+        return new ElectraModel(config, objective, lossWeights, sampling, dataType, 0,
+                GraphBuilder.pretraining(config, objective, lossWeights, sampling, dataType, seed));
     }
 
     /**
@@ -170,11 +158,8 @@ public final class ElectraModel {
             throw new IllegalArgumentException("a classifier needs at least 2 labels (or 1 output for regression), "
                     + "got " + numLabels);
         }
-        Builder b = new Builder(config, pretrained, new LossWeights(1, 1), new SamplingConfig(1, false), dataType,
-                seed);
-        b.numLabels = numLabels;
-        b.buildClassifier();
-        return new ElectraModel(b);
+        return new ElectraModel(config, pretrained, new LossWeights(1, 1), new SamplingConfig(1, false), dataType,
+                numLabels, GraphBuilder.classifier(config, pretrained, numLabels, dataType, seed));
     }
 
     /** Classes of the fine-tuning head (0 for a pretraining model, 1 for a regressor). */
@@ -781,6 +766,11 @@ public final class ElectraModel {
         return grads;
     }
 
+    /** Named variables of the SameDiff graph for these placeholders (the tests' view of the graph's insides). */
+    Map<String, INDArray> graphOutputs(Map<String, INDArray> placeholders, String... names) {
+        return outsideWorkspaces(() -> sd.output(withTokenEmbeddings(placeholders), names));
+    }
+
     /**
      * Sets the token embedding rows of the input ids, [B·L, E], read from the current table, as the value of the
      * lookup variable (done on every run, so a caller who changed the parameters never sees stale rows). The
@@ -789,16 +779,6 @@ public final class ElectraModel {
      * its backward pass, a scatter-add. A variable rather than a placeholder because M2.1 returns no gradient for
      * placeholders.
      */
-    /** The graph's name of block {@code layer}'s output [B·L, H] in the encoder {@code prefix}. */
-    static String blockOutput(String prefix, int layer) {
-        return prefix + "/layer_" + layer + "/output";
-    }
-
-    /** Named variables of the SameDiff graph for these placeholders (the tests' view of the graph's insides). */
-    Map<String, INDArray> graphOutputs(Map<String, INDArray> placeholders, String... names) {
-        return outsideWorkspaces(() -> sd.output(withTokenEmbeddings(placeholders), names));
-    }
-
     private Map<String, INDArray> withTokenEmbeddings(Map<String, INDArray> placeholders) {
         INDArray ids = placeholders.get(INPUT_IDS);
         sd.getVariable(TOKEN_EMBEDDINGS).setArray(
@@ -912,380 +892,6 @@ public final class ElectraModel {
         if (id < 0 || id >= limit) {
             throw new IllegalArgumentException(what + " " + id + " at [" + row + ", " + col + "] is outside [0, "
                     + limit + ")");
-        }
-    }
-
-    /** Builds the graph; one instance per model. */
-    private static final class Builder {
-        final ModelConfig config;
-        final Objective objective;
-        final LossWeights lossWeights;
-        final SamplingConfig sampling;
-        final DataType dataType;
-        final SameDiff sd = SameDiff.create();
-        final Random init;
-        final List<ParameterSpec> parameters = new ArrayList<>();
-        final List<DropoutSite> dropoutSites = new ArrayList<>();
-        final List<String> lossNames = new ArrayList<>();
-        final List<String> outputNames = new ArrayList<>();
-        long offset;
-        int numLabels;
-
-        /** [2] = (B, L) as INT64, to rebuild rank-3/4 shapes whose leading dimensions vary per batch. */
-        SDVariable batchAndLength;
-        /** [2] = (B, N) as INT64. */
-        SDVariable batchAndSlots;
-
-        Builder(ModelConfig config, Objective objective, LossWeights lossWeights, SamplingConfig sampling,
-                DataType dataType, long seed) {
-            this.config = config;
-            this.objective = objective;
-            this.lossWeights = lossWeights;
-            this.sampling = sampling;
-            this.dataType = dataType;
-            this.init = new Random(seed);
-        }
-
-        void build() {
-            int v = config.vocabSize();
-            int e = config.embeddingSize();
-            SDVariable inputIds = sd.placeHolder(INPUT_IDS, DataType.INT, -1, -1);
-            SDVariable segmentIds = sd.placeHolder(SEGMENT_IDS, DataType.INT, -1, -1);
-            SDVariable positionIds = sd.placeHolder(POSITION_IDS, DataType.INT, -1);
-            SDVariable attentionBias = sd.placeHolder(ATTENTION_BIAS, dataType, -1, 1, 1, -1);
-            SDVariable tokenMask = sd.placeHolder(TOKEN_MASK, dataType, -1, -1);
-            SDVariable chosen = sd.placeHolder(CHOSEN, dataType, -1, -1);
-            SDVariable selection = sd.placeHolder(SELECTION, dataType, -1, -1, -1);
-            SDVariable slotWeights = sd.placeHolder(SLOT_WEIGHTS, dataType, -1, -1);
-            SDVariable slotInputIds = sd.placeHolder(SLOT_INPUT_IDS, DataType.INT, -1, -1);
-            SDVariable slotTargetIds = sd.placeHolder(SLOT_TARGET_IDS, DataType.INT, -1, -1);
-            batchAndLength = sd.shape(inputIds).castTo(DataType.LONG);
-            batchAndSlots = sd.shape(slotTargetIds).castTo(DataType.LONG);
-            SDVariable slotWeightsFlat = slotWeights.reshape(-1);
-            SDVariable slotTargetsFlat = slotTargetIds.reshape(-1);
-            SDVariable targetOneHot = sd.oneHot(slotTargetsFlat, v, -1, 1.0, 0.0, dataType);
-
-            SharedEmbeddings shared = sharedEmbeddings(positionIds, segmentIds);
-            SDVariable wordEmbeddings = shared.table();
-            SDVariable tokens = shared.tokens();
-            SDVariable positions = shared.positions();
-            SDVariable segments = shared.segments();
-            SDVariable embGain = shared.gain();
-            SDVariable embBias = shared.bias();
-
-            String mainName = objective.hasDiscriminator() ? "discriminator" : "main";
-            if (!objective.hasGenerator()) {
-                SDVariable emb = embed(tokens, positions, segments, embGain, embBias);
-                SDVariable hidden = encoder(mainName, Owner.MAIN, emb, config.discriminator(), attentionBias);
-                mlmLoss(mainName, Owner.MAIN, hidden, config.discriminator().hidden(), wordEmbeddings, selection,
-                        targetOneHot, slotWeightsFlat, 1.0, LOSS_MAIN, OUT_MAIN_LOSS, OUT_MAIN_CORRECT);
-                return;
-            }
-
-            // Generator on the masked input; MLM logits only at the N chosen slots: [B·N, V].
-            SDVariable genEmb = embed(tokens, positions, segments, embGain, embBias);
-            SDVariable genHidden = encoder("generator", Owner.GENERATOR, genEmb, config.generator(), attentionBias);
-            SDVariable genLogits = mlmLoss("generator", Owner.GENERATOR, genHidden, config.generator().hidden(),
-                    wordEmbeddings, selection, targetOneHot, slotWeightsFlat, lossWeights.genWeight(),
-                    LOSS_GENERATOR, OUT_GENERATOR_SLOT_LOSS, OUT_GENERATOR_SLOT_CORRECT);
-
-            // Sample replacements at the chosen slots: [B·N].
-            SDVariable uniform = sd.placeHolder(SAMPLING_NOISE, dataType, -1, v);
-            SDVariable sampled = GumbelSampler.sample(sd, genLogits, uniform,
-                    sampling.disallowCorrect() ? targetOneHot : null, sampling.temperature());
-            sd.identity(OUT_SAMPLED_IDS, sampled);
-            outputNames.add(OUT_SAMPLED_IDS);
-
-            // Replaced = chosen AND sample ≠ original, scattered from slots [B, N] to tokens [B, L].
-            SDVariable replacedSlots = sampled.neq(slotTargetsFlat).castTo(dataType).mul(slotWeightsFlat);
-            SDVariable replaced = sd.squeeze(sd.mmul(sd.expandDims(sd.reshape(replacedSlots, batchAndSlots), 1),
-                    selection), 1);
-            replaced = new StopGradient(sd, replaced).outputVariable();
-            sd.identity(OUT_REPLACED, replaced);
-            outputNames.add(OUT_REPLACED);
-
-            // The corrupted input's embedding: the masked input's lookup, corrected at the chosen slots.
-            SDVariable swap = sd.oneHot(sampled, v, -1, 1.0, 0.0, dataType)
-                    .sub(sd.oneHot(slotInputIds.reshape(-1), v, -1, 1.0, 0.0, dataType));
-            SDVariable swapEmb = sd.reshape(swap.mmul(wordEmbeddings), shape(batchAndSlots, e));
-            SDVariable corrupted = tokens.add(sd.mmul(selection, swapEmb, true, false, false));
-            SDVariable mainEmb = embed(corrupted, positions, segments, embGain, embBias);
-            SDVariable mainHidden = encoder(mainName, Owner.MAIN, mainEmb, config.discriminator(), attentionBias);
-
-            switch (objective) {
-                case ELECTRA, ELECTRA_15 -> {
-                    SDVariable logits = discriminatorHead(mainHidden);
-                    SDVariable frozen = new StopGradient(sd, logits).outputVariable();
-                    sd.identity(OUT_DISCRIMINATOR_LOGITS, frozen);
-                    outputNames.add(OUT_DISCRIMINATOR_LOGITS);
-                    SDVariable tokenSet = objective == Objective.ELECTRA ? tokenMask : chosen;
-                    SDVariable loss = sd.loss.sigmoidCrossEntropy(LOSS_DISCRIMINATOR, replaced, logits,
-                            tokenSet.mul(lossWeights.discWeight()), LossReduce.MEAN_BY_NONZERO_WEIGHT_COUNT, 0.0);
-                    addLoss(loss);
-                }
-                case REPLACE_MLM -> mlmLoss(mainName, Owner.MAIN, mainHidden, config.discriminator().hidden(),
-                        wordEmbeddings, selection, targetOneHot, slotWeightsFlat, 1.0, LOSS_MAIN, OUT_MAIN_LOSS,
-                        OUT_MAIN_CORRECT);
-                case ALL_TOKENS_MLM -> allTokensLoss(mainName, mainHidden, wordEmbeddings, replaced, tokenMask);
-                default -> throw new IllegalStateException("objective " + objective + " has no generator");
-            }
-        }
-
-        /**
-         * The fine-tuning graph: embeddings → main encoder → head on [CLS] → softmax cross-entropy (squared error
-         * for a regressor).
-         */
-        void buildClassifier() {
-            int h = config.hiddenSize();
-            SDVariable inputIds = sd.placeHolder(INPUT_IDS, DataType.INT, -1, -1);
-            SDVariable segmentIds = sd.placeHolder(SEGMENT_IDS, DataType.INT, -1, -1);
-            SDVariable positionIds = sd.placeHolder(POSITION_IDS, DataType.INT, -1);
-            SDVariable attentionBias = sd.placeHolder(ATTENTION_BIAS, dataType, -1, 1, 1, -1);
-            // [B, 1, L], one at [CLS]: the same selection matmul as the MLM slots (its backward pass is checked).
-            SDVariable clsSelection = sd.placeHolder(SELECTION, dataType, -1, 1, -1);
-            SDVariable labels = sd.placeHolder(CLASS_LABELS, dataType, -1, numLabels);
-            batchAndLength = sd.shape(inputIds).castTo(DataType.LONG);
-            SharedEmbeddings shared = sharedEmbeddings(positionIds, segmentIds);
-            String mainName = objective.hasDiscriminator() ? "discriminator" : "main";
-            SDVariable emb = embed(shared.tokens(), shared.positions(), shared.segments(), shared.gain(),
-                    shared.bias());
-            SDVariable hidden = encoder(mainName, Owner.MAIN, emb, config.discriminator(), attentionBias);
-            sd.identity(OUT_MAIN_HIDDEN, new StopGradient(sd, hidden).outputVariable());
-            // [B, 1, L] × [B, L, H] → [B, H]
-            SDVariable pooled = sd.mmul(clsSelection, sd.reshape(hidden, shape(batchAndLength, h))).reshape(-1, h);
-            SDVariable x = pooledDropout("classifier/input", pooled, h);
-            x = gelu(dense("classifier/transform", Owner.MAIN, x, h, h));
-            x = pooledDropout("classifier/hidden", x, h);
-            SDVariable logits = dense("classifier/output", Owner.MAIN, x, h, numLabels);
-            sd.identity(OUT_CLASS_LOGITS, new StopGradient(sd, logits).outputVariable());
-            outputNames.add(OUT_CLASS_LOGITS);
-            // one output: mean squared error over the batch (transformers' MSELoss for num_labels 1)
-            SDVariable loss = numLabels == 1 ? sd.mean(LOSS_CLASSIFIER, sd.math.squaredDifference(logits, labels))
-                    : sd.loss.softmaxCrossEntropy(LOSS_CLASSIFIER, labels, logits, null, LossReduce.MEAN_BY_WEIGHT,
-                    0.0);
-            addLoss(loss);
-        }
-
-        /** The shared embedding parameters and the lookups of one batch, in the order the parameters are laid out. */
-        record SharedEmbeddings(SDVariable table, SDVariable tokens, SDVariable positions, SDVariable segments,
-                                SDVariable gain, SDVariable bias) {}
-
-        /**
-         * Shared embeddings: token [V, E], position [P, E], segment [T, E] and their LayerNorm; the batch's tokens
-         * [B, L, E] (looked up outside autodiff, see withTokenEmbeddings, fed as [B·L, E]), positions [L, E] and
-         * segments [B·L, E].
-         */
-        SharedEmbeddings sharedEmbeddings(SDVariable positionIds, SDVariable segmentIds) {
-            int e = config.embeddingSize();
-            SDVariable table = param(WORD_EMBEDDINGS, Owner.SHARED, Kind.EMBEDDING, config.vocabSize(), e);
-            SDVariable positionEmbeddings = param("shared/position_embeddings", Owner.SHARED, Kind.EMBEDDING,
-                    config.maxPositions(), e);
-            SDVariable segmentEmbeddings = param("shared/segment_embeddings", Owner.SHARED, Kind.EMBEDDING,
-                    config.typeVocabSize(), e);
-            SDVariable gain = param("shared/embeddings_ln/gain", Owner.SHARED, Kind.LAYER_NORM_GAIN, e);
-            SDVariable bias = param("shared/embeddings_ln/bias", Owner.SHARED, Kind.LAYER_NORM_BIAS, e);
-            SDVariable lookedUp = sd.var(TOKEN_EMBEDDINGS, Nd4j.zeros(dataType, 1, e));
-            SDVariable tokens = sd.reshape(lookedUp, shape(batchAndLength, e));
-            SDVariable positions = sd.oneHot(positionIds, config.maxPositions(), -1, 1.0, 0.0, dataType)
-                    .mmul(positionEmbeddings);
-            SDVariable segments = sd.oneHot(segmentIds.reshape(-1), config.typeVocabSize(), -1, 1.0, 0.0, dataType)
-                    .mmul(segmentEmbeddings);
-            return new SharedEmbeddings(table, tokens, positions, segments, gain, bias);
-        }
-
-        /** [B, L, E] token embeddings → [B·L, E] after position, segment, LayerNorm (shared) and dropout. */
-        SDVariable embed(SDVariable tokens, SDVariable positions, SDVariable segments, SDVariable gain,
-                         SDVariable bias) {
-            SDVariable sum = tokens.add(positions).reshape(-1, config.embeddingSize()).add(segments);
-            return sd.nn.layerNorm(sum, gain, bias, false, 1);
-        }
-
-        /** Embedding dropout, projection E → H when they differ, then the transformer blocks: [B·L, H]. */
-        SDVariable encoder(String prefix, Owner owner, SDVariable emb, ModelConfig.EncoderSize size,
-                           SDVariable attentionBias) {
-            SDVariable x = dropout(prefix + "/embeddings", emb, false, config.embeddingSize());
-            if (config.embeddingSize() != size.hidden()) {
-                x = dense(prefix + "/embeddings_project", owner, x, config.embeddingSize(), size.hidden());
-            }
-            for (int i = 0; i < size.layers(); i++) {
-                x = block(prefix + "/layer_" + i, owner, x, size, attentionBias).rename(blockOutput(prefix, i));
-            }
-            return x;
-        }
-
-        /** One post-LN transformer block on [B·L, H]. */
-        SDVariable block(String p, Owner owner, SDVariable x, ModelConfig.EncoderSize size, SDVariable bias) {
-            int h = size.hidden();
-            int heads = size.heads();
-            int d = size.headSize();
-            SDVariable headShape = shape(batchAndLength, heads, d);
-            SDVariable q = sd.reshape(dense(p + "/attention/query", owner, x, h, h), headShape).permute(0, 2, 1, 3);
-            SDVariable k = sd.reshape(dense(p + "/attention/key", owner, x, h, h), headShape).permute(0, 2, 1, 3);
-            SDVariable v = sd.reshape(dense(p + "/attention/value", owner, x, h, h), headShape).permute(0, 2, 1, 3);
-            // [B, heads, L, L]
-            SDVariable scores = sd.mmul(q, k, false, true, false).mul(1.0 / Math.sqrt(d)).add(bias);
-            SDVariable probs = dropout(p + "/attention/probs", sd.nn.softmax(scores, 3), true, heads);
-            // [B, heads, L, d] → [B, L, heads, d] → [B·L, H]
-            SDVariable context = sd.mmul(probs, v).permute(0, 2, 1, 3).reshape(-1, h);
-            SDVariable attended = dropout(p + "/attention/output",
-                    dense(p + "/attention/output", owner, context, h, h), false, h);
-            SDVariable x1 = layerNorm(p + "/attention/ln", owner, x.add(attended), h);
-            SDVariable inner = gelu(dense(p + "/ffn/intermediate", owner, x1, h, size.ffn()));
-            SDVariable out = dropout(p + "/ffn/output", dense(p + "/ffn/output", owner, inner, size.ffn(), h), false,
-                    h);
-            return layerNorm(p + "/ffn/ln", owner, x1.add(out), h);
-        }
-
-        /**
-         * MLM head at the chosen slots (dense → GELU → LayerNorm → logits against the tied embedding + bias) and its
-         * loss: softmax cross-entropy with weights {@code weight} × slot weight, i.e. weight × the mean over slots.
-         *
-         * @return [B·N, V] logits
-         */
-        SDVariable mlmLoss(String prefix, Owner owner, SDVariable hidden, int h, SDVariable wordEmbeddings,
-                           SDVariable selection, SDVariable targetOneHot, SDVariable slotWeights, double weight,
-                           String lossName, String slotLossName, String correctName) {
-            // [B, N, L] × [B, L, H] → [B·N, H]
-            SDVariable atSlots = sd.mmul(selection, sd.reshape(hidden, shape(batchAndLength, h))).reshape(-1, h);
-            SDVariable logits = mlmLogits(prefix, owner, atSlots, h, wordEmbeddings);
-            SDVariable loss = sd.loss.softmaxCrossEntropy(lossName, targetOneHot, logits, slotWeights.mul(weight),
-                    LossReduce.MEAN_BY_NONZERO_WEIGHT_COUNT, 0.0);
-            addLoss(loss);
-            SDVariable frozen = new StopGradient(sd, logits).outputVariable();
-            // −log softmax at the target, written out: nn.logSoftmax fails to build in M2.1 (LogSoftMax property
-            // error).
-            SDVariable shifted = frozen.sub(sd.max(frozen, true, 1));
-            SDVariable logSumExp = sd.math.log(sd.sum(sd.math.exp(shifted), 1));
-            sd.identity(slotLossName, logSumExp.sub(sd.sum(targetOneHot.mul(shifted), 1)));
-            sd.identity(correctName, sd.argmax(frozen, 1).castTo(DataType.INT)
-                    .eq(sd.argmax(targetOneHot, 1).castTo(DataType.INT)).castTo(dataType));
-            outputNames.add(slotLossName);
-            outputNames.add(correctName);
-            return logits;
-        }
-
-        /** [R, H] → [R, V]: dense to E with GELU, LayerNorm, then against the shared embedding table + bias. */
-        SDVariable mlmLogits(String prefix, Owner owner, SDVariable x, int h, SDVariable wordEmbeddings) {
-            int e = config.embeddingSize();
-            SDVariable t = gelu(dense(prefix + "/mlm_head/transform", owner, x, h, e));
-            t = layerNorm(prefix + "/mlm_head/ln", owner, t, e);
-            SDVariable outBias = param(prefix + "/mlm_head/output_bias", owner, Kind.BIAS, config.vocabSize());
-            return sd.mmul(t, wordEmbeddings, false, true, false).add(outBias);
-        }
-
-        /** Discriminator head: dense → GELU → dense to one logit per token, [B, L]. */
-        SDVariable discriminatorHead(SDVariable hidden) {
-            int h = config.hiddenSize();
-            SDVariable t = gelu(dense("discriminator/head/transform", Owner.MAIN, hidden, h, h));
-            SDVariable logit = dense("discriminator/head/output", Owner.MAIN, t, h, 1);
-            return sd.reshape(logit, batchAndLength);
-        }
-
-        /**
-         * All-tokens MLM with the copy mechanism: p(x_t) = D_t·[x_t = input_t] + (1 − D_t)·softmax_t(x_t), loss the
-         * mean −log p over non-padding tokens. −log p is a log-loss with label 1 on the probability p built here
-         * (a terminal loss op, weights = token mask). The input equals the original exactly where it was not
-         * replaced, so [x_t = input_t] = 1 − replaced_t.
-         */
-        void allTokensLoss(String prefix, SDVariable hidden, SDVariable wordEmbeddings, SDVariable replaced,
-                           SDVariable tokenMask) {
-            int h = config.hiddenSize();
-            SDVariable originalIds = sd.placeHolder(ORIGINAL_IDS, DataType.INT, -1, -1);
-            SDVariable targets = sd.oneHot(originalIds.reshape(-1), config.vocabSize(), -1, 1.0, 0.0, dataType);
-            SDVariable logits = mlmLogits(prefix, Owner.MAIN, hidden, h, wordEmbeddings);
-            SDVariable softmaxTarget = sd.sum(sd.nn.softmax(logits, 1).mul(targets), 1);
-            SDVariable t = gelu(dense(prefix + "/copy_head/transform", Owner.MAIN, hidden, h, h));
-            SDVariable copy = sd.nn.sigmoid(dense(prefix + "/copy_head/output", Owner.MAIN, t, h, 1).reshape(-1));
-            SDVariable same = replaced.reshape(-1).rsub(1.0);
-            SDVariable p = copy.mul(same).add(copy.rsub(1.0).mul(softmaxTarget));
-            SDVariable mask = tokenMask.reshape(-1);
-            SDVariable loss = sd.loss.logLoss(LOSS_MAIN, sd.onesLike(mask), p, mask,
-                    LossReduce.MEAN_BY_NONZERO_WEIGHT_COUNT, LOG_LOSS_EPSILON);
-            addLoss(loss);
-            SDVariable frozen = new StopGradient(sd, p).outputVariable();
-            sd.identity(OUT_MAIN_LOSS, sd.math.neg(sd.math.log(frozen.add(LOG_LOSS_EPSILON))));
-            outputNames.add(OUT_MAIN_LOSS);
-        }
-
-        /** ELECTRA's GELU (tanh approximation): 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))) = x·σ(2√(2/π)(x + …)). */
-        SDVariable gelu(SDVariable x) {
-            SDVariable inner = x.add(sd.math.pow(x, 3.0).mul(0.044715)).mul(2.0 * Math.sqrt(2.0 / Math.PI));
-            return x.mul(sd.nn.sigmoid(inner));
-        }
-
-        SDVariable dense(String name, Owner owner, SDVariable x, int in, int out) {
-            SDVariable w = param(name + "/kernel", owner, Kind.KERNEL, in, out);
-            SDVariable b = param(name + "/bias", owner, Kind.BIAS, out);
-            return x.mmul(w).add(b);
-        }
-
-        SDVariable layerNorm(String name, Owner owner, SDVariable x, int width) {
-            SDVariable gain = param(name + "/gain", owner, Kind.LAYER_NORM_GAIN, width);
-            SDVariable bias = param(name + "/bias", owner, Kind.LAYER_NORM_BIAS, width);
-            return sd.nn.layerNorm(x, gain, bias, false, 1);
-        }
-
-        /** x × mask placeholder ([B·L, width] or [B, heads, L, L]); absent when the dropout rate is 0. */
-        SDVariable dropout(String name, SDVariable x, boolean attention, int width) {
-            if (config.dropout() == 0) {
-                return x;
-            }
-            String phName = "dropout/" + name;
-            SDVariable mask = attention
-                    ? sd.placeHolder(phName, dataType, -1, -1, -1, -1)
-                    : sd.placeHolder(phName, dataType, -1, -1);
-            dropoutSites.add(new DropoutSite(phName, attention, false, width));
-            return x.mul(mask);
-        }
-
-        /** x × mask placeholder [B, width], one row per sequence (the classifier's pooled vector). */
-        SDVariable pooledDropout(String name, SDVariable x, int width) {
-            if (config.dropout() == 0) {
-                return x;
-            }
-            String phName = "dropout/" + name;
-            dropoutSites.add(new DropoutSite(phName, false, true, width));
-            return x.mul(sd.placeHolder(phName, dataType, -1, -1));
-        }
-
-        SDVariable shape(SDVariable leading, long... trailing) {
-            return sd.concat(0, leading, sd.constant(Nd4j.createFromArray(trailing)));
-        }
-
-        void addLoss(SDVariable loss) {
-            lossNames.add(loss.name());
-            outputNames.add(loss.name());
-            sd.setLossVariables(lossNames.toArray(new String[0]));
-        }
-
-        SDVariable param(String name, Owner owner, Kind kind, long... shape) {
-            INDArray value = switch (kind) {
-                case EMBEDDING, KERNEL -> truncatedNormal(shape);
-                case BIAS, LAYER_NORM_BIAS -> Nd4j.zeros(dataType, shape);
-                case LAYER_NORM_GAIN -> Nd4j.ones(dataType, shape);
-            };
-            SDVariable var = sd.var(name, value);
-            ParameterSpec spec = new ParameterSpec(name, shape, offset, owner, kind);
-            parameters.add(spec);
-            offset += spec.length();
-            return var;
-        }
-
-        /** BERT's initializer: normal(0, initRange) redrawn beyond two standard deviations. */
-        INDArray truncatedNormal(long[] shape) {
-            long n = 1;
-            for (long d : shape) {
-                n *= d;
-            }
-            double[] values = new double[Math.toIntExact(n)];
-            for (int i = 0; i < values.length; i++) {
-                double g;
-                do {
-                    g = init.nextGaussian();
-                } while (Math.abs(g) > 2.0);
-                values[i] = g * config.initRange();
-            }
-            return Nd4j.createFromArray(values).reshape(shape).castTo(dataType);
         }
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.electra.pipeline.config.ConfigException;
 import dev.electra.pipeline.config.ConfigLoader;
+import dev.electra.pipeline.model.graph.GraphNames;
 import dev.electra.pipeline.train.Pretraining;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -82,6 +83,6 @@ class ModelConfigTest {
             assertEquals(expected, decay[(int) p.offset()], p.name());
             assertEquals(expected, p.weightDecay(), p.name());
         }
-        assertFalse(model.parameters().stream().anyMatch(p -> p.name().equals(ElectraModel.TOKEN_EMBEDDINGS)));
+        assertFalse(model.parameters().stream().anyMatch(p -> p.name().equals(GraphNames.TOKEN_EMBEDDINGS)));
     }
 }

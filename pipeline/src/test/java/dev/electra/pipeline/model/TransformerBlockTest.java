@@ -3,6 +3,7 @@ package dev.electra.pipeline.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.electra.pipeline.model.graph.GraphNames;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -97,7 +98,7 @@ class TransformerBlockTest {
     }
 
     /**
-     * The hand-written block against the block the model's own graph builds (ElectraModel's Builder, the function the
+     * The hand-written block against the block the model's own graph builds (GraphBuilder's, the function the
      * tests define as correct): block 1 of a discriminator, fed the graph's output of block 0, in double.
      */
     @Test
@@ -107,8 +108,8 @@ class TransformerBlockTest {
                 DataType.DOUBLE, 11);
         ModelInput batch = TinyData.batch();
         Map<String, INDArray> ph = model.placeholders(batch, 3, 0, false);
-        String in = ElectraModel.blockOutput("discriminator", 0);
-        String out = ElectraModel.blockOutput("discriminator", 1);
+        String in = GraphNames.blockOutput("discriminator", 0);
+        String out = GraphNames.blockOutput("discriminator", 1);
         Map<String, INDArray> graph = model.graphOutputs(ph, in, out);
         Map<String, INDArray> p = new HashMap<>();
         for (ParameterSpec spec : model.parameters()) {
@@ -117,7 +118,7 @@ class TransformerBlockTest {
         int b = batch.inputIds().length;
         int l = batch.inputIds()[0].length;
         INDArray ours = new TransformerBlock(p, "discriminator/layer_1/", b, l, config.discriminator().heads())
-                .forward(graph.get(in), ph.get(ElectraModel.ATTENTION_BIAS)).output();
+                .forward(graph.get(in), ph.get(GraphNames.ATTENTION_BIAS)).output();
         double maxDiff = Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.reduce.floating.NormMax(
                 graph.get(out).sub(ours))).getDouble(0);
         System.out.printf("hand-written block vs the model graph's block: max difference %.2e%n", maxDiff);
