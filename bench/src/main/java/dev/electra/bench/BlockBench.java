@@ -1,6 +1,6 @@
 package dev.electra.bench;
 
-import dev.electra.pipeline.model.TransformerBlock;
+import dev.electra.pipeline.model.pass.TransformerBlock;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

@@ -35,6 +35,7 @@ import dev.electra.pipeline.model.kernels.Kernels;
 import dev.electra.pipeline.model.kernels.VectorKernels;
 import dev.electra.pipeline.model.noise.CounterNoise;
 import dev.electra.pipeline.model.noise.UniformNoise;
+import dev.electra.pipeline.model.pass.DirectPass;
 import dev.electra.pipeline.seeds.Seeds;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -125,7 +126,8 @@ public final class ElectraModel {
         this.lossNames = graph.lossNames();
         this.outputNames = graph.outputNames();
         this.numLabels = numLabels;
-        this.direct = new DirectPass(this);
+        this.direct = new DirectPass(config, objective, lossWeights, sampling, dataType, numLabels == 1, parameters,
+                this::parameter);
     }
 
     /**

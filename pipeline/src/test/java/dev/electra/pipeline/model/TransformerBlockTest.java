@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.electra.pipeline.model.graph.GraphNames;
+import dev.electra.pipeline.model.pass.TransformerBlock;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;

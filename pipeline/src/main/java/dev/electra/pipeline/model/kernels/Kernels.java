@@ -1,6 +1,8 @@
 package dev.electra.pipeline.model.kernels;
 
 import dev.electra.pipeline.model.KernelMode;
+import dev.electra.pipeline.model.pass.DirectPass;
+import dev.electra.pipeline.model.pass.TransformerBlock;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.CustomOp;

@@ -2,6 +2,7 @@ package dev.electra.pipeline.model.kernels;
 
 import dev.electra.pipeline.model.noise.GumbelSampler;
 import dev.electra.pipeline.model.noise.UniformNoise;
+import dev.electra.pipeline.model.pass.DirectPass;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,4 +1,4 @@
-package dev.electra.pipeline.model;
+package dev.electra.pipeline.model.pass;
 
 import static dev.electra.pipeline.model.kernels.Kernels.accumulate;
 import static dev.electra.pipeline.model.kernels.Kernels.addBias;
@@ -19,6 +19,7 @@ import static dev.electra.pipeline.model.kernels.Kernels.masked;
 
 import dev.electra.pipeline.model.kernels.Kernels;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -33,10 +34,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class TransformerBlock {
     private static final String[] QKV = {"attention/query", "attention/key", "attention/value"};
-    static final String[] NAMES = {"attention/query/kernel", "attention/query/bias", "attention/key/kernel",
-        "attention/key/bias", "attention/value/kernel", "attention/value/bias", "attention/output/kernel",
-        "attention/output/bias", "attention/ln/gain", "attention/ln/bias", "ffn/intermediate/kernel",
-        "ffn/intermediate/bias", "ffn/output/kernel", "ffn/output/bias", "ffn/ln/gain", "ffn/ln/bias"};
+    /** The names of a block's parameters after its prefix, the graph's. */
+    public static final List<String> NAMES = List.of("attention/query/kernel", "attention/query/bias",
+        "attention/key/kernel", "attention/key/bias", "attention/value/kernel", "attention/value/bias",
+        "attention/output/kernel", "attention/output/bias", "attention/ln/gain", "attention/ln/bias",
+        "ffn/intermediate/kernel", "ffn/intermediate/bias", "ffn/output/kernel", "ffn/output/bias", "ffn/ln/gain",
+        "ffn/ln/bias");
 
     private final String prefix;
     private final int batch;

@@ -1,4 +1,4 @@
-package dev.electra.pipeline.model;
+package dev.electra.pipeline.model.pass;
 
 import static dev.electra.pipeline.model.kernels.Kernels.accumulate;
 import static dev.electra.pipeline.model.kernels.Kernels.dense;
@@ -10,6 +10,13 @@ import static dev.electra.pipeline.model.kernels.Kernels.gemm;
 import static dev.electra.pipeline.model.kernels.Kernels.layerNorm;
 import static dev.electra.pipeline.model.kernels.Kernels.layerNormBackward;
 
+import dev.electra.pipeline.model.ElectraModel;
+import dev.electra.pipeline.model.LossWeights;
+import dev.electra.pipeline.model.ModelConfig;
+import dev.electra.pipeline.model.ModelInput;
+import dev.electra.pipeline.model.Objective;
+import dev.electra.pipeline.model.ParameterSpec;
+import dev.electra.pipeline.model.SamplingConfig;
 import dev.electra.pipeline.model.graph.GraphBuilder;
 import dev.electra.pipeline.model.graph.GraphNames;
 import dev.electra.pipeline.model.kernels.Kernels;
@@ -20,6 +27,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
@@ -43,18 +51,34 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p>The corrupted input is looked up directly at the replaced ids: the graph's E[input] + Sᵀ·(onehot(sample) −
  * onehot(input))·E is exactly that when slot weights are 0 or 1, which {@link ModelInput} guarantees.
  */
-final class DirectPass {
-    private final ElectraModel model;
+public final class DirectPass {
     private final ModelConfig config;
+    private final Objective objective;
+    private final LossWeights lossWeights;
+    private final SamplingConfig sampling;
     private final DataType type;
+    /** Whether the fine-tuning head is a regressor (one output, squared error). */
+    private final boolean regression;
+    /** The parameters in flat-vector order, the order the gradients are returned in. */
+    private final List<ParameterSpec> parameters;
+    /** A parameter's live array by name, looked up at the start of every pass. */
+    private final Function<String, INDArray> parameter;
 
     /** Outputs under the graph's names (loss terms and metric outputs) and gradients by parameter name. */
-    record Result(Map<String, INDArray> outputs, Map<String, INDArray> gradients) {}
+    public record Result(Map<String, INDArray> outputs, Map<String, INDArray> gradients) {}
 
-    DirectPass(ElectraModel model) {
-        this.model = model;
-        this.config = model.config();
-        this.type = model.dataType();
+    /** The pass of the graph {@link GraphBuilder} builds from the same arguments, over the same parameters. */
+    public DirectPass(ModelConfig config, Objective objective, LossWeights lossWeights, SamplingConfig sampling,
+                      DataType type, boolean regression, List<ParameterSpec> parameters,
+                      Function<String, INDArray> parameter) {
+        this.config = config;
+        this.objective = objective;
+        this.lossWeights = lossWeights;
+        this.sampling = sampling;
+        this.type = type;
+        this.regression = regression;
+        this.parameters = parameters;
+        this.parameter = parameter;
     }
 
     /**
@@ -64,12 +88,12 @@ final class DirectPass {
      * hundred arrays is a fresh native allocation, zero-filled and page-faulted in (an allocating element-wise
      * product of [4096, 512] arrays took 4.4 ms, the in-place one 1.1 ms) and freed only when the collector runs.
      */
-    Result run(Map<String, INDArray> ph) {
+    public Result run(Map<String, INDArray> ph) {
         return run(ph, true);
     }
 
     /** The outputs alone: the forward pass, without gradients (held-out evaluation, scoring). */
-    Map<String, INDArray> forward(Map<String, INDArray> ph) {
+    public Map<String, INDArray> forward(Map<String, INDArray> ph) {
         return run(ph, false).outputs();
     }
 
@@ -84,7 +108,7 @@ final class DirectPass {
             // every workspace: a step's gradients are fresh native memory otherwise (57 MB at small)
             s.out.forEach((name, value) -> outputs.put(name, value.leverage()));
             if (train) {
-                for (ParameterSpec spec : model.parameters()) {
+                for (ParameterSpec spec : parameters) {
                     INDArray g = s.grads.get(spec.name());
                     grads.put(spec.name(), g == null ? Nd4j.zeros(type, spec.shape()).leverage() : g.leverage());
                 }
@@ -95,20 +119,20 @@ final class DirectPass {
 
     /** A classifier's loss (NaN without labels), logits [B, C] and, when asked for, gradients by parameter name. */
     /** @param hidden the main encoder's last hidden states, [B·L, H] */
-    record ClassifierResult(double loss, INDArray logits, Map<String, INDArray> gradients, INDArray hidden) {}
+    public record ClassifierResult(double loss, INDArray logits, Map<String, INDArray> gradients, INDArray hidden) {}
 
     /**
      * The fine-tuning graph of {@link ElectraModel#classifier}: the main encoder, ELECTRA's head on the [CLS]
      * position and the mean softmax cross-entropy over the batch; the backward pass only when {@code gradients}.
      */
-    ClassifierResult classifier(Map<String, INDArray> ph, boolean gradients) {
+    public ClassifierResult classifier(Map<String, INDArray> ph, boolean gradients) {
         Map<String, INDArray> p = parameterMap();
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID)) {
             Step s = new Step(p, ph, gradients);
             double loss = s.classify();
             Map<String, INDArray> grads = new LinkedHashMap<>();
             if (gradients) {
-                for (ParameterSpec spec : model.parameters()) {
+                for (ParameterSpec spec : parameters) {
                     INDArray g = s.grads.get(spec.name());
                     grads.put(spec.name(), g == null ? Nd4j.zeros(type, spec.shape()).detach() : g.detach());
                 }
@@ -120,8 +144,8 @@ final class DirectPass {
 
     private Map<String, INDArray> parameterMap() {
         Map<String, INDArray> p = new HashMap<>();
-        for (ParameterSpec spec : model.parameters()) {
-            p.put(spec.name(), model.parameter(spec.name()));
+        for (ParameterSpec spec : parameters) {
+            p.put(spec.name(), parameter.apply(spec.name()));
         }
         return p;
     }
@@ -194,7 +218,6 @@ final class DirectPass {
         }
 
         void run() {
-            Objective objective = model.objective();
             String mainName = objective.hasDiscriminator() ? "discriminator" : "main";
             if (!objective.hasGenerator()) {
                 Encoded main = encode(mainName, config.discriminator(), inputIds);
@@ -206,7 +229,7 @@ final class DirectPass {
             Encoded gen = encode("generator", config.generator(), inputIds);
             MlmHead genHead = slotHead("generator", gen.hidden());
             INDArray genLogits = genHead.logits;
-            INDArray dGenLogits = softmaxLoss(genLogits, slotTargets, model.lossWeights().genWeight(),
+            INDArray dGenLogits = softmaxLoss(genLogits, slotTargets, lossWeights.genWeight(),
                     GraphNames.LOSS_GENERATOR, GraphNames.OUT_GENERATOR_SLOT_LOSS,
                     GraphNames.OUT_GENERATOR_SLOT_CORRECT);
             int[] sampled = sample(genLogits);
@@ -240,7 +263,7 @@ final class DirectPass {
          * training. Returns the loss (NaN without labels).
          */
         double classify() {
-            String mainName = model.objective().hasDiscriminator() ? "discriminator" : "main";
+            String mainName = objective.hasDiscriminator() ? "discriminator" : "main";
             Encoded main = encode(mainName, config.discriminator(), inputIds);
             out.put(GraphNames.OUT_MAIN_HIDDEN, main.hidden());
             int h = config.hiddenSize();
@@ -256,7 +279,7 @@ final class DirectPass {
             if (labels == null) {
                 return Double.NaN;
             }
-            if (model.regression()) {
+            if (regression) {
                 // [B, 1]: loss = mean (y − t)², dLoss/dy = 2 (y − t) / B
                 INDArray residual = logits.sub(labels);
                 double loss = residual.norm2Number().doubleValue();
@@ -461,7 +484,6 @@ final class DirectPass {
 
         /** Gumbel-max samples [B·N] from the generator's logits, as {@link GumbelSampler} defines them. */
         int[] sample(INDArray genLogits) {
-            SamplingConfig sampling = model.sampling();
             INDArray noise = ph.get(GraphNames.SAMPLING_NOISE);
             int[] disallowed = sampling.disallowCorrect() ? slotTargets : null;
             if (Kernels.vector(noise, genLogits)) {
@@ -490,10 +512,10 @@ final class DirectPass {
             Kernels.Gelu t1 = denseGelu(hidden, p, prefix + "/transform");
             INDArray logits = dense(t1.output(), p, prefix + "/output");
             double[] z = logits.reshape(-1).toDoubleVector();
-            INDArray tokens = ph.get(model.objective() == Objective.ELECTRA_15 ? GraphNames.CHOSEN
+            INDArray tokens = ph.get(objective == Objective.ELECTRA_15 ? GraphNames.CHOSEN
                     : GraphNames.TOKEN_MASK);
             double[] m = tokens.reshape(-1).toDoubleVector();
-            double w = model.lossWeights().discWeight();
+            double w = lossWeights.discWeight();
             int count = 0;
             for (double mi : m) {
                 if (mi * w != 0) {
