@@ -1,16 +1,31 @@
 /**
- * ELECTRA's networks and objectives as one SameDiff graph: {@link dev.electra.pipeline.model.ModelConfig} (sizes,
- * the generator's derived from the discriminator's), {@link dev.electra.pipeline.model.Objective} (electra,
- * electra-15, replace-mlm, all-tokens-mlm, mlm), and {@link dev.electra.pipeline.model.ElectraModel}, which builds
- * the graph, feeds a {@link dev.electra.pipeline.model.ModelInput}, and returns losses, metric outputs and
- * gradients without applying them. Parameters are exposed as a list of named arrays and as one flat vector for
- * the optimizer and parameter averaging. The graph defines the function; {@code DirectPass} computes it (forward
- * and a hand-written backward pass, of {@link dev.electra.pipeline.model.TransformerBlock}s and the heads, with
- * {@code Kernels}: fused Vector API kernels or ND4J's calls) for training, evaluation and fine-tuning, held by the tests to the graph's own
- * differentiation and to central differences.
+ * The model as the rest of the code uses it: {@link dev.electra.pipeline.model.ElectraModel} builds ELECTRA's
+ * networks and the loss of an {@link dev.electra.pipeline.model.Objective} (electra, electra-15, replace-mlm,
+ * all-tokens-mlm, mlm) or a fine-tuning classifier, feeds a {@link dev.electra.pipeline.model.ModelInput}, and
+ * returns losses, metric outputs ({@link dev.electra.pipeline.model.ForwardResult},
+ * {@link dev.electra.pipeline.model.StepResult}) and gradients without applying them; its parameters are a list of
+ * named arrays ({@link dev.electra.pipeline.model.ParameterSpec}) and one flat vector for the optimizer and parameter
+ * averaging. The configuration it is built from ({@link dev.electra.pipeline.model.ModelConfig}, the generator's
+ * sizes derived from the discriminator's; {@link dev.electra.pipeline.model.LossWeights},
+ * {@link dev.electra.pipeline.model.SamplingConfig}) and how it computes
+ * ({@link dev.electra.pipeline.model.KernelMode}) live here too. The jobs and the training, evaluation and export code
+ * import this package only; the block benchmark also times {@code pass.TransformerBlock} alone.
+ *
+ * <p>Behind the façade, one package a role:
+ * <ul>
+ *   <li>{@link dev.electra.pipeline.model.graph}: the SameDiff graph, the definition of the function and the
+ *       reference its hand-written pass is tested against ({@code model.kernels = graph} trains with it);</li>
+ *   <li>{@link dev.electra.pipeline.model.pass}: the hand-written forward and backward pass of the same function,
+ *       what training, evaluation and fine-tuning run;</li>
+ *   <li>{@link dev.electra.pipeline.model.kernels}: the array calls the pass is made of, fused Vector API kernels or
+ *       ND4J's calls, and the one place that touches ND4J memory through host views;</li>
+ *   <li>{@link dev.electra.pipeline.model.noise}: dropout masks and sampling noise as counter-based streams, and
+ *       Gumbel-max sampling.</li>
+ * </ul>
  *
  * <p>Shapes are written with B (batch), L (sequence length), N (chosen slots per sequence), V (vocabulary),
- * E (embedding) and H (hidden). The rules the graph obeys (terminal weighted loss ops, one trainable gather) and
- * why sampling and dropout noise are placeholders are explained on {@link dev.electra.pipeline.model.ElectraModel}.
+ * E (embedding) and H (hidden): a batch's ids [B, L], hidden states [B·L, H], the generator's logits at the slots
+ * [B·N, V]. The rules the graph obeys (terminal weighted loss ops, no gather on a trainable table) and why sampling
+ * and dropout noise are placeholders are explained on {@link dev.electra.pipeline.model.ElectraModel}.
  */
 package dev.electra.pipeline.model;
