@@ -126,8 +126,7 @@ public final class ElectraModel {
         this.lossNames = graph.lossNames();
         this.outputNames = graph.outputNames();
         this.numLabels = numLabels;
-        this.direct = new DirectPass(config, objective, lossWeights, sampling, dataType, numLabels == 1, parameters,
-                this::parameter);
+        this.direct = new DirectPass(this);
     }
 
     /**

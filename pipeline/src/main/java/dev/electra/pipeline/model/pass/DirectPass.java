@@ -11,7 +11,6 @@ import static dev.electra.pipeline.model.kernels.Kernels.layerNorm;
 import static dev.electra.pipeline.model.kernels.Kernels.layerNormBackward;
 
 import dev.electra.pipeline.model.ElectraModel;
-import dev.electra.pipeline.model.LossWeights;
 import dev.electra.pipeline.model.ModelConfig;
 import dev.electra.pipeline.model.ModelInput;
 import dev.electra.pipeline.model.Objective;
@@ -27,7 +26,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
@@ -52,33 +50,21 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * onehot(input))·E is exactly that when slot weights are 0 or 1, which {@link ModelInput} guarantees.
  */
 public final class DirectPass {
+    private final ElectraModel model;
     private final ModelConfig config;
-    private final Objective objective;
-    private final LossWeights lossWeights;
-    private final SamplingConfig sampling;
     private final DataType type;
-    /** Whether the fine-tuning head is a regressor (one output, squared error). */
-    private final boolean regression;
-    /** The parameters in flat-vector order, the order the gradients are returned in. */
-    private final List<ParameterSpec> parameters;
-    /** A parameter's live array by name, looked up at the start of every pass. */
-    private final Function<String, INDArray> parameter;
 
     /** Outputs under the graph's names (loss terms and metric outputs) and gradients by parameter name. */
     public record Result(Map<String, INDArray> outputs, Map<String, INDArray> gradients) {}
 
-    /** The pass of the graph {@link GraphBuilder} builds from the same arguments, over the same parameters. */
-    public DirectPass(ModelConfig config, Objective objective, LossWeights lossWeights, SamplingConfig sampling,
-                      DataType type, boolean regression, List<ParameterSpec> parameters,
-                      Function<String, INDArray> parameter) {
-        this.config = config;
-        this.objective = objective;
-        this.lossWeights = lossWeights;
-        this.sampling = sampling;
-        this.type = type;
-        this.regression = regression;
-        this.parameters = parameters;
-        this.parameter = parameter;
+    /**
+     * The pass of {@code model}'s graph over its parameters, read through its public accessors (sizes, objective,
+     * loss weights, sampling, data type, the parameters' layout and live arrays).
+     */
+    public DirectPass(ElectraModel model) {
+        this.model = model;
+        this.config = model.config();
+        this.type = model.dataType();
     }
 
     /**
@@ -108,7 +94,7 @@ public final class DirectPass {
             // every workspace: a step's gradients are fresh native memory otherwise (57 MB at small)
             s.out.forEach((name, value) -> outputs.put(name, value.leverage()));
             if (train) {
-                for (ParameterSpec spec : parameters) {
+                for (ParameterSpec spec : model.parameters()) {
                     INDArray g = s.grads.get(spec.name());
                     grads.put(spec.name(), g == null ? Nd4j.zeros(type, spec.shape()).leverage() : g.leverage());
                 }
@@ -132,7 +118,7 @@ public final class DirectPass {
             double loss = s.classify();
             Map<String, INDArray> grads = new LinkedHashMap<>();
             if (gradients) {
-                for (ParameterSpec spec : parameters) {
+                for (ParameterSpec spec : model.parameters()) {
                     INDArray g = s.grads.get(spec.name());
                     grads.put(spec.name(), g == null ? Nd4j.zeros(type, spec.shape()).detach() : g.detach());
                 }
@@ -144,8 +130,8 @@ public final class DirectPass {
 
     private Map<String, INDArray> parameterMap() {
         Map<String, INDArray> p = new HashMap<>();
-        for (ParameterSpec spec : parameters) {
-            p.put(spec.name(), parameter.apply(spec.name()));
+        for (ParameterSpec spec : model.parameters()) {
+            p.put(spec.name(), model.parameter(spec.name()));
         }
         return p;
     }
@@ -218,6 +204,7 @@ public final class DirectPass {
         }
 
         void run() {
+            Objective objective = model.objective();
             String mainName = objective.hasDiscriminator() ? "discriminator" : "main";
             if (!objective.hasGenerator()) {
                 Encoded main = encode(mainName, config.discriminator(), inputIds);
@@ -229,7 +216,7 @@ public final class DirectPass {
             Encoded gen = encode("generator", config.generator(), inputIds);
             MlmHead genHead = slotHead("generator", gen.hidden());
             INDArray genLogits = genHead.logits;
-            INDArray dGenLogits = softmaxLoss(genLogits, slotTargets, lossWeights.genWeight(),
+            INDArray dGenLogits = softmaxLoss(genLogits, slotTargets, model.lossWeights().genWeight(),
                     GraphNames.LOSS_GENERATOR, GraphNames.OUT_GENERATOR_SLOT_LOSS,
                     GraphNames.OUT_GENERATOR_SLOT_CORRECT);
             int[] sampled = sample(genLogits);
@@ -263,7 +250,7 @@ public final class DirectPass {
          * training. Returns the loss (NaN without labels).
          */
         double classify() {
-            String mainName = objective.hasDiscriminator() ? "discriminator" : "main";
+            String mainName = model.objective().hasDiscriminator() ? "discriminator" : "main";
             Encoded main = encode(mainName, config.discriminator(), inputIds);
             out.put(GraphNames.OUT_MAIN_HIDDEN, main.hidden());
             int h = config.hiddenSize();
@@ -279,7 +266,7 @@ public final class DirectPass {
             if (labels == null) {
                 return Double.NaN;
             }
-            if (regression) {
+            if (model.regression()) {
                 // [B, 1]: loss = mean (y − t)², dLoss/dy = 2 (y − t) / B
                 INDArray residual = logits.sub(labels);
                 double loss = residual.norm2Number().doubleValue();
@@ -484,6 +471,7 @@ public final class DirectPass {
 
         /** Gumbel-max samples [B·N] from the generator's logits, as {@link GumbelSampler} defines them. */
         int[] sample(INDArray genLogits) {
+            SamplingConfig sampling = model.sampling();
             INDArray noise = ph.get(GraphNames.SAMPLING_NOISE);
             int[] disallowed = sampling.disallowCorrect() ? slotTargets : null;
             if (Kernels.vector(noise, genLogits)) {
@@ -512,10 +500,10 @@ public final class DirectPass {
             Kernels.Gelu t1 = denseGelu(hidden, p, prefix + "/transform");
             INDArray logits = dense(t1.output(), p, prefix + "/output");
             double[] z = logits.reshape(-1).toDoubleVector();
-            INDArray tokens = ph.get(objective == Objective.ELECTRA_15 ? GraphNames.CHOSEN
+            INDArray tokens = ph.get(model.objective() == Objective.ELECTRA_15 ? GraphNames.CHOSEN
                     : GraphNames.TOKEN_MASK);
             double[] m = tokens.reshape(-1).toDoubleVector();
-            double w = lossWeights.discWeight();
+            double w = model.lossWeights().discWeight();
             int count = 0;
             for (double mi : m) {
                 if (mi * w != 0) {
