@@ -34,8 +34,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code evaluate}: a pretrained run's encoder on the evaluation tasks. Intrinsic held-out metrics come from the
- * run itself; each classification or regression task is fine-tuned over {@code evaluate.seeds} seeds, one Spark task
- * per (task, seed), and probed; a tagging task is probed; the minimal pairs are scored zero-shot by the discriminator
+ * run itself; each classification or regression task is fine-tuned over {@code evaluate.seeds} seeds at each rate of
+ * {@code evaluate.learning-rate} (the best on dev reported), one Spark task per (task, rate, seed), and probed; a tagging task is probed; the minimal pairs are scored zero-shot by the discriminator
  * on the driver. Writes
  * {@code OUTPUT/evaluation.json} with every score and the mean ± standard deviation per task.
  */
@@ -191,7 +191,7 @@ public final class EvaluateJob implements Callable<Integer> {
         }
         return new Evaluation(run, pretrainModel.objective().configName(),
                 pretrained.step() >= 0 ? pretrained.step() : null, pretrained.results().heldOut(), taskInfo, scores,
-                probes, (System.nanoTime() - start) / 1e9);
+                probes == null || probes.isEmpty() ? null : probes, (System.nanoTime() - start) / 1e9);
     }
 
     /**
