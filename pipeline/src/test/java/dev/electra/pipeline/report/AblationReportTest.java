@@ -74,10 +74,16 @@ class AblationReportTest {
         assertEquals(2, report.results().size());
     }
 
+    /** An ablation of ELECTRA and ELECTRA 15% at 20 steps, with the random row when {@code baseline}. */
+    private void twoObjectives(boolean baseline) throws IOException {
+        Files.writeString(dir.resolve("_ablation.json"), "{\"objectives\":[\"electra\",\"electra-15\"],"
+                + (baseline ? "\"baseline\":\"random\"," : "") + "\"steps\":20,\"global_batch\":16,\"seed\":1,"
+                + "\"seeds\":3}");
+    }
+
     @Test
     void classifiersThatPredictOneLabelAreMarkedAndNotRanked() throws IOException {
-        Files.writeString(dir.resolve("_ablation.json"), "{\"objectives\":[\"electra\",\"electra-15\"],"
-                + "\"steps\":20,\"global_batch\":16,\"seed\":1,\"seeds\":3}");
+        twoObjectives(false);
         objective("electra", 0.80, 0.01, 0.0, 0.70, 3);
         objective("electra-15", 0.70, 0.02, 0.0, 0.65, 3);
         String text = Files.readString(AblationReport.read(dir).write(dir.resolve("report")));
@@ -107,8 +113,7 @@ class AblationReportTest {
 
     @Test
     void theRandomRowAndTheProbesIntervalsAnswerWhatIsReal() throws IOException {
-        Files.writeString(dir.resolve("_ablation.json"), "{\"objectives\":[\"electra\",\"electra-15\"],"
-                + "\"baseline\":\"random\",\"steps\":20,\"global_batch\":16,\"seed\":1,\"seeds\":3}");
+        twoObjectives(true);
         objective("electra", 0.80, 0.01, 0.10, 0.70);
         objective("electra-15", 0.70, 0.02, 0.12, 0.65);
         probes("electra", probe(0.71, 0.66, 0.76));
@@ -179,8 +184,7 @@ class AblationReportTest {
 
     @Test
     void fineTuningRatesChosenOnDevAreListed() throws IOException {
-        Files.writeString(dir.resolve("_ablation.json"), "{\"objectives\":[\"electra\",\"electra-15\"],"
-                + "\"steps\":20,\"global_batch\":16,\"seed\":1,\"seeds\":3}");
+        twoObjectives(false);
         objective("electra", 0.80, 0.01, 0.2, 0.70);
         objective("electra-15", 0.70, 0.02, 0.1, 0.65);
         String text = Files.readString(AblationReport.read(dir).write(dir.resolve("report")));
