@@ -42,8 +42,8 @@ public record Evaluation(String model, String objective, Long step, Map<String, 
 
     /**
      * A task's score. Fine-tuned: the test and dev metric's mean, standard deviation and median over seeds, GLUE's
-     * second number's test mean (accuracy beside F1 and MCC, Spearman beside Pearson and the reverse; the others
-     * null), every seed's run and how many of them stayed on the label prior; with several learning rates
+     * second number's test mean (accuracy beside F1, Spearman beside Pearson and the reverse; null for the other
+     * metrics), every seed's run and how many of them stayed on the label prior; with several learning rates
      * (evaluate.learning-rate a list), all of that at the rate chosen on dev ({@code learningRate}) and each rate's
      * summary in {@code learningRates}. Zero-shot (minimal pairs): the accuracy as {@code testMean}, its binomial
      * standard error as {@code testStd} (named by {@code spread}), the number of pairs; or why it does not apply.

@@ -103,8 +103,11 @@ public final class DirectPass {
         return new Result(outputs, grads);
     }
 
-    /** A classifier's loss (NaN without labels), logits [B, C] and, when asked for, gradients by parameter name. */
-    /** @param hidden the main encoder's last hidden states, [B·L, H] */
+    /**
+     * A classifier's loss (NaN without labels), logits [B, C] and, when asked for, gradients by parameter name.
+     *
+     * @param hidden the main encoder's last hidden states, [B·L, H]
+     */
     public record ClassifierResult(double loss, INDArray logits, Map<String, INDArray> gradients, INDArray hidden) {}
 
     /**
