@@ -157,7 +157,7 @@ public final class EvaluateJob implements Callable<Integer> {
                     ev.maxEvalExamples(), config.seed());
             (task.kind() == Task.Kind.PAIRS ? pairs : task.kind() == Task.Kind.TAGGING ? tagging : supervised)
                     .add(encoded);
-            taskInfo.put(name, new Evaluation.TaskInfo(task.kind().configName(), Evaluation.metricName(task.metric()),
+            taskInfo.put(name, new Evaluation.TaskInfo(task.kind().configName(), task.metric().configName(),
                     task.labels(), task.source(), encoded.ids(Task.Split.TRAIN).length,
                     encoded.ids(Task.Split.TEST).length));
         }

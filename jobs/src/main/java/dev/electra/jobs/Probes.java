@@ -102,7 +102,7 @@ final class Probes {
         double[] predicted = predict(best, test.x());
         double score = score(task, test.gold(), predicted);
         double[] interval = bootstrap(task, test.gold(), predicted, test.groups(), seed);
-        return new Evaluation.Probe(Evaluation.metricName(task.metric()), bestL2, bestDev, score, interval[0],
+        return new Evaluation.Probe(task.metric().configName(), bestL2, bestDev, score, interval[0],
                 interval[1], devByL2, train.x().length, test.x().length);
     }
 

@@ -12,7 +12,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -86,7 +85,7 @@ public record Evaluation(String model, String objective, Long step, Map<String, 
             Double second = metric == Task.Metric.F1 || metric.ofRegression()
                     ? ClassificationMetrics.Spread.of(values(mine, FineTuner.Result::testCompanion)).mean() : null;
             boolean grid = rates.size() > 1;
-            return new TaskScore(metricName(metric), null, tried.get(chosen).testMean(), tried.get(chosen).testStd(),
+            return new TaskScore(metric.configName(), null, tried.get(chosen).testMean(), tried.get(chosen).testStd(),
                     ClassificationMetrics.median(tests), companion == Task.Metric.ACCURACY ? second : null,
                     companion == Task.Metric.PEARSON ? second : null, companion == Task.Metric.SPEARMAN ? second : null,
                     tried.get(chosen).devMean(), tried.get(chosen).devStd(), ClassificationMetrics.median(devs),
@@ -161,11 +160,6 @@ public record Evaluation(String model, String objective, Long step, Map<String, 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Probe(String metric, double l2, double dev, double test, double testLow, double testHigh,
                         Map<String, Double> devByL2, int trainExamples, int testExamples) { }
-
-    /** A metric as evaluation.json names it. */
-    public static String metricName(Task.Metric metric) {
-        return metric.name().toLowerCase(Locale.ROOT);
-    }
 
     /** The same evaluation naming its model as given. */
     public Evaluation withModel(String recorded) {

@@ -81,6 +81,11 @@ public record Task(String name, Kind kind, Metric metric, List<String> labels, S
     public enum Metric {
         ACCURACY, MCC, F1, PEARSON, SPEARMAN;
 
+        /** The name in task.json and evaluation.json. */
+        public String configName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
         public boolean ofRegression() {
             return this == PEARSON || this == SPEARMAN;
         }
@@ -112,7 +117,7 @@ public record Task(String name, Kind kind, Metric metric, List<String> labels, S
         labels = List.copyOf(labels);
         splits = Map.copyOf(splits);
         if ((kind == Kind.REGRESSION) != metric.ofRegression() && kind != Kind.PAIRS) {
-            throw new IllegalArgumentException("task " + name + ": metric " + metric.name().toLowerCase(Locale.ROOT)
+            throw new IllegalArgumentException("task " + name + ": metric " + metric.configName()
                     + " does not fit kind " + kind.configName() + " (regression takes spearman or pearson; "
                     + "classification accuracy, mcc or f1)");
         }
@@ -137,7 +142,7 @@ public record Task(String name, Kind kind, Metric metric, List<String> labels, S
             List<String> labels = new ArrayList<>();
             json.path("labels").forEach(l -> labels.add(l.asText()));
             if (kind == Kind.REGRESSION != metric.ofRegression()) {
-                throw new IllegalArgumentException(descriptor + ": metric \"" + metric.name().toLowerCase(Locale.ROOT)
+                throw new IllegalArgumentException(descriptor + ": metric \"" + metric.configName()
                         + "\" does not fit kind \"" + kind.configName() + "\" (regression takes spearman or "
                         + "pearson; classification accuracy, mcc or f1)");
             }
@@ -147,7 +152,7 @@ public record Task(String name, Kind kind, Metric metric, List<String> labels, S
             }
             if (kind == Kind.TAGGING && metric != Metric.ACCURACY) {
                 throw new IllegalArgumentException(descriptor + ": a tagging task reports accuracy (per word), got \""
-                        + metric.name().toLowerCase(Locale.ROOT) + "\"");
+                        + metric.configName() + "\"");
             }
             if (kind != Kind.PAIRS && kind != Kind.REGRESSION && labels.size() < 2) {
                 throw new IllegalArgumentException(descriptor + ": a classification task needs at least two labels, "
@@ -254,7 +259,7 @@ public record Task(String name, Kind kind, Metric metric, List<String> labels, S
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("name", name);
             json.put("kind", kind.configName());
-            json.put("metric", metric.name().toLowerCase(Locale.ROOT));
+            json.put("metric", metric.configName());
             json.put("labels", labels);
             json.put("source", source);
             Map<String, Integer> sizes = new LinkedHashMap<>();
