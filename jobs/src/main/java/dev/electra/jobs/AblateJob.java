@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.electra.jobs.io.Failures;
+import dev.electra.jobs.io.Lease;
 import dev.electra.jobs.io.OutputDir;
 import dev.electra.pipeline.config.CodeVersion;
 import dev.electra.pipeline.config.ConfigLoader;
@@ -88,9 +89,16 @@ public final class AblateJob implements Callable<Integer> {
         }
         ElectraConfig base = ConfigLoader.load(overlays, sets);
         String tasks = tasksDir != null ? tasksDir : Path.of(base.data().dir(), "tasks").toString();
-        claim(spark, base, output, List.of(new OutputDir.Input("--data", data), new OutputDir.Input("--vocab", vocab),
-                new OutputDir.Input("--tasks-dir", tasks)), List.of("ablate", "--data", data, "--vocab", vocab,
-                "--output", output.toString()));
+        try (Lease lease = claim(spark, base, output, List.of(new OutputDir.Input("--data", data),
+                new OutputDir.Input("--vocab", vocab), new OutputDir.Input("--tasks-dir", tasks)),
+                List.of("ablate", "--data", data, "--vocab", vocab, "--output", output.toString()))) {
+            return ablate(spark, overlays, sets, data, vocab, output, objectives, tasks, base, start);
+        }
+    }
+
+    /** The ablation itself, once {@code output} is this job's. */
+    private static Path ablate(SparkSession spark, List<String> overlays, List<String> sets, String data, String vocab,
+                               Path output, List<String> objectives, String tasks, ElectraConfig base, long start) {
         Map<String, Object> perObjective = new LinkedHashMap<>();
         for (int i = 0; i < objectives.size(); i++) {
             String objective = objectives.get(i);
@@ -180,23 +188,31 @@ public final class AblateJob implements Callable<Integer> {
 
     /**
      * Makes {@code output} this ablation's directory: refused when it overlaps an input, or when it holds files
-     * that no earlier ablate wrote (an ablation resumes only its own directory); marked with {@code _run.json}.
+     * that no earlier ablate wrote (an ablation resumes only its own directory), or while another job holds it;
+     * marked with {@code _run.json}. Returns its lease, held until the ablation ends.
      */
-    private static void claim(SparkSession spark, ElectraConfig config, Path output, List<OutputDir.Input> inputs,
-                              List<String> arguments) {
+    private static Lease claim(SparkSession spark, ElectraConfig config, Path output, List<OutputDir.Input> inputs,
+                               List<String> arguments) {
         var hadoop = spark.sparkContext().hadoopConfiguration();
         org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(output.toAbsolutePath().toUri());
         try {
             org.apache.hadoop.fs.FileSystem fs = dir.getFileSystem(hadoop);
             OutputDir.checkApart(fs, dir, inputs, hadoop);
-            if (Files.isDirectory(output) && !isEmpty(output)) {
-                OutputDir.requireOwn(fs, dir, "ablate", "ablate resumes (writes into)");
-            } else if (Files.exists(output) && !Files.isDirectory(output)) {
-                throw new dev.electra.pipeline.config.JobError("output " + output + " is a file; ablate writes a "
-                        + "directory");
+            Lease lease = Lease.take(fs, fs.makeQualified(dir), "ablate");
+            try {
+                if (Files.isDirectory(output) && !isEmpty(output)) {
+                    OutputDir.requireOwn(fs, dir, "ablate", "ablate resumes (writes into)");
+                } else if (Files.exists(output) && !Files.isDirectory(output)) {
+                    throw new dev.electra.pipeline.config.JobError("output " + output + " is a file; ablate writes a "
+                            + "directory");
+                }
+                Files.createDirectories(output);
+                Files.write(output.resolve(RunInfo.FILE_NAME), RunInfo.start("ablate", arguments, config).toJson());
+                return lease;
+            } catch (IOException | RuntimeException e) {
+                lease.close();
+                throw e;
             }
-            Files.createDirectories(output);
-            Files.write(output.resolve(RunInfo.FILE_NAME), RunInfo.start("ablate", arguments, config).toJson());
         } catch (IOException e) {
             throw Failures.writing(e, output.toString(), "nothing was written");
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.electra.jobs.io.Failures;
 import dev.electra.jobs.io.HadoopStorage;
+import dev.electra.jobs.io.Lease;
 import dev.electra.jobs.io.OutputDir;
 import dev.electra.jobs.io.Shards;
 import dev.electra.pipeline.checkpoint.Checkpoints;
@@ -139,6 +140,7 @@ public final class PretrainJob implements Callable<Integer> {
         long start = System.nanoTime();
         JavaRDD<PackedExample> train = null;
         OutputDir replacement = null;
+        Lease lease = null;
         try {
             Path target = new Path(output);
             FileSystem fs = target.getFileSystem(hadoop);
@@ -147,6 +149,8 @@ public final class PretrainJob implements Callable<Integer> {
                     new OutputDir.Input("pretrain.init-from", config.pretrain().initFrom().isEmpty() ? null
                             : config.pretrain().initFrom()));
             OutputDir.checkApart(fs, target, inputs, hadoop);
+            // One writer per run: a second pretrain into it (a fresh start or a resume) is refused while this one runs.
+            lease = Lease.take(fs, target, "pretrain");
             OutputDir.cleanLeftovers(fs, target);
             // A run trains in place, so a killed one resumes; --overwrite trains the new run beside the old one,
             // which goes only when the new one is in place.
@@ -212,6 +216,9 @@ public final class PretrainJob implements Callable<Integer> {
             }
             if (replacement != null) {
                 replacement.close();
+            }
+            if (lease != null) {
+                lease.close();
             }
         }
     }

@@ -43,13 +43,15 @@ public final class OutputDir implements AutoCloseable {
     private final Path target;
     private final Path temporary;
     private final boolean overwrite;
+    private final Lease lease;
     private boolean committed;
 
-    private OutputDir(FileSystem fs, Path target, Path temporary, boolean overwrite) {
+    private OutputDir(FileSystem fs, Path target, Path temporary, boolean overwrite, Lease lease) {
         this.fs = fs;
         this.target = target;
         this.temporary = temporary;
         this.overwrite = overwrite;
+        this.lease = lease;
     }
 
     /** A path the job reads, with the option that named it (for messages). */
@@ -98,27 +100,39 @@ public final class OutputDir implements AutoCloseable {
             target = fs.makeQualified(target);
             checkApart(fs, target, inputs, hadoop);
             Path parent = target.getParent();
-            cleanLeftovers(fs, target);
-            if (fs.exists(target)) {
-                if (!overwrite) {
-                    throw new JobError("output " + target + " already exists; choose another path or pass "
-                            + "--overwrite to replace it (the old output is kept until the new one is complete)");
-                }
-                if (!(fileOutput != null && fs.getFileStatus(target).isFile() && fileOutput.written(fs, target))) {
-                    requireOwn(fs, target, command, "--overwrite replaces");
-                }
+            Lease lease = Lease.take(fs, target, command);
+            try {
+                return leased(fs, target, parent, command, overwrite, fileOutput, lease);
+            } catch (IOException | RuntimeException e) {
+                lease.close();
+                throw e;
             }
-            if (parent != null && !fs.exists(parent)) {
-                fs.mkdirs(parent);
-            }
-            Path temporary = new Path(parent, "." + target.getName() + ".tmp-" + processTag() + "-" + UUID.randomUUID());
-            if (!fs.mkdirs(temporary)) {
-                throw new IOException("cannot create " + temporary);
-            }
-            return new OutputDir(fs, target, temporary, overwrite);
         } catch (IOException e) {
             throw Failures.writing(e, output, "nothing was written");
         }
+    }
+
+    /** The rest of {@link #begin} once the lease is held: only the lease holder may clean or create here. */
+    private static OutputDir leased(FileSystem fs, Path target, Path parent, String command, boolean overwrite,
+                                    FileCheck fileOutput, Lease lease) throws IOException {
+        cleanLeftovers(fs, target);
+        if (fs.exists(target)) {
+            if (!overwrite) {
+                throw new JobError("output " + target + " already exists; choose another path or pass "
+                        + "--overwrite to replace it (the old output is kept until the new one is complete)");
+            }
+            if (!(fileOutput != null && fs.getFileStatus(target).isFile() && fileOutput.written(fs, target))) {
+                requireOwn(fs, target, command, "--overwrite replaces");
+            }
+        }
+        if (parent != null && !fs.exists(parent)) {
+            fs.mkdirs(parent);
+        }
+        Path temporary = new Path(parent, "." + target.getName() + ".tmp-" + processTag() + "-" + UUID.randomUUID());
+        if (!fs.mkdirs(temporary)) {
+            throw new IOException("cannot create " + temporary);
+        }
+        return new OutputDir(fs, target, temporary, overwrite, lease);
     }
 
     /**
@@ -127,6 +141,7 @@ public final class OutputDir implements AutoCloseable {
      */
     public static void checkApart(FileSystem fs, Path target, List<Input> inputs, Configuration hadoop)
             throws IOException {
+        Path realTarget = real(fs, target);
         for (Input input : inputs) {
             if (input.path() == null) {
                 continue;
@@ -136,20 +151,56 @@ public final class OutputDir implements AutoCloseable {
             if (!inFs.getUri().equals(fs.getUri())) {
                 continue;
             }
-            in = inFs.makeQualified(in);
-            String relation = null;
-            if (in.equals(target)) {
-                relation = "is";
-            } else if (isAncestor(in, target)) {
-                relation = "is inside";
-            } else if (isAncestor(target, in)) {
-                relation = "contains";
-            }
+            in = real(inFs, inFs.makeQualified(in));
+            String relation = relation(realTarget, in);
             if (relation != null) {
-                throw new JobError("output " + target + " " + relation + " the input " + in + " (" + input.option()
-                        + "); choose an output outside every input, so nothing the job reads is replaced");
+                String via = realTarget.equals(target) ? "" : " (through a symbolic link: " + target + ")";
+                throw new JobError("output " + realTarget + via + " " + relation + " the input " + in + " ("
+                        + input.option() + "); choose an output outside every input, so nothing the job reads is "
+                        + "replaced");
             }
         }
+    }
+
+    /** How {@code target} lies to {@code in}: "is", "is inside", "contains", or null when apart. */
+    private static String relation(Path target, Path in) {
+        if (in.equals(target)) {
+            return "is";
+        } else if (isAncestor(in, target)) {
+            return "is inside";
+        } else if (isAncestor(target, in)) {
+            return "contains";
+        }
+        return null;
+    }
+
+    /**
+     * The path with its symbolic links resolved, so that the overlap checks compare what is really read and written:
+     * the deepest part that exists is resolved (on the local file system by the operating system, elsewhere by
+     * {@link FileSystem#resolvePath}), and the rest, not yet created, appended.
+     */
+    public static Path real(FileSystem fs, Path path) throws IOException {
+        java.util.Deque<String> missing = new java.util.ArrayDeque<>();
+        Path existing = path;
+        while (existing != null && !fs.exists(existing)) {
+            missing.push(existing.getName());
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return path;
+        }
+        Path resolved;
+        java.util.Optional<java.io.File> local = Lease.localFile(fs, existing);
+        if (local.isPresent()) {
+            String real = local.get().toPath().toRealPath().toString();
+            resolved = fs.makeQualified(new Path(fs.getUri().getScheme(), null, real));
+        } else {
+            resolved = fs.resolvePath(existing);
+        }
+        for (String name : missing) {
+            resolved = new Path(resolved, name);
+        }
+        return resolved;
     }
 
     private static String withoutGlob(String path) {
@@ -378,15 +429,17 @@ public final class OutputDir implements AutoCloseable {
         }
     }
 
-    /** Deletes the temporary directory unless the output was committed. */
+    /** Deletes the temporary directory unless the output was committed, and releases the output's lease. */
     @Override
     public void close() {
-        if (!committed) {
-            try {
+        try {
+            if (!committed) {
                 fs.delete(temporary, true);
-            } catch (IOException e) {
-                LOG.warn("could not delete the temporary output {}: {}", temporary, e.getMessage());
             }
+        } catch (IOException e) {
+            LOG.warn("could not delete the temporary output {}: {}", temporary, e.getMessage());
+        } finally {
+            lease.close();
         }
     }
 }

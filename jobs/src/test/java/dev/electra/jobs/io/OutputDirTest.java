@@ -93,6 +93,32 @@ class OutputDirTest {
         OutputDir.begin("prepare", dir.resolve("corpus-shards").toString(), false, HADOOP, inputs).close();
     }
 
+    /** Links in both directions: an input named through a link to the output, an output through a link to the input. */
+    @Test
+    void symbolicLinksDoNotHideAnOverlap(@TempDir Path dir) throws IOException {
+        Path vocab = Files.createDirectories(dir.resolve("vocab"));
+        Files.writeString(vocab.resolve("vocab.txt"), "[PAD]\n[UNK]\n");
+        Path toVocab = Files.createSymbolicLink(dir.resolve("link-to-vocab"), vocab);
+        JobError e = assertThrows(JobError.class, () -> OutputDir.begin("vocab", vocab.toString(), true, HADOOP,
+                List.of(new OutputDir.Input("--input", toVocab.resolve("vocab.txt").toString()))).close());
+        assertTrue(e.getMessage().contains("contains the input") && e.getMessage().contains("--input"),
+                e.getMessage());
+
+        Path corpus = Files.createDirectories(dir.resolve("corpus"));
+        Files.writeString(corpus.resolve("a.txt"), "text");
+        Path toCorpus = Files.createSymbolicLink(dir.resolve("link-to-corpus"), corpus);
+        JobError viaInput = assertThrows(JobError.class, () -> OutputDir.begin("prepare",
+                corpus.resolve("shards").toString(), false, HADOOP,
+                List.of(new OutputDir.Input("--input", toCorpus.toString()))).close());
+        assertTrue(viaInput.getMessage().contains("is inside the input"), viaInput.getMessage());
+        JobError viaOutput = assertThrows(JobError.class, () -> OutputDir.begin("prepare",
+                toCorpus.resolve("shards").toString(), false, HADOOP,
+                List.of(new OutputDir.Input("--input", corpus.toString()))).close());
+        assertTrue(viaOutput.getMessage().contains("through a symbolic link"), viaOutput.getMessage());
+        assertEquals(List.of("a.txt"), names(corpus));
+        assertEquals(List.of("vocab.txt"), names(vocab));
+    }
+
     @Test
     void leftoversOfDeadJobsAreRemovedAndAnInterruptedReplacementIsUndone(@TempDir Path dir) throws IOException {
         String host = java.net.InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9.]", "_");
