@@ -194,7 +194,8 @@ public final class AblateJob implements Callable<Integer> {
     private static Lease claim(SparkSession spark, ElectraConfig config, Path output, List<OutputDir.Input> inputs,
                                List<String> arguments) {
         var hadoop = spark.sparkContext().hadoopConfiguration();
-        org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(output.toAbsolutePath().toUri());
+        // Not from toUri(): the URI of an existing directory ends in '/', which would give its lease another name.
+        org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path("file", null, output.toAbsolutePath().toString());
         try {
             org.apache.hadoop.fs.FileSystem fs = dir.getFileSystem(hadoop);
             OutputDir.checkApart(fs, dir, inputs, hadoop);

@@ -14,7 +14,6 @@ import dev.electra.pipeline.eval.Task;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -187,26 +186,14 @@ class PretrainIT {
 
     /** {@code pretrain} in a JVM of its own (this test JVM's class path and flags), to be killed. */
     static Process driverProcess(Path output, String... sets) throws IOException {
-        List<String> command = new java.util.ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (!a.startsWith("-agentlib") && !a.startsWith("-javaagent")) {
-                command.add(a);
-            }
-        }
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(Main.class.getName());
-        command.addAll(List.of("pretrain", "--conf", "tiny", "--data", shards.toString(), "--output",
-                output.toString()));
-        command.addAll(List.of("--set", "spark.master=local[2]", "--set",
+        List<String> args = new ArrayList<>(List.of("pretrain", "--conf", "tiny", "--data", shards.toString(),
+                "--output", output.toString(), "--set", "spark.master=local[2]", "--set",
                 "spark.properties.\"spark.ui.enabled\"=false"));
         for (String set : sets) {
-            command.add("--set");
-            command.add(set);
+            args.add("--set");
+            args.add(set);
         }
-        return new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(output.getParent().resolve(output.getFileName() + ".log").toFile()).start();
+        return CliProcess.start(output.getParent().resolve(output.getFileName() + ".log"), args);
     }
 
     /** Every example of the shards, shard by shard, rows in file order: the numbering the held-out rule uses. */
