@@ -1,6 +1,7 @@
 package dev.electra.jobs;
 
 import dev.electra.jobs.io.CorpusInput;
+import dev.electra.jobs.io.Failures;
 import dev.electra.jobs.io.OutputDir;
 import dev.electra.pipeline.config.ElectraConfig;
 import dev.electra.tokenizer.BertTokenizer;
@@ -72,7 +73,7 @@ public final class EncodeJob implements Callable<Integer> {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         var hadoop = sc.hadoopConfiguration();
         Vocabulary vocab = Tokenizers.readVocabulary(vocabPath, hadoop);
-        checkInput(input, hadoop);
+        checkInput("encode", input, hadoop);
         Broadcast<Vocabulary> vocabB = sc.broadcast(vocab);
         NormalizerOptions options = Tokenizers.normalizerOptions(config);
         int maxChars = config.tokenizer().maxInputCharsPerWord();
@@ -132,7 +133,8 @@ public final class EncodeJob implements Callable<Integer> {
         return text;
     }
 
-    static void checkInput(String input, org.apache.hadoop.conf.Configuration hadoop) {
+    /** Refuses a missing, directory or binary input of {@code command} (encode, score): one text file is read. */
+    static void checkInput(String command, String input, org.apache.hadoop.conf.Configuration hadoop) {
         try {
             Path p = new Path(input);
             FileSystem fs = p.getFileSystem(hadoop);
@@ -140,8 +142,10 @@ public final class EncodeJob implements Callable<Integer> {
                 throw new IllegalArgumentException("input " + input + " does not exist");
             }
             if (fs.getFileStatus(p).isDirectory()) {
-                throw new IllegalArgumentException("input " + input + " is a directory; encode reads one text file");
+                throw new IllegalArgumentException("input " + input + " is a directory; " + command + " reads one "
+                        + "text file");
             }
+            CorpusInput.requireText(fs, p, hadoop, "a UTF-8 text file, one input per line");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read input " + input + ": " + e.getMessage(), e);
         }
@@ -182,8 +186,9 @@ public final class EncodeJob implements Callable<Integer> {
             }
             fs.delete(parts, true);
             return lines;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot assemble " + target + ": " + e.getMessage(), e);
+        } catch (IOException | org.apache.hadoop.fs.FSError e) {
+            // The local file system reports a full disk as FSError, an Error that no catch of Exception sees.
+            throw Failures.writing(e, target.toString(), "nothing was written to the output");
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.electra.jobs;
 import dev.electra.pipeline.config.ElectraConfig;
 import dev.electra.pipeline.data.EvalTasks;
 import dev.electra.pipeline.data.SampleCorpus;
+import dev.electra.jobs.io.Lease;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -18,10 +19,15 @@ import picocli.CommandLine.Option;
                         + "1.0.0), acceptability and minimal-pairs (LanguageTool's English grammar rule examples), "
                         + "genre (Brown categories), pos (Brown's part-of-speech tags in the universal tagset, for "
                         + "the token-level probe).",
-                "Cached in DIR/cache and idempotent: a second run does nothing."})
+                "Cached in DIR/cache and idempotent: a second run does nothing. DIR/_fetch-data.json records what "
+                        + "it wrote; it never replaces a file or folder it did not write, and with --overwrite writes "
+                        + "again what it wrote and was changed since."})
 final class FetchDataCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
+
+    @Mixin
+    OverwriteOption replace;
 
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Data directory (default: data.dir, \"data\").")
     Path dataDir;
@@ -30,10 +36,12 @@ final class FetchDataCommand implements Callable<Integer> {
     public Integer call() {
         ElectraConfig config = common.config();
         Path dir = dataDir != null ? dataDir : Path.of(config.data().dir());
-        Path corpus = SampleCorpus.fetch(dir);
-        System.out.println("sample corpus: " + corpus.toAbsolutePath());
-        Path tasks = EvalTasks.fetch(dir);
-        System.out.println("evaluation tasks: " + tasks.toAbsolutePath());
+        try (Lease lease = Lease.takeLocal(dir, "fetch-data")) {
+            Path corpus = SampleCorpus.fetch(dir, replace.overwrite);
+            System.out.println("sample corpus: " + corpus.toAbsolutePath());
+            Path tasks = EvalTasks.fetch(dir, replace.overwrite);
+            System.out.println("evaluation tasks: " + tasks.toAbsolutePath());
+        }
         return 0;
     }
 }

@@ -20,8 +20,8 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
     /** What the options of the commands have in common (MainTest checks it against every command). */
     static final String FOOTER = "Every command but report, doctor and export takes --conf FILE and --set KEY=VALUE "
-            + "(all defaults are in conf/reference.conf); vocab, prepare, encode, pretrain, evaluate, export, score "
-            + "and quickstart also take --overwrite.";
+            + "(all defaults are in conf/reference.conf); fetch-data, vocab, prepare, encode, pretrain, evaluate, "
+            + "export, score and quickstart also take --overwrite.";
 
     public static void main(String[] args) {
         int code = run(args);
@@ -52,7 +52,14 @@ public final class Main implements Runnable {
             w.flush();
             return 1;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (org.apache.hadoop.fs.FSError e) {
+            // A full disk that a writer did not turn into a JobError arrives as an Error, which picocli passes on.
+            err.println("error: " + describe(e));
+            err.flush();
+            return 1;
+        }
     }
 
     /** What the command line prints for a failure: one line naming the file and what to do where we know it. */
@@ -68,6 +75,16 @@ public final class Main implements Runnable {
         CommandLine cmd = e.getCommandLine();
         PrintWriter w = cmd.getErr();
         String message = e.getMessage();
+        var commands = cmd.getSubcommands().keySet();
+        if (cmd.getParent() == null && !commands.isEmpty() && args.length > 0 && !args[0].startsWith("-")
+                && !commands.contains(args[0])) {
+            // A misspelt command: its options are not the problem, the command is.
+            w.println("Unknown command: '" + args[0] + "'; did you mean '" + ConfigLoader.nearest(args[0], commands)
+                    + "'?");
+            w.println("(electra --help lists every command)");
+            w.flush();
+            return cmd.getCommandSpec().exitCodeOnInvalidInput();
+        }
         for (String arg : args) {
             String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
             if (name.startsWith("--")

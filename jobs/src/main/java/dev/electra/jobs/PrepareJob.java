@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.electra.jobs.io.CorpusInput;
 import dev.electra.jobs.io.OutputDir;
 import dev.electra.jobs.io.ParquetFooters;
+import dev.electra.jobs.io.Shards;
 import dev.electra.jobs.io.SkipCounter;
 import dev.electra.pipeline.config.ElectraConfig;
 import dev.electra.pipeline.config.RunInfo;
@@ -94,8 +95,11 @@ public final class PrepareJob implements Callable<Integer> {
         SparkSession spark = Sparks.session(config, "prepare");
         PackingStats stats = run(spark, config, input, vocab, output, replace.overwrite,
                 List.of("prepare", "--input", input, "--vocab", vocab, "--output", output));
-        System.out.println("wrote " + stats.examples() + " examples (" + stats.tokens() + " tokens) in "
-                + config.prepare().numShards() + " shards: " + output);
+        // Counted in the output: a shard the seeded hash gave no example is not written, so there may be fewer
+        // than prepare.num-shards.
+        int written = Shards.open(output, spark.sparkContext().hadoopConfiguration()).files().size();
+        System.out.println("wrote " + stats.examples() + " examples (" + stats.tokens() + " tokens) in " + written
+                + " shards: " + output);
         return 0;
     }
 

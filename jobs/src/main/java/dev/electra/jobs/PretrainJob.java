@@ -208,7 +208,8 @@ public final class PretrainJob implements Callable<Integer> {
                 replacement.commit();
             }
             return new Result(trained.state().step(), trained.heldOut(), trained.state().params());
-        } catch (IOException e) {
+        } catch (IOException | org.apache.hadoop.fs.FSError e) {
+            // FSError: the local file system's full disk while a metrics line is written (an Error, not an Exception).
             throw Failures.writing(e, output, "the run keeps what it had written before");
         } finally {
             if (train != null) {

@@ -197,17 +197,23 @@ final class PretrainedModels {
         /** The files' weights checked against {@code model}'s sizes, as a flat vector over its fresh parameters. */
         float[] weightsFor(FileSystem fs, ElectraModel model) throws IOException {
             ModelConfig config = model.config();
-            HfElectra.requireConfig(readJson(fs, new Path(discriminator, CONFIG)), config, Network.DISCRIMINATOR,
-                    new Path(discriminator, CONFIG).toString());
-            if (generator != null) {
-                HfElectra.requireConfig(readJson(fs, new Path(generator, CONFIG)), config, Network.GENERATOR,
-                        new Path(generator, CONFIG).toString());
-            }
-            Path discWeights = new Path(discriminator, WEIGHTS);
-            Path genWeights = generator == null ? null : new Path(generator, WEIGHTS);
-            return HfElectra.load(ParameterLayout.of(model.parameters()), model.flatParameters(),
-                    readWeights(fs, discWeights), discWeights.toString(),
-                    genWeights == null ? null : readWeights(fs, genWeights), String.valueOf(genWeights));
+            SafeTensors.Contents disc = checked(fs, discriminator, config, Network.DISCRIMINATOR);
+            SafeTensors.Contents gen = generator == null ? null : checked(fs, generator, config, Network.GENERATOR);
+            return HfElectra.load(ParameterLayout.of(model.parameters()), model.flatParameters(), disc,
+                    new Path(discriminator, WEIGHTS).toString(), gen, String.valueOf(generator == null ? null
+                            : new Path(generator, WEIGHTS)));
+        }
+
+        /** A network's weights, once its config.json is found to fit them and to describe {@code config}'s model. */
+        private static SafeTensors.Contents checked(FileSystem fs, Path dir, ModelConfig config, Network network)
+                throws IOException {
+            Path json = new Path(dir, CONFIG);
+            Path weights = new Path(dir, WEIGHTS);
+            JsonNode described = readJson(fs, json);
+            SafeTensors.Contents contents = readWeights(fs, weights);
+            HfElectra.requireConfigFitsWeights(described, contents, json.toString(), weights.toString());
+            HfElectra.requireConfig(described, config, network, json.toString());
+            return contents;
         }
     }
 
@@ -263,12 +269,18 @@ final class PretrainedModels {
     private static ModelConfig modelConfig(JsonNode disc, JsonNode gen, int vocabSize, String where) {
         int hidden = integer(disc, "hidden_size", where);
         double fraction = gen == null ? 0.25 : (double) integer(gen, "hidden_size", where) / hidden;
-        return new ModelConfig(vocabSize, integer(disc, "embedding_size", where), hidden,
-                integer(disc, "num_hidden_layers", where), integer(disc, "num_attention_heads", where),
-                integer(disc, "intermediate_size", where), integer(disc, "max_position_embeddings", where),
-                integer(disc, "type_vocab_size", where), dropout(disc, where), fraction,
-                disc.path("initializer_range").asDouble(0.02),
-                gen == null ? 0 : integer(gen, "num_hidden_layers", where));
+        try {
+            return new ModelConfig(vocabSize, integer(disc, "embedding_size", where), hidden,
+                    integer(disc, "num_hidden_layers", where), integer(disc, "num_attention_heads", where),
+                    integer(disc, "intermediate_size", where), integer(disc, "max_position_embeddings", where),
+                    integer(disc, "type_vocab_size", where), dropout(disc, where), fraction,
+                    disc.path("initializer_range").asDouble(0.02),
+                    gen == null ? 0 : integer(gen, "num_hidden_layers", where));
+        } catch (IllegalArgumentException e) {
+            // ModelConfig names our settings (hidden-size, heads); the user needs the file whose values they are.
+            throw new JobError(where + " describes no model this tool builds: " + e.getMessage()
+                    .replace("hidden-size", "hidden_size").replace("heads", "num_attention_heads"), e);
+        }
     }
 
     /** Fine-tuning's dropout: the config's (one rate for embeddings, attention and blocks, as this model has). */

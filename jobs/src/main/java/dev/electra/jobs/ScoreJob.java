@@ -100,7 +100,7 @@ public final class ScoreJob implements Callable<Integer> {
                            String output, boolean overwrite) {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         var hadoop = sc.hadoopConfiguration();
-        EncodeJob.checkInput(input, hadoop);
+        EncodeJob.checkInput("score", input, hadoop);
         List<OutputDir.Input> inputs = new ArrayList<>(List.of(new OutputDir.Input("--input", input),
                 new OutputDir.Input("--model", modelPath)));
         if (vocabPath != null) {

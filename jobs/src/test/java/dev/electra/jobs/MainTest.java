@@ -41,8 +41,8 @@ class MainTest {
         assertEquals(0, top[0]);
         assertTrue(((String) top[1]).contains(Main.FOOTER.substring(0, 40)), (String) top[1]);
         Set<String> withoutConfig = Set.of("report", "doctor", "export");
-        Set<String> overwriting = Set.of("vocab", "prepare", "encode", "pretrain", "evaluate", "export", "score",
-                "quickstart");
+        Set<String> overwriting = Set.of("fetch-data", "vocab", "prepare", "encode", "pretrain", "evaluate", "export",
+                "score", "quickstart");
         var commands = new CommandLine(new Main()).getSubcommands();
         assertEquals(12, commands.size());
         commands.forEach((name, command) -> {
@@ -73,6 +73,15 @@ class MainTest {
         Object[] missing = cli("vocab", "--output", "out");
         assertEquals(2, missing[0]);
         assertTrue(((String) missing[1]).contains("Missing required option: '--input=PATH'"), (String) missing[1]);
+    }
+
+    @Test
+    void aMisspeltCommandIsNamedWithTheNearestCommand() {
+        Object[] r = cli("pretrian", "--data", "x");
+        assertEquals(2, r[0]);
+        String text = (String) r[1];
+        assertTrue(text.contains("Unknown command: 'pretrian'; did you mean 'pretrain'?"), text);
+        assertFalse(text.contains("--data"), text);
     }
 
     @Test

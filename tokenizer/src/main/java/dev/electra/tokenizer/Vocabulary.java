@@ -9,7 +9,8 @@ import java.io.OutputStream;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
+import java.nio.CharBuffer;
+import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -96,17 +97,31 @@ public final class Vocabulary implements Serializable {
      */
     public static Vocabulary read(InputStream in, String sourceName) {
         String text;
+        byte[] bytes;
         try {
-            byte[] bytes = in.readAllBytes();
-            text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            throw new TokenizerException("vocab.txt at " + sourceName + " is not valid UTF-8: " + e.getMessage(), e);
+            bytes = in.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read vocab.txt at " + sourceName, e);
         }
+        ByteBuffer input = ByteBuffer.wrap(bytes);
+        CharBuffer output = CharBuffer.allocate(bytes.length);
+        CoderResult result = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT)
+                .decode(input, output, true);
+        if (result.isError()) {
+            int at = input.position();
+            int line = 1;
+            for (int i = 0; i < at; i++) {
+                if (bytes[i] == '\n') {
+                    line++;
+                }
+            }
+            throw new TokenizerException(String.format("vocab.txt at %s is not valid UTF-8: line %d (byte %d) holds "
+                    + "the byte 0x%02X, which does not begin a UTF-8 character; expected one UTF-8 token per line",
+                    sourceName, line, at, bytes[at] & 0xFF));
+        }
+        text = output.flip().toString();
         if (text.isEmpty()) {
             throw new TokenizerException("vocab.txt at " + sourceName + " is empty; expected one token per line");
         }

@@ -131,8 +131,24 @@ public final class CorpusInput {
         return InputFormat.TEXT;
     }
 
-    /** Refuses a file whose first bytes contain NUL: text in UTF-8 never does, binary formats nearly always. */
     private static void sniffText(FileSystem fs, Path path, CompressionCodecFactory codecs) throws IOException {
+        sniffText(fs, path, codecs, "UTF-8 text (.txt, .gz, .bz2), JSON lines with a text field, or Parquet with a "
+                + "text column");
+    }
+
+    /**
+     * Refuses a text input ({@code encode}'s, {@code score}'s) that looks binary, as the corpus commands do.
+     *
+     * @param expected what the command reads, for the message
+     */
+    public static void requireText(FileSystem fs, Path path, Configuration hadoop, String expected)
+            throws IOException {
+        sniffText(fs, path, new CompressionCodecFactory(hadoop), expected);
+    }
+
+    /** Refuses a file whose first bytes contain NUL: text in UTF-8 never does, binary formats nearly always. */
+    private static void sniffText(FileSystem fs, Path path, CompressionCodecFactory codecs, String expected)
+            throws IOException {
         CompressionCodec codec = codecs.getCodec(path);
         try (InputStream raw = fs.open(path);
              InputStream in = codec == null ? raw : codec.createInputStream(raw)) {
@@ -140,8 +156,7 @@ public final class CorpusInput {
             for (int i = 0; i < head.length; i++) {
                 if (head[i] == 0) {
                     throw new IllegalArgumentException("input file " + path + " looks binary (a NUL byte at offset "
-                            + i + "); expected UTF-8 text (.txt, .gz, .bz2), JSON lines with a text field, or "
-                            + "Parquet with a text column");
+                            + i + "); expected " + expected);
                 }
             }
         } catch (IOException e) {

@@ -1,6 +1,7 @@
 package dev.electra.jobs.io;
 
 import dev.electra.pipeline.config.JobError;
+import dev.electra.tokenizer.TokenizerException;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -14,6 +15,8 @@ import org.apache.hadoop.fs.ChecksumException;
  */
 public final class Failures {
     private static final Pattern CHECKSUM_PATH = Pattern.compile("Checksum error: (\\S+)");
+    /** How Spark wraps a failure to decode an input file (a damaged Parquet shard). */
+    private static final Pattern SPARK_READ = Pattern.compile("Encountered error while reading file (\\S+?)\\.? Details");
 
     private Failures() {}
 
@@ -60,6 +63,10 @@ public final class Failures {
         if (e instanceof JobError j) {
             return j;
         }
+        Optional<ChecksumException> checksum = cause(e, ChecksumException.class);
+        if (checksum.isPresent()) {
+            return new JobError(checksum(checksum.get().getMessage()), e);
+        }
         String why = innermost(e);
         String lower = why.toLowerCase(Locale.ROOT);
         if (lower.contains("end of input stream") || lower.contains("unexpected end") || lower.contains("invalid")
@@ -78,9 +85,20 @@ public final class Failures {
         if (clear.isPresent()) {
             return clear.get().getMessage();
         }
+        // The tokenizer's own message names the file and what was expected; what it wraps (a decoder's "Input
+        // length = 1") names neither.
+        Optional<TokenizerException> tokenizer = cause(e, TokenizerException.class);
+        if (tokenizer.isPresent()) {
+            return tokenizer.get().getMessage();
+        }
         Optional<ChecksumException> checksum = cause(e, ChecksumException.class);
         if (checksum.isPresent()) {
             return checksum(checksum.get().getMessage());
+        }
+        Optional<String> unreadable = chain(e).map(t -> SPARK_READ.matcher(String.valueOf(t.getMessage())))
+                .filter(Matcher::find).map(m -> m.group(1)).findFirst();
+        if (unreadable.isPresent()) {
+            return damaged(unreadable.get(), innermost(e));
         }
         if (diskFull(e)) {
             return "no space left on the device (" + innermost(e) + "); free some space or choose another output";
@@ -88,14 +106,43 @@ public final class Failures {
         return innermost(e);
     }
 
-    /** A Hadoop checksum mismatch: the file was changed behind the {@code .crc} file the local file system keeps. */
+    /**
+     * A Hadoop checksum mismatch: the file was changed behind the {@code .crc} file the local file system keeps. A
+     * text file may have been edited on purpose; a binary one (shards, checkpoints, weights) was damaged, and without
+     * its {@code .crc} it would only fail later and less clearly, so deleting that is not offered.
+     */
     static String checksum(String message) {
         Matcher m = CHECKSUM_PATH.matcher(String.valueOf(message));
         String file = m.find() ? m.group(1) : "a file";
         String name = file.substring(file.lastIndexOf('/') + 1);
-        return file + " does not match its checksum file ." + name + ".crc beside it: the file was changed after it "
-                + "was written (edited by hand?). If the change is intended, delete ." + name + ".crc; otherwise "
-                + "restore the file or rerun the command that wrote it";
+        String changed = file + " does not match its checksum file ." + name + ".crc beside it: the file was changed "
+                + "after it was written";
+        if (binary(name)) {
+            return changed + " (damaged or truncated); restore it, or " + rewrite(name);
+        }
+        return changed + " (edited by hand?). If the change is intended, delete ." + name + ".crc; otherwise "
+                + "restore the file or " + rewrite(name);
+    }
+
+    /** An input file Spark could not decode, named with what to do. */
+    static String damaged(String file, String why) {
+        String name = file.substring(file.lastIndexOf('/') + 1);
+        return "input file " + file + " is damaged or truncated (" + why + "); restore it, or " + rewrite(name);
+    }
+
+    private static boolean binary(String name) {
+        return name.endsWith(".parquet") || name.endsWith(".npy") || name.endsWith(".safetensors");
+    }
+
+    /** The command that writes files of this name again. */
+    private static String rewrite(String name) {
+        if (name.startsWith("shard-") && name.endsWith(".parquet")) {
+            return "rerun prepare to write the shards again";
+        }
+        if (name.endsWith(".safetensors")) {
+            return "run export again";
+        }
+        return "rerun the command that wrote it";
     }
 
     /** The innermost message that says something, so Spark's wrappers do not hide the cause. */

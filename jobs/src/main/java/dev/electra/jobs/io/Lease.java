@@ -164,6 +164,17 @@ public final class Lease implements AutoCloseable {
         }
     }
 
+    /** As {@link #take} for a directory on the local file system (a data directory, the quickstart's output). */
+    public static Lease takeLocal(java.nio.file.Path dir, String command) {
+        try {
+            FileSystem local = FileSystem.getLocal(new org.apache.hadoop.conf.Configuration());
+            return take(local, local.makeQualified(new Path("file", null, dir.toAbsolutePath().normalize()
+                    .toString())), command);
+        } catch (IOException e) {
+            throw Failures.writing(e, dir.toString(), "nothing was written");
+        }
+    }
+
     /** Whether the process a holder on this host names still runs (and is the same process, not a reused pid). */
     static boolean alive(Holder h) {
         Optional<ProcessHandle> p = ProcessHandle.of(h.pid());

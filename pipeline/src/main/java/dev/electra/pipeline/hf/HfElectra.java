@@ -304,6 +304,52 @@ public final class HfElectra {
         }
     }
 
+    /**
+     * Refuses a {@code config.json} whose sizes are not those of the weights beside it (an edited config.json, or
+     * files of two models): each size is read off the tensor that has it, so the message names both files, the key,
+     * both numbers and the tensor, instead of failing later on a tensor the edited size makes "missing".
+     */
+    public static void requireConfigFitsWeights(JsonNode config, SafeTensors.Contents weights, String configWhere,
+                                                String weightsWhere) {
+        Map<String, SafeTensors.Tensor> t = weights.tensors();
+        int layers = 0;
+        while (t.containsKey("electra.encoder.layer." + layers + ".output.LayerNorm.weight")) {
+            layers++;
+        }
+        String block = "electra.encoder.layer.0.";
+        Object[][] sizes = {
+            {"embedding_size", "electra.embeddings.LayerNorm.weight", 0},
+            {"max_position_embeddings", "electra.embeddings.position_embeddings.weight", 0},
+            {"type_vocab_size", "electra.embeddings.token_type_embeddings.weight", 0},
+            {"hidden_size", block + "output.LayerNorm.weight", 0},
+            {"intermediate_size", block + "intermediate.dense.weight", 0},
+        };
+        for (Object[] s : sizes) {
+            SafeTensors.Tensor tensor = t.get((String) s[1]);
+            JsonNode n = config.get((String) s[0]);
+            if (tensor == null || n == null || !n.isIntegralNumber()) {
+                continue;
+            }
+            long actual = tensor.shape()[(Integer) s[2]];
+            if (n.asLong() != actual) {
+                throw mismatch(configWhere, weightsWhere, (String) s[0], n.asLong(), actual,
+                        s[1] + " has shape " + java.util.Arrays.toString(tensor.shape()));
+            }
+        }
+        JsonNode declared = config.get("num_hidden_layers");
+        if (layers > 0 && declared != null && declared.isIntegralNumber() && declared.asInt() != layers) {
+            throw mismatch(configWhere, weightsWhere, "num_hidden_layers", declared.asLong(), layers,
+                    "it holds electra.encoder.layer.0 to " + (layers - 1));
+        }
+    }
+
+    private static JobError mismatch(String configWhere, String weightsWhere, String key, long declared, long actual,
+                                     String evidence) {
+        return new JobError(configWhere + ": " + key + " is " + declared + " but the weights beside it, "
+                + weightsWhere + ", have " + actual + " (" + evidence + "); the two files do not belong together. "
+                + "Restore config.json, or export the model again");
+    }
+
     private static void expect(JsonNode config, String key, String value, String where, String meaning) {
         String actual = config.path(key).asText(null);
         if (!value.equals(actual)) {
