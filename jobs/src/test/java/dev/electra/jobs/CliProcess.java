@@ -19,6 +19,8 @@ final class CliProcess {
                 command.add(a);
             }
         }
+        // The command line's own logging (as bin/electra): what a user would see.
+        command.add("-Dlog4j2.configurationFile=classpath:electra-log4j2.properties");
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(Main.class.getName());

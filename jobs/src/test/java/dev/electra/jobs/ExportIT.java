@@ -248,6 +248,59 @@ class ExportIT {
         assertScoreRefused(activation, "hidden_act is \"swish\"");
     }
 
+    /** What a user who edits or damages an export, or scores a binary file, is told: the file and what to do. */
+    @Test
+    void editedExportsAndBinaryInputsAreNamed() throws IOException {
+        Path damaged = dir.resolve("damaged");
+        copyTree(export, damaged);
+        Path weights = damaged.resolve("discriminator/model.safetensors");
+        assertTrue(Files.exists(damaged.resolve("discriminator/.model.safetensors.crc")), "copied with its .crc");
+        Files.write(weights, Arrays.copyOf(Files.readAllBytes(weights), Files.readAllBytes(weights).length / 2));
+        Exception e = assertThrows(RuntimeException.class, () -> ScoreJob.run(spark, SparkTestSession.config(MICRO),
+                damaged.toString(), null, input.toString(), dir.resolve("damaged.jsonl").toString(), false));
+        String line = Main.describe(e);
+        assertTrue(line.contains("model.safetensors does not match its checksum file .model.safetensors.crc")
+                && line.contains("damaged or truncated") && line.contains("run export again")
+                && !line.contains("delete"), line);
+
+        Path wider = copyOfExport("edited-hidden");
+        setConfig(wider.resolve("discriminator/config.json"), "hidden_size", 48);
+        assertScoreRefused(wider, "discriminator/config.json: hidden_size is 48 but the weights beside it, ",
+                "discriminator/model.safetensors, have 32 (", "Restore config.json");
+
+        Path heads = copyOfExport("heads");
+        setConfig(heads.resolve("discriminator/config.json"), "num_attention_heads", 3);
+        assertScoreRefused(heads, "discriminator/config.json describes no model this tool builds: hidden_size must be "
+                + "divisible by num_attention_heads, got hidden_size 32 and num_attention_heads 3");
+
+        Path binary = dir.resolve("weights.bin");
+        Files.write(binary, new byte[] {'P', 'K', 3, 4, 0, 0, 1, 2});
+        e = assertThrows(RuntimeException.class, () -> ScoreJob.run(spark, SparkTestSession.config(MICRO),
+                export.toString(), null, binary.toString(), dir.resolve("binary.jsonl").toString(), false));
+        assertTrue(e.getMessage().contains("weights.bin looks binary (a NUL byte at offset 4); expected a UTF-8 text "
+                + "file, one input per line"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("binary.jsonl")));
+    }
+
+    private static void setConfig(Path config, String key, int value) throws IOException {
+        ObjectNode c = (ObjectNode) new ObjectMapper().readTree(config.toFile());
+        c.put(key, value);
+        Files.write(config, new ObjectMapper().writeValueAsBytes(c));
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path f : files.toList()) {
+                Path target = to.resolve(from.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(f, target);
+                }
+            }
+        }
+    }
+
     private static Path copyOfExport(String name) throws IOException {
         Path target = dir.resolve(name);
         for (String net : List.of("discriminator", "generator")) {

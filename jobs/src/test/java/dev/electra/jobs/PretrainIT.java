@@ -184,6 +184,36 @@ class PretrainIT {
                 "resumed from the checkpoint before the damaged " + newest + ": " + resumedFrom);
     }
 
+    /** A shard damaged after prepare wrote it is named, with or without the .crc beside it, and so is the way out. */
+    @Test
+    void aDamagedShardIsNamedWithRerunPrepare() throws IOException {
+        for (boolean withCrc : List.of(true, false)) {
+            Path copy = dir.resolve("damaged-shards-" + withCrc);
+            Files.createDirectories(copy);
+            try (var files = Files.list(shards)) {
+                for (Path f : files.toList()) {
+                    Files.copy(f, copy.resolve(f.getFileName()));
+                }
+            }
+            Path shard = copy.resolve("shard-00001.parquet");
+            byte[] bytes = Files.readAllBytes(shard);
+            for (int i = bytes.length / 3; i < bytes.length / 3 + 200; i++) {
+                bytes[i] ^= 0x5a;
+            }
+            Files.write(shard, bytes);
+            if (!withCrc) {
+                Files.delete(copy.resolve(".shard-00001.parquet.crc"));
+            }
+            // Spark's exceptions are checked ones thrown undeclared: the command line describes whatever comes.
+            Exception e = assertThrows(Exception.class, () -> PretrainJob.run(spark,
+                    SparkTestSession.config(MICRO), copy.toString(), dir.resolve("on-damaged-" + withCrc).toString(),
+                    false, Long.MAX_VALUE, List.of("pretrain")));
+            String line = Main.describe(e);
+            assertTrue(line.contains("shard-00001.parquet") && line.contains("rerun prepare to write the shards again")
+                    && !line.contains("delete"), withCrc + ": " + line);
+        }
+    }
+
     /** {@code pretrain} in a JVM of its own (this test JVM's class path and flags), to be killed. */
     static Process driverProcess(Path output, String... sets) throws IOException {
         List<String> args = new ArrayList<>(List.of("pretrain", "--conf", "tiny", "--data", shards.toString(),

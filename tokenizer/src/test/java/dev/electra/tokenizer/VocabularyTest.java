@@ -96,7 +96,8 @@ class VocabularyTest {
         bad[bad.length - 1] = (byte) 0xFF;
         String m = assertThrows(TokenizerException.class,
                 () -> Vocabulary.read(new ByteArrayInputStream(bad), "/x/vocab.txt")).getMessage();
-        assertTrue(m.contains("not valid UTF-8"), m);
+        assertTrue(m.contains("vocab.txt at /x/vocab.txt is not valid UTF-8: line 8 (byte " + (bad.length - 1)
+                + ") holds the byte 0xFF"), m);
         assertThrows(TokenizerException.class, () -> Vocabulary.of(List.of("[PAD]", "a\nb")));
     }
 

@@ -125,7 +125,7 @@ public final class Failures {
     }
 
     /** An input file Spark could not decode, named with what to do. */
-    static String damaged(String file, String why) {
+    public static String damaged(String file, String why) {
         String name = file.substring(file.lastIndexOf('/') + 1);
         return "input file " + file + " is damaged or truncated (" + why + "); restore it, or " + rewrite(name);
     }
@@ -146,7 +146,7 @@ public final class Failures {
     }
 
     /** The innermost message that says something, so Spark's wrappers do not hide the cause. */
-    static String innermost(Throwable e) {
+    public static String innermost(Throwable e) {
         String message = e.getMessage();
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) {

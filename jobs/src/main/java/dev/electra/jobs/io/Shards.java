@@ -123,6 +123,33 @@ public record Shards(String directory, JsonNode manifest, List<String> files) {
      * Every worker thus holds a disjoint, equally sized (within the held-out examples' spread) share, the same on every
      * run and cluster.
      */
+    /**
+     * What a job that read these shards should say about {@code failure}: when it is Parquet failing to decode values
+     * (a shard damaged inside, which the footer check cannot see and which Spark reports without the file's name),
+     * each shard is read whole to find the damaged one, and the error names it; otherwise the failure as it is.
+     */
+    public RuntimeException explain(SparkSession spark, Exception failure) {
+        boolean decoding = Failures.cause(failure, dev.electra.pipeline.config.JobError.class).isEmpty()
+                && java.util.stream.Stream.<Throwable>iterate(failure, t -> t != null,
+                        t -> t.getCause() == t ? null : t.getCause())
+                .anyMatch(t -> String.valueOf(t.getMessage()).contains("org.apache.parquet")
+                        || java.util.Arrays.stream(t.getStackTrace())
+                        .anyMatch(f -> f.getClassName().startsWith("org.apache.parquet")));
+        if (decoding) {
+            for (String file : files) {
+                try {
+                    // Every value decoded: counting rows alone would not touch the damaged pages.
+                    spark.read().parquet(file).select("input_ids").javaRDD()
+                            .foreach(r -> r.getList(0).forEach(java.util.Objects::requireNonNull));
+                } catch (Exception e) {
+                    return new dev.electra.pipeline.config.JobError(Failures.damaged(file, Failures.innermost(e)),
+                            failure);
+                }
+            }
+        }
+        return failure instanceof RuntimeException r ? r : new IllegalStateException(failure.getMessage(), failure);
+    }
+
     public JavaRDD<PackedExample> partitioned(SparkSession spark, int workers, HeldOut heldOut) {
         return numbered(spark).filter(t -> !heldOut.contains(t._1()))
                 .repartitionAndSortWithinPartitions(new ModuloPartitioner(workers)).values();

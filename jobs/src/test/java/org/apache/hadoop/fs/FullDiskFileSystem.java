@@ -16,6 +16,17 @@ public class FullDiskFileSystem extends RawLocalFileSystem {
     public static final String SCHEME = "fulldisk";
     /** Part of the names of the files that cannot be written; empty: every write succeeds. */
     public static volatile String failing = "";
+    /** The Hadoop setting that sets {@link #failing} when the file system starts (in a process of its own). */
+    public static final String FAILING = "fs.fulldisk.failing";
+
+    @Override
+    public void initialize(URI uri, Configuration conf) throws IOException {
+        super.initialize(uri, conf);
+        String configured = conf.get(FAILING);
+        if (configured != null) {
+            failing = configured;
+        }
+    }
 
     /** Makes {@code fulldisk:///path} resolve to this file system in {@code conf}. */
     public static void register(Configuration conf) {

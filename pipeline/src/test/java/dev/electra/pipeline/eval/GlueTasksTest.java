@@ -93,6 +93,13 @@ class GlueTasksTest {
         e = assertThrows(IllegalArgumentException.class, () -> GlueTasks.read(dir, "stsb"));
         assertEquals(dir.resolve("STS-B/dev.tsv") + ":3: expected a finite number as the score, got 'four'",
                 e.getMessage());
+        for (String score : List.of("7.5", "-2", "500")) {
+            sts.set(2, sts.get(2).replaceAll("\t[^\t]*$", "\t" + score));
+            Files.write(dir.resolve("STS-B/dev.tsv"), sts);
+            e = assertThrows(IllegalArgumentException.class, () -> GlueTasks.read(dir, "stsb"));
+            assertEquals(dir.resolve("STS-B/dev.tsv") + ":3: score " + Double.parseDouble(score) + " is outside the "
+                    + "range [0, 5] that GLUE's STS-B declares; correct the score or the range", e.getMessage());
+        }
         e = assertThrows(IllegalArgumentException.class, () -> GlueTasks.read(dir, "mnli"));
         assertTrue(e.getMessage().contains("[cola, sst2, mrpc, stsb, qqp, mnli-m, mnli-mm, qnli, rte, wnli]"),
                 e.getMessage());
@@ -165,5 +172,29 @@ class GlueTasksTest {
                 + "\"metric\": \"accuracy\", \"labels\": []}");
         e = assertThrows(IllegalArgumentException.class, () -> Task.read(tmp.resolve("similar")));
         assertTrue(e.getMessage().contains("metric \"accuracy\" does not fit kind \"regression\""), e.getMessage());
+    }
+
+    @Test
+    void aRegressionTaskMayDeclareTheRangeOfItsScores() throws IOException {
+        Task t = new Task("similar", Task.Kind.REGRESSION, Task.Metric.SPEARMAN, List.of(), "test",
+                java.util.Map.of(Task.Split.TRAIN, List.of(new Task.Example(-1, "a b", "c d", 3.8)),
+                        Task.Split.DEV, List.of(new Task.Example(-1, "e", "f", 0.0)),
+                        Task.Split.TEST, List.of(new Task.Example(-1, "g", "h", 5.0))));
+        Path similar = tmp.resolve("ranged");
+        t.write(similar);
+        String descriptor = "{\"name\": \"similar\", \"kind\": \"regression\", \"metric\": \"spearman\", "
+                + "\"labels\": [], \"range\": %s}";
+        Files.writeString(similar.resolve("task.json"), String.format(descriptor, "[0, 5]"));
+        assertEquals(3.8, Task.read(similar).split(Task.Split.TRAIN).get(0).value(), "0–5 holds every score");
+        Files.writeString(similar.resolve("task.json"), String.format(descriptor, "[0, 1]"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Task.read(similar));
+        assertEquals(similar.resolve("train.tsv") + ":2: score 3.8 is outside the range [0, 1] that "
+                + similar.resolve("task.json") + " declares; correct the score or the range", e.getMessage());
+        for (String bad : List.of("[5, 0]", "[1]", "\"0-5\"")) {
+            Files.writeString(similar.resolve("task.json"), String.format(descriptor, bad));
+            e = assertThrows(IllegalArgumentException.class, () -> Task.read(similar));
+            assertTrue(e.getMessage().startsWith(similar.resolve("task.json").toString()) && e.getMessage()
+                    .contains("range"), e.getMessage());
+        }
     }
 }

@@ -76,6 +76,15 @@ class TaskTest {
     }
 
     @Test
+    void aByteOrderMarkIsNamed() throws IOException {
+        sentiment().write(dir.resolve("s"));
+        Files.writeString(dir.resolve("s/train.tsv"), "\uFEFFlabel\ttext\npositive\tgreat\n");
+        String m = assertThrows(IllegalArgumentException.class, () -> Task.read(dir.resolve("s"))).getMessage();
+        assertTrue(m.contains("train.tsv:1: the file starts with a byte order mark (BOM, bytes EF BB BF); save it as "
+                + "UTF-8 without a BOM. Expected the header 'label<TAB>text'"), m);
+    }
+
+    @Test
     void aDirectoryWithoutDescriptorIsNotATask() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Task.read(dir));
         assertTrue(e.getMessage().contains("has no task.json"), e.getMessage());
