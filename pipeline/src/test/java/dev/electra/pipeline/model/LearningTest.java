@@ -10,10 +10,15 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** 100 Adam steps on one repeated tiny batch (new sampling noise each step) clearly lower the loss. */
+/** 150 Adam steps on one repeated tiny batch (new sampling noise each step) clearly lower the loss. */
 class LearningTest {
-    static final int STEPS = 100;
-    static final double LEARNING_RATE = 1e-2;
+    static final int STEPS = 150;
+    /**
+     * At 1e-2 Adam oscillates on a repeated batch, and whether All-Tokens MLM halved its loss in 100 steps depended
+     * on the processor's float rounding (3.62 → 2.03 on an AMD EPYC, the same code passing elsewhere). At 2e-3 over
+     * 150 steps every objective ends below 3% of where it started, far from the test's line at half.
+     */
+    static final double LEARNING_RATE = 2e-3;
 
     @ParameterizedTest
     @EnumSource(Objective.class)
