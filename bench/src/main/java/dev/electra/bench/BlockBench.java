@@ -1,5 +1,6 @@
 package dev.electra.bench;
 
+import dev.electra.pipeline.model.ParameterNames;
 import dev.electra.pipeline.model.pass.TransformerBlock;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -36,16 +37,15 @@ public final class BlockBench {
         int l = 128;
         Nd4j.getRandom().setSeed(1);
         Map<String, INDArray> p = new LinkedHashMap<>();
-        for (String n : List.of("attention/query", "attention/key", "attention/value", "attention/output",
-                "ffn/intermediate", "ffn/output")) {
-            long in = n.equals("ffn/output") ? f : h;
-            long out = n.equals("ffn/intermediate") ? f : h;
-            p.put(n + "/kernel", Nd4j.randn(DataType.FLOAT, in, out).muli(0.02));
-            p.put(n + "/bias", Nd4j.zeros(DataType.FLOAT, out));
+        for (String n : ParameterNames.BLOCK_DENSE) {
+            long in = n.equals(ParameterNames.FFN_OUTPUT) ? f : h;
+            long out = n.equals(ParameterNames.FFN_INTERMEDIATE) ? f : h;
+            p.put(ParameterNames.kernel(n), Nd4j.randn(DataType.FLOAT, in, out).muli(0.02));
+            p.put(ParameterNames.bias(n), Nd4j.zeros(DataType.FLOAT, out));
         }
-        for (String n : List.of("attention/ln", "ffn/ln")) {
-            p.put(n + "/gain", Nd4j.ones(DataType.FLOAT, h));
-            p.put(n + "/bias", Nd4j.zeros(DataType.FLOAT, h));
+        for (String n : ParameterNames.BLOCK_LAYER_NORMS) {
+            p.put(ParameterNames.gain(n), Nd4j.ones(DataType.FLOAT, h));
+            p.put(ParameterNames.bias(n), Nd4j.zeros(DataType.FLOAT, h));
         }
         INDArray x = Nd4j.randn(DataType.FLOAT, (long) b * l, h);
         INDArray bias = Nd4j.zeros(DataType.FLOAT, b, 1, 1, l);
@@ -104,20 +104,25 @@ public final class BlockBench {
         SDVariable dy = sd.placeHolder("dy", DataType.FLOAT, -1, h);
         int d = h / heads;
         SDVariable[] qkv = new SDVariable[3];
-        String[] names = {"query", "key", "value"};
+        String[] names = {ParameterNames.QUERY, ParameterNames.KEY, ParameterNames.VALUE};
         for (int i = 0; i < 3; i++) {
-            qkv[i] = in.mmul(v.get("attention/" + names[i] + "/kernel")).add(v.get("attention/" + names[i] + "/bias"))
+            qkv[i] = in.mmul(v.get(ParameterNames.kernel(names[i]))).add(v.get(ParameterNames.bias(names[i])))
                     .reshape(b, l, heads, d).permute(0, 2, 1, 3);
         }
         SDVariable probs = sd.nn.softmax(sd.mmul(qkv[0], qkv[1], false, true, false).mul(1.0 / Math.sqrt(d))
                 .add(bias), 3);
         SDVariable context = sd.mmul(probs, qkv[2]).permute(0, 2, 1, 3).reshape(-1, h);
-        SDVariable x1 = sd.nn.layerNorm(in.add(context.mmul(v.get("attention/output/kernel"))
-                .add(v.get("attention/output/bias"))), v.get("attention/ln/gain"), v.get("attention/ln/bias"), false, 1);
-        SDVariable u = x1.mmul(v.get("ffn/intermediate/kernel")).add(v.get("ffn/intermediate/bias"));
+        SDVariable x1 = sd.nn.layerNorm(in.add(context.mmul(v.get(ParameterNames.kernel(ParameterNames.ATTENTION_OUTPUT)))
+                .add(v.get(ParameterNames.bias(ParameterNames.ATTENTION_OUTPUT)))),
+                v.get(ParameterNames.gain(ParameterNames.ATTENTION_LN)),
+                v.get(ParameterNames.bias(ParameterNames.ATTENTION_LN)), false, 1);
+        SDVariable u = x1.mmul(v.get(ParameterNames.kernel(ParameterNames.FFN_INTERMEDIATE)))
+                .add(v.get(ParameterNames.bias(ParameterNames.FFN_INTERMEDIATE)));
         SDVariable g = u.mul(sd.nn.sigmoid(u.add(sd.math.pow(u, 3.0).mul(0.044715)).mul(2.0 * Math.sqrt(2.0 / Math.PI))));
-        SDVariable out = sd.nn.layerNorm(x1.add(g.mmul(v.get("ffn/output/kernel")).add(v.get("ffn/output/bias"))),
-                v.get("ffn/ln/gain"), v.get("ffn/ln/bias"), false, 1);
+        SDVariable out = sd.nn.layerNorm(x1.add(g.mmul(v.get(ParameterNames.kernel(ParameterNames.FFN_OUTPUT)))
+                .add(v.get(ParameterNames.bias(ParameterNames.FFN_OUTPUT)))),
+                v.get(ParameterNames.gain(ParameterNames.FFN_LN)), v.get(ParameterNames.bias(ParameterNames.FFN_LN)),
+                false, 1);
         sd.setLossVariables(out.mul(dy).sum().rename("loss"));
         return sd;
     }

@@ -10,6 +10,7 @@ import dev.electra.pipeline.eval.FineTuner;
 import dev.electra.pipeline.eval.Task;
 import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.model.ModelConfig;
+import dev.electra.pipeline.model.ParameterNames;
 import dev.electra.pipeline.model.ParameterSpec;
 import dev.electra.pipeline.train.Pretraining;
 import dev.electra.tokenizer.BertTokenizer;
@@ -102,7 +103,7 @@ public final class FineTuneBench {
     private static void dump(Path dir, ModelConfig c, ElectraModel model, EncodedTask task) {
         try {
             Files.createDirectories(dir);
-            String encoder = model.objective().hasDiscriminator() ? "discriminator" : "main";
+            String encoder = model.objective().hasDiscriminator() ? ParameterNames.DISCRIMINATOR : ParameterNames.MAIN;
             Files.writeString(dir.resolve("model.json"), String.format(Locale.ROOT,
                     "{\"encoder\": \"%s\", \"hidden\": %d, \"heads\": %d, \"layers\": %d, \"embedding\": %d, "
                             + "\"labels\": %d, \"dropout\": %s, \"init_range\": %s}%n", encoder,
@@ -111,8 +112,8 @@ public final class FineTuneBench {
             float[] flat = model.flatParameters();
             try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(dir.resolve("params.tsv")))) {
                 for (ParameterSpec p : model.parameters()) {
-                    if (!p.name().startsWith("shared/") && !p.name().startsWith(encoder + "/layer_")
-                            && !p.name().startsWith(encoder + "/embeddings_project")) {
+                    // the encoder's parameters: embeddings (shared and projection) and blocks, not the heads
+                    if (!ParameterNames.isEmbedding(p.name()) && ParameterNames.layerOf(p.name()).isEmpty()) {
                         continue;
                     }
                     StringBuilder sb = new StringBuilder(p.name()).append('\t');

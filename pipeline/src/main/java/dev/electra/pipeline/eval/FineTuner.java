@@ -7,6 +7,7 @@ import dev.electra.pipeline.model.KernelMode;
 import dev.electra.pipeline.model.ModelConfig;
 import dev.electra.pipeline.model.NativeMemory;
 import dev.electra.pipeline.model.Objective;
+import dev.electra.pipeline.model.ParameterNames;
 import dev.electra.pipeline.model.ParameterSpec;
 import dev.electra.pipeline.seeds.Seeds;
 import dev.electra.pipeline.train.AdamW;
@@ -17,8 +18,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -38,8 +37,6 @@ public final class FineTuner {
     public record Settings(int epochs, int batchSize, double learningRate, double warmupShare, AdamW.Settings adam,
                            double clipNorm, KernelMode kernels, double layerwiseDecay) implements Serializable {}
 
-    private static final Pattern LAYER = Pattern.compile("[a-z]+/layer_(\\d+)/.*");
-
     /**
      * The factor of the learning rate of parameter {@code name} under layer-wise decay, as ELECTRA fine-tunes: the
      * classifier head at depth L + 1 (the full rate), transformer layer i at depth i + 1, the embeddings and their
@@ -48,12 +45,12 @@ public final class FineTuner {
      */
     public static double rateFactor(String name, int layers, double decay) {
         int depth;
-        Matcher layer = LAYER.matcher(name);
-        if (name.startsWith("classifier/")) {
+        java.util.OptionalInt layer = ParameterNames.layerOf(name);
+        if (ParameterNames.isClassifier(name)) {
             depth = layers + 1;
-        } else if (layer.matches()) {
-            depth = Integer.parseInt(layer.group(1)) + 1;
-        } else if (name.startsWith("shared/") || name.contains("/embeddings_project/")) {
+        } else if (layer.isPresent()) {
+            depth = layer.getAsInt() + 1;
+        } else if (ParameterNames.isEmbedding(name)) {
             depth = 0;
         } else {
             throw new IllegalArgumentException("parameter " + name + " has no place in layer-wise decay");

@@ -8,6 +8,7 @@ import dev.electra.pipeline.checkpoint.ParameterLayout;
 import dev.electra.pipeline.config.JobError;
 import dev.electra.pipeline.hf.SafeTensors.Tensor;
 import dev.electra.pipeline.model.ModelConfig;
+import dev.electra.pipeline.model.ParameterNames;
 import dev.electra.pipeline.model.ModelConfig.EncoderSize;
 import dev.electra.tokenizer.NormalizerOptions;
 import dev.electra.tokenizer.SpecialTokens;
@@ -56,6 +57,17 @@ public final class HfElectra {
     /** A non-persistent buffer that files converted from older transformers versions still carry; not a weight. */
     private static final String POSITION_IDS = "electra.embeddings.position_ids";
     private static final Pattern LAYER = Pattern.compile("layer_(\\d+)/(.+)");
+    /** transformers' modules of the heads' layers. */
+    private static final Map<String, String> HEADS = Map.of(
+            ParameterNames.in(ParameterNames.DISCRIMINATOR_HEAD, ParameterNames.TRANSFORM),
+            "discriminator_predictions.dense",
+            ParameterNames.in(ParameterNames.DISCRIMINATOR_HEAD, ParameterNames.OUTPUT),
+            "discriminator_predictions.dense_prediction",
+            ParameterNames.in(ParameterNames.mlmHead(ParameterNames.GENERATOR), ParameterNames.TRANSFORM),
+            "generator_predictions.dense",
+            ParameterNames.in(ParameterNames.mlmHead(ParameterNames.GENERATOR), ParameterNames.LN),
+            "generator_predictions.LayerNorm",
+            ParameterNames.mlmHead(ParameterNames.GENERATOR), "generator_lm_head");
 
     private HfElectra() {}
 
@@ -85,15 +97,22 @@ public final class HfElectra {
 
     /** transformers' name of our parameter {@code ours} in {@code network}'s file; null when it is not part of it. */
     static Mapping map(String ours, Network network) {
-        if (ours.startsWith("shared/")) {
-            String rest = ours.substring("shared/".length());
-            return switch (rest) {
-                case "word_embeddings" -> new Mapping(WORD_EMBEDDINGS, false);
-                case "position_embeddings" -> new Mapping("electra.embeddings.position_embeddings.weight", false);
-                case "segment_embeddings" -> new Mapping("electra.embeddings.token_type_embeddings.weight", false);
-                case "embeddings_ln/gain" -> new Mapping("electra.embeddings.LayerNorm.weight", false);
-                case "embeddings_ln/bias" -> new Mapping("electra.embeddings.LayerNorm.bias", false);
-                default -> throw unknown(ours);
+        if (ours.startsWith(ParameterNames.SHARED + "/")) {
+            return switch (ours) {
+                case ParameterNames.WORD_EMBEDDINGS -> new Mapping(WORD_EMBEDDINGS, false);
+                case ParameterNames.POSITION_EMBEDDINGS ->
+                        new Mapping("electra.embeddings.position_embeddings.weight", false);
+                case ParameterNames.SEGMENT_EMBEDDINGS ->
+                        new Mapping("electra.embeddings.token_type_embeddings.weight", false);
+                default -> {
+                    if (ours.equals(ParameterNames.gain(ParameterNames.EMBEDDINGS_LN))) {
+                        yield new Mapping("electra.embeddings.LayerNorm.weight", false);
+                    }
+                    if (ours.equals(ParameterNames.bias(ParameterNames.EMBEDDINGS_LN))) {
+                        yield new Mapping("electra.embeddings.LayerNorm.bias", false);
+                    }
+                    throw unknown(ours);
+                }
             };
         }
         if (!ours.startsWith(network.prefix + "/")) {
@@ -105,30 +124,26 @@ public final class HfElectra {
         String leaf = rest.substring(slash + 1);
         String hfModule;
         Matcher layer = LAYER.matcher(module);
-        if (module.equals("embeddings_project")) {
+        if (ParameterNames.embeddingsProject(network.prefix).equals(network.prefix + "/" + module)) {
             hfModule = "electra.embeddings_project";
         } else if (layer.matches()) {
             String block = "electra.encoder.layer." + layer.group(1) + ".";
             hfModule = block + switch (layer.group(2)) {
-                case "attention/query" -> "attention.self.query";
-                case "attention/key" -> "attention.self.key";
-                case "attention/value" -> "attention.self.value";
-                case "attention/output" -> "attention.output.dense";
-                case "attention/ln" -> "attention.output.LayerNorm";
-                case "ffn/intermediate" -> "intermediate.dense";
-                case "ffn/output" -> "output.dense";
-                case "ffn/ln" -> "output.LayerNorm";
+                case ParameterNames.QUERY -> "attention.self.query";
+                case ParameterNames.KEY -> "attention.self.key";
+                case ParameterNames.VALUE -> "attention.self.value";
+                case ParameterNames.ATTENTION_OUTPUT -> "attention.output.dense";
+                case ParameterNames.ATTENTION_LN -> "attention.output.LayerNorm";
+                case ParameterNames.FFN_INTERMEDIATE -> "intermediate.dense";
+                case ParameterNames.FFN_OUTPUT -> "output.dense";
+                case ParameterNames.FFN_LN -> "output.LayerNorm";
                 default -> throw unknown(ours);
             };
         } else {
-            hfModule = switch (network.prefix + "/" + module) {
-                case "discriminator/head/transform" -> "discriminator_predictions.dense";
-                case "discriminator/head/output" -> "discriminator_predictions.dense_prediction";
-                case "generator/mlm_head/transform" -> "generator_predictions.dense";
-                case "generator/mlm_head/ln" -> "generator_predictions.LayerNorm";
-                case "generator/mlm_head" -> "generator_lm_head";
-                default -> throw unknown(ours);
-            };
+            hfModule = HEADS.get(network.prefix + "/" + module);
+            if (hfModule == null) {
+                throw unknown(ours);
+            }
         }
         return switch (leaf) {
             case "kernel" -> new Mapping(hfModule + ".weight", true);

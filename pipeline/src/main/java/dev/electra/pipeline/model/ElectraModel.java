@@ -23,7 +23,7 @@ import static dev.electra.pipeline.model.graph.GraphNames.SLOT_TARGET_IDS;
 import static dev.electra.pipeline.model.graph.GraphNames.SLOT_WEIGHTS;
 import static dev.electra.pipeline.model.graph.GraphNames.TOKEN_EMBEDDINGS;
 import static dev.electra.pipeline.model.graph.GraphNames.TOKEN_MASK;
-import static dev.electra.pipeline.model.graph.GraphNames.WORD_EMBEDDINGS;
+import static dev.electra.pipeline.model.ParameterNames.WORD_EMBEDDINGS;
 
 import dev.electra.pipeline.masking.Masker;
 import dev.electra.pipeline.model.graph.GraphBuilder;
@@ -504,6 +504,11 @@ public final class ElectraModel {
     }
 
     /** The hand-written pass, with the fused kernels on or off as this model's mode says. */
+    /** The hand-written pass, for tests that hold what it touches to the graph's parameter list. */
+    DirectPass directPass() {
+        return direct;
+    }
+
     private <T> T direct(java.util.function.Supplier<T> pass) {
         return Kernels.with(kernels == KernelMode.FUSED, pass);
     }

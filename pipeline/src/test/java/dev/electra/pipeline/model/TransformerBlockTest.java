@@ -118,7 +118,7 @@ class TransformerBlockTest {
         }
         int b = batch.inputIds().length;
         int l = batch.inputIds()[0].length;
-        INDArray ours = new TransformerBlock(p, "discriminator/layer_1/", b, l, config.discriminator().heads())
+        INDArray ours = new TransformerBlock(p, "discriminator/layer_1", b, l, config.discriminator().heads())
                 .forward(graph.get(in), ph.get(GraphNames.ATTENTION_BIAS)).output();
         double maxDiff = Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.reduce.floating.NormMax(
                 graph.get(out).sub(ours))).getDouble(0);

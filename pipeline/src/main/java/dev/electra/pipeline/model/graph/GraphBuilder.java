@@ -1,5 +1,38 @@
 package dev.electra.pipeline.model.graph;
 
+import static dev.electra.pipeline.model.ParameterNames.ATTENTION_LN;
+import static dev.electra.pipeline.model.ParameterNames.ATTENTION_OUTPUT;
+import static dev.electra.pipeline.model.ParameterNames.ATTENTION_PROBS;
+import static dev.electra.pipeline.model.ParameterNames.CLASSIFIER;
+import static dev.electra.pipeline.model.ParameterNames.CLASSIFIER_HIDDEN;
+import static dev.electra.pipeline.model.ParameterNames.CLASSIFIER_INPUT;
+import static dev.electra.pipeline.model.ParameterNames.DISCRIMINATOR;
+import static dev.electra.pipeline.model.ParameterNames.DISCRIMINATOR_HEAD;
+import static dev.electra.pipeline.model.ParameterNames.EMBEDDINGS_LN;
+import static dev.electra.pipeline.model.ParameterNames.FFN_INTERMEDIATE;
+import static dev.electra.pipeline.model.ParameterNames.FFN_LN;
+import static dev.electra.pipeline.model.ParameterNames.FFN_OUTPUT;
+import static dev.electra.pipeline.model.ParameterNames.GENERATOR;
+import static dev.electra.pipeline.model.ParameterNames.KEY;
+import static dev.electra.pipeline.model.ParameterNames.LN;
+import static dev.electra.pipeline.model.ParameterNames.MAIN;
+import static dev.electra.pipeline.model.ParameterNames.OUTPUT;
+import static dev.electra.pipeline.model.ParameterNames.OUTPUT_BIAS;
+import static dev.electra.pipeline.model.ParameterNames.POSITION_EMBEDDINGS;
+import static dev.electra.pipeline.model.ParameterNames.QUERY;
+import static dev.electra.pipeline.model.ParameterNames.SEGMENT_EMBEDDINGS;
+import static dev.electra.pipeline.model.ParameterNames.TRANSFORM;
+import static dev.electra.pipeline.model.ParameterNames.VALUE;
+import static dev.electra.pipeline.model.ParameterNames.WORD_EMBEDDINGS;
+import static dev.electra.pipeline.model.ParameterNames.bias;
+import static dev.electra.pipeline.model.ParameterNames.copyHead;
+import static dev.electra.pipeline.model.ParameterNames.embeddings;
+import static dev.electra.pipeline.model.ParameterNames.embeddingsProject;
+import static dev.electra.pipeline.model.ParameterNames.gain;
+import static dev.electra.pipeline.model.ParameterNames.in;
+import static dev.electra.pipeline.model.ParameterNames.kernel;
+import static dev.electra.pipeline.model.ParameterNames.layer;
+import static dev.electra.pipeline.model.ParameterNames.mlmHead;
 import static dev.electra.pipeline.model.graph.GraphNames.ATTENTION_BIAS;
 import static dev.electra.pipeline.model.graph.GraphNames.CHOSEN;
 import static dev.electra.pipeline.model.graph.GraphNames.CLASS_LABELS;
@@ -27,13 +60,13 @@ import static dev.electra.pipeline.model.graph.GraphNames.SLOT_TARGET_IDS;
 import static dev.electra.pipeline.model.graph.GraphNames.SLOT_WEIGHTS;
 import static dev.electra.pipeline.model.graph.GraphNames.TOKEN_EMBEDDINGS;
 import static dev.electra.pipeline.model.graph.GraphNames.TOKEN_MASK;
-import static dev.electra.pipeline.model.graph.GraphNames.WORD_EMBEDDINGS;
 import static dev.electra.pipeline.model.graph.GraphNames.blockOutput;
 
 import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.model.LossWeights;
 import dev.electra.pipeline.model.ModelConfig;
 import dev.electra.pipeline.model.Objective;
+import dev.electra.pipeline.model.ParameterNames;
 import dev.electra.pipeline.model.ParameterSpec;
 import dev.electra.pipeline.model.ParameterSpec.Kind;
 import dev.electra.pipeline.model.ParameterSpec.Owner;
@@ -150,7 +183,7 @@ public final class GraphBuilder {
         SDVariable embGain = shared.gain();
         SDVariable embBias = shared.bias();
 
-        String mainName = objective.hasDiscriminator() ? "discriminator" : "main";
+        String mainName = objective.hasDiscriminator() ? DISCRIMINATOR : MAIN;
         if (!objective.hasGenerator()) {
             SDVariable emb = embed(tokens, positions, segments, embGain, embBias);
             SDVariable hidden = encoder(mainName, Owner.MAIN, emb, config.discriminator(), attentionBias);
@@ -161,8 +194,8 @@ public final class GraphBuilder {
 
         // Generator on the masked input; MLM logits only at the N chosen slots: [B·N, V].
         SDVariable genEmb = embed(tokens, positions, segments, embGain, embBias);
-        SDVariable genHidden = encoder("generator", Owner.GENERATOR, genEmb, config.generator(), attentionBias);
-        SDVariable genLogits = mlmLoss("generator", Owner.GENERATOR, genHidden, config.generator().hidden(),
+        SDVariable genHidden = encoder(GENERATOR, Owner.GENERATOR, genEmb, config.generator(), attentionBias);
+        SDVariable genLogits = mlmLoss(GENERATOR, Owner.GENERATOR, genHidden, config.generator().hidden(),
                 wordEmbeddings, selection, targetOneHot, slotWeightsFlat, lossWeights.genWeight(),
                 LOSS_GENERATOR, OUT_GENERATOR_SLOT_LOSS, OUT_GENERATOR_SLOT_CORRECT);
 
@@ -223,17 +256,17 @@ public final class GraphBuilder {
         SDVariable labels = sd.placeHolder(CLASS_LABELS, dataType, -1, numLabels);
         batchAndLength = sd.shape(inputIds).castTo(DataType.LONG);
         SharedEmbeddings shared = sharedEmbeddings(positionIds, segmentIds);
-        String mainName = objective.hasDiscriminator() ? "discriminator" : "main";
+        String mainName = objective.hasDiscriminator() ? DISCRIMINATOR : MAIN;
         SDVariable emb = embed(shared.tokens(), shared.positions(), shared.segments(), shared.gain(),
                 shared.bias());
         SDVariable hidden = encoder(mainName, Owner.MAIN, emb, config.discriminator(), attentionBias);
         sd.identity(OUT_MAIN_HIDDEN, new StopGradient(sd, hidden).outputVariable());
         // [B, 1, L] × [B, L, H] → [B, H]
         SDVariable pooled = sd.mmul(clsSelection, sd.reshape(hidden, shape(batchAndLength, h))).reshape(-1, h);
-        SDVariable x = pooledDropout("classifier/input", pooled, h);
-        x = gelu(dense("classifier/transform", Owner.MAIN, x, h, h));
-        x = pooledDropout("classifier/hidden", x, h);
-        SDVariable logits = dense("classifier/output", Owner.MAIN, x, h, numLabels);
+        SDVariable x = pooledDropout(CLASSIFIER_INPUT, pooled, h);
+        x = gelu(dense(in(CLASSIFIER, TRANSFORM), Owner.MAIN, x, h, h));
+        x = pooledDropout(CLASSIFIER_HIDDEN, x, h);
+        SDVariable logits = dense(in(CLASSIFIER, OUTPUT), Owner.MAIN, x, h, numLabels);
         sd.identity(OUT_CLASS_LOGITS, new StopGradient(sd, logits).outputVariable());
         outputNames.add(OUT_CLASS_LOGITS);
         // one output: mean squared error over the batch (transformers' MSELoss for num_labels 1)
@@ -255,12 +288,12 @@ public final class GraphBuilder {
     private SharedEmbeddings sharedEmbeddings(SDVariable positionIds, SDVariable segmentIds) {
         int e = config.embeddingSize();
         SDVariable table = param(WORD_EMBEDDINGS, Owner.SHARED, Kind.EMBEDDING, config.vocabSize(), e);
-        SDVariable positionEmbeddings = param("shared/position_embeddings", Owner.SHARED, Kind.EMBEDDING,
+        SDVariable positionEmbeddings = param(POSITION_EMBEDDINGS, Owner.SHARED, Kind.EMBEDDING,
                 config.maxPositions(), e);
-        SDVariable segmentEmbeddings = param("shared/segment_embeddings", Owner.SHARED, Kind.EMBEDDING,
+        SDVariable segmentEmbeddings = param(SEGMENT_EMBEDDINGS, Owner.SHARED, Kind.EMBEDDING,
                 config.typeVocabSize(), e);
-        SDVariable gain = param("shared/embeddings_ln/gain", Owner.SHARED, Kind.LAYER_NORM_GAIN, e);
-        SDVariable bias = param("shared/embeddings_ln/bias", Owner.SHARED, Kind.LAYER_NORM_BIAS, e);
+        SDVariable gain = param(gain(EMBEDDINGS_LN), Owner.SHARED, Kind.LAYER_NORM_GAIN, e);
+        SDVariable bias = param(bias(EMBEDDINGS_LN), Owner.SHARED, Kind.LAYER_NORM_BIAS, e);
         SDVariable lookedUp = sd.var(TOKEN_EMBEDDINGS, Nd4j.zeros(dataType, 1, e));
         SDVariable tokens = sd.reshape(lookedUp, shape(batchAndLength, e));
         SDVariable positions = sd.oneHot(positionIds, config.maxPositions(), -1, 1.0, 0.0, dataType)
@@ -280,12 +313,12 @@ public final class GraphBuilder {
     /** Embedding dropout, projection E → H when they differ, then the transformer blocks: [B·L, H]. */
     private SDVariable encoder(String prefix, Owner owner, SDVariable emb, ModelConfig.EncoderSize size,
                        SDVariable attentionBias) {
-        SDVariable x = dropout(prefix + "/embeddings", emb, false, config.embeddingSize());
+        SDVariable x = dropout(embeddings(prefix), emb, false, config.embeddingSize());
         if (config.embeddingSize() != size.hidden()) {
-            x = dense(prefix + "/embeddings_project", owner, x, config.embeddingSize(), size.hidden());
+            x = dense(embeddingsProject(prefix), owner, x, config.embeddingSize(), size.hidden());
         }
         for (int i = 0; i < size.layers(); i++) {
-            x = block(prefix + "/layer_" + i, owner, x, size, attentionBias).rename(blockOutput(prefix, i));
+            x = block(layer(prefix, i), owner, x, size, attentionBias).rename(blockOutput(prefix, i));
         }
         return x;
     }
@@ -296,21 +329,21 @@ public final class GraphBuilder {
         int heads = size.heads();
         int d = size.headSize();
         SDVariable headShape = shape(batchAndLength, heads, d);
-        SDVariable q = sd.reshape(dense(p + "/attention/query", owner, x, h, h), headShape).permute(0, 2, 1, 3);
-        SDVariable k = sd.reshape(dense(p + "/attention/key", owner, x, h, h), headShape).permute(0, 2, 1, 3);
-        SDVariable v = sd.reshape(dense(p + "/attention/value", owner, x, h, h), headShape).permute(0, 2, 1, 3);
+        SDVariable q = sd.reshape(dense(in(p, QUERY), owner, x, h, h), headShape).permute(0, 2, 1, 3);
+        SDVariable k = sd.reshape(dense(in(p, KEY), owner, x, h, h), headShape).permute(0, 2, 1, 3);
+        SDVariable v = sd.reshape(dense(in(p, VALUE), owner, x, h, h), headShape).permute(0, 2, 1, 3);
         // [B, heads, L, L]
         SDVariable scores = sd.mmul(q, k, false, true, false).mul(1.0 / Math.sqrt(d)).add(bias);
-        SDVariable probs = dropout(p + "/attention/probs", sd.nn.softmax(scores, 3), true, heads);
+        SDVariable probs = dropout(in(p, ATTENTION_PROBS), sd.nn.softmax(scores, 3), true, heads);
         // [B, heads, L, d] → [B, L, heads, d] → [B·L, H]
         SDVariable context = sd.mmul(probs, v).permute(0, 2, 1, 3).reshape(-1, h);
-        SDVariable attended = dropout(p + "/attention/output",
-                dense(p + "/attention/output", owner, context, h, h), false, h);
-        SDVariable x1 = layerNorm(p + "/attention/ln", owner, x.add(attended), h);
-        SDVariable inner = gelu(dense(p + "/ffn/intermediate", owner, x1, h, size.ffn()));
-        SDVariable out = dropout(p + "/ffn/output", dense(p + "/ffn/output", owner, inner, size.ffn(), h), false,
-                h);
-        return layerNorm(p + "/ffn/ln", owner, x1.add(out), h);
+        SDVariable attended = dropout(in(p, ATTENTION_OUTPUT),
+                dense(in(p, ATTENTION_OUTPUT), owner, context, h, h), false, h);
+        SDVariable x1 = layerNorm(in(p, ATTENTION_LN), owner, x.add(attended), h);
+        SDVariable inner = gelu(dense(in(p, FFN_INTERMEDIATE), owner, x1, h, size.ffn()));
+        SDVariable branch = dense(in(p, FFN_OUTPUT), owner, inner, size.ffn(), h);
+        SDVariable out = dropout(in(p, FFN_OUTPUT), branch, false, h);
+        return layerNorm(in(p, FFN_LN), owner, x1.add(out), h);
     }
 
     /**
@@ -344,17 +377,17 @@ public final class GraphBuilder {
     /** [R, H] → [R, V]: dense to E with GELU, LayerNorm, then against the shared embedding table + bias. */
     private SDVariable mlmLogits(String prefix, Owner owner, SDVariable x, int h, SDVariable wordEmbeddings) {
         int e = config.embeddingSize();
-        SDVariable t = gelu(dense(prefix + "/mlm_head/transform", owner, x, h, e));
-        t = layerNorm(prefix + "/mlm_head/ln", owner, t, e);
-        SDVariable outBias = param(prefix + "/mlm_head/output_bias", owner, Kind.BIAS, config.vocabSize());
+        SDVariable t = gelu(dense(in(mlmHead(prefix), TRANSFORM), owner, x, h, e));
+        t = layerNorm(in(mlmHead(prefix), LN), owner, t, e);
+        SDVariable outBias = param(in(mlmHead(prefix), OUTPUT_BIAS), owner, Kind.BIAS, config.vocabSize());
         return sd.mmul(t, wordEmbeddings, false, true, false).add(outBias);
     }
 
     /** Discriminator head: dense → GELU → dense to one logit per token, [B, L]. */
     private SDVariable discriminatorHead(SDVariable hidden) {
         int h = config.hiddenSize();
-        SDVariable t = gelu(dense("discriminator/head/transform", Owner.MAIN, hidden, h, h));
-        SDVariable logit = dense("discriminator/head/output", Owner.MAIN, t, h, 1);
+        SDVariable t = gelu(dense(in(DISCRIMINATOR_HEAD, TRANSFORM), Owner.MAIN, hidden, h, h));
+        SDVariable logit = dense(in(DISCRIMINATOR_HEAD, OUTPUT), Owner.MAIN, t, h, 1);
         return sd.reshape(logit, batchAndLength);
     }
 
@@ -371,8 +404,8 @@ public final class GraphBuilder {
         SDVariable targets = sd.oneHot(originalIds.reshape(-1), config.vocabSize(), -1, 1.0, 0.0, dataType);
         SDVariable logits = mlmLogits(prefix, Owner.MAIN, hidden, h, wordEmbeddings);
         SDVariable softmaxTarget = sd.sum(sd.nn.softmax(logits, 1).mul(targets), 1);
-        SDVariable t = gelu(dense(prefix + "/copy_head/transform", Owner.MAIN, hidden, h, h));
-        SDVariable copy = sd.nn.sigmoid(dense(prefix + "/copy_head/output", Owner.MAIN, t, h, 1).reshape(-1));
+        SDVariable t = gelu(dense(in(copyHead(prefix), TRANSFORM), Owner.MAIN, hidden, h, h));
+        SDVariable copy = sd.nn.sigmoid(dense(in(copyHead(prefix), OUTPUT), Owner.MAIN, t, h, 1).reshape(-1));
         SDVariable same = replaced.reshape(-1).rsub(1.0);
         SDVariable p = copy.mul(same).add(copy.rsub(1.0).mul(softmaxTarget));
         SDVariable mask = tokenMask.reshape(-1);
@@ -391,14 +424,14 @@ public final class GraphBuilder {
     }
 
     private SDVariable dense(String name, Owner owner, SDVariable x, int in, int out) {
-        SDVariable w = param(name + "/kernel", owner, Kind.KERNEL, in, out);
-        SDVariable b = param(name + "/bias", owner, Kind.BIAS, out);
+        SDVariable w = param(kernel(name), owner, Kind.KERNEL, in, out);
+        SDVariable b = param(bias(name), owner, Kind.BIAS, out);
         return x.mmul(w).add(b);
     }
 
     private SDVariable layerNorm(String name, Owner owner, SDVariable x, int width) {
-        SDVariable gain = param(name + "/gain", owner, Kind.LAYER_NORM_GAIN, width);
-        SDVariable bias = param(name + "/bias", owner, Kind.LAYER_NORM_BIAS, width);
+        SDVariable gain = param(gain(name), owner, Kind.LAYER_NORM_GAIN, width);
+        SDVariable bias = param(bias(name), owner, Kind.LAYER_NORM_BIAS, width);
         return sd.nn.layerNorm(x, gain, bias, false, 1);
     }
 
@@ -407,7 +440,7 @@ public final class GraphBuilder {
         if (config.dropout() == 0) {
             return x;
         }
-        String phName = "dropout/" + name;
+        String phName = ParameterNames.dropout(name);
         SDVariable mask = attention
                 ? sd.placeHolder(phName, dataType, -1, -1, -1, -1)
                 : sd.placeHolder(phName, dataType, -1, -1);
@@ -420,7 +453,7 @@ public final class GraphBuilder {
         if (config.dropout() == 0) {
             return x;
         }
-        String phName = "dropout/" + name;
+        String phName = ParameterNames.dropout(name);
         dropoutSites.add(new DropoutSite(phName, false, true, width));
         return x.mul(sd.placeHolder(phName, dataType, -1, -1));
     }

@@ -1,5 +1,7 @@
 package dev.electra.pipeline.model.graph;
 
+import dev.electra.pipeline.model.ParameterNames;
+
 /**
  * The names of the graph's placeholders, parameters and outputs: the contract between the model, which feeds the
  * placeholders and reads the outputs, the {@link GraphBuilder}, which declares them, and the hand-written pass, which
@@ -20,7 +22,6 @@ public final class GraphNames {
     public static final String ORIGINAL_IDS = "original_ids";
     public static final String SAMPLING_NOISE = "sampling_noise";
     public static final String TOKEN_EMBEDDINGS = "token_embeddings";
-    public static final String WORD_EMBEDDINGS = "shared/word_embeddings";
 
     /** Loss variable of the generator's MLM loss (× gen-weight). */
     public static final String LOSS_GENERATOR = "loss/generator";
@@ -47,6 +48,6 @@ public final class GraphNames {
 
     /** The graph's name of block {@code layer}'s output [B·L, H] in the encoder {@code prefix}. */
     public static String blockOutput(String prefix, int layer) {
-        return prefix + "/layer_" + layer + "/output";
+        return ParameterNames.in(ParameterNames.layer(prefix, layer), "output");
     }
 }

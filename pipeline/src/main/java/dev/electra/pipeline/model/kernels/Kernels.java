@@ -1,5 +1,9 @@
 package dev.electra.pipeline.model.kernels;
 
+import static dev.electra.pipeline.model.ParameterNames.bias;
+import static dev.electra.pipeline.model.ParameterNames.gain;
+import static dev.electra.pipeline.model.ParameterNames.kernel;
+
 import dev.electra.pipeline.model.KernelMode;
 import dev.electra.pipeline.model.pass.DirectPass;
 import dev.electra.pipeline.model.pass.TransformerBlock;
@@ -65,7 +69,7 @@ public final class Kernels {
 
     /** x·W + b for x [R, in]. */
     public static INDArray dense(INDArray x, Map<String, INDArray> p, String name) {
-        return addBias(gemm(x, p.get(name + "/kernel"), false, false), p.get(name + "/bias"));
+        return addBias(gemm(x, p.get(kernel(name)), false, false), p.get(bias(name)));
     }
 
     /** y[r, :] += bias for every row of y [R, C], in place; returns y. */
@@ -109,9 +113,9 @@ public final class Kernels {
     /** dOut [R, out] → kernel and bias gradients added into {@code grads}; returns dIn [R, in]. */
     public static INDArray denseBackward(INDArray dOut, INDArray in, Map<String, INDArray> p, String name,
                                   Map<String, INDArray> grads) {
-        accumulate(grads, name + "/kernel", gemm(in, dOut, true, false));
-        accumulate(grads, name + "/bias", columnSums(dOut));
-        return gemm(dOut, p.get(name + "/kernel"), false, true);
+        accumulate(grads, kernel(name), gemm(in, dOut, true, false));
+        accumulate(grads, bias(name), columnSums(dOut));
+        return gemm(dOut, p.get(kernel(name)), false, true);
     }
 
     /** Adds {@code g} into {@code grads[name]} (a parameter used more than once sums its gradients). */
@@ -141,8 +145,8 @@ public final class Kernels {
      * with the population std, as a new array.
      */
     public static INDArray layerNorm(INDArray x, Map<String, INDArray> p, String name) {
-        INDArray gain = p.get(name + "/gain");
-        INDArray bias = p.get(name + "/bias");
+        INDArray gain = p.get(gain(name));
+        INDArray bias = p.get(bias(name));
         if (vector(x)) {
             return VectorKernels.layerNorm(x, gain, bias);
         }
@@ -158,19 +162,19 @@ public final class Kernels {
      */
     public static INDArray layerNormBackward(INDArray dy, INDArray x, Map<String, INDArray> p, String name,
                                       Map<String, INDArray> grads) {
-        INDArray gain = p.get(name + "/gain");
+        INDArray gain = p.get(gain(name));
         INDArray dx;
         if (vector(dy, x)) {
             INDArray[] d = VectorKernels.layerNormBackward(dy, x, gain);
             dx = d[0];
-            accumulate(grads, name + "/gain", d[1]);
-            accumulate(grads, name + "/bias", d[2]);
+            accumulate(grads, gain(name), d[1]);
+            accumulate(grads, bias(name), d[2]);
         } else {
             INDArray centred = x.subColumnVector(x.mean(true, 1));
             INDArray std = rowStd(centred);
             INDArray s = std.add(LAYER_NORM_EPSILON);
-            accumulate(grads, name + "/gain", dy.mul(centred).diviColumnVector(s).sum(0));
-            accumulate(grads, name + "/bias", dy.sum(0));
+            accumulate(grads, gain(name), dy.mul(centred).diviColumnVector(s).sum(0));
+            accumulate(grads, bias(name), dy.sum(0));
             INDArray d = dy.mulRowVector(gain);
             // a constant row's Σ(d ∘ (x − mean)) is exactly 0: dividing it by 1 instead of 0 gives libnd4j's 0
             INDArray denominator = std.mul(s).muli(s).muli(x.size(1)).addi(std.eq(0.0).castTo(std.dataType()));
@@ -190,7 +194,7 @@ public final class Kernels {
      * and the GELU are one pass).
      */
     public static Gelu denseGelu(INDArray x, Map<String, INDArray> p, String name) {
-        return biasGelu(gemm(x, p.get(name + "/kernel"), false, false), p.get(name + "/bias"));
+        return biasGelu(gemm(x, p.get(kernel(name)), false, false), p.get(bias(name)));
     }
 
     /** GELU(y + bias) for y [R, C] and bias [C]; y + bias is left in y, the backward pass's input. */

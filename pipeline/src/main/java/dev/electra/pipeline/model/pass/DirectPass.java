@@ -1,5 +1,29 @@
 package dev.electra.pipeline.model.pass;
 
+import static dev.electra.pipeline.model.ParameterNames.ATTENTION_OUTPUT;
+import static dev.electra.pipeline.model.ParameterNames.ATTENTION_PROBS;
+import static dev.electra.pipeline.model.ParameterNames.CLASSIFIER;
+import static dev.electra.pipeline.model.ParameterNames.CLASSIFIER_HIDDEN;
+import static dev.electra.pipeline.model.ParameterNames.CLASSIFIER_INPUT;
+import static dev.electra.pipeline.model.ParameterNames.DISCRIMINATOR;
+import static dev.electra.pipeline.model.ParameterNames.DISCRIMINATOR_HEAD;
+import static dev.electra.pipeline.model.ParameterNames.EMBEDDINGS_LN;
+import static dev.electra.pipeline.model.ParameterNames.FFN_OUTPUT;
+import static dev.electra.pipeline.model.ParameterNames.GENERATOR;
+import static dev.electra.pipeline.model.ParameterNames.LN;
+import static dev.electra.pipeline.model.ParameterNames.MAIN;
+import static dev.electra.pipeline.model.ParameterNames.OUTPUT;
+import static dev.electra.pipeline.model.ParameterNames.OUTPUT_BIAS;
+import static dev.electra.pipeline.model.ParameterNames.POSITION_EMBEDDINGS;
+import static dev.electra.pipeline.model.ParameterNames.SEGMENT_EMBEDDINGS;
+import static dev.electra.pipeline.model.ParameterNames.TRANSFORM;
+import static dev.electra.pipeline.model.ParameterNames.WORD_EMBEDDINGS;
+import static dev.electra.pipeline.model.ParameterNames.copyHead;
+import static dev.electra.pipeline.model.ParameterNames.embeddings;
+import static dev.electra.pipeline.model.ParameterNames.embeddingsProject;
+import static dev.electra.pipeline.model.ParameterNames.in;
+import static dev.electra.pipeline.model.ParameterNames.layer;
+import static dev.electra.pipeline.model.ParameterNames.mlmHead;
 import static dev.electra.pipeline.model.kernels.Kernels.accumulate;
 import static dev.electra.pipeline.model.kernels.Kernels.dense;
 import static dev.electra.pipeline.model.kernels.Kernels.denseBackward;
@@ -14,6 +38,7 @@ import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.model.ModelConfig;
 import dev.electra.pipeline.model.ModelInput;
 import dev.electra.pipeline.model.Objective;
+import dev.electra.pipeline.model.ParameterNames;
 import dev.electra.pipeline.model.ParameterSpec;
 import dev.electra.pipeline.model.SamplingConfig;
 import dev.electra.pipeline.model.graph.GraphBuilder;
@@ -90,6 +115,7 @@ public final class DirectPass {
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID)) {
             Step s = new Step(p, ph, train);
             s.run();
+            lastGradients = new java.util.TreeSet<>(s.grads.keySet());
             // out to the caller's workspace when there is one (Trainer.step's, reused from step to step), else out of
             // every workspace: a step's gradients are fresh native memory otherwise (57 MB at small)
             s.out.forEach((name, value) -> outputs.put(name, value.leverage()));
@@ -119,6 +145,7 @@ public final class DirectPass {
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID)) {
             Step s = new Step(p, ph, gradients);
             double loss = s.classify();
+            lastGradients = new java.util.TreeSet<>(s.grads.keySet());
             Map<String, INDArray> grads = new LinkedHashMap<>();
             if (gradients) {
                 for (ParameterSpec spec : model.parameters()) {
@@ -132,11 +159,43 @@ public final class DirectPass {
     }
 
     private Map<String, INDArray> parameterMap() {
-        Map<String, INDArray> p = new HashMap<>();
+        Parameters p = new Parameters();
         for (ParameterSpec spec : model.parameters()) {
             p.put(spec.name(), model.parameter(spec.name()));
         }
+        lastRead = p.read;
         return p;
+    }
+
+    /**
+     * The model's parameters by name, for one pass: reading a name the model does not have is an error (a misspelt
+     * name is found at once, not as a null array), and every name read is kept for {@link #touched}.
+     */
+    private static final class Parameters extends HashMap<String, INDArray> {
+        private static final long serialVersionUID = 1L;
+        final java.util.Set<String> read = new java.util.TreeSet<>();
+
+        @Override
+        public INDArray get(Object name) {
+            INDArray value = super.get(name);
+            if (value == null) {
+                throw new IllegalStateException("the pass reads the parameter " + name + ", which the model does "
+                        + "not have (its parameters: " + new java.util.TreeSet<>(keySet()) + ")");
+            }
+            read.add((String) name);
+            return value;
+        }
+    }
+
+    /** The parameter names the last pass read, and those it computed gradients for (tests hold both to the graph's). */
+    public record Touched(java.util.Set<String> read, java.util.Set<String> gradients) {}
+
+    private java.util.Set<String> lastRead = java.util.Set.of();
+    private java.util.Set<String> lastGradients = java.util.Set.of();
+
+    /** What the last {@link #run} or {@link #classifier} call on this thread's pass touched. */
+    public Touched touched() {
+        return new Touched(java.util.Set.copyOf(lastRead), java.util.Set.copyOf(lastGradients));
     }
 
     /**
@@ -188,8 +247,24 @@ public final class DirectPass {
             slotTargets = weights == null ? new int[0]
                     : ph.get(GraphNames.SLOT_TARGET_IDS).reshape(-1).toIntVector();
             slotPositions = slotPositions(ph.get(GraphNames.SELECTION));
-            positionRows = Nd4j.pullRows(p.get("shared/position_embeddings"), 1, positionIds);
-            segmentRows = Nd4j.pullRows(p.get("shared/segment_embeddings"), 1, segmentIds);
+            positionRows = Nd4j.pullRows(p.get(POSITION_EMBEDDINGS), 1, positionIds);
+            segmentRows = Nd4j.pullRows(p.get(SEGMENT_EMBEDDINGS), 1, segmentIds);
+        }
+
+        /**
+         * The dropout mask of {@code site}; null where dropout is off (rate 0: the graph has no such placeholder).
+         * With dropout on, a site without its mask is an error: read as "no dropout", a misspelt name would train
+         * without dropout and say nothing.
+         */
+        INDArray mask(String site) {
+            String name = ParameterNames.dropout(site);
+            INDArray m = ph.get(name);
+            if (m == null && config.dropout() > 0) {
+                throw new IllegalStateException("no dropout mask " + name + " among the placeholders, with dropout "
+                        + config.dropout() + " (its sites: " + ph.keySet().stream().filter(k -> k.startsWith(
+                        ParameterNames.dropout(""))).sorted().toList() + ")");
+            }
+            return m;
         }
 
         private int[] slotPositions(INDArray selection) {
@@ -208,7 +283,7 @@ public final class DirectPass {
 
         void run() {
             Objective objective = model.objective();
-            String mainName = objective.hasDiscriminator() ? "discriminator" : "main";
+            String mainName = objective.hasDiscriminator() ? DISCRIMINATOR : MAIN;
             if (!objective.hasGenerator()) {
                 Encoded main = encode(mainName, config.discriminator(), inputIds);
                 INDArray dHidden = mlmAtSlots(mainName, main.hidden(), slotTargets, 1.0, GraphNames.LOSS_MAIN,
@@ -216,8 +291,8 @@ public final class DirectPass {
                 backward(main, dHidden);
                 return;
             }
-            Encoded gen = encode("generator", config.generator(), inputIds);
-            MlmHead genHead = slotHead("generator", gen.hidden());
+            Encoded gen = encode(GENERATOR, config.generator(), inputIds);
+            MlmHead genHead = slotHead(GENERATOR, gen.hidden());
             INDArray genLogits = genHead.logits;
             INDArray dGenLogits = softmaxLoss(genLogits, slotTargets, model.lossWeights().genWeight(),
                     GraphNames.LOSS_GENERATOR, GraphNames.OUT_GENERATOR_SLOT_LOSS,
@@ -253,17 +328,17 @@ public final class DirectPass {
          * training. Returns the loss (NaN without labels).
          */
         double classify() {
-            String mainName = model.objective().hasDiscriminator() ? "discriminator" : "main";
+            String mainName = model.objective().hasDiscriminator() ? DISCRIMINATOR : MAIN;
             Encoded main = encode(mainName, config.discriminator(), inputIds);
             out.put(GraphNames.OUT_MAIN_HIDDEN, main.hidden());
             int h = config.hiddenSize();
             INDArray pooled = atSlots(main.hidden(), h);
-            INDArray inputMask = ph.get("dropout/classifier/input");
-            INDArray hiddenMask = ph.get("dropout/classifier/hidden");
+            INDArray inputMask = mask(CLASSIFIER_INPUT);
+            INDArray hiddenMask = mask(CLASSIFIER_HIDDEN);
             INDArray x = dropout(pooled, inputMask);
-            Kernels.Gelu t1 = denseGelu(x, p, "classifier/transform");
+            Kernels.Gelu t1 = denseGelu(x, p, in(CLASSIFIER, TRANSFORM));
             INDArray t1Dropped = Kernels.masked(t1.output(), hiddenMask);
-            INDArray logits = dense(t1Dropped, p, "classifier/output");
+            INDArray logits = dense(t1Dropped, p, in(CLASSIFIER, OUTPUT));
             out.put(GraphNames.OUT_CLASS_LOGITS, logits);
             INDArray labels = ph.get(GraphNames.CLASS_LABELS);
             if (labels == null) {
@@ -295,9 +370,9 @@ public final class DirectPass {
         /** The head's and the encoder's backward pass from the loss gradient of the logits [B, C]. */
         private void backwardHead(INDArray dLogits, Kernels.Gelu t1, INDArray t1Dropped, INDArray x,
                                   INDArray inputMask, INDArray hiddenMask, Encoded main, int h) {
-            INDArray dt1 = denseBackward(dLogits, t1Dropped, p, "classifier/output", grads);
+            INDArray dt1 = denseBackward(dLogits, t1Dropped, p, in(CLASSIFIER, OUTPUT), grads);
             dropout(dt1, hiddenMask);
-            INDArray dx = denseBackward(geluBackward(dt1, t1), x, p, "classifier/transform", grads);
+            INDArray dx = denseBackward(geluBackward(dt1, t1), x, p, in(CLASSIFIER, TRANSFORM), grads);
             dropout(dx, inputMask);
             backward(main, slotHeadBackwardInput(dx, h));
         }
@@ -311,25 +386,24 @@ public final class DirectPass {
 
         /** Shared embeddings of {@code ids} (tokens + positions + segments, LayerNorm), dropout, projection, blocks. */
         Encoded encode(String prefix, ModelConfig.EncoderSize size, int[] ids) {
-            INDArray sum = Nd4j.pullRows(p.get(GraphNames.WORD_EMBEDDINGS), 1, ids, 'c');
+            INDArray sum = Nd4j.pullRows(p.get(WORD_EMBEDDINGS), 1, ids, 'c');
             sum.reshape(b, (long) l * e).addiRowVector(positionRows.reshape(1, (long) l * e));
             sum.addi(segmentRows);
-            INDArray mask = ph.get("dropout/" + prefix + "/embeddings");
-            INDArray x = dropout(layerNorm(sum, p, "shared/embeddings_ln"), mask);
+            INDArray mask = mask(embeddings(prefix));
+            INDArray x = dropout(layerNorm(sum, p, EMBEDDINGS_LN), mask);
             INDArray projectInput = null;
             if (e != size.hidden()) {
                 projectInput = x;
-                x = dense(x, p, prefix + "/embeddings_project");
+                x = dense(x, p, embeddingsProject(prefix));
             }
             List<TransformerBlock> blocks = new ArrayList<>();
             List<TransformerBlock.Cache> caches = new ArrayList<>();
             for (int i = 0; i < size.layers(); i++) {
-                String layer = prefix + "/layer_" + i;
-                TransformerBlock block = new TransformerBlock(p, layer + "/", b, l, size.heads());
+                String layer = layer(prefix, i);
+                TransformerBlock block = new TransformerBlock(p, layer, b, l, size.heads());
                 TransformerBlock.Cache c = block.forward(x, ph.get(GraphNames.ATTENTION_BIAS),
-                        new TransformerBlock.DropoutMasks(ph.get("dropout/" + layer + "/attention/probs"),
-                                ph.get("dropout/" + layer + "/attention/output"),
-                                ph.get("dropout/" + layer + "/ffn/output")));
+                        new TransformerBlock.DropoutMasks(mask(in(layer, ATTENTION_PROBS)),
+                                mask(in(layer, ATTENTION_OUTPUT)), mask(in(layer, FFN_OUTPUT))));
                 blocks.add(block);
                 caches.add(c);
                 x = c.output();
@@ -347,14 +421,14 @@ public final class DirectPass {
                 dx = enc.blocks().get(i).backward(enc.caches().get(i), dx, grads);
             }
             if (enc.projectInput() != null) {
-                dx = denseBackward(dx, enc.projectInput(), p, enc.prefix() + "/embeddings_project", grads);
+                dx = denseBackward(dx, enc.projectInput(), p, embeddingsProject(enc.prefix()), grads);
             }
             dropout(dx, enc.embeddingMask());
-            INDArray dSum = layerNormBackward(dx, enc.sum(), p, "shared/embeddings_ln", grads);
-            Kernels.scatterAddRows(tableGradient(GraphNames.WORD_EMBEDDINGS), enc.ids(), dSum);
-            Kernels.scatterAddRows(tableGradient("shared/segment_embeddings"), segmentIds, dSum);
+            INDArray dSum = layerNormBackward(dx, enc.sum(), p, EMBEDDINGS_LN, grads);
+            Kernels.scatterAddRows(tableGradient(WORD_EMBEDDINGS), enc.ids(), dSum);
+            Kernels.scatterAddRows(tableGradient(SEGMENT_EMBEDDINGS), segmentIds, dSum);
             INDArray dPositions = Kernels.columnSums(dSum.reshape(b, (long) l * e)).reshape(l, e);
-            Kernels.scatterAddRows(tableGradient("shared/position_embeddings"), positionIds, dPositions);
+            Kernels.scatterAddRows(tableGradient(POSITION_EMBEDDINGS), positionIds, dPositions);
         }
 
         private INDArray tableGradient(String name) {
@@ -407,18 +481,18 @@ public final class DirectPass {
             MlmHead(String prefix, INDArray x) {
                 this.prefix = prefix;
                 this.x = x;
-                t1 = denseGelu(x, p, prefix + "/mlm_head/transform");
-                t2 = layerNorm(t1.output(), p, prefix + "/mlm_head/ln");
-                logits = Kernels.addBias(gemm(t2, p.get(GraphNames.WORD_EMBEDDINGS), false, true),
-                        p.get(prefix + "/mlm_head/output_bias"));
+                t1 = denseGelu(x, p, in(mlmHead(prefix), TRANSFORM));
+                t2 = layerNorm(t1.output(), p, in(mlmHead(prefix), LN));
+                logits = Kernels.addBias(gemm(t2, p.get(WORD_EMBEDDINGS), false, true),
+                        p.get(in(mlmHead(prefix), OUTPUT_BIAS)));
             }
 
             INDArray backward(INDArray dLogits) {
-                accumulate(grads, prefix + "/mlm_head/output_bias", Kernels.columnSums(dLogits));
-                accumulate(grads, GraphNames.WORD_EMBEDDINGS, gemm(dLogits, t2, true, false));
-                INDArray dt2 = gemm(dLogits, p.get(GraphNames.WORD_EMBEDDINGS), false, false);
-                INDArray dt0 = geluBackward(layerNormBackward(dt2, t1.output(), p, prefix + "/mlm_head/ln", grads), t1);
-                return denseBackward(dt0, x, p, prefix + "/mlm_head/transform", grads);
+                accumulate(grads, in(mlmHead(prefix), OUTPUT_BIAS), Kernels.columnSums(dLogits));
+                accumulate(grads, WORD_EMBEDDINGS, gemm(dLogits, t2, true, false));
+                INDArray dt2 = gemm(dLogits, p.get(WORD_EMBEDDINGS), false, false);
+                INDArray dt0 = geluBackward(layerNormBackward(dt2, t1.output(), p, in(mlmHead(prefix), LN), grads), t1);
+                return denseBackward(dt0, x, p, in(mlmHead(prefix), TRANSFORM), grads);
             }
         }
 
@@ -499,9 +573,9 @@ public final class DirectPass {
 
         /** Discriminator head and its weighted sigmoid cross-entropy; returns dLoss/dHidden. */
         INDArray discriminator(INDArray hidden, double[] replaced) {
-            String prefix = "discriminator/head";
-            Kernels.Gelu t1 = denseGelu(hidden, p, prefix + "/transform");
-            INDArray logits = dense(t1.output(), p, prefix + "/output");
+            String prefix = DISCRIMINATOR_HEAD;
+            Kernels.Gelu t1 = denseGelu(hidden, p, in(prefix, TRANSFORM));
+            INDArray logits = dense(t1.output(), p, in(prefix, OUTPUT));
             double[] z = logits.reshape(-1).toDoubleVector();
             INDArray tokens = ph.get(model.objective() == Objective.ELECTRA_15 ? GraphNames.CHOSEN
                     : GraphNames.TOKEN_MASK);
@@ -529,8 +603,8 @@ public final class DirectPass {
                 return null;
             }
             INDArray dLogits = Nd4j.createFromArray(dz).castTo(type).reshape(z.length, 1);
-            INDArray dt1 = denseBackward(dLogits, t1.output(), p, prefix + "/output", grads);
-            return denseBackward(geluBackward(dt1, t1), hidden, p, prefix + "/transform", grads);
+            INDArray dt1 = denseBackward(dLogits, t1.output(), p, in(prefix, OUTPUT), grads);
+            return denseBackward(geluBackward(dt1, t1), hidden, p, in(prefix, TRANSFORM), grads);
         }
 
         /**
@@ -542,8 +616,8 @@ public final class DirectPass {
             int[] targets = ph.get(GraphNames.ORIGINAL_IDS).reshape(-1).toIntVector();
             MlmHead head = new MlmHead(prefix, hidden);
             INDArray probs = softmax(head.logits);
-            Kernels.Gelu c1 = denseGelu(hidden, p, prefix + "/copy_head/transform");
-            double[] c2 = dense(c1.output(), p, prefix + "/copy_head/output").reshape(-1).toDoubleVector();
+            Kernels.Gelu c1 = denseGelu(hidden, p, in(copyHead(prefix), TRANSFORM));
+            double[] c2 = dense(c1.output(), p, in(copyHead(prefix), OUTPUT)).reshape(-1).toDoubleVector();
             double[] m = ph.get(GraphNames.TOKEN_MASK).reshape(-1).toDoubleVector();
             int count = 0;
             for (double mi : m) {
@@ -583,8 +657,8 @@ public final class DirectPass {
             dLogits.muliColumnVector(Nd4j.createFromArray(dTarget).castTo(type).reshape(rows, 1));
             INDArray dHidden = head.backward(dLogits);
             INDArray dc1 = denseBackward(Nd4j.createFromArray(dc2).castTo(type).reshape(rows, 1), c1.output(), p,
-                    prefix + "/copy_head/output", grads);
-            return dHidden.addi(denseBackward(geluBackward(dc1, c1), hidden, p, prefix + "/copy_head/transform",
+                    in(copyHead(prefix), OUTPUT), grads);
+            return dHidden.addi(denseBackward(geluBackward(dc1, c1), hidden, p, in(copyHead(prefix), TRANSFORM),
                     grads));
         }
     }

@@ -1,5 +1,16 @@
 package dev.electra.pipeline.model.pass;
 
+import static dev.electra.pipeline.model.ParameterNames.ATTENTION_LN;
+import static dev.electra.pipeline.model.ParameterNames.ATTENTION_OUTPUT;
+import static dev.electra.pipeline.model.ParameterNames.FFN_INTERMEDIATE;
+import static dev.electra.pipeline.model.ParameterNames.FFN_LN;
+import static dev.electra.pipeline.model.ParameterNames.FFN_OUTPUT;
+import static dev.electra.pipeline.model.ParameterNames.KEY;
+import static dev.electra.pipeline.model.ParameterNames.QUERY;
+import static dev.electra.pipeline.model.ParameterNames.VALUE;
+import static dev.electra.pipeline.model.ParameterNames.bias;
+import static dev.electra.pipeline.model.ParameterNames.gain;
+import static dev.electra.pipeline.model.ParameterNames.kernel;
 import static dev.electra.pipeline.model.kernels.Kernels.accumulate;
 import static dev.electra.pipeline.model.kernels.Kernels.addBias;
 import static dev.electra.pipeline.model.kernels.Kernels.addInPlace;
@@ -17,7 +28,9 @@ import static dev.electra.pipeline.model.kernels.Kernels.layerNorm;
 import static dev.electra.pipeline.model.kernels.Kernels.layerNormBackward;
 import static dev.electra.pipeline.model.kernels.Kernels.masked;
 
+import dev.electra.pipeline.model.ParameterNames;
 import dev.electra.pipeline.model.kernels.Kernels;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,17 +42,30 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * padding bias, dropout on the attention probabilities, output projection, dropout, residual + LayerNorm, GELU
  * feed-forward (tanh approximation), dropout, residual + LayerNorm. Rows are tokens: x is [B·L, H], row b·L + t.
  *
- * <p>Parameter names follow the graph's: {@code prefix + "attention/query/kernel"} … with {@code prefix} the
- * layer's ({@code "discriminator/layer_0/"}), or empty for a map of one block's parameters.
+ * <p>Parameter names are {@link ParameterNames}': {@code LAYER/attention/query/kernel} … with {@code LAYER} the
+ * block's ({@code discriminator/layer_0}), or {@code attention/query/kernel} … in a map of one block's parameters.
  */
 public final class TransformerBlock {
-    private static final String[] QKV = {"attention/query", "attention/key", "attention/value"};
-    /** The names of a block's parameters after its prefix, the graph's. */
-    public static final List<String> NAMES = List.of("attention/query/kernel", "attention/query/bias",
-        "attention/key/kernel", "attention/key/bias", "attention/value/kernel", "attention/value/bias",
-        "attention/output/kernel", "attention/output/bias", "attention/ln/gain", "attention/ln/bias",
-        "ffn/intermediate/kernel", "ffn/intermediate/bias", "ffn/output/kernel", "ffn/output/bias", "ffn/ln/gain",
-        "ffn/ln/bias");
+    private static final String[] QKV = {QUERY, KEY, VALUE};
+    /** The names of a block's parameters within the block, in the graph's order. */
+    public static final List<String> NAMES = names();
+
+    private static List<String> names() {
+        List<String> names = new ArrayList<>();
+        for (String dense : List.of(QUERY, KEY, VALUE, ATTENTION_OUTPUT)) {
+            names.add(kernel(dense));
+            names.add(bias(dense));
+        }
+        names.add(gain(ATTENTION_LN));
+        names.add(bias(ATTENTION_LN));
+        for (String dense : List.of(FFN_INTERMEDIATE, FFN_OUTPUT)) {
+            names.add(kernel(dense));
+            names.add(bias(dense));
+        }
+        names.add(gain(FFN_LN));
+        names.add(bias(FFN_LN));
+        return List.copyOf(names);
+    }
 
     private final String prefix;
     private final int batch;
@@ -82,17 +108,18 @@ public final class TransformerBlock {
     }
 
     /**
-     * @param params kernels [in, out], biases and LayerNorm [width], by {@code prefix} + {@link #NAMES}; read on
+     * @param params kernels [in, out], biases and LayerNorm [width], by {@code layer}/{@link #NAMES}; read on
      *               every call, so updates to the arrays are seen
+     * @param layer  the block's name ({@link ParameterNames#layer}), or empty when {@code params} is one block's
      */
-    public TransformerBlock(Map<String, INDArray> params, String prefix, int batch, int length, int heads) {
+    public TransformerBlock(Map<String, INDArray> params, String layer, int batch, int length, int heads) {
+        this.prefix = layer.isEmpty() ? "" : layer + "/";
         for (String n : NAMES) {
             if (!params.containsKey(prefix + n)) {
                 throw new IllegalArgumentException("block parameter " + prefix + n + " is missing");
             }
         }
         this.p = params;
-        this.prefix = prefix;
         this.batch = batch;
         this.length = length;
         this.heads = heads;
@@ -109,18 +136,18 @@ public final class TransformerBlock {
         c.x = x;
         c.masks = masks;
         // the query, key and value projections as one product with [Wq | Wk | Wv]: one pass over x, wider GEMMs
-        c.qkvKernel = concatColumns(p.get(prefix + QKV[0] + "/kernel"), p.get(prefix + QKV[1] + "/kernel"),
-                p.get(prefix + QKV[2] + "/kernel"));
-        c.qkv = addBias(gemm(x, c.qkvKernel, false, false), concatColumns(p.get(prefix + QKV[0] + "/bias"),
-                p.get(prefix + QKV[1] + "/bias"), p.get(prefix + QKV[2] + "/bias")));
+        c.qkvKernel = concatColumns(p.get(prefix + kernel(QKV[0])), p.get(prefix + kernel(QKV[1])),
+                p.get(prefix + kernel(QKV[2])));
+        c.qkv = addBias(gemm(x, c.qkvKernel, false, false), concatColumns(p.get(prefix + bias(QKV[0])),
+                p.get(prefix + bias(QKV[1])), p.get(prefix + bias(QKV[2]))));
         c.attention = attention(c.qkv, attentionBias, masks.probs(), batch, length, heads);
-        c.r1 = biasDropoutResidual(gemm(c.attention.context(), p.get(prefix + "attention/output/kernel"), false,
-                false), p.get(prefix + "attention/output/bias"), masks.attentionOutput(), x);
-        c.y1 = layerNorm(c.r1, p, prefix + "attention/ln");
-        c.g = denseGelu(c.y1, p, prefix + "ffn/intermediate");
-        c.r2 = biasDropoutResidual(gemm(c.g.output(), p.get(prefix + "ffn/output/kernel"), false, false),
-                p.get(prefix + "ffn/output/bias"), masks.ffnOutput(), c.y1);
-        c.y = layerNorm(c.r2, p, prefix + "ffn/ln");
+        c.r1 = biasDropoutResidual(gemm(c.attention.context(), p.get(prefix + kernel(ATTENTION_OUTPUT)), false,
+                false), p.get(prefix + bias(ATTENTION_OUTPUT)), masks.attentionOutput(), x);
+        c.y1 = layerNorm(c.r1, p, prefix + ATTENTION_LN);
+        c.g = denseGelu(c.y1, p, prefix + FFN_INTERMEDIATE);
+        c.r2 = biasDropoutResidual(gemm(c.g.output(), p.get(prefix + kernel(FFN_OUTPUT)), false, false),
+                p.get(prefix + bias(FFN_OUTPUT)), masks.ffnOutput(), c.y1);
+        c.y = layerNorm(c.r2, p, prefix + FFN_LN);
         return c;
     }
 
@@ -136,23 +163,23 @@ public final class TransformerBlock {
      * [B·L, H] (which may be overwritten); returns dLoss/dInput.
      */
     public INDArray backward(Cache c, INDArray dy, Map<String, INDArray> grads) {
-        INDArray dr2 = layerNormBackward(dy, c.r2, p, prefix + "ffn/ln", grads);
+        INDArray dr2 = layerNormBackward(dy, c.r2, p, prefix + FFN_LN, grads);
         // r2 = y1 + mask ∘ (g·W2 + b2)
-        INDArray dg = denseBackward(masked(dr2, c.masks.ffnOutput()), c.g.output(), p, prefix + "ffn/output",
+        INDArray dg = denseBackward(masked(dr2, c.masks.ffnOutput()), c.g.output(), p, prefix + FFN_OUTPUT,
                 grads);
         INDArray du = geluBackward(dg, c.g);
-        INDArray dy1 = addInPlace(denseBackward(du, c.y1, p, prefix + "ffn/intermediate", grads), dr2);
-        INDArray dr1 = layerNormBackward(dy1, c.r1, p, prefix + "attention/ln", grads);
+        INDArray dy1 = addInPlace(denseBackward(du, c.y1, p, prefix + FFN_INTERMEDIATE, grads), dr2);
+        INDArray dr1 = layerNormBackward(dy1, c.r1, p, prefix + ATTENTION_LN, grads);
         // r1 = x + mask ∘ (context·Wo + bo)
         INDArray dContext = denseBackward(masked(dr1, c.masks.attentionOutput()), c.attention.context(), p,
-                prefix + "attention/output", grads);
+                prefix + ATTENTION_OUTPUT, grads);
         INDArray dqkv = attentionBackward(dContext, c.qkv, c.attention, c.masks.probs(), batch, length, heads);
         long h = c.x.size(1);
         INDArray dKernel = gemm(c.x, dqkv, true, false);
         INDArray dBias = columnSums(dqkv);
         for (int i = 0; i < 3; i++) {
-            accumulate(grads, prefix + QKV[i] + "/kernel", columns(dKernel, i * h, (i + 1) * h));
-            accumulate(grads, prefix + QKV[i] + "/bias", columns(dBias, i * h, (i + 1) * h));
+            accumulate(grads, prefix + kernel(QKV[i]), columns(dKernel, i * h, (i + 1) * h));
+            accumulate(grads, prefix + bias(QKV[i]), columns(dBias, i * h, (i + 1) * h));
         }
         return addInPlace(dr1, gemm(dqkv, c.qkvKernel, false, true));
     }
