@@ -310,12 +310,20 @@ class BadInputIT {
         assertNoOutputLeft(parent, "shards");
     }
 
-    /** Main.run in this JVM: the exit code and everything it printed. */
+    /** Main.run in this JVM: the exit code and everything it printed (a command's own lines go to System.out). */
     private static Object[] cli(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Object[] {code, out + err.toString()};
+        java.io.ByteArrayOutputStream stdout = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream saved = System.out;
+        System.setOut(new java.io.PrintStream(stdout, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
+        } finally {
+            System.setOut(saved);
+        }
+        return new Object[] {code, stdout.toString(StandardCharsets.UTF_8) + out + err};
     }
 
     @Test
@@ -330,6 +338,21 @@ class BadInputIT {
         assertEquals(1, r[0]);
         assertTrue(((String) r[1]).contains("error: vocab.txt at " + bad + " is not valid UTF-8: line " + (lines + 1)
                 + " (byte "), (String) r[1]);
+    }
+
+    /** prepare's last line counts the shards it wrote, which may be fewer than prepare.num-shards. */
+    @Test
+    void prepareSaysHowManyShardsItWrote() throws IOException {
+        Path out = newDir("few-shards").resolve("shards");
+        Object[] r = cli("prepare", "--input", dir.resolve("good.txt").toString(), "--vocab", vocab.toString(),
+                "--output", out.toString(), "--conf", "tiny", "--set", "prepare.num-shards=64");
+        assertEquals(0, r[0], (String) r[1]);
+        long written;
+        try (Stream<Path> files = Files.list(out)) {
+            written = files.filter(f -> f.getFileName().toString().endsWith(".parquet")).count();
+        }
+        assertTrue(written < 64, "a corpus this small leaves shards empty: " + written);
+        assertTrue(((String) r[1]).contains(" in " + written + " shards: " + out), (String) r[1]);
     }
 
     @Test

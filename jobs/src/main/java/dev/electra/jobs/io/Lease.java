@@ -199,6 +199,15 @@ public final class Lease implements AutoCloseable {
                 return true;
             } catch (FileAlreadyExistsException e) {
                 return false;
+            } catch (IOException | UnsupportedOperationException e) {
+                // A file system without hard links: a move that refuses an existing name (checked, then renamed,
+                // so only nearly atomic).
+                try {
+                    Files.move(tmp, lock);
+                    return true;
+                } catch (FileAlreadyExistsException taken) {
+                    return false;
+                }
             } finally {
                 Files.deleteIfExists(tmp);
             }

@@ -149,12 +149,17 @@ class GlueTasksTest {
         assertEquals(Task.Metric.F1, back.metric());
     }
 
-    @Test
-    void ownTaskFormatTakesRegression() throws IOException {
-        Task t = new Task("similar", Task.Kind.REGRESSION, Task.Metric.SPEARMAN, List.of(), "test",
+    /** A regression task of our own format, scores 3.8 (train), 0 (dev) and 5 (test). */
+    private static Task similar() {
+        return new Task("similar", Task.Kind.REGRESSION, Task.Metric.SPEARMAN, List.of(), "test",
                 java.util.Map.of(Task.Split.TRAIN, List.of(new Task.Example(-1, "a b", "c d", 3.8)),
                         Task.Split.DEV, List.of(new Task.Example(-1, "e", "f", 0.0)),
                         Task.Split.TEST, List.of(new Task.Example(-1, "g", "h", 5.0))));
+    }
+
+    @Test
+    void ownTaskFormatTakesRegression() throws IOException {
+        Task t = similar();
         t.write(tmp.resolve("similar"));
         assertEquals(List.of("label\ttext_a\ttext_b", "3.8\ta b\tc d"),
                 Files.readAllLines(tmp.resolve("similar/train.tsv")));
@@ -176,12 +181,8 @@ class GlueTasksTest {
 
     @Test
     void aRegressionTaskMayDeclareTheRangeOfItsScores() throws IOException {
-        Task t = new Task("similar", Task.Kind.REGRESSION, Task.Metric.SPEARMAN, List.of(), "test",
-                java.util.Map.of(Task.Split.TRAIN, List.of(new Task.Example(-1, "a b", "c d", 3.8)),
-                        Task.Split.DEV, List.of(new Task.Example(-1, "e", "f", 0.0)),
-                        Task.Split.TEST, List.of(new Task.Example(-1, "g", "h", 5.0))));
         Path similar = tmp.resolve("ranged");
-        t.write(similar);
+        similar().write(similar);
         String descriptor = "{\"name\": \"similar\", \"kind\": \"regression\", \"metric\": \"spearman\", "
                 + "\"labels\": [], \"range\": %s}";
         Files.writeString(similar.resolve("task.json"), String.format(descriptor, "[0, 5]"));
