@@ -2,7 +2,6 @@ package dev.electra.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.electra.jobs.io.Failures;
 import dev.electra.jobs.io.Lease;
 import dev.electra.jobs.io.OutputDir;
@@ -14,6 +13,7 @@ import dev.electra.pipeline.config.RunInfo;
 import dev.electra.pipeline.eval.Evaluation;
 import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.model.Objective;
+import dev.electra.pipeline.report.AblationDescriptor;
 import dev.electra.pipeline.report.AblationReport;
 import dev.electra.pipeline.train.Pretraining;
 import dev.electra.tokenizer.TokenizerSpec;
@@ -47,7 +47,7 @@ import picocli.CommandLine.Option;
                         + "OUTPUT/report/ (report.md, report.html, PNG curves). A rerun resumes."})
 public final class AblateJob implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(AblateJob.class);
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = new ObjectMapper();
     /** What an evaluation's numbers depend on besides the checkpoint: a change of any re-evaluates. */
     private static final List<String> EVALUATED_BY = List.of("evaluate.*", "seed", "data.dir");
     /** And the random row's, whose encoder is built from the model's shape and the seed. */
@@ -99,7 +99,7 @@ public final class AblateJob implements Callable<Integer> {
     /** The ablation itself, once {@code output} is this job's. */
     private static Path ablate(SparkSession spark, List<String> overlays, List<String> sets, String data, String vocab,
                                Path output, List<String> objectives, String tasks, ElectraConfig base, long start) {
-        Map<String, Object> perObjective = new LinkedHashMap<>();
+        Map<String, AblationDescriptor.Run> perObjective = new LinkedHashMap<>();
         for (int i = 0; i < objectives.size(); i++) {
             String objective = objectives.get(i);
             List<String> objectiveSets = new ArrayList<>(sets);
@@ -120,28 +120,18 @@ public final class AblateJob implements Callable<Integer> {
                         config.evaluate().tasks(), evaluation.toAbsolutePath().toString(), true,
                         List.of("ablate", "evaluate", objective)), run));
             }
-            perObjective.put(objective, Map.of("final_step", r.step()));
+            perObjective.put(objective, new AblationDescriptor.Run(r.step()));
         }
         evaluateRandom(spark, overlays, sets, vocab, tasks, output);
         try {
-            Map<String, Object> ablation = new LinkedHashMap<>();
-            ablation.put("title", String.join(", ", objectives) + " at equal budget");
-            ablation.put("objectives", objectives);
-            ablation.put("baseline", AblationReport.RANDOM);
-            ablation.put("steps", base.pretrain().steps());
-            ablation.put("global_batch", base.pretrain().batchSize() * base.distributed().workers());
-            ablation.put("seed", base.seed());
-            ablation.put("seeds", base.evaluate().seeds());
-            ablation.put("data", data);
-            ablation.put("tasks", base.evaluate().tasks());
-            ablation.put("code_version", CodeVersion.current().toString());
-            ablation.put("machine", machine());
-            ablation.put("started", Instant.now().minusNanos(System.nanoTime() - start).toString());
-            ablation.put("wall_seconds", Math.round((System.nanoTime() - start) / 1e9));
-            ablation.put("runs", perObjective);
-            ablation.put("config", base.rendered());
+            AblationDescriptor ablation = new AblationDescriptor(String.join(", ", objectives) + " at equal budget",
+                    objectives, AblationReport.RANDOM, base.pretrain().steps(),
+                    base.pretrain().batchSize() * base.distributed().workers(), base.seed(), base.evaluate().seeds(),
+                    data, base.evaluate().tasks(), CodeVersion.current().toString(), machine(),
+                    Instant.now().minusNanos(System.nanoTime() - start).toString(),
+                    Math.round((System.nanoTime() - start) / 1e9), perObjective, base.rendered());
             Files.createDirectories(output);
-            Files.write(output.resolve("_ablation.json"), JSON.writeValueAsBytes(ablation));
+            ablation.write(output);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + output + "/_ablation.json: " + e.getMessage(), e);
         }

@@ -3,6 +3,7 @@ package dev.electra.jobs.io;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.electra.pipeline.config.JobError;
 import dev.electra.pipeline.config.RunInfo;
+import dev.electra.pipeline.report.AblationDescriptor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -35,7 +36,7 @@ public final class OutputDir implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OutputDir.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** What an ablation directory holds once complete. */
-    public static final String ABLATION_FILE = "_ablation.json";
+    public static final String ABLATION_FILE = AblationDescriptor.FILE_NAME;
     /** {@code .NAME.tmp-PID@HOST-UUID} and {@code .NAME.old-UUID}: a job's temporary output and a replaced one. */
     private static final Pattern LEFTOVER = Pattern.compile("\\.(.+)\\.(tmp|old)-(?:(\\d+)@(.+)-)?[0-9a-f-]{36}");
 

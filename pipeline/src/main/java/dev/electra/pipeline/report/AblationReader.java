@@ -29,18 +29,17 @@ final class AblationReader {
     /** Reads an ablation directory; objectives without an evaluation are reported as missing. */
     static AblationReport read(Path dir) {
         try {
-            Path descriptor = dir.resolve("_ablation.json");
-            if (!Files.isRegularFile(descriptor)) {
-                throw new IllegalArgumentException(dir + " has no _ablation.json: point report at a directory "
-                        + "written by ablate");
+            if (!Files.isRegularFile(dir.resolve(AblationDescriptor.FILE_NAME))) {
+                throw new IllegalArgumentException(dir + " has no " + AblationDescriptor.FILE_NAME + ": point report "
+                        + "at a directory written by ablate");
             }
-            JsonNode ablation = JSON.readTree(descriptor.toFile());
+            AblationDescriptor ablation = AblationDescriptor.read(dir);
             List<ObjectiveResult> results = new ArrayList<>();
-            for (JsonNode o : ablation.path("objectives")) {
-                results.add(objective(dir, o.asText()));
+            for (String o : ablation.objectivesOrNone()) {
+                results.add(objective(dir, o));
             }
             Path random = dir.resolve(AblationReport.RANDOM).resolve("evaluation").resolve(Evaluation.FILE_NAME);
-            if (ablation.has("baseline")) {
+            if (ablation.baseline() != null) {
                 if (!Files.isRegularFile(random)) {
                     throw new IllegalArgumentException("the random-init baseline has no evaluation: expected " + random);
                 }

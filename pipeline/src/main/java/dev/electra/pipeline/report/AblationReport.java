@@ -1,6 +1,5 @@
 package dev.electra.pipeline.report;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.electra.pipeline.model.Objective;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,8 +19,8 @@ import java.util.stream.Stream;
  * differences exceed the spread across seeds or the probes' intervals, and the run's metadata. Written as {@code report.md} (images beside it) and a self-contained {@code report.html}
  * (images inlined).
  *
- * <p>Input, a local directory written by {@code ablate}: {@code _ablation.json} (objectives, budget, machine,
- * configuration) and, per objective, {@code OBJECTIVE/pretrain/} (a pretrain run: {@code _run.json},
+ * <p>Input, a local directory written by {@code ablate}: {@code _ablation.json} ({@link AblationDescriptor}:
+ * objectives, budget, machine, configuration) and, per objective, {@code OBJECTIVE/pretrain/} (a pretrain run: {@code _run.json},
  * {@code metrics/train-*.jsonl}, {@code metrics/eval-*.jsonl}) and {@code OBJECTIVE/evaluation/evaluation.json};
  * with {@code "baseline": "random"}, {@code random/evaluation/evaluation.json}.
  *
@@ -74,10 +73,10 @@ public final class AblationReport {
                                   double flopsPerStep, long steps, double wallSeconds, Map<String, Object> intrinsic,
                                   Map<String, List<Point>> curves) {}
 
-    private final JsonNode ablation;
+    private final AblationDescriptor ablation;
     private final List<ObjectiveResult> results;
 
-    AblationReport(JsonNode ablation, List<ObjectiveResult> results) {
+    AblationReport(AblationDescriptor ablation, List<ObjectiveResult> results) {
         this.ablation = ablation;
         this.results = results;
     }

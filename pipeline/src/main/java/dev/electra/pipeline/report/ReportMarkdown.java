@@ -2,7 +2,6 @@ package dev.electra.pipeline.report;
 
 import static dev.electra.pipeline.report.AblationReport.display;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.electra.pipeline.eval.GlueTasks;
 import dev.electra.pipeline.report.AblationReport.ObjectiveResult;
 import dev.electra.pipeline.report.AblationReport.Probe;
@@ -22,10 +21,10 @@ import java.util.Set;
  * nothing), intrinsic metrics, learning curves, the run.
  */
 final class ReportMarkdown {
-    private final JsonNode ablation;
+    private final AblationDescriptor ablation;
     private final List<ObjectiveResult> results;
 
-    ReportMarkdown(JsonNode ablation, List<ObjectiveResult> results) {
+    ReportMarkdown(AblationDescriptor ablation, List<ObjectiveResult> results) {
         this.ablation = ablation;
         this.results = results;
     }
@@ -52,7 +51,8 @@ final class ReportMarkdown {
     }
 
     private String title() {
-        return "# ELECTRA ablation: " + ablation.path("title").asText("objectives at equal budget") + "\n\n";
+        return "# ELECTRA ablation: " + (ablation.title() == null ? "objectives at equal budget" : ablation.title())
+                + "\n\n";
     }
 
     private String fineTuningIntro() {
@@ -60,8 +60,8 @@ final class ReportMarkdown {
                         + " then fine-tuned on each task over %s seeds; test scores, mean ± standard deviation over "
                         + "seeds (accuracy; Matthews correlation where marked; zero-shot tasks: ± the binomial "
                         + "standard error). Best of each column in bold.%n%n",
-                ablation.path("steps").asText(), ablation.path("global_batch").asText(), ablation.path("seed").asText(),
-                ablation.path("data").asText(), ablation.path("seeds").asText());
+                text(ablation.steps()), text(ablation.globalBatch()), text(ablation.seed()), text(ablation.data()),
+                text(ablation.seeds()));
     }
 
     /**
@@ -313,15 +313,23 @@ final class ReportMarkdown {
     private String run() {
         StringBuilder md = new StringBuilder("## Run\n\n");
         md.append("| | |\n|---|---|\n");
-        for (String key : List.of("code_version", "machine", "data", "steps", "global_batch", "seed", "seeds",
-                "wall_seconds", "started")) {
-            if (ablation.has(key)) {
-                md.append("| ").append(key.replace('_', ' ')).append(" | ").append(ablation.get(key).asText())
-                        .append(" |\n");
+        Map<String, Object> facts = new LinkedHashMap<>();
+        facts.put("code version", ablation.codeVersion());
+        facts.put("machine", ablation.machine());
+        facts.put("data", ablation.data());
+        facts.put("steps", ablation.steps());
+        facts.put("global batch", ablation.globalBatch());
+        facts.put("seed", ablation.seed());
+        facts.put("seeds", ablation.seeds());
+        facts.put("wall seconds", ablation.wallSeconds());
+        facts.put("started", ablation.started());
+        facts.forEach((name, value) -> {
+            if (value != null) {
+                md.append("| ").append(name).append(" | ").append(value).append(" |\n");
             }
-        }
+        });
         md.append("\nEffective configuration of the pretraining runs (the objective aside):\n\n```hocon\n")
-                .append(ablation.path("config").asText()).append("\n```\n");
+                .append(text(ablation.config())).append("\n```\n");
         return md.toString();
     }
 
@@ -425,6 +433,11 @@ final class ReportMarkdown {
                     .append(String.join(", ", prior)).append(" (†), so these columns cannot rank the objectives.");
         }
         return sb.toString().strip();
+    }
+
+    /** A field of the descriptor as text; empty when the ablation did not record it. */
+    private static String text(Object value) {
+        return value == null ? "" : value.toString();
     }
 
     private static String num(Map<String, Object> n, String field) {
