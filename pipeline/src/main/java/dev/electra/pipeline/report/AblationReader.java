@@ -8,6 +8,7 @@ import dev.electra.pipeline.report.AblationReport.Point;
 import dev.electra.pipeline.report.AblationReport.Probe;
 import dev.electra.pipeline.report.AblationReport.Score;
 import dev.electra.pipeline.train.PretrainResults;
+import dev.electra.pipeline.train.StepMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -105,22 +106,23 @@ final class AblationReader {
         double tokensPerStep = Double.NaN;
         List<Point> generatorLoss = new ArrayList<>();
         for (JsonNode l : lines(run.resolve("metrics"), "train-")) {
-            double perStep = l.path("tokens").asDouble() / Math.max(1, l.path("round_steps").asInt(1));
+            double perStep = l.path(StepMetrics.TOKENS).asDouble() / Math.max(1, l.path(StepMetrics.ROUND_STEPS).asInt(1));
             tokensPerStep = Double.isNaN(tokensPerStep) ? perStep : tokensPerStep;
-            if (l.has("generator_loss")) {
-                generatorLoss.add(new Point(l.path("step").asLong() * perStep, l.path("generator_loss").asDouble()));
+            if (l.has(StepMetrics.GENERATOR_LOSS)) {
+                generatorLoss.add(new Point(l.path(StepMetrics.STEP).asLong() * perStep,
+                        l.path(StepMetrics.GENERATOR_LOSS).asDouble()));
             }
         }
         curves.put(ReportCharts.GENERATOR_LOSS, generatorLoss);
         List<Point> auc = new ArrayList<>();
         List<Point> accuracy = new ArrayList<>();
         for (JsonNode e : lines(run.resolve("metrics"), "eval-")) {
-            double tokens = e.path("step").asLong() * (Double.isNaN(tokensPerStep) ? 0 : tokensPerStep);
-            if (e.has("discriminator_auc")) {
-                auc.add(new Point(tokens, e.path("discriminator_auc").asDouble()));
+            double tokens = e.path(StepMetrics.STEP).asLong() * (Double.isNaN(tokensPerStep) ? 0 : tokensPerStep);
+            if (e.has(StepMetrics.DISCRIMINATOR_AUC)) {
+                auc.add(new Point(tokens, e.path(StepMetrics.DISCRIMINATOR_AUC).asDouble()));
             }
-            if (e.has("generator_accuracy")) {
-                accuracy.add(new Point(tokens, e.path("generator_accuracy").asDouble()));
+            if (e.has(StepMetrics.GENERATOR_ACCURACY)) {
+                accuracy.add(new Point(tokens, e.path(StepMetrics.GENERATOR_ACCURACY).asDouble()));
             }
         }
         curves.put(ReportCharts.DISCRIMINATOR_AUC, auc);

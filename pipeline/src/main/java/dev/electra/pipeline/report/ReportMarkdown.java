@@ -6,6 +6,7 @@ import dev.electra.pipeline.eval.GlueTasks;
 import dev.electra.pipeline.report.AblationReport.ObjectiveResult;
 import dev.electra.pipeline.report.AblationReport.Probe;
 import dev.electra.pipeline.report.AblationReport.Score;
+import dev.electra.pipeline.train.StepMetrics;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -283,9 +284,9 @@ final class ReportMarkdown {
         for (ObjectiveResult r : results) {
             Map<String, Object> i = r.intrinsic();
             md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n",
-                    display(r.objective()), num(i, "loss"), num(i, "generator_accuracy"),
-                    num(i, "discriminator_auc"), num(i, "discriminator_accuracy"),
-                    i.get("replaced_share") instanceof Number share
+                    display(r.objective()), num(i, StepMetrics.LOSS), num(i, StepMetrics.GENERATOR_ACCURACY),
+                    num(i, StepMetrics.DISCRIMINATOR_AUC), num(i, StepMetrics.DISCRIMINATOR_ACCURACY),
+                    i.get(StepMetrics.REPLACED_SHARE) instanceof Number share
                             ? String.format(Locale.ROOT, "%.3f", 1 - share.doubleValue()) : "–"));
         }
         return md.toString();

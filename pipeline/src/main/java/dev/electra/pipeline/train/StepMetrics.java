@@ -14,6 +14,30 @@ public record StepMetrics(long step, double learningRate, double totalLoss, Map<
                           double discriminatorAccuracy, double discriminatorPrecision, double discriminatorRecall,
                           double discriminatorAuc, double replacedShare, double mainLoss, double mainAccuracy,
                           double gradientNorm, long tokens, double seconds) implements Serializable {
+    // The keys of a metric line ({@link #toMap}): the train-*.jsonl and eval-*.jsonl lines, and the held-out metrics
+    // that _run.json and evaluation.json keep. Readers such as the ablation report use these names.
+    public static final String STEP = "step";
+    public static final String LEARNING_RATE = "lr";
+    public static final String LOSS = "loss";
+    public static final String GENERATOR_LOSS = "generator_loss";
+    public static final String GENERATOR_ACCURACY = "generator_accuracy";
+    public static final String DISCRIMINATOR_LOSS = "discriminator_loss";
+    public static final String DISCRIMINATOR_ACCURACY = "discriminator_accuracy";
+    public static final String DISCRIMINATOR_PRECISION = "discriminator_precision";
+    public static final String DISCRIMINATOR_RECALL = "discriminator_recall";
+    public static final String DISCRIMINATOR_AUC = "discriminator_auc";
+    public static final String REPLACED_SHARE = "replaced_share";
+    public static final String MAIN_LOSS = "main_loss";
+    public static final String MAIN_ACCURACY = "main_accuracy";
+    public static final String GRADIENT_NORM = "gradient_norm";
+    public static final String TOKENS = "tokens";
+    public static final String SECONDS = "seconds";
+    public static final String TOKENS_PER_SECOND = "tokens_per_second";
+    /**
+     * Not written here: pretrain adds it to a round's training line, the local steps its {@link #TOKENS} were spread
+     * over (the line of a round is the mean of its steps, tokens summed).
+     */
+    public static final String ROUND_STEPS = "round_steps";
 
     /** The same metrics with another duration. */
     public StepMetrics withSeconds(double newSeconds) {
@@ -30,24 +54,24 @@ public record StepMetrics(long step, double learningRate, double totalLoss, Map<
     /** A flat map for a JSON line (NaN values left out, as JSON has no NaN). */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("step", step);
-        put(m, "lr", learningRate);
-        put(m, "loss", totalLoss);
+        m.put(STEP, step);
+        put(m, LEARNING_RATE, learningRate);
+        put(m, LOSS, totalLoss);
         lossTerms.forEach((k, v) -> put(m, k, v));
-        put(m, "generator_loss", generatorLoss);
-        put(m, "generator_accuracy", generatorAccuracy);
-        put(m, "discriminator_loss", discriminatorLoss);
-        put(m, "discriminator_accuracy", discriminatorAccuracy);
-        put(m, "discriminator_precision", discriminatorPrecision);
-        put(m, "discriminator_recall", discriminatorRecall);
-        put(m, "discriminator_auc", discriminatorAuc);
-        put(m, "replaced_share", replacedShare);
-        put(m, "main_loss", mainLoss);
-        put(m, "main_accuracy", mainAccuracy);
-        put(m, "gradient_norm", gradientNorm);
-        m.put("tokens", tokens);
-        put(m, "seconds", seconds);
-        put(m, "tokens_per_second", tokensPerSecond());
+        put(m, GENERATOR_LOSS, generatorLoss);
+        put(m, GENERATOR_ACCURACY, generatorAccuracy);
+        put(m, DISCRIMINATOR_LOSS, discriminatorLoss);
+        put(m, DISCRIMINATOR_ACCURACY, discriminatorAccuracy);
+        put(m, DISCRIMINATOR_PRECISION, discriminatorPrecision);
+        put(m, DISCRIMINATOR_RECALL, discriminatorRecall);
+        put(m, DISCRIMINATOR_AUC, discriminatorAuc);
+        put(m, REPLACED_SHARE, replacedShare);
+        put(m, MAIN_LOSS, mainLoss);
+        put(m, MAIN_ACCURACY, mainAccuracy);
+        put(m, GRADIENT_NORM, gradientNorm);
+        m.put(TOKENS, tokens);
+        put(m, SECONDS, seconds);
+        put(m, TOKENS_PER_SECOND, tokensPerSecond());
         return m;
     }
 
