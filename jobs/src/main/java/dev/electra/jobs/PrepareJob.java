@@ -1,7 +1,5 @@
 package dev.electra.jobs;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.electra.jobs.io.CorpusInput;
 import dev.electra.jobs.io.OutputDir;
 import dev.electra.jobs.io.ParquetFooters;
@@ -13,6 +11,7 @@ import dev.electra.pipeline.packing.DocumentPacker;
 import dev.electra.pipeline.packing.PackedExample;
 import dev.electra.pipeline.packing.PackingSpec;
 import dev.electra.pipeline.packing.PackingStats;
+import dev.electra.pipeline.packing.ShardManifest;
 import dev.electra.tokenizer.NormalizerOptions;
 import dev.electra.tokenizer.SpecialTokens;
 import dev.electra.tokenizer.Vocabulary;
@@ -64,7 +63,7 @@ import scala.Tuple2;
                         + "prepare.random-length-prob, seed, tokenizer.*, input.*."})
 public final class PrepareJob implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(PrepareJob.class);
-    public static final String MANIFEST = "_manifest.json";
+    public static final String MANIFEST = ShardManifest.FILE_NAME;
     public static final String INPUT_IDS = "input_ids";
     public static final String SEGMENT_IDS = "segment_ids";
     public static final String LENGTH = "length";
@@ -204,11 +203,9 @@ public final class PrepareJob implements Callable<Integer> {
                     String raw = new Path(out.temporary(), "_spark").toString();
                     spark.sparkContext().setJobDescription("prepare: write Parquet shards");
                     spark.createDataFrame(rows, SCHEMA).write().mode(SaveMode.ErrorIfExists).parquet(raw);
-                    List<Map<String, Object>> shardList = moveShards(out, new Path(raw), perShard);
+                    List<ShardManifest.Shard> shardList = moveShards(out, new Path(raw), perShard);
                     logStats(stats, skipped, config.prepare().singleSegmentProb());
-                    Map<String, Object> manifest = manifest(config, vocab, stats, shardList, skipped, info);
-                    out.write(MANIFEST, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                            .writeValueAsBytes(manifest));
+                    out.write(MANIFEST, manifest(config, vocab, stats, shardList, skipped, info).toJson());
                     Map<String, Object> results = new LinkedHashMap<>(stats.toMap());
                     results.putAll(skipped);
                     results.put("wall_seconds", (System.nanoTime() - start) / 1e9);
@@ -287,9 +284,9 @@ public final class PrepareJob implements Callable<Integer> {
     }
 
     /** Renames Spark's part files to shard-NNNNN.parquet (NNNNN = shard number) and drops Spark's markers. */
-    private static List<Map<String, Object>> moveShards(OutputDir out, Path raw, List<PackingStats> perShard)
+    private static List<ShardManifest.Shard> moveShards(OutputDir out, Path raw, List<PackingStats> perShard)
             throws IOException {
-        List<Map<String, Object>> shards = new ArrayList<>();
+        List<ShardManifest.Shard> shards = new ArrayList<>();
         for (FileStatus f : out.fs().listStatus(raw)) {
             String name = f.getPath().getName();
             if (!name.startsWith("part-")) {
@@ -302,44 +299,26 @@ public final class PrepareJob implements Callable<Integer> {
                 throw new IOException("cannot rename " + f.getPath() + " to " + target);
             }
             ParquetFooters.canonicalize(out.fs(), targetPath);
-            Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("file", target);
-            entry.put("examples", perShard.get(shard).examples());
-            entry.put("tokens", perShard.get(shard).tokens());
-            shards.add(entry);
+            shards.add(new ShardManifest.Shard(target, perShard.get(shard).examples(), perShard.get(shard).tokens()));
         }
         out.fs().delete(raw, true);
-        shards.sort((a, b) -> ((String) a.get("file")).compareTo((String) b.get("file")));
+        shards.sort((a, b) -> a.file().compareTo(b.file()));
         return shards;
     }
 
-    private static Map<String, Object> manifest(ElectraConfig config, Vocabulary vocab, PackingStats stats,
-                                                List<Map<String, Object>> shards, Map<String, Long> skipped,
-                                                RunInfo info) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("format", "electra-pretraining-shards/1");
+    private static ShardManifest manifest(ElectraConfig config, Vocabulary vocab, PackingStats stats,
+                                          List<ShardManifest.Shard> shards, Map<String, Long> skipped, RunInfo info) {
         Map<String, String> columns = new LinkedHashMap<>();
         columns.put(INPUT_IDS, "array<int>");
         columns.put(SEGMENT_IDS, "array<tinyint>");
         columns.put(LENGTH, "int");
-        m.put("columns", columns);
-        m.put("vocab_sha256", vocab.sha256());
-        m.put("vocab_size", vocab.size());
         Map<String, Integer> specials = new LinkedHashMap<>();
         for (String token : SpecialTokens.ALL) {
             specials.put(token, vocab.id(token));
         }
-        m.put("special_ids", specials);
-        m.put("max_seq_length", config.prepare().maxSeqLength());
-        m.put("seed", config.seed());
-        m.put("examples", stats.examples());
-        m.put("tokens", stats.tokens());
-        m.put("statistics", stats.toMap());
-        m.put("skipped", skipped);
-        m.put("shards", shards);
-        m.put("code_version", info.code().toString());
-        m.put("config", config.rendered());
-        return m;
+        return new ShardManifest(ShardManifest.FORMAT, columns, vocab.sha256(), vocab.size(), specials,
+                config.prepare().maxSeqLength(), config.seed(), stats.examples(), stats.tokens(), stats.toMap(),
+                skipped, shards, info.code().toString(), config.rendered());
     }
 
     private static void logStats(PackingStats stats, Map<String, Long> skipped, double singleSegmentProb) {

@@ -188,7 +188,7 @@ public final class PretrainJob implements Callable<Integer> {
                             previous, shards, data, layout, driverModel, changes, metricsFs, out)
                     : RunState.fresh(config.pretrain().initFrom().isEmpty() ? driverModel.flatParameters()
                             : PretrainedModels.initialParameters(config.pretrain().initFrom(), driverModel,
-                            shards.manifest().path("vocab_sha256").asText(), hadoop),
+                            shards.manifest().vocabSha256(), hadoop),
                             Pretraining.initialMoments(config, driverModel), config);
             double earlierSeconds = resumed.isPresent() ? previous.trainingSecondsSoFar() : 0;
             RunInfo info = RunInfo.start("pretrain", arguments, config);
@@ -290,7 +290,7 @@ public final class PretrainJob implements Callable<Integer> {
         int workers = config.distributed().workers();
         int globalBatch = workers * config.pretrain().batchSize();
         return new PretrainResults(config.pretrain().objective().configName(), data,
-                shards.manifest().path("vocab_sha256").asText(), dataFingerprint(shards), shards.vocabSize(),
+                shards.manifest().vocabSha256(), dataFingerprint(shards), shards.vocabSize(),
                 shards.maxSeqLength(), model.parameterCount(), kernels.mode().configName(), kernels.reason(),
                 Flops.perStep(model.config(), config.pretrain().objective(), globalBatch, shards.maxSeqLength(),
                         config.pretrain().maskProb()), shards.examples() - heldOut, heldOut,
@@ -483,9 +483,9 @@ public final class PretrainJob implements Callable<Integer> {
     /** What identifies the shards a run trains on; a resumed run must be given the same. */
     static Map<String, Object> dataFingerprint(Shards shards) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("vocab_sha256", shards.manifest().path("vocab_sha256").asText());
+        m.put("vocab_sha256", shards.manifest().vocabSha256());
         m.put("max_seq_length", shards.maxSeqLength());
-        m.put("examples", shards.manifest().path("examples").asLong());
+        m.put("examples", shards.manifest().examples());
         m.put("shards", shards.files().size());
         return m;
     }

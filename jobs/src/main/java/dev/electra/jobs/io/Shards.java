@@ -1,9 +1,8 @@
 package dev.electra.jobs.io;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.electra.pipeline.config.JobError;
 import dev.electra.pipeline.packing.PackedExample;
+import dev.electra.pipeline.packing.ShardManifest;
 import dev.electra.pipeline.train.HeldOut;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,8 +23,8 @@ import org.apache.spark.sql.SparkSession;
 import scala.Tuple2;
 
 /** The pretraining shards the prepare job wrote: the manifest, and the examples of chosen shards in order. */
-public record Shards(String directory, JsonNode manifest, List<String> files) {
-    public static final String MANIFEST = "_manifest.json";
+public record Shards(String directory, ShardManifest manifest, List<String> files) {
+    public static final String MANIFEST = ShardManifest.FILE_NAME;
 
     public static Shards open(String directory, Configuration hadoop) {
         try {
@@ -36,19 +35,20 @@ public record Shards(String directory, JsonNode manifest, List<String> files) {
                 throw new IllegalArgumentException(directory + " has no " + MANIFEST
                         + "; point --data at a directory written by the prepare command");
             }
-            JsonNode manifest;
+            ShardManifest manifest;
             try (InputStream in = fs.open(manifestPath)) {
-                manifest = new ObjectMapper().readTree(in);
+                manifest = ShardManifest.read(in);
             }
+            List<ShardManifest.Shard> listed = manifest.shards() == null ? List.of() : manifest.shards();
             List<String> files = new ArrayList<>();
-            for (JsonNode shard : manifest.path("shards")) {
-                files.add(new Path(dir, shard.path("file").asText()).toString());
+            for (ShardManifest.Shard shard : listed) {
+                files.add(new Path(dir, shard.file()).toString());
             }
             if (files.isEmpty()) {
                 throw new IllegalArgumentException(manifestPath + " lists no shards");
             }
             for (int i = 0; i < files.size(); i++) {
-                check(fs, new Path(files.get(i)), manifest.path("shards").get(i).path("examples").asLong());
+                check(fs, new Path(files.get(i)), listed.get(i).examples());
             }
             return new Shards(directory, manifest, files);
         } catch (IOException e) {
@@ -87,25 +87,25 @@ public record Shards(String directory, JsonNode manifest, List<String> files) {
     }
 
     public int vocabSize() {
-        return manifest.path("vocab_size").asInt();
+        return manifest.vocabSize();
     }
 
     public int maxSeqLength() {
-        return manifest.path("max_seq_length").asInt();
+        return manifest.maxSeqLength();
     }
 
     public int specialId(String token) {
-        JsonNode id = manifest.path("special_ids").get(token);
+        Integer id = manifest.specialId(token);
         if (id == null) {
             throw new IllegalArgumentException(directory + "/" + MANIFEST + " names no id for " + token
                     + "; rerun prepare with this version");
         }
-        return id.asInt();
+        return id;
     }
 
     /** Examples in shard {@code index} of the manifest. */
     public long examplesIn(int index) {
-        return manifest.path("shards").get(index).path("examples").asLong();
+        return manifest.shards().get(index).examples();
     }
 
     /** Examples in all shards. */
