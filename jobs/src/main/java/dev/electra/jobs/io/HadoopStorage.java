@@ -19,9 +19,13 @@ public final class HadoopStorage implements Storage {
     private final Path root;
 
     public HadoopStorage(String root, Configuration hadoop) throws IOException {
-        Path p = new Path(root);
-        this.fs = p.getFileSystem(hadoop);
-        this.root = fs.makeQualified(p);
+        this(new Path(root).getFileSystem(hadoop), new Path(root));
+    }
+
+    /** Storage under {@code root} of {@code fs} itself (the local file system's raw layer, say). */
+    public HadoopStorage(FileSystem fs, Path root) {
+        this.fs = fs;
+        this.root = fs.makeQualified(root);
     }
 
     private Path resolve(String path) {

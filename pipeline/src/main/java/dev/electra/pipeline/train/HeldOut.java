@@ -31,6 +31,18 @@ public record HeldOut(long seed, long wanted, long total) implements Serializabl
         }
     }
 
+    /**
+     * The held-out examples of a run: what evaluation reads ({@code eval-batches × batch-size}) when it starts; a
+     * resumed run keeps its recorded choice ({@code previous}) whatever eval-batches says now, so no held-out example
+     * ever trains.
+     */
+    public static HeldOut ofRun(PretrainResults previous, dev.electra.pipeline.config.ElectraConfig config,
+                                long examples) {
+        long wanted = previous.heldOutSelection() != null ? previous.heldOutSelection().wanted()
+                : (long) config.pretrain().evalBatches() * config.pretrain().batchSize();
+        return new HeldOut(config.seed(), wanted, examples);
+    }
+
     /** True when example {@code g} is held out. */
     public boolean contains(long g) {
         if (wanted == 0) {

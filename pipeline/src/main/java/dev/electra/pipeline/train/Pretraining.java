@@ -57,9 +57,14 @@ public final class Pretraining {
 
     /** A trainer continuing with the given optimizer (e.g. moments restored from a checkpoint). */
     public static Trainer trainer(ElectraConfig config, ElectraModel model, SpecialIds ids, Optimizer optimizer) {
-        Masker masker = new Masker(MaskingConfig.electra(config.pretrain().maskProb()), ids.mask(),
+        return new Trainer(model, masker(config, model, ids), optimizer, schedule(config), config.pretrain().clipNorm(),
+                config.seed());
+    }
+
+    /** ELECTRA's masking at {@code pretrain.mask-prob} over the vocabulary's special ids. */
+    public static Masker masker(ElectraConfig config, ElectraModel model, SpecialIds ids) {
+        return new Masker(MaskingConfig.electra(config.pretrain().maskProb()), ids.mask(),
                 model.config().vocabSize(), ids.pad(), ids.cls(), ids.sep());
-        return new Trainer(model, masker, optimizer, schedule(config), config.pretrain().clipNorm(), config.seed());
     }
 
     /** The optimizer of {@code pretrain.optimizer} with moments {@code m} and {@code v} (empty for SGD). */

@@ -4,10 +4,15 @@ import dev.electra.pipeline.checkpoint.ParameterLayout;
 import dev.electra.pipeline.checkpoint.TrainingState;
 import dev.electra.pipeline.config.ElectraConfig;
 import dev.electra.pipeline.config.ElectraConfig.OptimizerState;
+import dev.electra.pipeline.config.ResumeCheck;
+import dev.electra.pipeline.config.RunInfo;
 import dev.electra.pipeline.train.ParameterAveraging.DataPosition;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Where a pretrain run's training stands: the step, the flat parameters, the optimizer's moments and each worker's
@@ -20,6 +25,8 @@ import java.util.List;
  * @param positions per worker, its pass over its examples and the examples consumed in it
  */
 public record RunState(long step, float[] params, List<float[][]> moments, List<DataPosition> positions) {
+    private static final Logger LOG = LoggerFactory.getLogger(RunState.class);
+
 
     /** Step 0: {@code params}, zero moments ({@code initial}, copied per moment set), every worker at the start. */
     public static RunState fresh(float[] params, float[][] initial, ElectraConfig config) {
@@ -43,6 +50,27 @@ public record RunState(long step, float[] params, List<float[][]> moments, List<
      *
      * @throws IllegalArgumentException saying what differs and what to do
      */
+    /**
+     * A checkpoint's state once the data ({@code fingerprint} against what the run recorded), the configuration and
+     * the layout are checked against it: a configuration change is logged and added to {@code changes}, anything
+     * else that differs refused.
+     *
+     * @param where the run and checkpoint, for messages
+     */
+    public static RunState resumeChecked(TrainingState s, ElectraConfig config, String where,
+                                         Map<String, Object> recordedData, Map<String, Object> fingerprint,
+                                         String data, ParameterLayout layout, long parameterCount,
+                                         List<Map<String, Object>> changes) {
+        ResumeCheck.data(recordedData, fingerprint, where, data);
+        for (ResumeCheck.Change c : ResumeCheck.configuration(s.config(), config, where)) {
+            LOG.warn("pretrain: {} changes from {} to {} at step {} (recorded in {})", c.key(), c.from(), c.to(),
+                    s.step(), RunInfo.FILE_NAME);
+            changes.add(c.toMap(s.step()));
+        }
+        s.layout().requireSame(layout, "the checkpoint of " + where);
+        return resume(s, config, parameterCount);
+    }
+
     public static RunState resume(TrainingState s, ElectraConfig config, long parameterCount) {
         if (s.params().length != parameterCount) {
             throw new IllegalArgumentException("the checkpoint at step " + s.step() + " has " + s.params().length

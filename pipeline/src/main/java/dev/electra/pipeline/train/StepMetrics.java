@@ -79,6 +79,22 @@ public record StepMetrics(long step, double learningRate, double totalLoss, Map<
      * Token-weighted means of several batches' metrics (held-out batches, or the workers and local steps of a
      * round), reported as step {@code step}; tokens and seconds are summed, the learning rate is the last one.
      */
+    /** The losses and accuracies of the objective, for progress and held-out lines in the log. */
+    public String summary() {
+        StringBuilder sb = new StringBuilder(String.format("loss %.4f", totalLoss()));
+        if (!Double.isNaN(generatorLoss())) {
+            sb.append(String.format(", generator loss %.3f acc %.3f", generatorLoss(), generatorAccuracy()));
+        }
+        if (!Double.isNaN(discriminatorLoss())) {
+            sb.append(String.format(", discriminator loss %.4f acc %.4f (all-original %.4f) auc %.3f",
+                    discriminatorLoss(), discriminatorAccuracy(), 1 - replacedShare(), discriminatorAuc()));
+        }
+        if (!Double.isNaN(mainLoss())) {
+            sb.append(String.format(", main loss %.3f acc %.3f", mainLoss(), mainAccuracy()));
+        }
+        return sb.toString();
+    }
+
     public static StepMetrics mean(List<StepMetrics> all, long step) {
         if (all.isEmpty()) {
             throw new IllegalArgumentException("no metrics to average");

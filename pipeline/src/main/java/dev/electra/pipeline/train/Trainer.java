@@ -68,6 +68,11 @@ public final class Trainer {
 
     /** Masks and pads {@code examples}, rows {@code firstRow…} of the global batch of {@code step}. */
     public ModelInput input(List<PackedExample> examples, long step, int firstRow) {
+        return input(masker, seed, examples, step, firstRow);
+    }
+
+    /** As {@link #input(List, long, int)} for any masker and run seed (held-out evaluation masks as training does). */
+    static ModelInput input(Masker masker, long seed, List<PackedExample> examples, long step, int firstRow) {
         MaskedBatch masked = masker.mask(Batch.pad(examples, 0), ElectraModel.stepSeed(seed, step), firstRow);
         return ModelInput.of(masked);
     }
@@ -103,15 +108,7 @@ public final class Trainer {
         return metrics.withSeconds((System.nanoTime() - start) / 1e9);
     }
 
-    /** Loss and metrics of {@code examples} without dropout or an update (held-out evaluation). */
-    public StepMetrics evaluate(List<PackedExample> examples, long step) {
-        long start = System.nanoTime();
-        ModelInput in = input(examples, step, 0);
-        ForwardResult out = model.forward(model.placeholders(in, ElectraModel.stepSeed(seed, step), 0, false));
-        return metrics(step, Double.NaN, out, Double.NaN, tokens(in), (System.nanoTime() - start) / 1e9);
-    }
-
-    private static long tokens(ModelInput in) {
+    static long tokens(ModelInput in) {
         long n = 0;
         for (int[] row : in.attentionMask()) {
             for (int m : row) {

@@ -1,0 +1,167 @@
+package dev.electra.jobs;
+
+import static dev.electra.jobs.PretrainJob.INJECT_FAULT;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.electra.jobs.io.Failures;
+import dev.electra.pipeline.checkpoint.Checkpoints;
+import dev.electra.pipeline.checkpoint.ParameterLayout;
+import dev.electra.pipeline.checkpoint.TrainingState;
+import dev.electra.pipeline.config.ElectraConfig;
+import dev.electra.pipeline.config.ElectraConfig.OptimizerState;
+import dev.electra.pipeline.model.ElectraModel;
+import dev.electra.pipeline.packing.PackedExample;
+import dev.electra.pipeline.train.AveragingRounds;
+import dev.electra.pipeline.train.HeldOutEvaluation;
+import dev.electra.pipeline.train.NonFiniteLossException;
+import dev.electra.pipeline.train.ParameterAveraging;
+import dev.electra.pipeline.train.ParameterAveraging.RoundResult;
+import dev.electra.pipeline.train.ParameterAveraging.RoundStart;
+import dev.electra.pipeline.train.ParameterAveraging.Sum;
+import dev.electra.pipeline.train.ParameterAveraging.WorkerResult;
+import dev.electra.pipeline.train.Pretraining;
+import dev.electra.pipeline.train.RunState;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkException;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pretraining's averaging rounds on Spark: the driver of {@link AveragingRounds} (a round's start broadcast, every
+ * partition trained as one worker, the results met in a tree aggregation; checkpoints and metric lines written to the
+ * run through Hadoop), and the fault injection that checks a cluster's retries leave a run unchanged.
+ */
+final class SparkRounds {
+    private static final Logger LOG = LoggerFactory.getLogger(SparkRounds.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private SparkRounds() {}
+
+    /**
+     * {@link AveragingRounds} with this job's driver: each round broadcast to and run on the Spark workers, checkpoints
+     * and metric lines written to the run through Hadoop.
+     */
+    static AveragingRounds.Trained train(SparkSession spark, ElectraConfig config, JavaRDD<PackedExample> train,
+                                         RunState begin, long stopAfter, Pretraining.SpecialIds ids,
+                                         ParameterLayout layout, Checkpoints checkpoints, HeldOutEvaluation heldOut,
+                                         FileSystem metricsFs, Path out, int vocabSize, int maxSeqLength)
+            throws IOException {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        String fault = spark.conf().get(INJECT_FAULT, "");
+        try (FSDataOutputStream metrics = metricsFs.create(
+                     new Path(out, String.format("metrics/train-%09d.jsonl", begin.step())), true);
+             FSDataOutputStream eval = metricsFs.create(
+                     new Path(out, String.format("metrics/eval-%09d.jsonl", begin.step())), true)) {
+            return AveragingRounds.train(config, begin, stopAfter, layout, heldOut, new AveragingRounds.Driver() {
+                @Override
+                public AveragingRounds.Ran round(RoundStart start, String description) {
+                    long before = System.nanoTime();
+                    jsc.setJobDescription(description);
+                    Broadcast<RoundStart> state = jsc.broadcast(start);
+                    double broadcastSeconds = (System.nanoTime() - before) / 1e9;
+                    RoundResult r = SparkRounds.round(train, state, config, ids, vocabSize, maxSeqLength, fault,
+                            config.distributed().workers());
+                    state.destroy();
+                    return new AveragingRounds.Ran(r, broadcastSeconds);
+                }
+
+                @Override
+                public void checkpoint(TrainingState saved) {
+                    try {
+                        checkpoints.save(saved);
+                    } catch (IOException | RuntimeException e) {
+                        throw Failures.writing(e, out + "/checkpoints/" + Checkpoints.directoryName(saved.step()),
+                                "the run keeps its earlier checkpoints; rerun to resume from the newest");
+                    }
+                }
+
+                @Override
+                public void trainLine(Map<String, Object> line) throws IOException {
+                    writeLine(metrics, line);
+                }
+
+                @Override
+                public void heldOutLine(Map<String, Object> line) throws IOException {
+                    writeLine(eval, line);
+                }
+            });
+        }
+    }
+
+    /** One round on the cluster: every partition trains as one worker; the results meet in a tree aggregation. */
+    private static RoundResult round(JavaRDD<PackedExample> train, Broadcast<RoundStart> state, ElectraConfig config,
+                                     Pretraining.SpecialIds ids, int vocabSize, int maxSeqLength, String fault,
+                                     int workers) {
+        OptimizerState mode = config.distributed().optimizerState();
+        try {
+            Sum sum = train.mapPartitionsWithIndex((worker, examples) -> {
+                List<PackedExample> mine = new ArrayList<>();
+                examples.forEachRemaining(mine::add);
+                ElectraModel model = WorkerModels.borrow(config, vocabSize, maxSeqLength);
+                WorkerResult result = ParameterAveraging.workerRound(config, model, ids, mine, state.value(), worker,
+                        faultInjection(fault));
+                WorkerModels.giveBack(config, vocabSize, maxSeqLength, model);
+                return List.of(result).iterator();
+            }, true).treeAggregate(new Sum(mode), Sum::add, Sum::merge, 2);
+            return sum.finish(workers);
+        } catch (Exception e) {
+            // Scala code throws SparkException without declaring it.
+            if (!(e instanceof SparkException)) {
+                throw e;
+            }
+            Throwable t = e;
+            while (t != null) {
+                if (t instanceof NonFiniteLossException n) {
+                    throw n;
+                }
+                t = t.getCause();
+            }
+            if (String.valueOf(e.getMessage()).contains(NonFiniteLossException.class.getSimpleName())) {
+                throw new IllegalStateException("pretrain stopped: a worker's loss became non-finite (details: "
+                        + e.getMessage() + "); lower pretrain.learning-rate or resume from an earlier checkpoint", e);
+            }
+            throw new IllegalStateException("pretrain round failed after Spark's retries: " + e.getMessage(), e);
+        }
+    }
+
+    /** The listener that injects {@link #INJECT_FAULT}'s failure, on a task's first attempt only. */
+    private static ParameterAveraging.StepListener faultInjection(String fault) {
+        if (fault.isEmpty()) {
+            return ParameterAveraging.StepListener.NONE;
+        }
+        String[] parts = fault.split(":");
+        if (parts.length < 2) {
+            throw new IllegalArgumentException(INJECT_FAULT + " must be WORKER:STEP[:exit], got '" + fault + "'");
+        }
+        int worker = Integer.parseInt(parts[0]);
+        long atStep = Long.parseLong(parts[1]);
+        boolean exit = parts.length > 2 && parts[2].equals("exit");
+        return (w, stepsDone) -> {
+            TaskContext task = TaskContext.get();
+            if (w == worker && stepsDone == atStep && task != null && task.attemptNumber() == 0) {
+                if (exit) {
+                    LOG.warn("injected fault: worker {} kills its executor after step {}", w, stepsDone);
+                    Runtime.getRuntime().halt(137);
+                }
+                throw new IllegalStateException("injected fault: worker " + w + " fails after step " + stepsDone);
+            }
+        };
+    }
+
+    private static void writeLine(FSDataOutputStream out, Map<String, Object> line) throws IOException {
+        out.write(JSON.writeValueAsBytes(line));
+        out.write('\n');
+        out.hflush();
+    }
+}
