@@ -133,7 +133,11 @@ public final class EncodeJob implements Callable<Integer> {
         return text;
     }
 
-    /** Refuses a missing, directory or binary input of {@code command} (encode, score): one text file is read. */
+    /**
+     * Refuses a missing or directory input of {@code command} (encode, score): one text file is read. Binary input
+     * is encode's to take (it matches HuggingFace's encode on any bytes, control characters included); score
+     * refuses it.
+     */
     static void checkInput(String command, String input, org.apache.hadoop.conf.Configuration hadoop) {
         try {
             Path p = new Path(input);
@@ -145,7 +149,6 @@ public final class EncodeJob implements Callable<Integer> {
                 throw new IllegalArgumentException("input " + input + " is a directory; " + command + " reads one "
                         + "text file");
             }
-            CorpusInput.requireText(fs, p, hadoop, "a UTF-8 text file, one input per line");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read input " + input + ": " + e.getMessage(), e);
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.electra.jobs.io.CorpusInput;
+import dev.electra.jobs.io.Failures;
 import dev.electra.jobs.io.OutputDir;
 import dev.electra.pipeline.config.ElectraConfig;
 import dev.electra.pipeline.config.JobError;
@@ -101,6 +102,13 @@ public final class ScoreJob implements Callable<Integer> {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         var hadoop = sc.hadoopConfiguration();
         EncodeJob.checkInput("score", input, hadoop);
+        try {
+            Path in = new Path(input);
+            // A binary file would be scored as thousands of lines of noise, as the corpus commands would read it.
+            CorpusInput.requireText(in.getFileSystem(hadoop), in, hadoop, "a UTF-8 text file, one input per line");
+        } catch (IOException e) {
+            throw Failures.reading(e, input);
+        }
         List<OutputDir.Input> inputs = new ArrayList<>(List.of(new OutputDir.Input("--input", input),
                 new OutputDir.Input("--model", modelPath)));
         if (vocabPath != null) {
