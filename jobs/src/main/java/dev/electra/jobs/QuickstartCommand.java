@@ -9,6 +9,7 @@ import dev.electra.pipeline.config.JobError;
 import dev.electra.pipeline.config.RunInfo;
 import dev.electra.pipeline.data.EvalTasks;
 import dev.electra.pipeline.data.SampleCorpus;
+import dev.electra.pipeline.model.Objective;
 import dev.electra.pipeline.packing.PackingStats;
 import dev.electra.pipeline.report.AblationReport;
 import dev.electra.tokenizer.Vocabulary;
@@ -46,8 +47,8 @@ final class QuickstartCommand implements Callable<Integer> {
     Path output = Path.of("runs", "quickstart");
 
     @Option(names = "--objectives", split = ",", paramLabel = "NAME",
-            description = "Objectives to compare (default: electra,electra-15).")
-    List<String> objectives = List.of("electra", "electra-15");
+            description = "Objectives to compare (default: ${DEFAULT-VALUE}).")
+    List<String> objectives = List.of(Objective.ELECTRA.configName(), Objective.ELECTRA_15.configName());
 
     @Override
     public Integer call() {

@@ -50,7 +50,7 @@ public final class HfElectra {
     private static final Set<String> TANH_GELU = Set.of("gelu_new", "gelu_pytorch_tanh", "gelu_fast");
     private static final String ERF_GELU = "gelu";
     /** ε of our LayerNorm ((x − mean) / (std + ε); transformers computes / √(var + ε), equal to float precision). */
-    public static final double LAYER_NORM_EPS = 1e-12;
+    public static final double LAYER_NORM_EPS = ModelConfig.LAYER_NORM_EPSILON;
     /** The generator's output weight: tied to the word embeddings, written for loaders that do not tie. */
     static final String LM_HEAD_WEIGHT = "generator_lm_head.weight";
     private static final String WORD_EMBEDDINGS = "electra.embeddings.word_embeddings.weight";

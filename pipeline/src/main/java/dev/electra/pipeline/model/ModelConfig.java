@@ -40,6 +40,12 @@ public record ModelConfig(int vocabSize, int embeddingSize, int hiddenSize, int 
         }
     }
 
+    /**
+     * LayerNorm's ε, added to the standard deviation ((x − mean) / (std + ε), as libnd4j's {@code standardize}, the
+     * graph's op, does); transformers' {@code layer_norm_eps}, under √(var + ε), agrees to float precision.
+     */
+    public static final double LAYER_NORM_EPSILON = 1e-12;
+
     public ModelConfig {
         positive("vocab-size", vocabSize);
         positive("embedding-size", embeddingSize);

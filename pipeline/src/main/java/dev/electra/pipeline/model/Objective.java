@@ -3,8 +3,8 @@ package dev.electra.pipeline.model;
 import java.util.Arrays;
 
 /**
- * The pretraining objectives of the paper's ablation (Section 3.2, Table 5). Loss terms, as built by
- * {@link ElectraModel}:
+ * The pretraining objectives of the paper's ablation (Section 3.2, Table 5). Loss terms, as training computes them
+ * ({@code pass/DirectPass.Step}; the graph of {@code graph/GraphBuilder} is the tests' reference):
  * <ul>
  *   <li>{@code electra}: gen-weight × generator MLM loss on the chosen positions + disc-weight × mean sigmoid
  *       cross-entropy of the discriminator over all non-padding tokens;</li>

@@ -5,6 +5,7 @@ import static dev.electra.pipeline.model.ParameterNames.gain;
 import static dev.electra.pipeline.model.ParameterNames.kernel;
 
 import dev.electra.pipeline.model.KernelMode;
+import dev.electra.pipeline.model.ModelConfig;
 import dev.electra.pipeline.model.pass.DirectPass;
 import dev.electra.pipeline.model.pass.TransformerBlock;
 import java.util.Map;
@@ -30,7 +31,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 public final class Kernels {
     private static final double GELU_C = Math.sqrt(2.0 / Math.PI);
     /** LayerNorm's ε, added to the standard deviation as libnd4j's {@code standardize} (the graph's op) does. */
-    static final double LAYER_NORM_EPSILON = 1e-12;
+    static final double LAYER_NORM_EPSILON = ModelConfig.LAYER_NORM_EPSILON;
     /** Whether the JVM has the module jdk.incubator.vector, without which {@link VectorKernels} cannot load. */
     public static final boolean MODULE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
     /**
