@@ -184,8 +184,7 @@ public final class AblateJob implements Callable<Integer> {
     private static Lease claim(SparkSession spark, ElectraConfig config, Path output, List<OutputDir.Input> inputs,
                                List<String> arguments) {
         var hadoop = spark.sparkContext().hadoopConfiguration();
-        // Not from toUri(): the URI of an existing directory ends in '/', which would give its lease another name.
-        org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path("file", null, output.toAbsolutePath().toString());
+        org.apache.hadoop.fs.Path dir = OutputDir.local(output);
         try {
             org.apache.hadoop.fs.FileSystem fs = dir.getFileSystem(hadoop);
             OutputDir.checkApart(fs, dir, inputs, hadoop);

@@ -194,8 +194,7 @@ public final class PretrainJob implements Callable<Integer> {
             throw Failures.writing(e, output, "the run keeps what it had written before");
         } catch (Exception e) {
             // Spark's exceptions are checked ones thrown undeclared; a damaged shard is named here.
-            throw shards == null ? (e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e))
-                    : shards.explain(spark, e);
+            throw shards == null ? Failures.unchecked(e) : shards.explain(spark, e);
         } finally {
             if (train != null) {
                 train.unpersist(false);

@@ -95,8 +95,7 @@ final class QuickstartCommand implements Callable<Integer> {
 
     private static boolean ours(Path output) throws IOException {
         FileSystem local = FileSystem.getLocal(new Configuration());
-        org.apache.hadoop.fs.Path dir = local.makeQualified(new org.apache.hadoop.fs.Path("file", null,
-                output.toAbsolutePath().toString()));
+        org.apache.hadoop.fs.Path dir = local.makeQualified(OutputDir.local(output));
         if (OutputDir.writerOf(local, dir).map("quickstart"::equals).orElse(false)) {
             return true;
         }

@@ -25,8 +25,16 @@ public final class Failures {
         return chain(e).filter(type::isInstance).map(type::cast).findFirst();
     }
 
-    private static Stream<Throwable> chain(Throwable e) {
+    static Stream<Throwable> chain(Throwable e) {
         return Stream.iterate(e, t -> t != null, t -> t.getCause() == t ? null : t.getCause());
+    }
+
+    /**
+     * {@code e} as an unchecked exception: Spark's exceptions are checked ones thrown undeclared, and the command
+     * line describes whatever arrives.
+     */
+    public static RuntimeException unchecked(Exception e) {
+        return e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
     }
 
     /** Whether the failure (or one of its causes) is a full disk or an exhausted quota. */

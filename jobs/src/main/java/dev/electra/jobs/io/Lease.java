@@ -168,8 +168,7 @@ public final class Lease implements AutoCloseable {
     public static Lease takeLocal(java.nio.file.Path dir, String command) {
         try {
             FileSystem local = FileSystem.getLocal(new org.apache.hadoop.conf.Configuration());
-            return take(local, local.makeQualified(new Path("file", null, dir.toAbsolutePath().normalize()
-                    .toString())), command);
+            return take(local, local.makeQualified(OutputDir.local(dir)), command);
         } catch (IOException e) {
             throw Failures.writing(e, dir.toString(), "nothing was written");
         }

@@ -55,6 +55,14 @@ public final class OutputDir implements AutoCloseable {
         this.lease = lease;
     }
 
+    /**
+     * A local path as a Hadoop path of the local file system, whatever the default file system is. Not from
+     * {@code toUri()}: the URI of an existing directory ends in '/', which would give its lease another name.
+     */
+    public static Path local(java.nio.file.Path path) {
+        return new Path("file", null, path.toAbsolutePath().normalize().toString());
+    }
+
     /** A path the job reads, with the option that named it (for messages). */
     public record Input(String option, String path) {}
 
@@ -377,7 +385,7 @@ public final class OutputDir implements AutoCloseable {
         if (Failures.diskFull(e)) {
             return Failures.writing(e, temporary.toString(), "nothing was written to " + target);
         }
-        return e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
+        return Failures.unchecked(e);
     }
 
     /** Renames the temporary directory to the target, replacing an old output only now. */

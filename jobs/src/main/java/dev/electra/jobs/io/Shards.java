@@ -130,9 +130,7 @@ public record Shards(String directory, ShardManifest manifest, List<String> file
      */
     public RuntimeException explain(SparkSession spark, Exception failure) {
         boolean decoding = Failures.cause(failure, dev.electra.pipeline.config.JobError.class).isEmpty()
-                && java.util.stream.Stream.<Throwable>iterate(failure, t -> t != null,
-                        t -> t.getCause() == t ? null : t.getCause())
-                .anyMatch(t -> String.valueOf(t.getMessage()).contains("org.apache.parquet")
+                && Failures.chain(failure).anyMatch(t -> String.valueOf(t.getMessage()).contains("org.apache.parquet")
                         || java.util.Arrays.stream(t.getStackTrace())
                         .anyMatch(f -> f.getClassName().startsWith("org.apache.parquet")));
         if (decoding) {
@@ -147,7 +145,7 @@ public record Shards(String directory, ShardManifest manifest, List<String> file
                 }
             }
         }
-        return failure instanceof RuntimeException r ? r : new IllegalStateException(failure.getMessage(), failure);
+        return Failures.unchecked(failure);
     }
 
     public JavaRDD<PackedExample> partitioned(SparkSession spark, int workers, HeldOut heldOut) {
