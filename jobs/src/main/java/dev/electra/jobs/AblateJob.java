@@ -193,7 +193,7 @@ public final class AblateJob implements Callable<Integer> {
                 if (Files.isDirectory(output) && !isEmpty(output)) {
                     OutputDir.requireOwn(fs, dir, "ablate", "ablate resumes (writes into)");
                 } else if (Files.exists(output) && !Files.isDirectory(output)) {
-                    throw new dev.electra.pipeline.config.JobError("output " + output + " is a file; ablate writes a "
+                    throw new dev.electra.pipeline.errors.JobError("output " + output + " is a file; ablate writes a "
                             + "directory");
                 }
                 Files.createDirectories(output);

@@ -2,8 +2,8 @@ package dev.electra.jobs;
 
 import dev.electra.jobs.io.OutputDir;
 import dev.electra.pipeline.checkpoint.ParameterLayout;
-import dev.electra.pipeline.config.JobError;
 import dev.electra.pipeline.config.RunInfo;
+import dev.electra.pipeline.errors.JobError;
 import dev.electra.pipeline.hf.HfElectra;
 import dev.electra.pipeline.hf.HfElectra.Network;
 import dev.electra.pipeline.model.ElectraModel;

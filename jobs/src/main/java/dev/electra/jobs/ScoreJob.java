@@ -7,7 +7,7 @@ import dev.electra.jobs.io.CorpusInput;
 import dev.electra.jobs.io.Failures;
 import dev.electra.jobs.io.OutputDir;
 import dev.electra.pipeline.config.ElectraConfig;
-import dev.electra.pipeline.config.JobError;
+import dev.electra.pipeline.errors.JobError;
 import dev.electra.pipeline.eval.DiscriminatorScores;
 import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.model.KernelMode;

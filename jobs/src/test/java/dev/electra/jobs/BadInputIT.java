@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.electra.pipeline.config.JobError;
 import dev.electra.pipeline.config.RunInfo;
+import dev.electra.pipeline.errors.JobError;
 import dev.electra.pipeline.packing.PackingStats;
 import dev.electra.tokenizer.TokenizerException;
 import java.io.IOException;

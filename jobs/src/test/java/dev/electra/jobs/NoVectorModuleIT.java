@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.electra.pipeline.config.ElectraConfig;
-import dev.electra.pipeline.config.JobError;
+import dev.electra.pipeline.errors.JobError;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

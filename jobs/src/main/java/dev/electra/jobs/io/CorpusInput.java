@@ -2,9 +2,9 @@ package dev.electra.jobs.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.electra.pipeline.config.JobError;
 import dev.electra.pipeline.config.ElectraConfig.InputConfig;
 import dev.electra.pipeline.config.ElectraConfig.InputFormat;
+import dev.electra.pipeline.errors.JobError;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;

@@ -1,6 +1,6 @@
 package dev.electra.jobs.io;
 
-import dev.electra.pipeline.config.JobError;
+import dev.electra.pipeline.errors.JobError;
 import dev.electra.tokenizer.TokenizerException;
 import java.util.Locale;
 import java.util.Optional;

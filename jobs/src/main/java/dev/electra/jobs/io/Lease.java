@@ -3,7 +3,7 @@ package dev.electra.jobs.io;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.electra.pipeline.config.JobError;
+import dev.electra.pipeline.errors.JobError;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,8 +1,8 @@
 package dev.electra.jobs.io;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.electra.pipeline.config.JobError;
 import dev.electra.pipeline.config.RunInfo;
+import dev.electra.pipeline.errors.JobError;
 import dev.electra.pipeline.report.AblationDescriptor;
 import java.io.IOException;
 import java.io.InputStream;

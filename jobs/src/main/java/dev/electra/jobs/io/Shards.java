@@ -1,6 +1,6 @@
 package dev.electra.jobs.io;
 
-import dev.electra.pipeline.config.JobError;
+import dev.electra.pipeline.errors.JobError;
 import dev.electra.pipeline.packing.PackedExample;
 import dev.electra.pipeline.packing.ShardManifest;
 import dev.electra.pipeline.train.HeldOut;
@@ -129,7 +129,7 @@ public record Shards(String directory, ShardManifest manifest, List<String> file
      * each shard is read whole to find the damaged one, and the error names it; otherwise the failure as it is.
      */
     public RuntimeException explain(SparkSession spark, Exception failure) {
-        boolean decoding = Failures.cause(failure, dev.electra.pipeline.config.JobError.class).isEmpty()
+        boolean decoding = Failures.cause(failure, dev.electra.pipeline.errors.JobError.class).isEmpty()
                 && Failures.chain(failure).anyMatch(t -> String.valueOf(t.getMessage()).contains("org.apache.parquet")
                         || java.util.Arrays.stream(t.getStackTrace())
                         .anyMatch(f -> f.getClassName().startsWith("org.apache.parquet")));
@@ -140,7 +140,7 @@ public record Shards(String directory, ShardManifest manifest, List<String> file
                     spark.read().parquet(file).select("input_ids").javaRDD()
                             .foreach(r -> r.getList(0).forEach(java.util.Objects::requireNonNull));
                 } catch (Exception e) {
-                    return new dev.electra.pipeline.config.JobError(Failures.damaged(file, Failures.innermost(e)),
+                    return new dev.electra.pipeline.errors.JobError(Failures.damaged(file, Failures.innermost(e)),
                             failure);
                 }
             }

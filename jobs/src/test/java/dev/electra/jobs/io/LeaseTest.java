@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.electra.pipeline.config.JobError;
+import dev.electra.pipeline.errors.JobError;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;

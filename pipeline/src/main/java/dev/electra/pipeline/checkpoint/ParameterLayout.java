@@ -1,6 +1,6 @@
 package dev.electra.pipeline.checkpoint;
 
-import dev.electra.pipeline.config.JobError;
+import dev.electra.pipeline.errors.JobError;
 import dev.electra.pipeline.model.ParameterSpec;
 import java.io.Serializable;
 import java.util.ArrayList;

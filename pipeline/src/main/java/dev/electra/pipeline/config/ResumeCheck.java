@@ -3,6 +3,7 @@ package dev.electra.pipeline.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValue;
+import dev.electra.pipeline.errors.JobError;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -2,7 +2,7 @@ package dev.electra.pipeline.data;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.electra.pipeline.config.JobError;
+import dev.electra.pipeline.errors.JobError;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

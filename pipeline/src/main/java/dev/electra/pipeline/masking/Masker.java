@@ -58,7 +58,7 @@ public final class Masker {
         float[][] weights = new float[b][maxPredictions];
         int[] candidates = new int[l];
         for (int i = 0; i < b; i++) {
-            SplittableRandom random = new SplittableRandom(rowSeed(stepSeed, firstRow + i));
+            SplittableRandom random = new SplittableRandom(Seeds.row(stepSeed, firstRow + i));
             int[] ids = batch.inputIds()[i];
             masked[i] = ids.clone();
             int count = 0;
@@ -91,11 +91,6 @@ public final class Masker {
             }
         }
         return new MaskedBatch(batch, masked, batch.inputIds(), chosen, positions, weights);
-    }
-
-    /** The seed of global row {@code row} of a step (SplitMix64 finalizer over the pair). */
-    public static long rowSeed(long stepSeed, long row) {
-        return Seeds.child(stepSeed, row);
     }
 
     private boolean isExcluded(int id) {

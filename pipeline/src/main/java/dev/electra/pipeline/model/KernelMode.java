@@ -1,6 +1,6 @@
 package dev.electra.pipeline.model;
 
-import dev.electra.pipeline.config.JobError;
+import dev.electra.pipeline.errors.JobError;
 import dev.electra.pipeline.model.kernels.Backends;
 import dev.electra.pipeline.model.kernels.Kernels;
 

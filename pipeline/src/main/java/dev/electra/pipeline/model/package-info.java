@@ -25,7 +25,8 @@
  *
  * <p>Shapes are written with B (batch), L (sequence length), N (chosen slots per sequence), V (vocabulary),
  * E (embedding) and H (hidden): a batch's ids [B, L], hidden states [B·L, H], the generator's logits at the slots
- * [B·N, V]. The rules the graph obeys (terminal weighted loss ops, no gather on a trainable table) and why sampling
- * and dropout noise are placeholders are explained on {@link dev.electra.pipeline.model.ElectraModel}.
+ * [B·N, V]. The rules the graph obeys (terminal weighted loss ops, no gather on a trainable table) are explained on
+ * {@link dev.electra.pipeline.model.graph.GraphBuilder}, why sampling and dropout noise are placeholders on
+ * {@code Placeholders}. The sub-packages never import the façade ({@code ModelBoundaryTest}).
  */
 package dev.electra.pipeline.model;

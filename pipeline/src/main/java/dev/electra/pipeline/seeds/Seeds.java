@@ -42,4 +42,21 @@ public final class Seeds {
     public static long child(long seed, long index) {
         return mix(seed + GOLDEN_GAMMA * (index + 1));
     }
+
+    /**
+     * The seed of one training step of a run: it keys the step's masking, sampling noise and dropout masks, so a step
+     * is the same whether it runs first or after a resume.
+     */
+    public static long step(long runSeed, long step) {
+        return child(runSeed, step);
+    }
+
+    /**
+     * The seed of global row {@code row} of a step (the row's index in the step's global batch, worker × per-worker
+     * batch + index): a row draws its masking and noise from it, so an example is masked and corrupted the same in
+     * any batch and on any worker.
+     */
+    public static long row(long stepSeed, long row) {
+        return child(stepSeed, row);
+    }
 }

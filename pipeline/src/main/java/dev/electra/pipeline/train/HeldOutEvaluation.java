@@ -6,6 +6,7 @@ import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.model.ForwardResult;
 import dev.electra.pipeline.model.ModelInput;
 import dev.electra.pipeline.packing.PackedExample;
+import dev.electra.pipeline.seeds.Seeds;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -59,7 +60,7 @@ public final class HeldOutEvaluation {
     private StepMetrics batch(List<PackedExample> slice, long step) {
         long start = System.nanoTime();
         ModelInput in = Trainer.input(masker, seed, slice, step, 0);
-        ForwardResult out = model.forward(model.placeholders(in, ElectraModel.stepSeed(seed, step), 0, false));
+        ForwardResult out = model.forward(model.placeholders(in, Seeds.step(seed, step), 0, false));
         return Trainer.metrics(step, Double.NaN, out, Double.NaN, Trainer.tokens(in),
                 (System.nanoTime() - start) / 1e9);
     }

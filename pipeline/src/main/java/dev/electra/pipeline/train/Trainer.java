@@ -9,6 +9,7 @@ import dev.electra.pipeline.model.ForwardResult;
 import dev.electra.pipeline.model.ModelInput;
 import dev.electra.pipeline.model.StepResult;
 import dev.electra.pipeline.packing.PackedExample;
+import dev.electra.pipeline.seeds.Seeds;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
@@ -73,7 +74,7 @@ public final class Trainer {
 
     /** As {@link #input(List, long, int)} for any masker and run seed (held-out evaluation masks as training does). */
     static ModelInput input(Masker masker, long seed, List<PackedExample> examples, long step, int firstRow) {
-        MaskedBatch masked = masker.mask(Batch.pad(examples, 0), ElectraModel.stepSeed(seed, step), firstRow);
+        MaskedBatch masked = masker.mask(Batch.pad(examples, 0), Seeds.step(seed, step), firstRow);
         return ModelInput.of(masked);
     }
 
@@ -88,7 +89,7 @@ public final class Trainer {
     public StepMetrics step(List<PackedExample> examples, long step, int firstRow) {
         long start = System.nanoTime();
         ModelInput in = input(examples, step, firstRow);
-        long stepSeed = ElectraModel.stepSeed(seed, step);
+        long stepSeed = Seeds.step(seed, step);
         double lr = schedule.at(step);
         StepMetrics metrics;
         // The placeholders (dropout masks and sampling noise, hundreds of MB at small) and the metrics' arrays live

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.electra.pipeline.checkpoint.ParameterLayout;
 import dev.electra.pipeline.config.ConfigLoader;
-import dev.electra.pipeline.config.JobError;
+import dev.electra.pipeline.errors.JobError;
 import dev.electra.pipeline.hf.HfElectra.Network;
 import dev.electra.pipeline.hf.SafeTensors.Tensor;
 import dev.electra.pipeline.model.ElectraModel;

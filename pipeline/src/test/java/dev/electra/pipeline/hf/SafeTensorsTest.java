@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.electra.pipeline.config.JobError;
+import dev.electra.pipeline.errors.JobError;
 import dev.electra.pipeline.hf.SafeTensors.Tensor;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -2,6 +2,7 @@ package dev.electra.pipeline.model;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.electra.pipeline.seeds.Seeds;
 import dev.electra.pipeline.train.AdamW;
 import dev.electra.pipeline.train.Update;
 import java.util.Map;
@@ -32,7 +33,7 @@ class LearningTest {
         double first = 0;
         double last = 0;
         for (int step = 1; step <= STEPS; step++) {
-            Map<String, INDArray> ph = model.placeholders(TinyData.batch(), ElectraModel.stepSeed(31, step), 0, true);
+            Map<String, INDArray> ph = model.placeholders(TinyData.batch(), Seeds.step(31, step), 0, true);
             StepResult r = model.gradients(ph);
             Update.apply(model, r.gradients(), gradient, params, adam, LEARNING_RATE, Double.POSITIVE_INFINITY,
                     norm -> new IllegalStateException("gradient norm " + norm));

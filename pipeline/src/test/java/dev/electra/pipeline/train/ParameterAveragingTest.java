@@ -9,7 +9,7 @@ import dev.electra.pipeline.checkpoint.ParameterLayout;
 import dev.electra.pipeline.config.ConfigLoader;
 import dev.electra.pipeline.config.ElectraConfig;
 import dev.electra.pipeline.config.ElectraConfig.OptimizerState;
-import dev.electra.pipeline.config.JobError;
+import dev.electra.pipeline.errors.JobError;
 import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.model.ParameterSpec;
 import dev.electra.pipeline.packing.PackedExample;

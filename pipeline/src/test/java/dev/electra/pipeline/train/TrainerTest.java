@@ -8,6 +8,7 @@ import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.model.ModelInput;
 import dev.electra.pipeline.model.StepResult;
 import dev.electra.pipeline.packing.PackedExample;
+import dev.electra.pipeline.seeds.Seeds;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -59,7 +60,7 @@ class TrainerTest {
             reference.setFlatParameters(model.flatParameters());
             ModelInput in = referenceTrainer.input(batch, step, 0);
             StepResult expected = reference.gradients(reference.placeholders(in,
-                    ElectraModel.stepSeed(config.seed(), step), 0, true));
+                    Seeds.step(config.seed(), step), 0, true));
             StepMetrics got = trainer.step(batch, step, 0);
             assertEquals(expected.outputs().totalLoss(), got.totalLoss(), 0.0, "step " + step);
             assertEquals(expected.outputs().lossTerms(), got.lossTerms(), "step " + step);
@@ -68,7 +69,7 @@ class TrainerTest {
         List<PackedExample> shorter = examples(4, 10, 9);
         reference.setFlatParameters(model.flatParameters());
         StepResult expected = reference.gradients(reference.placeholders(referenceTrainer.input(shorter, 4, 0),
-                ElectraModel.stepSeed(config.seed(), 4), 0, true));
+                Seeds.step(config.seed(), 4), 0, true));
         assertEquals(expected.outputs().totalLoss(), trainer.step(shorter, 4, 0).totalLoss(), 0.0);
     }
 }

@@ -44,6 +44,7 @@ import static dev.electra.pipeline.model.graph.GraphNames.LOSS_MAIN;
 import static dev.electra.pipeline.model.graph.GraphNames.ORIGINAL_IDS;
 import static dev.electra.pipeline.model.graph.GraphNames.OUT_CLASS_LOGITS;
 import static dev.electra.pipeline.model.graph.GraphNames.OUT_DISCRIMINATOR_LOGITS;
+import static dev.electra.pipeline.model.graph.GraphNames.OUT_DISCRIMINATOR_TOKEN_LOSS;
 import static dev.electra.pipeline.model.graph.GraphNames.OUT_GENERATOR_SLOT_CORRECT;
 import static dev.electra.pipeline.model.graph.GraphNames.OUT_GENERATOR_SLOT_LOSS;
 import static dev.electra.pipeline.model.graph.GraphNames.OUT_MAIN_CORRECT;
@@ -62,7 +63,6 @@ import static dev.electra.pipeline.model.graph.GraphNames.TOKEN_EMBEDDINGS;
 import static dev.electra.pipeline.model.graph.GraphNames.TOKEN_MASK;
 import static dev.electra.pipeline.model.graph.GraphNames.blockOutput;
 
-import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.model.LossWeights;
 import dev.electra.pipeline.model.ModelConfig;
 import dev.electra.pipeline.model.Objective;
@@ -84,12 +84,24 @@ import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Builds the SameDiff graph of an {@link ElectraModel}: the shared embeddings, the generator and the discriminator
- * (or the main encoder), the heads and the terminal loss ops of an {@link Objective}, or a fine-tuning classifier,
- * with every parameter initialised from a seed and laid out in one flat vector ({@link ParameterSpec}). The rules the
- * graph obeys (terminal weighted loss ops, no gather on a trainable table, noise as placeholders) are explained on
- * {@link ElectraModel}; the names it gives its placeholders and outputs are {@link GraphNames}. One instance builds
- * one graph.
+ * Builds the SameDiff graph of ELECTRA: the shared embeddings, the generator and the discriminator (or the main
+ * encoder), the heads and the terminal loss ops of an {@link Objective}, or a fine-tuning classifier, with every
+ * parameter initialised from a seed and laid out in one flat vector ({@link ParameterSpec}); the names it gives its
+ * placeholders and outputs are {@link GraphNames}, and {@link GraphRunner} runs it. One instance builds one graph.
+ *
+ * <p>The graph follows rules measured on SameDiff 1.0.0-M2.1 (docs/platform.md):
+ * <ul>
+ *   <li>every loss is a terminal loss op; the loss weights (gen-weight, disc-weight) live in the ops' per-element
+ *       {@code weights}, reduced with {@code MEAN_BY_NONZERO_WEIGHT_COUNT} (Σ w·l / #(w ≠ 0), so weights c·m with a
+ *       0/1 mask m give c × the mean over m), and the terms are combined by {@code setLossVariables}; nothing
+ *       downstream of a loss op feeds the loss (metric outputs read the logits through a StopGradient);</li>
+ *   <li>no gather on a trainable table at all: the token lookup is fed in by {@link GraphRunner}. The
+ *       discriminator's input differs from the generator's only at the N chosen slots, so its embedding is that
+ *       lookup plus Sᵀ·((onehot(sample) − onehot(input))·E) with S the [B, N, L] slot selection, an [B·N, V] one-hot
+ *       matmul rather than a second [B·L, V] one. Positions and segments use one-hot matmuls (tables of 512 and 2
+ *       rows); the tied MLM logits use E inside the graph too, and the gradient check covers the sum of all uses;</li>
+ *   <li>sampling noise and dropout masks are placeholders (the model's {@code Placeholders} says why).</li>
+ * </ul>
  */
 public final class GraphBuilder {
     /** Keeps −log p of the all-tokens copy mechanism finite; part of the differentiated function. */
@@ -228,6 +240,9 @@ public final class GraphBuilder {
                 SDVariable frozen = new StopGradient(sd, logits).outputVariable();
                 sd.identity(OUT_DISCRIMINATOR_LOGITS, frozen);
                 outputNames.add(OUT_DISCRIMINATOR_LOGITS);
+                // per token, for the metric: softplus(z) − z·y, on the frozen logits so the loss stays the op below
+                sd.identity(OUT_DISCRIMINATOR_TOKEN_LOSS, sd.nn.softplus(frozen).sub(frozen.mul(replaced)));
+                outputNames.add(OUT_DISCRIMINATOR_TOKEN_LOSS);
                 SDVariable tokenSet = objective == Objective.ELECTRA ? tokenMask : chosen;
                 SDVariable loss = sd.loss.sigmoidCrossEntropy(LOSS_DISCRIMINATOR, replaced, logits,
                         tokenSet.mul(lossWeights.discWeight()), LossReduce.MEAN_BY_NONZERO_WEIGHT_COUNT, 0.0);
@@ -282,7 +297,7 @@ public final class GraphBuilder {
 
     /**
      * Shared embeddings: token [V, E], position [P, E], segment [T, E] and their LayerNorm; the batch's tokens
-     * [B, L, E] (looked up outside autodiff by ElectraModel, fed as [B·L, E]), positions [L, E] and
+     * [B, L, E] (looked up outside autodiff by {@link GraphRunner}, fed as [B·L, E]), positions [L, E] and
      * segments [B·L, E].
      */
     private SharedEmbeddings sharedEmbeddings(SDVariable positionIds, SDVariable segmentIds) {

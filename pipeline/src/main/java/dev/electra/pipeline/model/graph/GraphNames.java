@@ -34,6 +34,8 @@ public final class GraphNames {
     public static final String OUT_GENERATOR_SLOT_CORRECT = "out/generator_slot_correct";
     public static final String OUT_SAMPLED_IDS = "out/sampled_ids";
     public static final String OUT_DISCRIMINATOR_LOGITS = "out/discriminator_logits";
+    /** The discriminator's sigmoid cross-entropy at each token, [B, L], no disc-weight: what its mean loss averages. */
+    public static final String OUT_DISCRIMINATOR_TOKEN_LOSS = "out/discriminator_token_loss";
     public static final String OUT_REPLACED = "out/replaced";
     public static final String OUT_MAIN_LOSS = "out/main_token_loss";
     public static final String OUT_MAIN_CORRECT = "out/main_correct";

@@ -1,11 +1,10 @@
 package dev.electra.pipeline.model.kernels;
 
-import dev.electra.pipeline.model.KernelMode;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * This JVM's ND4J backend. The fused Vector API kernels read and write ND4J arrays through host views: on the CPU
- * backend that is the array itself, on a GPU backend a stale copy, so {@link KernelMode#resolve} allows them only on
+ * backend that is the array itself, on a GPU backend a stale copy, so {@code KernelMode.resolve} allows them only on
  * the CPU backend.
  */
 public final class Backends {

@@ -1,6 +1,5 @@
 package dev.electra.pipeline.model.kernels;
 
-import dev.electra.pipeline.model.KernelMode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.nd4j.linalg.api.concurrency.AffinityManager;
@@ -15,7 +14,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * calls are empty methods.
  *
  * <p>{@link #write} and {@link #read} are safe on any backend. {@link #cpuBytes} hands out raw views to the fused
- * Vector API kernels only, which {@link KernelMode#resolve} never selects on another backend; it refuses to in a
+ * Vector API kernels only, which {@code KernelMode.resolve} never selects on another backend; it refuses to in a
  * pass run without them ({@code reference} or {@code graph}), so those modes provably take no raw view.
  */
 public final class HostWrites {

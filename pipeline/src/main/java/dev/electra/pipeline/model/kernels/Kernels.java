@@ -4,10 +4,7 @@ import static dev.electra.pipeline.model.ParameterNames.bias;
 import static dev.electra.pipeline.model.ParameterNames.gain;
 import static dev.electra.pipeline.model.ParameterNames.kernel;
 
-import dev.electra.pipeline.model.KernelMode;
 import dev.electra.pipeline.model.ModelConfig;
-import dev.electra.pipeline.model.pass.DirectPass;
-import dev.electra.pipeline.model.pass.TransformerBlock;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.CustomOp;
@@ -19,7 +16,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * The array calls the hand-written passes ({@link TransformerBlock}, {@link DirectPass}) are made of, each chosen
+ * The array calls the hand-written passes ({@code TransformerBlock}, {@code DirectPass}) are made of, each chosen
  * by measurement (docs/benchmarks.md): GEMMs through BLAS into fresh row-major arrays; on float arrays, when the JVM
  * has the Vector API module, element-wise and row-wise work as fused passes ({@link VectorKernels}) and attention one
  * (sequence, head) at a time in cache ({@link VectorAttention}); otherwise (model.kernels = reference, and always in
@@ -36,7 +33,7 @@ public final class Kernels {
     public static final boolean MODULE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
     /**
      * Whether the current thread's pass may use the fused kernels: set by the model around each pass from its
-     * {@link KernelMode} (a run's {@code model.kernels}); outside such a scope (the kernels' own tests), whenever the
+     * {@code KernelMode} (a run's {@code model.kernels}); outside such a scope (the kernels' own tests), whenever the
      * module is there.
      */
     private static final ThreadLocal<Boolean> FUSED = ThreadLocal.withInitial(() -> MODULE);

@@ -1,8 +1,5 @@
 package dev.electra.pipeline.model.kernels;
 
-import dev.electra.pipeline.model.noise.GumbelSampler;
-import dev.electra.pipeline.model.noise.UniformNoise;
-import dev.electra.pipeline.model.pass.DirectPass;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -19,7 +16,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * The element-wise and row-wise work of a training step on float arrays, each a single pass over ND4J's memory with
  * the Java Vector API (SIMD; exp and log from {@link VectorMath}, bit-identical compiled or not) on all cores: where
  * ND4J M2.1 spends several calls and a fresh array per operator, a fused pass reads its inputs once. Called by
- * {@link Kernels}, by the sampler in {@link DirectPass} and by the model's noise ({@link UniformNoise});
+ * {@link Kernels}, by the sampler in {@code DirectPass} and by the model's noise ({@code UniformNoise});
  * {@link VectorAttention} shares its buffer helpers. Used only when a pass runs with model.kernels = fused (which
  * needs the JVM started with {@code --add-modules jdk.incubator.vector}: the class cannot load otherwise) and every
  * array is a contiguous row-major float array ({@link #applies}); otherwise {@link Kernels} keeps ND4J's calls, the
@@ -241,7 +238,7 @@ public final class VectorKernels {
     /**
      * Gumbel-max samples: for each row r of the uniform noise u and the logits [R, V], the first index of the largest
      * −log(−log(u + ε) + ε) + logits/T; when {@code disallowed} is given, its row's id has {@code penalty} subtracted
-     * from its scaled logit ({@link GumbelSampler}'s function, in float).
+     * from its scaled logit ({@code GumbelSampler}'s function, in float).
      */
     public static int[] gumbelArgmax(INDArray u, INDArray logits, float temperature, int[] disallowed, float penalty,
                               float epsilon) {

@@ -10,7 +10,7 @@
  * <p>This package owns every host view of ND4J memory: {@link dev.electra.pipeline.model.kernels.HostWrites} is the
  * one class that takes one (a test fails on any other), because on a GPU backend a write through a host view must be
  * tagged or the device reads a stale copy; the fused kernels take raw views only inside a pass that
- * {@link dev.electra.pipeline.model.KernelMode} allowed them in, which is CPU-only
+ * {@code model.KernelMode} allowed them in, which is CPU-only
  * ({@link dev.electra.pipeline.model.kernels.Backends}). Rows are tokens or slots: activations [B·L, H], a dense
  * layer's {@code name/kernel} [in, out] and {@code name/bias} [out], attention probabilities [B, heads, L, L].
  */

@@ -1,6 +1,5 @@
 package dev.electra.pipeline.model.noise;
 
-import dev.electra.pipeline.model.ElectraModel;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -9,8 +8,8 @@ import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
 /**
  * Gumbel-max sampling from a softmax, as ELECTRA's {@code pretrain_helpers.sample_from_softmax}: argmax over
  * logits / temperature + g, g = −log(−log(u)) with u uniform, draws exactly from softmax(logits / temperature).
- * The noise u comes in as a placeholder (see {@link ElectraModel}) and the logits pass a StopGradient, so the
- * sample is a deterministic function of the inputs and no gradient flows through it.
+ * The noise u comes in as a placeholder (drawn by the model's {@code Placeholders}) and the logits pass a
+ * StopGradient, so the sample is a deterministic function of the inputs and no gradient flows through it.
  */
 public final class GumbelSampler {
     /**

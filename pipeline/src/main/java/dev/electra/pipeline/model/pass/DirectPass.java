@@ -34,7 +34,7 @@ import static dev.electra.pipeline.model.kernels.Kernels.gemm;
 import static dev.electra.pipeline.model.kernels.Kernels.layerNorm;
 import static dev.electra.pipeline.model.kernels.Kernels.layerNormBackward;
 
-import dev.electra.pipeline.model.ElectraModel;
+import dev.electra.pipeline.model.LossWeights;
 import dev.electra.pipeline.model.ModelConfig;
 import dev.electra.pipeline.model.ModelInput;
 import dev.electra.pipeline.model.Objective;
@@ -51,6 +51,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
@@ -64,7 +65,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * The pretraining graph of {@link ElectraModel} (every objective) computed by ND4J array calls with a
+ * The pretraining graph of every objective ({@link GraphBuilder#pretraining}) computed by ND4J array calls with a
  * hand-written backward pass: the same function of the same parameters and placeholders (dropout masks, sampling
  * noise), with 3× (tiny) to 6× (small) the training tokens/s of SameDiff's differentiation of the graph on CPU,
  * because it runs a few hundred large calls in a reused workspace instead of SameDiff's thousands of small ones
@@ -75,21 +76,36 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * onehot(input))·E is exactly that when slot weights are 0 or 1, which {@link ModelInput} guarantees.
  */
 public final class DirectPass {
-    private final ElectraModel model;
+    private final Definition definition;
     private final ModelConfig config;
     private final DataType type;
+    private final List<ParameterSpec> parameters;
+    private final Function<String, INDArray> arrays;
 
     /** Outputs under the graph's names (loss terms and metric outputs) and gradients by parameter name. */
     public record Result(Map<String, INDArray> outputs, Map<String, INDArray> gradients) {}
 
     /**
-     * The pass of {@code model}'s graph over its parameters, read through its public accessors (sizes, objective,
-     * loss weights, sampling, data type, the parameters' layout and live arrays).
+     * The function a pass computes: the sizes, the objective and its loss weights, the generator's sampling, the
+     * classes of a fine-tuning head (0 for pretraining, 1 for a regressor) and the data type.
      */
-    public DirectPass(ElectraModel model) {
-        this.model = model;
-        this.config = model.config();
-        this.type = model.dataType();
+    public record Definition(ModelConfig config, Objective objective, LossWeights lossWeights,
+                             SamplingConfig sampling, int numLabels, DataType dataType) {
+        boolean regression() {
+            return numLabels == 1;
+        }
+    }
+
+    /**
+     * The pass of {@code definition} over the parameters laid out by {@code parameters}, whose live arrays
+     * {@code arrays} returns by name (read at the start of every pass, so an update between passes is seen).
+     */
+    public DirectPass(Definition definition, List<ParameterSpec> parameters, Function<String, INDArray> arrays) {
+        this.definition = definition;
+        this.config = definition.config();
+        this.type = definition.dataType();
+        this.parameters = List.copyOf(parameters);
+        this.arrays = arrays;
     }
 
     /**
@@ -120,7 +136,7 @@ public final class DirectPass {
             // every workspace: a step's gradients are fresh native memory otherwise (57 MB at small)
             s.out.forEach((name, value) -> outputs.put(name, value.leverage()));
             if (train) {
-                for (ParameterSpec spec : model.parameters()) {
+                for (ParameterSpec spec : parameters) {
                     INDArray g = s.grads.get(spec.name());
                     grads.put(spec.name(), g == null ? Nd4j.zeros(type, spec.shape()).leverage() : g.leverage());
                 }
@@ -137,8 +153,9 @@ public final class DirectPass {
     public record ClassifierResult(double loss, INDArray logits, Map<String, INDArray> gradients, INDArray hidden) {}
 
     /**
-     * The fine-tuning graph of {@link ElectraModel#classifier}: the main encoder, ELECTRA's head on the [CLS]
-     * position and the mean softmax cross-entropy over the batch; the backward pass only when {@code gradients}.
+     * The fine-tuning graph ({@link GraphBuilder#classifier}): the main encoder, ELECTRA's head on the [CLS] position
+     * and the mean softmax cross-entropy over the batch (a regressor's squared error); the backward pass only when
+     * {@code gradients}.
      */
     public ClassifierResult classifier(Map<String, INDArray> ph, boolean gradients) {
         Map<String, INDArray> p = parameterMap();
@@ -148,7 +165,7 @@ public final class DirectPass {
             lastGradients = new java.util.TreeSet<>(s.grads.keySet());
             Map<String, INDArray> grads = new LinkedHashMap<>();
             if (gradients) {
-                for (ParameterSpec spec : model.parameters()) {
+                for (ParameterSpec spec : parameters) {
                     INDArray g = s.grads.get(spec.name());
                     grads.put(spec.name(), g == null ? Nd4j.zeros(type, spec.shape()).detach() : g.detach());
                 }
@@ -160,8 +177,8 @@ public final class DirectPass {
 
     private Map<String, INDArray> parameterMap() {
         Parameters p = new Parameters();
-        for (ParameterSpec spec : model.parameters()) {
-            p.put(spec.name(), model.parameter(spec.name()));
+        for (ParameterSpec spec : parameters) {
+            p.put(spec.name(), arrays.apply(spec.name()));
         }
         lastRead = p.read;
         return p;
@@ -282,7 +299,7 @@ public final class DirectPass {
         }
 
         void run() {
-            Objective objective = model.objective();
+            Objective objective = definition.objective();
             String mainName = objective.hasDiscriminator() ? DISCRIMINATOR : MAIN;
             if (!objective.hasGenerator()) {
                 Encoded main = encode(mainName, config.discriminator(), inputIds);
@@ -294,7 +311,7 @@ public final class DirectPass {
             Encoded gen = encode(GENERATOR, config.generator(), inputIds);
             MlmHead genHead = slotHead(GENERATOR, gen.hidden());
             INDArray genLogits = genHead.logits;
-            INDArray dGenLogits = softmaxLoss(genLogits, slotTargets, model.lossWeights().genWeight(),
+            INDArray dGenLogits = softmaxLoss(genLogits, slotTargets, definition.lossWeights().genWeight(),
                     GraphNames.LOSS_GENERATOR, GraphNames.OUT_GENERATOR_SLOT_LOSS,
                     GraphNames.OUT_GENERATOR_SLOT_CORRECT);
             int[] sampled = sample(genLogits);
@@ -328,7 +345,7 @@ public final class DirectPass {
          * training. Returns the loss (NaN without labels).
          */
         double classify() {
-            String mainName = model.objective().hasDiscriminator() ? DISCRIMINATOR : MAIN;
+            String mainName = definition.objective().hasDiscriminator() ? DISCRIMINATOR : MAIN;
             Encoded main = encode(mainName, config.discriminator(), inputIds);
             out.put(GraphNames.OUT_MAIN_HIDDEN, main.hidden());
             int h = config.hiddenSize();
@@ -344,7 +361,7 @@ public final class DirectPass {
             if (labels == null) {
                 return Double.NaN;
             }
-            if (model.regression()) {
+            if (definition.regression()) {
                 // [B, 1]: loss = mean (y − t)², dLoss/dy = 2 (y − t) / B
                 INDArray residual = logits.sub(labels);
                 double loss = residual.norm2Number().doubleValue();
@@ -548,7 +565,7 @@ public final class DirectPass {
 
         /** Gumbel-max samples [B·N] from the generator's logits, as {@link GumbelSampler} defines them. */
         int[] sample(INDArray genLogits) {
-            SamplingConfig sampling = model.sampling();
+            SamplingConfig sampling = definition.sampling();
             INDArray noise = ph.get(GraphNames.SAMPLING_NOISE);
             int[] disallowed = sampling.disallowCorrect() ? slotTargets : null;
             if (Kernels.vector(noise, genLogits)) {
@@ -577,10 +594,10 @@ public final class DirectPass {
             Kernels.Gelu t1 = denseGelu(hidden, p, in(prefix, TRANSFORM));
             INDArray logits = dense(t1.output(), p, in(prefix, OUTPUT));
             double[] z = logits.reshape(-1).toDoubleVector();
-            INDArray tokens = ph.get(model.objective() == Objective.ELECTRA_15 ? GraphNames.CHOSEN
+            INDArray tokens = ph.get(definition.objective() == Objective.ELECTRA_15 ? GraphNames.CHOSEN
                     : GraphNames.TOKEN_MASK);
             double[] m = tokens.reshape(-1).toDoubleVector();
-            double w = model.lossWeights().discWeight();
+            double w = definition.lossWeights().discWeight();
             int count = 0;
             for (double mi : m) {
                 if (mi * w != 0) {
@@ -588,17 +605,20 @@ public final class DirectPass {
                 }
             }
             double loss = 0;
+            double[] ce = new double[z.length];
             double[] dz = new double[z.length];
             for (int i = 0; i < z.length; i++) {
+                ce[i] = Math.max(z[i], 0) - z[i] * replaced[i] + Math.log1p(Math.exp(-Math.abs(z[i])));
                 if (count == 0 || m[i] == 0) {
                     continue;
                 }
                 double share = w * m[i] / count;
-                loss += share * (Math.max(z[i], 0) - z[i] * replaced[i] + Math.log1p(Math.exp(-Math.abs(z[i]))));
+                loss += share * ce[i];
                 dz[i] = share * (1.0 / (1.0 + Math.exp(-z[i])) - replaced[i]);
             }
             out.put(GraphNames.LOSS_DISCRIMINATOR, Nd4j.scalar(type, loss));
             out.put(GraphNames.OUT_DISCRIMINATOR_LOGITS, logits.reshape(b, l));
+            out.put(GraphNames.OUT_DISCRIMINATOR_TOKEN_LOSS, Nd4j.createFromArray(ce).reshape(b, l));
             if (!train) {
                 return null;
             }

@@ -1,4 +1,4 @@
-package dev.electra.pipeline.config;
+package dev.electra.pipeline.errors;
 
 /**
  * A failure whose message alone tells the user what went wrong, which file or setting it concerns and what to do:
