@@ -2,6 +2,7 @@ package dev.electra.jobs;
 
 import dev.electra.pipeline.config.CodeVersion;
 import dev.electra.pipeline.model.KernelMode;
+import dev.electra.pipeline.model.Objective;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.bytedeco.javacpp.Pointer;
@@ -16,8 +17,8 @@ import picocli.CommandLine.Command;
  * proof that the backend computes. Run it on a worker (or through spark-submit) before a long run.
  */
 @Command(name = "doctor", mixinStandardHelpOptions = true,
-        description = {"Print the ND4J backend, BLAS, threads, memory limits and versions, and time a matrix "
-                + "product to show the backend works."})
+        description = {"Print the ND4J backend, BLAS, threads, memory limits, versions and the objectives this build "
+                + "trains, and time a matrix product to show the backend works."})
 public final class DoctorCommand implements Callable<Integer> {
     private static final int GEMM_SIZE = 1024;
 
@@ -40,6 +41,7 @@ public final class DoctorCommand implements Callable<Integer> {
         row("devices", String.valueOf(Nd4j.getAffinityManager().getNumberOfDevices()));
         row("kernels", describe(KernelMode.AUTO) + " with model.kernels = auto; fused: " + describe(KernelMode.FUSED)
                 + "; reference: " + describe(KernelMode.REFERENCE));
+        row("objectives", String.join(",", Objective.configNames()));
         row("off-heap limit", megabytes(Pointer.maxBytes()) + " (org.bytedeco.javacpp.maxbytes)");
         row("physical limit", megabytes(Pointer.maxPhysicalBytes()) + " (org.bytedeco.javacpp.maxphysicalbytes), "
                 + megabytes(Pointer.physicalBytes()) + " in use");

@@ -52,15 +52,8 @@ public final class EvaluateJob implements Callable<Integer> {
     @Mixin
     OverwriteOption replace;
 
-    @Option(names = "--model", required = true, paramLabel = "RUN_OR_DIR",
-            description = "A pretrain output directory (its newest complete checkpoint is used), or a transformers "
-                    + "ELECTRA discriminator directory (an export, or config.json with model.safetensors).")
-    String model;
-
-    @Option(names = "--vocab", paramLabel = "DIR",
-            description = "For a pretrain run: the vocabulary it was pretrained with (vocab's output directory or its "
-                    + "vocab.txt). Not for a transformers directory, which carries its tokenizer.")
-    String vocab;
+    @Mixin
+    ModelOptions source;
 
     @Option(names = "--tasks", split = ",", paramLabel = "NAME",
             description = "Tasks to run (default: evaluate.tasks, or with --glue-dir GLUE's nine), names of "
@@ -83,15 +76,15 @@ public final class EvaluateJob implements Callable<Integer> {
     public Integer call() {
         ElectraConfig config = common.config();
         SparkSession spark = Sparks.session(config, "evaluate");
-        String out = output != null ? output : model + "/evaluation";
+        String out = output != null ? output : source.model + "/evaluation";
         List<String> names = tasks != null ? tasks : glueDir != null ? GlueTasks.names() : config.evaluate().tasks();
         String dir = tasksDir != null ? tasksDir : Path.of(config.data().dir(), "tasks").toString();
         // The default output, RUN/evaluation, is an earlier evaluation of the same run: it is replaced.
-        Evaluation r = run(spark, config, model, vocab, dir, glueDir, names, out,
+        Evaluation r = run(spark, config, source.model, source.vocab, dir, glueDir, names, out,
                 replace.overwrite || output == null,
-                vocab == null ? List.of("evaluate", "--model", model)
-                        : List.of("evaluate", "--model", model, "--vocab", vocab));
-        System.out.println(summary(r, model));
+                source.vocab == null ? List.of("evaluate", "--model", source.model)
+                        : List.of("evaluate", "--model", source.model, "--vocab", source.vocab));
+        System.out.println(summary(r, source.model));
         System.out.println("evaluation written to " + out + "/" + Evaluation.FILE_NAME);
         return 0;
     }
@@ -162,13 +155,11 @@ public final class EvaluateJob implements Callable<Integer> {
                     encoded.ids(Task.Split.TEST).length));
         }
 
-        // A transformers directory has no pretraining configuration: this invocation's clip-norm applies.
-        double clipNorm = (pretrained.runConfig() != null ? pretrained.runConfig() : config).pretrain().clipNorm();
         Map<String, Map<String, Evaluation.Probe>> probes = ev.mode() == ElectraConfig.EvaluateMode.FINETUNE ? null
                 : probe(spark, modelConfig, pretrainModel, kernels.mode(), supervised, tagging, ev,
                 config.seed());
         List<List<List<FineTuner.Result>>> runs = ev.mode() == ElectraConfig.EvaluateMode.PROBE ? List.of()
-                : fineTune(spark, modelConfig, pretrainModel, clipNorm, supervised, ev, config.model().kernels());
+                : fineTune(spark, modelConfig, pretrainModel, supervised, ev, config.model().kernels());
         Map<String, Evaluation.TaskScore> scores = new LinkedHashMap<>();
         for (int i = 0; i < runs.size(); i++) {
             EncodedTask t = supervised.get(i);
@@ -254,8 +245,7 @@ public final class EvaluateJob implements Callable<Integer> {
      * {@code result.get(i).get(j)}.
      */
     private static List<List<List<FineTuner.Result>>> fineTune(SparkSession spark, ModelConfig modelConfig,
-                                                               ElectraModel pretrained, double clipNorm,
-                                                               List<EncodedTask> tasks,
+                                                               ElectraModel pretrained, List<EncodedTask> tasks,
                                                                ElectraConfig.EvaluateConfig ev, KernelMode kernels) {
         List<Double> rates = ev.learningRates();
         List<int[]> jobs = new ArrayList<>();
@@ -275,7 +265,7 @@ public final class EvaluateJob implements Callable<Integer> {
         Broadcast<float[]> params = jsc.broadcast(pretrained.flatParameters());
         List<FineTuner.Settings> settings = rates.stream().map(rate -> new FineTuner.Settings(ev.epochs(),
                 ev.batchSize(), rate, ev.warmupShare(), new AdamW.Settings(ev.adamBeta1(), ev.adamBeta2(),
-                ev.adamEpsilon(), ev.weightDecay()), clipNorm, kernels, ev.layerwiseLrDecay())).toList();
+                ev.adamEpsilon(), ev.weightDecay()), ev.clipNorm(), kernels, ev.layerwiseLrDecay())).toList();
         var objective = pretrained.objective();
         List<ParameterSpec> specList = List.copyOf(pretrained.parameters());
         List<FineTuner.Result> results = jsc.parallelize(jobs, jobs.size())

@@ -14,6 +14,7 @@ import dev.electra.pipeline.config.RunInfo;
 import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.model.Flops;
 import dev.electra.pipeline.model.KernelMode;
+import dev.electra.pipeline.packing.DataFingerprint;
 import dev.electra.pipeline.packing.PackedExample;
 import dev.electra.pipeline.train.AveragingRounds;
 import dev.electra.pipeline.train.HeldOut;
@@ -26,7 +27,6 @@ import dev.electra.pipeline.train.StepMetrics;
 import dev.electra.tokenizer.SpecialTokens;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -273,11 +273,6 @@ public final class PretrainJob implements Callable<Integer> {
 
     /** What identifies the shards a run trains on; a resumed run must be given the same. */
     static Map<String, Object> dataFingerprint(Shards shards) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("vocab_sha256", shards.manifest().vocabSha256());
-        m.put("max_seq_length", shards.maxSeqLength());
-        m.put("examples", shards.manifest().examples());
-        m.put("shards", shards.files().size());
-        return m;
+        return DataFingerprint.of(shards.manifest(), shards.files().size()).toMap();
     }
 }

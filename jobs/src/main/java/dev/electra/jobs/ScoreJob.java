@@ -61,15 +61,8 @@ public final class ScoreJob implements Callable<Integer> {
     @Mixin
     OverwriteOption replace;
 
-    @Option(names = "--model", required = true, paramLabel = "RUN_OR_DIR",
-            description = "A pretrain output directory (its newest verified checkpoint), or a transformers ELECTRA "
-                    + "directory (an export, or a discriminator directory with config.json and model.safetensors).")
-    String model;
-
-    @Option(names = "--vocab", paramLabel = "DIR",
-            description = "For a pretrain run: the vocabulary it was pretrained with. Not for a transformers "
-                    + "directory, which carries its tokenizer.")
-    String vocab;
+    @Mixin
+    ModelOptions source;
 
     @Option(names = "--input", required = true, paramLabel = "FILE", description = "Text file, one input per line.")
     String input;
@@ -81,7 +74,7 @@ public final class ScoreJob implements Callable<Integer> {
     public Integer call() {
         ElectraConfig config = common.config();
         SparkSession spark = Sparks.session(config, "score");
-        long lines = run(spark, config, model, vocab, input, output, replace.overwrite);
+        long lines = run(spark, config, source.model, source.vocab, input, output, replace.overwrite);
         System.out.println("scored " + lines + " lines: " + output);
         return 0;
     }

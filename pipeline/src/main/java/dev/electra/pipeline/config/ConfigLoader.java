@@ -175,7 +175,8 @@ public final class ConfigLoader {
                         whole(c, "evaluate.max-eval-examples"),
                         c.getDouble("evaluate.layerwise-lr-decay"),
                         choice(ElectraConfig.EvaluateMode.class, "evaluate.mode", c.getString("evaluate.mode")),
-                        c.getDoubleList("evaluate.probe-l2")),
+                        c.getDoubleList("evaluate.probe-l2"),
+                        c.getDouble("evaluate.clip-norm")),
                 rendered);
     }
 

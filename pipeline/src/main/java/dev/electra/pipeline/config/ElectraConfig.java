@@ -181,7 +181,7 @@ public record ElectraConfig(
                                  double warmupShare, double weightDecay, double adamBeta1, double adamBeta2,
                                  double adamEpsilon, int maxSeqLength, int maxTrainExamples,
                                  int maxEvalExamples, double layerwiseLrDecay, EvaluateMode mode,
-                                 List<Double> probeL2) implements Serializable {
+                                 List<Double> probeL2, double clipNorm) implements Serializable {
         public EvaluateConfig {
             tasks = List.copyOf(tasks);
             probeL2 = List.copyOf(probeL2);
@@ -211,6 +211,7 @@ public record ElectraConfig(
                 throw new ConfigException("evaluate.learning-rate must be a positive rate or a list of distinct "
                         + "positive rates, got " + learningRates);
             }
+            Validate.atLeast("evaluate.clip-norm", clipNorm, 0.0);
         }
     }
 

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValue;
 import dev.electra.pipeline.errors.JobError;
+import dev.electra.pipeline.packing.DataFingerprint;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -109,7 +110,7 @@ public final class ResumeCheck {
             Object then = e.getValue();
             Object current = now.get(e.getKey());
             if (then != null && !same(then, current)) {
-                String what = e.getKey().equals("vocab_sha256") ? "shards of another vocabulary" : "other shards";
+                String what = e.getKey().equals(DataFingerprint.VOCAB_SHA256) ? "shards of another vocabulary" : "other shards";
                 throw new JobError("cannot resume " + where + " with " + data + ": these are " + what + " ("
                         + e.getKey() + " " + current + ", the run was trained on " + then + "); give the run's own "
                         + "--data or choose another --output");

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.electra.pipeline.packing.DataFingerprint;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,11 +77,7 @@ public record PretrainResults(String objective, String data, String vocabSha256,
         if (dataFingerprint != null) {
             return dataFingerprint;
         }
-        Map<String, Object> m = new LinkedHashMap<>();
-        if (vocabSha256 != null) {
-            m.put("vocab_sha256", vocabSha256);
-        }
-        return m;
+        return vocabSha256 == null ? Map.of() : DataFingerprint.ofVocabulary(vocabSha256).toMap();
     }
 
     /** The configuration changes recorded on earlier resumes (none for a new run). */

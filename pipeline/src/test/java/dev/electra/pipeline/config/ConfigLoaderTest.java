@@ -146,7 +146,7 @@ class ConfigLoaderTest {
                 .pretrain().steps(), "a whole number written with a decimal point is still that number");
         for (String negative : List.of("pretrain.steps=-5", "pretrain.batch-size=-1", "evaluate.seeds=0",
                 "pretrain.weight-decay=-0.1", "pretrain.clip-norm=-1", "pretrain.adam-epsilon=0",
-                "evaluate.weight-decay=-1", "model.init-range=0", "distributed.workers=-2")) {
+                "evaluate.weight-decay=-1", "evaluate.clip-norm=-1", "model.init-range=0", "distributed.workers=-2")) {
             ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(List.of(), List.of(negative)),
                     negative);
             assertTrue(e.getMessage().contains(negative.substring(0, negative.indexOf('='))), e.getMessage());
