@@ -21,7 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Forward + backward time of one transformer block at the {@code tiny} or {@code small} discriminator's shape (batch
  * 32 × 128): the hand-written {@link TransformerBlock} against the same block as a SameDiff graph (the op sequence of
- * ElectraModel's block, dropout off, gradients by SameDiff's autodiff). {@code bench/python/block_reference.py} times
+ * the model graph's block, {@code GraphBuilder.block}, dropout off, gradients by SameDiff's autodiff). {@code bench/python/block_reference.py} times
  * PyTorch on the same shapes. Usage: {@code bin/bench block tiny|small [ITERATIONS]}.
  */
 public final class BlockBench {
@@ -94,7 +94,7 @@ public final class BlockBench {
         return t[iterations / 2];
     }
 
-    /** ElectraModel's block op for op, with loss Σ y ∘ dy so that dLoss/dy = dy. */
+    /** The model graph's block ({@code GraphBuilder.block}) op for op, with loss Σ y ∘ dy so that dLoss/dy = dy. */
     static SameDiff sameDiffBlock(Map<String, INDArray> p, int b, int l, int h, int heads) {
         SameDiff sd = SameDiff.create();
         Map<String, SDVariable> v = new HashMap<>();

@@ -135,7 +135,7 @@ final class SparkRounds {
         }
     }
 
-    /** The listener that injects {@link #INJECT_FAULT}'s failure, on a task's first attempt only. */
+    /** The listener that injects {@link PretrainJob#INJECT_FAULT}'s failure, on a task's first attempt only. */
     private static ParameterAveraging.StepListener faultInjection(String fault) {
         if (fault.isEmpty()) {
             return ParameterAveraging.StepListener.NONE;

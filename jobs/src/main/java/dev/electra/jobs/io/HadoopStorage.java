@@ -13,7 +13,7 @@ import org.apache.hadoop.fs.FSError;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
-/** Checkpoint storage on any Hadoop file system (file://, hdfs://, s3a://). */
+/** A run's checkpoints and metric files on any Hadoop file system (file://, hdfs://, s3a://). */
 public final class HadoopStorage implements Storage {
     private final FileSystem fs;
     private final Path root;

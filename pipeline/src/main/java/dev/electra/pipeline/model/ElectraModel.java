@@ -25,8 +25,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * ELECTRA's generator and discriminator (or the main encoder of an MLM-style objective) with the loss of the chosen
  * {@link Objective}, or a fine-tuning classifier: what the training, evaluation, export and jobs code hold. A façade:
- * it builds the SameDiff graph ({@link GraphBuilder}, the definition of the function and the holder of the
- * parameters), makes the placeholders a pass reads ({@link Placeholders}, which also explains why noise and dropout
+ * it builds the SameDiff graph ({@link GraphBuilder}, the definition of the function; {@link GraphRunner} holds its
+ * live parameter arrays), makes the placeholders a pass reads ({@link Placeholders}, which also explains why noise and dropout
  * masks are inputs), and hands each pass to what {@link #kernels()} says computes it: {@link DirectPass}, the
  * hand-written forward and backward pass, 3–6× faster on CPU, or {@link GraphRunner}, SameDiff's own execution and
  * differentiation of the graph, which the tests hold the direct pass to ({@link #graphGradients},

@@ -34,8 +34,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * selection and weights of a masked batch, or the ids and targets of a classification batch, and the random inputs.
  *
  * <p>Randomness. Sampling noise (uniform [B·N, V]) and dropout masks are placeholders too, drawn here by a
- * counter-based generator ({@link UniformNoise}) keyed with the caller's step seed and each row's global index: a step
- * is then a deterministic function of (parameters, batch, step seed, first row), so a re-run Spark task reproduces it,
+ * counter-based generator ({@link CounterNoise}, the definition; {@link UniformNoise}, the same bits under the fused
+ * kernels) keyed with the caller's step seed and each row's global index: a step is then a deterministic function of (parameters, batch, step seed, first row), so a re-run Spark task reproduces it,
  * an example draws the same noise on any worker, and a gradient check sees a fixed function. In-graph random ops are
  * not used because in SameDiff 1.0.0-M2.1 they ignore {@code Nd4j.getRandom().setSeed}, repeat the same numbers on
  * every execution and share values between ops (probed), and {@code nn.dropoutInverted} fails on placeholder shapes.
@@ -208,7 +208,7 @@ final class Placeholders {
 
     /**
      * Sampling noise [B·N, V] (when {@code slots} > 0) and dropout masks (ones when not {@code training}): each
-     * example's part of each array is a stream of {@link UniformNoise} keyed by the example's seed, so an example
+     * example's part of each array is a stream of {@link CounterNoise} keyed by the example's seed, so an example
      * draws the same noise in any batch and on any worker; the examples are drawn on all cores.
      */
     private void addNoise(Map<String, INDArray> ph, int b, int l, int slots, long stepSeed, int firstRow,

@@ -27,6 +27,7 @@
  * E (embedding) and H (hidden): a batch's ids [B, L], hidden states [B·L, H], the generator's logits at the slots
  * [B·N, V]. The rules the graph obeys (terminal weighted loss ops, no gather on a trainable table) are explained on
  * {@link dev.electra.pipeline.model.graph.GraphBuilder}, why sampling and dropout noise are placeholders on
- * {@code Placeholders}. The sub-packages never import the façade ({@code ModelBoundaryTest}).
+ * {@code Placeholders}. The sub-packages never import the façade ({@code ModelPackagesTest}; {@code bin/import-circles} lists
+ * the import circles of the compiled classes).
  */
 package dev.electra.pipeline.model;

@@ -27,7 +27,11 @@ final class AblationReader {
 
     private AblationReader() {}
 
-    /** Reads an ablation directory; objectives without an evaluation are reported as missing. */
+    /**
+     * Reads an ablation directory; an objective (or the random row) without a finished run, its
+     * {@code pretrain/_run.json} and {@code evaluation/evaluation.json}, is refused with an
+     * {@link IllegalArgumentException} naming what is missing.
+     */
     static AblationReport read(Path dir) {
         try {
             if (!Files.isRegularFile(dir.resolve(AblationDescriptor.FILE_NAME))) {

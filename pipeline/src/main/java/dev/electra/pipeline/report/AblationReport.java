@@ -85,7 +85,11 @@ public final class AblationReport {
         return results;
     }
 
-    /** Reads an ablation directory; objectives without an evaluation are reported as missing. */
+    /**
+     * Reads an ablation directory; an objective (or the random row) without a finished run, its
+     * {@code pretrain/_run.json} and {@code evaluation/evaluation.json}, is refused with an
+     * {@link IllegalArgumentException} naming what is missing.
+     */
     public static AblationReport read(Path dir) {
         return AblationReader.read(dir);
     }

@@ -3,9 +3,10 @@ package dev.electra.pipeline.model.graph;
 import dev.electra.pipeline.model.ParameterNames;
 
 /**
- * The names of the graph's placeholders, parameters and outputs: the contract between the model, which feeds the
- * placeholders and reads the outputs, the {@link GraphBuilder}, which declares them, and the hand-written pass, which
- * reads the same placeholders and returns its outputs under the same names so either can compute a step. Shapes:
+ * The names of the graph's placeholders, losses and outputs (parameters are named by {@link ParameterNames}): the
+ * contract between the model, which feeds the placeholders and reads the outputs, the {@link GraphBuilder}, which
+ * declares them, and the hand-written pass, which reads the same placeholders and returns its outputs under the same
+ * names so either can compute a step. Shapes:
  * ids and masks [B, L], the slot selection [B, N, L], slot weights and ids [B, N], the attention bias [B, 1, 1, L].
  */
 public final class GraphNames {

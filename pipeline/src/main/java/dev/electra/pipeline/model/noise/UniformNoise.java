@@ -48,7 +48,7 @@ public final class UniformNoise {
 
     /**
      * As {@link #uniform}, but writes the inverted-dropout mask of each draw u instead: 1/(1 − rate) where u ≥ rate
-     * (in float, as {@code Kernels.dropoutMask}), else 0.
+     * (in float, as {@link CounterNoise#fill}, the definition), else 0.
      */
     public static void dropoutMask(INDArray a, long offset, int count, long key, int stream, double rate) {
         fill(a, offset, count, key, stream, rate);
