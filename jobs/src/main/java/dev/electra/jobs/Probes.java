@@ -4,6 +4,7 @@ import dev.electra.pipeline.eval.EncodedTask;
 import dev.electra.pipeline.eval.Evaluation;
 import dev.electra.pipeline.eval.FineTuner;
 import dev.electra.pipeline.eval.FrozenFeatures;
+import dev.electra.pipeline.eval.SoftmaxRegression;
 import dev.electra.pipeline.eval.Task;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,8 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import org.apache.spark.ml.PredictionModel;
-import org.apache.spark.ml.classification.LogisticRegression;
 import org.apache.spark.ml.regression.LinearRegression;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vectors;
@@ -25,8 +26,9 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * Frozen-feature probes (SentEval's protocol): the encoder is not trained; a multinomial logistic regression with an
- * L2 penalty (Spark MLlib's, L-BFGS, standardized features; for a regression task MLlib's ridge regression) is fit on
- * each pooling of the training examples' last layer ([CLS] and the token mean), the penalty chosen by the dev score
+ * L2 penalty ({@link SoftmaxRegression}: MLlib's objective, L-BFGS, standardized features, on the driver; for a
+ * regression task MLlib's ridge regression) is fit on each pooling of the training examples' last layer ([CLS] and
+ * the token mean), the penalty chosen by the dev score
  * among {@code evaluate.probe-l2}, and the chosen one scored on test with a 95% bootstrap interval (1,000 resamples of
  * the test examples, fixed seed). A tagging task is probed per word (the last layer at its first sub-token), its
  * interval from resampling whole sentences, since the words of one sentence are not independent. Probes have no
@@ -34,6 +36,8 @@ import org.apache.spark.sql.types.StructType;
  */
 final class Probes {
     private static final int BOOTSTRAP = 1000;
+    /** Iterations of the probes' solvers at most (MLlib's default for both, kept when the classifier moved). */
+    private static final int MAX_ITERATIONS = 100;
     private static final StructType SCHEMA = new StructType().add("label", DataTypes.DoubleType)
             .add("features", SQLDataTypes.VectorType());
 
@@ -79,18 +83,16 @@ final class Probes {
 
     private static Evaluation.Probe probe(SparkSession spark, EncodedTask task, Data train, Data dev, Data test,
                                           List<Double> l2, long seed) {
-        Dataset<Row> trainSet = frame(spark, train.x(), train.gold()).cache();
+        Dataset<Row> trainSet = task.regression() ? frame(spark, train.x(), train.gold()).cache() : null;
+        int[] labels = task.regression() ? null : Arrays.stream(train.gold()).mapToInt(g -> (int) g).toArray();
         double bestDev = Double.NEGATIVE_INFINITY;
         double bestL2 = Double.NaN;
-        PredictionModel<org.apache.spark.ml.linalg.Vector, ?> best = null;
+        Function<float[][], double[]> best = null;
         Map<String, Double> devByL2 = new LinkedHashMap<>();
         for (double penalty : l2) {
-            PredictionModel<org.apache.spark.ml.linalg.Vector, ?> m = task.regression()
-                    ? new LinearRegression().setRegParam(penalty).setElasticNetParam(0).setMaxIter(100)
-                    .setStandardization(true).fit(trainSet)
-                    : new LogisticRegression().setFamily("multinomial").setRegParam(penalty)
-                    .setElasticNetParam(0).setMaxIter(100).setStandardization(true).fit(trainSet);
-            double d = score(task, dev.gold(), predict(m, dev.x()));
+            Function<float[][], double[]> m = task.regression() ? ridge(trainSet, penalty)
+                    : softmax(train.x(), labels, task.labelCount(), penalty);
+            double d = score(task, dev.gold(), m.apply(dev.x()));
             devByL2.put(String.valueOf(penalty), d);
             if (d > bestDev) {
                 bestDev = d;
@@ -98,12 +100,27 @@ final class Probes {
                 best = m;
             }
         }
-        trainSet.unpersist();
-        double[] predicted = predict(best, test.x());
+        if (trainSet != null) {
+            trainSet.unpersist();
+        }
+        double[] predicted = best.apply(test.x());
         double score = score(task, test.gold(), predicted);
         double[] interval = bootstrap(task, test.gold(), predicted, test.groups(), seed);
         return new Evaluation.Probe(task.metric().configName(), bestL2, bestDev, score, interval[0],
                 interval[1], devByL2, train.x().length, test.x().length);
+    }
+
+    /** A classification probe: {@link SoftmaxRegression} on the driver's thread; predicts class indices. */
+    private static Function<float[][], double[]> softmax(float[][] x, int[] labels, int classes, double penalty) {
+        SoftmaxRegression m = SoftmaxRegression.fit(x, labels, classes, penalty, MAX_ITERATIONS);
+        return rows -> Arrays.stream(m.predict(rows)).asDoubleStream().toArray();
+    }
+
+    /** A regression probe: MLlib's ridge regression (its normal equations: one pass over the data). */
+    private static Function<float[][], double[]> ridge(Dataset<Row> train, double penalty) {
+        PredictionModel<org.apache.spark.ml.linalg.Vector, ?> m = new LinearRegression().setRegParam(penalty)
+                .setElasticNetParam(0).setMaxIter(MAX_ITERATIONS).setStandardization(true).fit(train);
+        return rows -> predict(m, rows);
     }
 
     private static double score(EncodedTask task, double[] gold, double[] predicted) {
