@@ -8,6 +8,8 @@ import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
+import dev.electra.pipeline.distributed.OuterOptimizer;
+import dev.electra.pipeline.distributed.PayloadPrecision;
 import dev.electra.pipeline.model.KernelMode;
 import dev.electra.pipeline.model.Objective;
 import java.io.InputStream;
@@ -158,7 +160,13 @@ public final class ConfigLoader {
                         whole(c, "distributed.workers"),
                         whole(c, "distributed.averaging-frequency"),
                         choice(ElectraConfig.OptimizerState.class, "distributed.optimizer-state",
-                                c.getString("distributed.optimizer-state"))),
+                                c.getString("distributed.optimizer-state")),
+                        whole(c, "distributed.optimizer-state-every"),
+                        choice(OuterOptimizer.Kind.class, "distributed.outer-optimizer",
+                                c.getString("distributed.outer-optimizer")),
+                        c.getDouble("distributed.outer-learning-rate"),
+                        c.getDouble("distributed.outer-momentum"),
+                        choice(PayloadPrecision.class, "distributed.payload", c.getString("distributed.payload"))),
                 new ElectraConfig.EvaluateConfig(
                         c.getStringList("evaluate.tasks"),
                         whole(c, "evaluate.seeds"),

@@ -1,9 +1,11 @@
 package dev.electra.pipeline.config;
 
-import java.io.Serializable;
+import dev.electra.pipeline.distributed.OuterOptimizer;
+import dev.electra.pipeline.distributed.PayloadPrecision;
 import dev.electra.pipeline.model.KernelMode;
 import dev.electra.pipeline.model.Objective;
 import dev.electra.tokenizer.NormalizerOptions;
+import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
 
@@ -161,18 +163,58 @@ public record ElectraConfig(
 
     /** What happens to Adam's moments at the end of a parameter-averaging round. */
     public enum OptimizerState {
-        /** Averaged across workers like the parameters and sent back with them. */
+        /**
+         * Averaged across workers like the parameters (every {@code optimizer-state-every} rounds; in between each
+         * worker keeps its own).
+         */
         AVERAGED,
         /** Each worker keeps its own moments (held by the driver between rounds, so a re-run task gets them). */
         LOCAL
     }
 
-    /** Data-parallel parameter averaging across Spark tasks. */
-    public record DistributedConfig(int workers, int averagingFrequency, OptimizerState optimizerState)
+    /**
+     * Data-parallel training across Spark tasks: rounds of {@code averagingFrequency} local steps, the workers' mean
+     * applied by an outer optimizer, Adam's moments averaged or kept per worker, the workers' results sent back in
+     * {@code payload} precision.
+     */
+    public record DistributedConfig(int workers, int averagingFrequency, OptimizerState optimizerState,
+                                    int optimizerStateEvery, OuterOptimizer.Kind outerOptimizer,
+                                    double outerLearningRate, double outerMomentum, PayloadPrecision payload)
             implements Serializable {
         public DistributedConfig {
             Validate.atLeast("distributed.workers", workers, 1);
             Validate.atLeast("distributed.averaging-frequency", averagingFrequency, 1);
+            Validate.atLeast("distributed.optimizer-state-every", optimizerStateEvery, 1);
+            if (optimizerState == OptimizerState.LOCAL && optimizerStateEvery != 1) {
+                throw new ConfigException("distributed.optimizer-state-every = " + optimizerStateEvery + " averages "
+                        + "Adam's moments every " + optimizerStateEvery + " rounds, but distributed.optimizer-state = "
+                        + "local never averages them; set optimizer-state = averaged or leave optimizer-state-every "
+                        + "at 1");
+            }
+            if (!(outerLearningRate > 0)) {
+                throw new ConfigException("distributed.outer-learning-rate must be positive, got " + outerLearningRate);
+            }
+            if (!(outerMomentum >= 0 && outerMomentum < 1)) {
+                throw new ConfigException("distributed.outer-momentum must be in [0, 1), got " + outerMomentum);
+            }
+        }
+
+        /** The driver's outer step of this configuration. */
+        public OuterOptimizer outer() {
+            return OuterOptimizer.of(outerOptimizer, outerLearningRate, outerMomentum);
+        }
+
+        /**
+         * Whether Adam's moments are averaged at the end of round {@code round} (1-based: the round that ends at
+         * step {@code round × averaging-frequency}, or at the run's last step).
+         */
+        public boolean averagesMomentsAfter(long round) {
+            return optimizerState == OptimizerState.AVERAGED && round % optimizerStateEvery == 0;
+        }
+
+        /** The round a run's step {@code step} ends (0 for step 0), by {@link #averagesMomentsAfter}'s numbering. */
+        public long roundEndingAt(long step) {
+            return Math.floorDiv(step + averagingFrequency - 1, (long) averagingFrequency);
         }
     }
 

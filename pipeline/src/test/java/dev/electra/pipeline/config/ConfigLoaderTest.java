@@ -66,6 +66,36 @@ class ConfigLoaderTest {
         assertThrows(ConfigException.class, () -> ConfigLoader.load(List.of(), List.of("evaluate.seeds=0")));
     }
 
+    /** The outer optimizer, the moments' averaging period and the payload: defaults are today's averaging. */
+    @Test
+    void outerOptimizerMomentsPeriodAndPayloadAreValidated() {
+        ElectraConfig.DistributedConfig d = ConfigLoader.defaults().distributed();
+        assertEquals(dev.electra.pipeline.distributed.OuterOptimizer.Kind.AVERAGE, d.outerOptimizer());
+        assertEquals(dev.electra.pipeline.distributed.PayloadPrecision.FLOAT32, d.payload());
+        assertEquals(1, d.optimizerStateEvery());
+        assertEquals(0.7, d.outerLearningRate());
+        assertEquals(0.9, d.outerMomentum());
+        ElectraConfig.DistributedConfig n = ConfigLoader.load(List.of(), List.of("distributed.outer-optimizer=nesterov",
+                "distributed.payload=bfloat16", "distributed.optimizer-state-every=3")).distributed();
+        assertEquals(new dev.electra.pipeline.distributed.OuterOptimizer.Nesterov(0.7, 0.9), n.outer());
+        assertEquals(dev.electra.pipeline.distributed.PayloadPrecision.BFLOAT16, n.payload());
+        assertEquals(List.of(false, false, true, false, false, true),
+                java.util.stream.LongStream.rangeClosed(1, 6).mapToObj(n::averagesMomentsAfter).toList());
+        for (String[] bad : new String[][] {
+            {"distributed.outer-optimizer=adam", "distributed.outer-optimizer must be one of average, nesterov"},
+            {"distributed.payload=fp16", "distributed.payload must be one of float32, bfloat16"},
+            {"distributed.outer-momentum=1", "distributed.outer-momentum must be in [0, 1), got 1.0"},
+            {"distributed.outer-learning-rate=0", "distributed.outer-learning-rate must be positive, got 0.0"},
+            {"distributed.optimizer-state-every=0", "distributed.optimizer-state-every must be at least 1, got 0"}}) {
+            ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(List.of(),
+                    List.of(bad[0])));
+            assertTrue(e.getMessage().contains(bad[1]), e.getMessage());
+        }
+        ConfigException local = assertThrows(ConfigException.class, () -> ConfigLoader.load(List.of(),
+                List.of("distributed.optimizer-state=local", "distributed.optimizer-state-every=2")));
+        assertTrue(local.getMessage().contains("local never averages them"), local.getMessage());
+    }
+
     @Test
     void theFineTuningRateIsOneRateOrAGridChosenOnDev() {
         assertEquals(List.of(3e-4), ConfigLoader.load(List.of(), List.of()).evaluate().learningRates());
