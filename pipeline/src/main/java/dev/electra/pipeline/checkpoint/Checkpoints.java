@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Checkpoints as directories {@code step-NNNNNNNNN/} holding {@code params.npy}, {@code adam_m.npy},
- * {@code adam_v.npy} (float32 .npy) and {@code state.json} (step, seed, each worker's data position, config, the
- * parameter layout and the SHA-256 of each array file). A checkpoint is written under a temporary name and renamed
+ * {@code adam_v.npy}, for a run with an outer momentum {@code outer_momentum.npy} (float32 .npy) and
+ * {@code state.json} (step, seed, each worker's data position, config, the parameter layout and the SHA-256 of each
+ * array file). A checkpoint is written under a temporary name and renamed
  * when complete; {@code latest} names the last complete one. Loading verifies the checksums and falls back to the
  * previous checkpoint, with a warning, when the newest is truncated or corrupted.
  */
@@ -33,6 +34,8 @@ public final class Checkpoints {
     private static final String PREFIX = "step-";
     private static final String STATE = "state.json";
     private static final String[] ARRAYS = {"params.npy", "adam_m.npy", "adam_v.npy"};
+    /** Written only by runs that have one, so a checkpoint of any other run is what it always was. */
+    private static final String OUTER_MOMENTUM = "outer_momentum.npy";
     /** state.json lists {@code parameters} as [{name, shape, offset}]. */
     public static final String FORMAT = "electra-checkpoint/2";
     /** state.json gives only the number of parameters (written before layouts were recorded). */
@@ -96,13 +99,19 @@ public final class Checkpoints {
     }
 
     private void write(TrainingState state, String tmp) throws IOException {
-        float[][] arrays = {state.params(), state.adamM(), state.adamV()};
+        Map<String, float[]> arrays = new LinkedHashMap<>();
+        arrays.put(ARRAYS[0], state.params());
+        arrays.put(ARRAYS[1], state.adamM());
+        arrays.put(ARRAYS[2], state.adamV());
+        if (state.outerMomentum().length > 0) {
+            arrays.put(OUTER_MOMENTUM, state.outerMomentum());
+        }
         Map<String, String> sums = new LinkedHashMap<>();
-        for (int i = 0; i < ARRAYS.length; i++) {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream(arrays[i].length * 4 + 128);
-            Npy.write(arrays[i], bytes);
-            sums.put(ARRAYS[i], sha256(bytes.toByteArray()));
-            try (OutputStream out = storage.create(tmp + "/" + ARRAYS[i])) {
+        for (Map.Entry<String, float[]> a : arrays.entrySet()) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(a.getValue().length * 4 + 128);
+            Npy.write(a.getValue(), bytes);
+            sums.put(a.getKey(), sha256(bytes.toByteArray()));
+            try (OutputStream out = storage.create(tmp + "/" + a.getKey())) {
                 bytes.writeTo(out);
             }
         }
@@ -198,19 +207,11 @@ public final class Checkpoints {
         }
         float[][] arrays = new float[ARRAYS.length][];
         for (int i = 0; i < ARRAYS.length; i++) {
-            String path = name + "/" + ARRAYS[i];
-            byte[] bytes;
-            try (InputStream in = storage.open(path)) {
-                bytes = in.readAllBytes();
-            }
-            String expected = json.path("sha256").path(ARRAYS[i]).asText();
-            String actual = sha256(bytes);
-            if (!actual.equals(expected)) {
-                throw new IOException(storage.describe(path) + " is corrupted or truncated: SHA-256 " + actual
-                        + ", expected " + expected);
-            }
-            arrays[i] = Npy.read(new ByteArrayInputStream(bytes), storage.describe(path));
+            arrays[i] = readVerified(name, ARRAYS[i], json);
         }
+        // Listed among the checksums exactly when the run wrote one.
+        float[] outerMomentum = json.path("sha256").has(OUTER_MOMENTUM) ? readVerified(name, OUTER_MOMENTUM, json)
+                : new float[0];
         ParameterLayout layout = layout(json.path("parameters"), storage.describe(name + "/" + STATE));
         long parameters = layout.recorded() ? layout.length() : json.path("parameters").asLong();
         if (arrays[0].length != parameters) {
@@ -229,10 +230,27 @@ public final class Checkpoints {
         }
         try {
             return new TrainingState(json.path("step").asLong(), arrays[0], arrays[1], arrays[2],
-                    json.path("seed").asLong(), epochs, offsets, json.path("config").asText(), layout);
+                    json.path("seed").asLong(), epochs, offsets, json.path("config").asText(), layout,
+                    outerMomentum);
         } catch (IllegalArgumentException e) {
             throw new IOException(storage.describe(name) + " is inconsistent: " + e.getMessage(), e);
         }
+    }
+
+    /** One array file of checkpoint {@code name}, checked against the SHA-256 its state.json records. */
+    private float[] readVerified(String name, String file, JsonNode json) throws IOException {
+        String path = name + "/" + file;
+        byte[] bytes;
+        try (InputStream in = storage.open(path)) {
+            bytes = in.readAllBytes();
+        }
+        String expected = json.path("sha256").path(file).asText();
+        String actual = sha256(bytes);
+        if (!actual.equals(expected)) {
+            throw new IOException(storage.describe(path) + " is corrupted or truncated: SHA-256 " + actual
+                    + ", expected " + expected);
+        }
+        return Npy.read(new ByteArrayInputStream(bytes), storage.describe(path));
     }
 
     /** The recorded layout: a list of {name, shape, offset}, or a bare count in format 1 (unrecorded). */

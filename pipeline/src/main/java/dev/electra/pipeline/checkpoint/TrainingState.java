@@ -12,10 +12,24 @@ package dev.electra.pipeline.checkpoint;
  * @param examplesInEpoch per worker, examples consumed in its current pass
  * @param layout          which parameter sits where in {@code params} (and in each moment vector);
  *                        {@link ParameterLayout#UNRECORDED} for checkpoints written before it was recorded
+ * @param outerMomentum   the outer optimizer's momentum buffer of a distributed run (DiLoCo's Nesterov), laid out
+ *                        as {@code params}; empty when the run has none (plain averaging)
  */
 public record TrainingState(long step, float[] params, float[] adamM, float[] adamV, long seed, long[] epochs,
-                            long[] examplesInEpoch, String config, ParameterLayout layout) {
+                            long[] examplesInEpoch, String config, ParameterLayout layout, float[] outerMomentum) {
+    private static final float[] NONE = new float[0];
+
+    /** A state without an outer momentum. */
+    public TrainingState(long step, float[] params, float[] adamM, float[] adamV, long seed, long[] epochs,
+                         long[] examplesInEpoch, String config, ParameterLayout layout) {
+        this(step, params, adamM, adamV, seed, epochs, examplesInEpoch, config, layout, NONE);
+    }
+
     public TrainingState {
+        if (outerMomentum.length != 0 && outerMomentum.length != params.length) {
+            throw new IllegalArgumentException("an outer momentum of " + outerMomentum.length + " values for "
+                    + params.length + " parameters");
+        }
         if (layout.recorded() && layout.length() != params.length) {
             throw new IllegalArgumentException("a parameter layout of " + layout.length() + " values for "
                     + params.length + " parameters");

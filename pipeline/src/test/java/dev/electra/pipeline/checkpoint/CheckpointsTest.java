@@ -62,6 +62,34 @@ class CheckpointsTest {
         assertEquals("seed = 42", loaded.config());
     }
 
+    /** An outer momentum is saved and verified like the moments; a checkpoint without one has no such file. */
+    @Test
+    void theOuterMomentumIsSavedOnlyWhenTheRunHasOne(@TempDir Path dir) throws IOException {
+        Checkpoints c = new Checkpoints(new LocalStorage(dir), 3);
+        TrainingState plain = state(100, 10);
+        c.save(plain);
+        assertEquals(List.of("adam_m.npy", "adam_v.npy", "params.npy", "state.json"),
+                Files.list(dir.resolve("step-000000100")).map(f -> f.getFileName().toString()).sorted().toList());
+        assertEquals(0, c.load("step-000000100").outerMomentum().length);
+
+        float[] momentum = new float[10];
+        for (int i = 0; i < momentum.length; i++) {
+            momentum[i] = -0.125f * i;
+        }
+        TrainingState s = state(200, 10);
+        c.save(new TrainingState(s.step(), s.params(), s.adamM(), s.adamV(), s.seed(), s.epochs(),
+                s.examplesInEpoch(), s.config(), s.layout(), momentum));
+        assertArrayEquals(momentum, c.load("step-000000200").outerMomentum());
+        Path file = dir.resolve("step-000000200").resolve("outer_momentum.npy");
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length - 1] ^= 0x40;
+        Files.write(file, bytes);
+        IOException e = assertThrows(IOException.class, () -> c.load("step-000000200"));
+        assertTrue(e.getMessage().contains("outer_momentum.npy"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new TrainingState(s.step(), s.params(), s.adamM(),
+                s.adamV(), s.seed(), s.epochs(), s.examplesInEpoch(), s.config(), s.layout(), new float[3]));
+    }
+
     @Test
     void aCorruptedNewestCheckpointIsRefusedAndThePreviousUsed(@TempDir Path dir) throws IOException {
         Checkpoints c = new Checkpoints(new LocalStorage(dir), 3);
