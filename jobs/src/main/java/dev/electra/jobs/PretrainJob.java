@@ -28,7 +28,6 @@ import dev.electra.tokenizer.SpecialTokens;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -225,11 +224,10 @@ public final class PretrainJob implements Callable<Integer> {
         }
         LOG.info("pretrain: {} training examples in {} shards over {} workers, {} held-out examples (a seeded hash "
                         + "of their numbers); objective {}; global batch {} = {} workers × {}; averaging every {} "
-                        + "steps; optimizer state {}",
+                        + "steps: {}",
                 trainExamples, shards.files().size(), workers, heldOut,
                 config.pretrain().objective().configName(), workers * batchSize, workers, batchSize,
-                config.distributed().averagingFrequency(),
-                config.distributed().optimizerState().name().toLowerCase(Locale.ROOT));
+                config.distributed().averagingFrequency(), PretrainResults.distributed(config.distributed()));
         if (workers > spark.sparkContext().defaultParallelism()) {
             LOG.warn("pretrain: {} workers but Spark offers {} task slots; the rounds' tasks will queue",
                     workers, spark.sparkContext().defaultParallelism());
@@ -267,8 +265,8 @@ public final class PretrainJob implements Callable<Integer> {
                 shards.maxSeqLength(), model.parameterCount(), kernels.mode().configName(), kernels.reason(),
                 Flops.perStep(model.config(), config.pretrain().objective(), globalBatch, shards.maxSeqLength(),
                         config.pretrain().maskProb()), shards.examples() - heldOut, heldOut,
-                PretrainResults.HeldOutSelection.of(rule), workers, globalBatch, step, changes, null, null, null,
-                null);
+                PretrainResults.HeldOutSelection.of(rule), workers, globalBatch,
+                PretrainResults.distributed(config.distributed()), step, changes, null, null, null, null);
     }
 
     /** What identifies the shards a run trains on; a resumed run must be given the same. */

@@ -8,7 +8,6 @@ import dev.electra.pipeline.checkpoint.Checkpoints;
 import dev.electra.pipeline.checkpoint.ParameterLayout;
 import dev.electra.pipeline.checkpoint.TrainingState;
 import dev.electra.pipeline.config.ElectraConfig;
-import dev.electra.pipeline.config.ElectraConfig.OptimizerState;
 import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.packing.PackedExample;
 import dev.electra.pipeline.train.AveragingRounds;
@@ -68,12 +67,24 @@ final class SparkRounds {
                 public AveragingRounds.Ran round(RoundStart start, String description) {
                     long before = System.nanoTime();
                     jsc.setJobDescription(description);
-                    Broadcast<RoundStart> state = jsc.broadcast(start);
+                    Broadcast<RoundStart> state = jsc.broadcast(start.shared());
+                    // Moments kept per worker travel one broadcast each: a task reads only its own worker's, so an
+                    // executor fetches 2 × parameters per worker it runs, not every worker's. The driver holds them
+                    // until the round ends, so a re-run task reads the same.
+                    List<Broadcast<float[][]>> own = new ArrayList<>();
+                    if (start.moments().size() > 1) {
+                        for (float[][] pair : start.moments()) {
+                            own.add(jsc.broadcast(pair));
+                        }
+                    }
                     double broadcastSeconds = (System.nanoTime() - before) / 1e9;
-                    RoundResult r = SparkRounds.round(train, state, config, ids, vocabSize, maxSeqLength, fault,
-                            config.distributed().workers());
-                    state.destroy();
-                    return new AveragingRounds.Ran(r, broadcastSeconds);
+                    try {
+                        return new AveragingRounds.Ran(SparkRounds.round(train, state, own, config, ids, vocabSize,
+                                maxSeqLength, fault, config.distributed().workers()), broadcastSeconds);
+                    } finally {
+                        state.destroy();
+                        own.forEach(Broadcast::destroy);
+                    }
                 }
 
                 @Override
@@ -100,20 +111,23 @@ final class SparkRounds {
     }
 
     /** One round on the cluster: every partition trains as one worker; the results meet in a tree aggregation. */
-    private static RoundResult round(JavaRDD<PackedExample> train, Broadcast<RoundStart> state, ElectraConfig config,
+    private static RoundResult round(JavaRDD<PackedExample> train, Broadcast<RoundStart> state,
+                                     List<Broadcast<float[][]>> ownMoments, ElectraConfig config,
                                      Pretraining.SpecialIds ids, int vocabSize, int maxSeqLength, String fault,
                                      int workers) {
-        OptimizerState mode = config.distributed().optimizerState();
+        boolean averageMoments = state.value().averageMoments();
         try {
             Sum sum = train.mapPartitionsWithIndex((worker, examples) -> {
                 List<PackedExample> mine = new ArrayList<>();
                 examples.forEachRemaining(mine::add);
                 ElectraModel model = WorkerModels.borrow(config, vocabSize, maxSeqLength);
-                WorkerResult result = ParameterAveraging.workerRound(config, model, ids, mine, state.value(), worker,
+                RoundStart start = state.value();
+                float[][] moments = ownMoments.isEmpty() ? start.momentsOf(worker) : ownMoments.get(worker).value();
+                WorkerResult result = ParameterAveraging.workerRound(config, model, ids, mine, start, worker, moments,
                         faultInjection(fault));
                 WorkerModels.giveBack(config, vocabSize, maxSeqLength, model);
                 return List.of(result).iterator();
-            }, true).treeAggregate(new Sum(mode), Sum::add, Sum::merge, 2);
+            }, true).treeAggregate(new Sum(averageMoments), Sum::add, Sum::merge, 2);
             return sum.finish(workers);
         } catch (Exception e) {
             // Scala code throws SparkException without declaring it.

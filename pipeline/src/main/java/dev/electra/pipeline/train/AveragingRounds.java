@@ -3,6 +3,7 @@ package dev.electra.pipeline.train;
 import dev.electra.pipeline.checkpoint.ParameterLayout;
 import dev.electra.pipeline.checkpoint.TrainingState;
 import dev.electra.pipeline.config.ElectraConfig;
+import dev.electra.pipeline.distributed.OuterOptimizer;
 import dev.electra.pipeline.train.ParameterAveraging.RoundResult;
 import dev.electra.pipeline.train.ParameterAveraging.RoundStart;
 import dev.electra.pipeline.train.ParameterAveraging.WorkerSummary;
@@ -17,9 +18,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The driver's pretraining loop, Spark-free: averaging rounds from a run's state to {@code pretrain.steps} (or to
- * the round that ends a {@code --stop-after}), a metrics line every {@code log-every} steps, a checkpoint and a
- * held-out evaluation every {@code checkpoint-every} steps and at the end. What runs a round on the workers, and
- * where checkpoints and lines are written, is the {@link Driver}'s (the pretrain job's Spark and Hadoop calls).
+ * the round that ends a {@code --stop-after}), each ended by the outer optimizer's step from the global parameters
+ * and the workers' mean to the next global parameters ({@code distributed.outer-optimizer}), a metrics line every
+ * {@code log-every} steps, a checkpoint and a held-out evaluation every {@code checkpoint-every} steps and at the end.
+ * What runs a round on the workers, and where checkpoints and lines are written, is the {@link Driver}'s (the pretrain
+ * job's Spark and Hadoop calls).
  */
 public final class AveragingRounds {
     private static final Logger LOG = LoggerFactory.getLogger(AveragingRounds.class);
@@ -54,6 +57,8 @@ public final class AveragingRounds {
         int batchSize = config.pretrain().batchSize();
         long step = begin.step();
         float[] params = begin.params();
+        float[] outerMomentum = begin.outerMomentum();
+        OuterOptimizer outer = config.distributed().outer();
         List<float[][]> moments = begin.moments();
         List<ParameterAveraging.DataPosition> positions = begin.positions();
         long total = config.pretrain().steps();
@@ -68,26 +73,32 @@ public final class AveragingRounds {
             long round = step / frequency + 1;
             int steps = (int) Math.min(frequency - step % frequency, end - step);
             long roundStart = System.nanoTime();
-            Ran ran = driver.round(new RoundStart(step, steps, params, moments, positions, layout),
-                    String.format("pretrain round %d: steps %d-%d on %d workers", round, step + 1, step + steps,
-                            workers));
+            RoundStart start = new RoundStart(step, steps, params, moments, positions, layout,
+                    config.distributed().averagesMomentsAfter(round));
+            Ran ran = driver.round(start, String.format("pretrain round %d: steps %d-%d on %d workers", round,
+                    step + 1, step + steps, workers));
             RoundResult r = ran.result();
+            // The driver's outer step: the workers' mean becomes the next global parameters (average), or their
+            // averaged change is applied as an outer gradient (nesterov, DiLoCo).
+            OuterOptimizer.Outer next = outer.step(params, outerMomentum, r.mean());
             double roundSeconds = (System.nanoTime() - roundStart) / 1e9;
             long before = step;
             step += steps;
-            params = r.params();
+            params = next.params();
+            outerMomentum = next.momentum();
             moments = r.moments();
             positions = r.positions();
             StepMetrics mean = StepMetrics.mean(r.stepMeans(), step);
             progress.add(mean.tokens());
             boolean last = step == end;
             if (crossed(before, step, config.pretrain().logEvery()) || last) {
-                driver.trainLine(roundLine(round, mean, r, roundSeconds, ran.broadcastSeconds(), workers,
-                        batchSize));
+                driver.trainLine(roundLine(round, mean, r, roundSeconds, ran.broadcastSeconds(),
+                        start.broadcastBytes(), workers, batchSize));
                 LOG.info(progress.line(round, mean, r, step));
             }
             if (crossed(before, step, config.pretrain().checkpointEvery()) || last) {
-                driver.checkpoint(new RunState(step, params, moments, positions).checkpoint(config, layout));
+                driver.checkpoint(new RunState(step, params, moments, positions, outerMomentum).checkpoint(config,
+                        layout));
                 lastEval = heldOut.evaluate(params, step);
                 if (lastEval != null) {
                     driver.heldOutLine(lastEval.toMap());
@@ -99,7 +110,7 @@ public final class AveragingRounds {
             // Nothing left to train (a rerun of a finished run): evaluate the final parameters all the same.
             lastEval = heldOut.evaluate(params, step);
         }
-        return new Trained(new RunState(step, params, moments, positions), lastEval);
+        return new Trained(new RunState(step, params, moments, positions, outerMomentum), lastEval);
     }
 
     /** Whether (before, after] contains a multiple of {@code every}. */
@@ -109,7 +120,7 @@ public final class AveragingRounds {
 
     /** A round's metrics line: the mean step, its time and throughput, each worker's, and the distribution's cost. */
     static Map<String, Object> roundLine(long round, StepMetrics mean, RoundResult r, double roundSeconds,
-                                         double broadcastSeconds, int workers, int batchSize) {
+                                         double broadcastSeconds, long broadcastBytes, int workers, int batchSize) {
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("round", round);
         line.putAll(mean.toMap());
@@ -127,6 +138,9 @@ public final class AveragingRounds {
         line.put("worker_seconds", slowest);
         // Broadcast, task launch, result transfer and averaging: the price of distribution.
         line.put("overhead_share", Math.max(0, roundSeconds - slowest) / roundSeconds);
+        // What the round moved: the arrays the driver sent (once each) and those the workers sent back (all of them).
+        line.put(StepMetrics.BROADCAST_BYTES, broadcastBytes);
+        line.put(StepMetrics.RETURN_BYTES, r.returnBytes());
         line.put("workers", perWorker);
         return line;
     }

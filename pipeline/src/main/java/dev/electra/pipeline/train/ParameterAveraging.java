@@ -2,7 +2,8 @@ package dev.electra.pipeline.train;
 
 import dev.electra.pipeline.checkpoint.ParameterLayout;
 import dev.electra.pipeline.config.ElectraConfig;
-import dev.electra.pipeline.config.ElectraConfig.OptimizerState;
+import dev.electra.pipeline.distributed.PayloadSum;
+import dev.electra.pipeline.distributed.WorkerPayload;
 import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.packing.PackedExample;
 import dev.electra.pipeline.seeds.Seeds;
@@ -15,13 +16,15 @@ import java.util.TreeMap;
 /**
  * Data-parallel parameter averaging, the algorithm of DL4J's ParameterAveragingTrainingMaster, as plain functions
  * that a Spark job wires together: the driver hands every worker the same {@link RoundStart}; each worker trains
- * {@code steps} local steps on its own examples ({@link #workerRound}); the workers' results are summed, weighted by
- * the examples each trained on ({@link Sum}, associative, for a tree aggregation); the driver divides
- * ({@link Sum#finish}).
+ * {@code steps} local steps on its own examples ({@link #workerRound}) and sends back its payload (its parameters,
+ * or its change in bfloat16) and Adam's moments; the workers' results are summed, weighted by the examples each
+ * trained on ({@link Sum}, associative, for a tree aggregation); the driver's outer optimizer turns the mean into the
+ * next global parameters ({@code AveragingRounds}).
  *
- * <p>A worker's round is a pure function of the round start, its examples and its index: masking, sampling and
- * dropout are seeded by (run seed, step, the row's index in the global batch), the data order by (run seed,
- * worker, epoch). A task that Spark re-runs after a failure therefore returns exactly what the lost one would have.
+ * <p>A worker's round is a pure function of the round start, its moments, its examples and its index: masking,
+ * sampling and dropout are seeded by (run seed, step, the row's index in the global batch), the data order by (run
+ * seed, worker, epoch). A task that Spark re-runs after a failure therefore returns exactly what the lost one would
+ * have.
  */
 public final class ParameterAveraging {
     private ParameterAveraging() {}
@@ -30,34 +33,78 @@ public final class ParameterAveraging {
     public record DataPosition(long epoch, long examplesInEpoch) implements Serializable {}
 
     /**
-     * What the driver broadcasts at the start of a round.
+     * What the driver sends at the start of a round.
      *
-     * @param firstStep the global step the round starts at (0-based)
-     * @param steps     local steps each worker takes
-     * @param moments   Adam's [m, v], one pair for all workers ({@code averaged}) or one per worker ({@code local})
-     * @param positions each worker's data position
+     * @param firstStep      the global step the round starts at (0-based)
+     * @param steps          local steps each worker takes
+     * @param params         the global parameters
+     * @param moments        Adam's [m, v]: one pair for all workers (averaged at the last round's end), one per worker
+     *                       (kept by each worker), or none when each worker's own pair travels apart
+     *                       ({@link #shared})
+     * @param positions      each worker's data position
+     * @param averageMoments whether the moments are averaged at the end of this round, else kept per worker
      */
     public record RoundStart(long firstStep, int steps, float[] params, List<float[][]> moments,
-                             List<DataPosition> positions, ParameterLayout layout) implements Serializable {
+                             List<DataPosition> positions, ParameterLayout layout, boolean averageMoments)
+            implements Serializable {
         public RoundStart {
             moments = List.copyOf(moments);
             positions = List.copyOf(positions);
-            if (moments.size() != 1 && moments.size() != positions.size()) {
+            if (moments.size() > 1 && moments.size() != positions.size()) {
                 throw new IllegalArgumentException("optimizer state for " + moments.size() + " workers, data "
                         + "positions for " + positions.size());
             }
         }
 
+        /** Whether every worker has moments of its own (else all start from one pair). */
+        public boolean momentsPerWorker() {
+            return moments.size() > 1 || moments.isEmpty();
+        }
+
+        /**
+         * This start without the per-worker moments, for a broadcast every worker reads whole, while each worker's own
+         * pair is sent to it apart: a worker then receives 2 × parameters of moments, not workers × 2 × parameters.
+         * Unchanged when all workers share one pair.
+         */
+        public RoundStart shared() {
+            return moments.size() > 1 ? new RoundStart(firstStep, steps, params, List.of(), positions, layout,
+                    averageMoments) : this;
+        }
+
         /** The moments worker {@code worker} starts from. */
-        float[][] momentsOf(int worker) {
+        public float[][] momentsOf(int worker) {
+            if (moments.isEmpty()) {
+                throw new IllegalStateException("this round start carries no moments; worker " + worker
+                        + "'s are sent apart");
+            }
             return moments.get(moments.size() == 1 ? 0 : worker);
+        }
+
+        /**
+         * Bytes of the arrays the driver sends this round (parameters, each moment pair and each data position,
+         * once each): Spark's broadcast sends the shared part once per executor, and each worker's own moments once.
+         */
+        public long broadcastBytes() {
+            long bytes = (long) Float.BYTES * params.length + (long) 2 * Long.BYTES * positions.size();
+            for (float[][] pair : moments) {
+                bytes += (long) Float.BYTES * (pair[0].length + pair[1].length);
+            }
+            return bytes;
         }
     }
 
-    /** What one worker sends back: its parameters and moments after the round, and what it measured. */
-    public record WorkerResult(int worker, long examples, float[] params, float[] m, float[] v,
+    /**
+     * What one worker sends back: its payload (parameters or change) and moments after the round, and what it
+     * measured.
+     */
+    public record WorkerResult(int worker, long examples, WorkerPayload payload, float[] m, float[] v,
                                List<StepMetrics> metrics, DataPosition position, double seconds)
-            implements Serializable {}
+            implements Serializable {
+        /** Bytes of the arrays sent back: the payload and both moments (float32). */
+        public long bytes() {
+            return payload.bytes() + (long) Float.BYTES * (m.length + v.length);
+        }
+    }
 
     /** One worker's share of a round, for the per-worker figures of the progress lines and metrics. */
     public record WorkerSummary(int worker, long examples, long tokens, double seconds, StepMetrics mean,
@@ -67,33 +114,46 @@ public final class ParameterAveraging {
         }
     }
 
-    /** The averaged state after a round, ready for the next {@link RoundStart} or a checkpoint. */
-    public record RoundResult(float[] params, List<float[][]> moments, List<DataPosition> positions,
-                              List<WorkerSummary> workers, List<StepMetrics> stepMeans) {}
+    /**
+     * The workers' results met: the weighted mean of their payloads (for the driver's outer step), the moments for
+     * the next round, and what they measured.
+     *
+     * @param returnBytes bytes the workers sent back, all together (see {@link WorkerResult#bytes})
+     */
+    public record RoundResult(PayloadSum mean, List<float[][]> moments, List<DataPosition> positions,
+                              List<WorkerSummary> workers, List<StepMetrics> stepMeans, long returnBytes) {}
 
     /** The data-order seed of worker {@code worker}. */
     public static long streamSeed(long runSeed, int worker) {
         return Seeds.child(runSeed ^ Seeds.WORKER_STREAMS, -1L - worker);
     }
 
+    /** {@link #workerRound(ElectraConfig, ElectraModel, Pretraining.SpecialIds, List, RoundStart, int, float[][],
+     * StepListener)} with the moments the round start carries for {@code worker}. */
+    public static WorkerResult workerRound(ElectraConfig config, ElectraModel model, Pretraining.SpecialIds ids,
+                                           List<PackedExample> examples, RoundStart start, int worker,
+                                           StepListener afterStep) {
+        return workerRound(config, model, ids, examples, start, worker, start.momentsOf(worker), afterStep);
+    }
+
     /**
-     * Worker {@code worker}'s round: loads the round's parameters and moments into {@code model} (a model the
-     * caller owns for the duration of the call), trains {@code start.steps()} steps of
+     * Worker {@code worker}'s round: loads the round's parameters and {@code moments} into {@code model} (a model
+     * the caller owns for the duration of the call), trains {@code start.steps()} steps of
      * {@code pretrain.batch-size} sequences on {@code examples} from the worker's data position, and returns the
-     * result. Nothing in {@code start} is modified.
+     * result, its parameters in {@code distributed.payload} precision. Nothing in {@code start} or {@code moments}
+     * is modified.
      *
      * @param afterStep called after each local step with the global step just completed (progress, fault tests)
      */
     public static WorkerResult workerRound(ElectraConfig config, ElectraModel model, Pretraining.SpecialIds ids,
                                            List<PackedExample> examples, RoundStart start, int worker,
-                                           StepListener afterStep) {
+                                           float[][] moments, StepListener afterStep) {
         long begin = System.nanoTime();
         int batchSize = config.pretrain().batchSize();
         // A worker on other code (an executor with another jar) must not read the vector into other tensors.
         start.layout().requireSame(ParameterLayout.of(model.parameters()), "the parameters broadcast to worker "
                 + worker);
         model.setFlatParameters(start.params());
-        float[][] moments = start.momentsOf(worker);
         Optimizer optimizer = Pretraining.optimizer(config, model, moments[0].clone(), moments[1].clone());
         Trainer trainer = Pretraining.trainer(config, model, ids, optimizer);
         DataPosition p = start.positions().get(worker);
@@ -105,9 +165,11 @@ public final class ParameterAveraging {
             metrics.add(trainer.step(stream.next(batchSize), step, worker * batchSize));
             afterStep.stepDone(worker, step + 1);
         }
-        return new WorkerResult(worker, (long) start.steps() * batchSize, model.flatParameters(),
-                optimizer.firstMoment(), optimizer.secondMoment(), metrics,
-                new DataPosition(stream.epoch(), stream.examplesInEpoch()), (System.nanoTime() - begin) / 1e9);
+        WorkerPayload payload = WorkerPayload.of(start.params(), model.flatParameters(),
+                config.distributed().payload());
+        return new WorkerResult(worker, (long) start.steps() * batchSize, payload, optimizer.firstMoment(),
+                optimizer.secondMoment(), metrics, new DataPosition(stream.epoch(), stream.examplesInEpoch()),
+                (System.nanoTime() - begin) / 1e9);
     }
 
     /** Called by a worker after each local step. */
@@ -119,43 +181,43 @@ public final class ParameterAveraging {
     }
 
     /**
-     * Weighted sums of the workers' results. Sums are kept in double: each term (a float times an integer
-     * weight below 2^29) is exact there, so the order in which a tree aggregation meets the workers changes the
-     * result only when one coordinate's terms differ by more than 2^29 in magnitude; with two workers it is exact
-     * in any order. Moments of {@code local} runs are not summed but kept per worker.
+     * The workers' results of one round met: payloads summed weighted by examples ({@link PayloadSum}, exact in
+     * double as said there), moments summed alike when the round averages them and kept per worker otherwise.
      */
     public static final class Sum implements Serializable {
         private final boolean averageMoments;
-        private double[] params;
+        private final PayloadSum params = new PayloadSum();
         private double[] m;
         private double[] v;
         private long weight;
+        private long bytes;
         private final TreeMap<Integer, float[][]> localMoments = new TreeMap<>();
         private final TreeMap<Integer, WorkerSummary> workers = new TreeMap<>();
         private final TreeMap<Integer, List<StepMetrics>> steps = new TreeMap<>();
 
-        public Sum(OptimizerState state) {
-            this.averageMoments = state == OptimizerState.AVERAGED;
+        /** @param averageMoments whether this round averages Adam's moments ({@link RoundStart#averageMoments}) */
+        public Sum(boolean averageMoments) {
+            this.averageMoments = averageMoments;
         }
 
         public Sum add(WorkerResult r) {
             if (workers.containsKey(r.worker())) {
                 throw new IllegalStateException("worker " + r.worker() + " reported twice in one round");
             }
-            if (params == null) {
-                params = new double[r.params().length];
+            if (m == null) {
                 m = new double[averageMoments ? r.m().length : 0];
                 v = new double[averageMoments ? r.v().length : 0];
             }
             double w = r.examples();
-            accumulate(params, r.params(), w);
+            params.add(r.payload(), r.examples());
             if (averageMoments) {
-                accumulate(m, r.m(), w);
-                accumulate(v, r.v(), w);
+                PayloadSum.accumulate(m, r.m(), w);
+                PayloadSum.accumulate(v, r.v(), w);
             } else {
                 localMoments.put(r.worker(), new float[][] {r.m(), r.v()});
             }
             weight += r.examples();
+            bytes += r.bytes();
             long tokens = 0;
             for (StepMetrics s : r.metrics()) {
                 tokens += s.tokens();
@@ -168,31 +230,31 @@ public final class ParameterAveraging {
         }
 
         public Sum merge(Sum other) {
-            if (other.params == null) {
+            if (other.m == null) {
                 return this;
             }
-            if (params == null) {
-                params = other.params;
-                m = other.m;
-                v = other.v;
-            } else {
-                add(params, other.params);
-                add(m, other.m);
-                add(v, other.v);
-            }
-            weight += other.weight;
             for (Integer w : other.workers.keySet()) {
                 if (workers.containsKey(w)) {
                     throw new IllegalStateException("worker " + w + " reported twice in one round");
                 }
             }
+            params.merge(other.params);
+            if (m == null) {
+                m = other.m;
+                v = other.v;
+            } else {
+                PayloadSum.add(m, other.m);
+                PayloadSum.add(v, other.v);
+            }
+            weight += other.weight;
+            bytes += other.bytes;
             localMoments.putAll(other.localMoments);
             workers.putAll(other.workers);
             steps.putAll(other.steps);
             return this;
         }
 
-        /** The weighted averages; fails unless exactly workers 0…{@code workerCount}−1 reported. */
+        /** The weighted means; fails unless exactly workers 0…{@code workerCount}−1 reported. */
         public RoundResult finish(int workerCount) {
             if (workers.size() != workerCount || workers.firstKey() != 0 || workers.lastKey() != workerCount - 1) {
                 throw new IllegalStateException("expected results of workers 0.." + (workerCount - 1) + ", got "
@@ -200,7 +262,7 @@ public final class ParameterAveraging {
             }
             List<float[][]> moments = new ArrayList<>();
             if (averageMoments) {
-                moments.add(new float[][] {divide(m, weight), divide(v, weight)});
+                moments.add(new float[][] {PayloadSum.divide(m, weight), PayloadSum.divide(v, weight)});
             } else {
                 moments.addAll(localMoments.values());
             }
@@ -223,32 +285,7 @@ public final class ParameterAveraging {
                 }
                 stepMeans.add(mean.withSeconds(slowest));
             }
-            return new RoundResult(divide(params, weight), moments, positions, List.copyOf(workers.values()),
-                    stepMeans);
-        }
-
-        private static void accumulate(double[] sum, float[] x, double w) {
-            if (sum.length != x.length) {
-                throw new IllegalArgumentException("a worker returned " + x.length + " values, expected "
-                        + sum.length);
-            }
-            for (int i = 0; i < x.length; i++) {
-                sum[i] += w * x[i];
-            }
-        }
-
-        private static void add(double[] sum, double[] x) {
-            for (int i = 0; i < x.length; i++) {
-                sum[i] += x[i];
-            }
-        }
-
-        private static float[] divide(double[] sum, long weight) {
-            float[] out = new float[sum.length];
-            for (int i = 0; i < sum.length; i++) {
-                out[i] = (float) (sum[i] / weight);
-            }
-            return out;
+            return new RoundResult(params, moments, positions, List.copyOf(workers.values()), stepMeans, bytes);
         }
     }
 

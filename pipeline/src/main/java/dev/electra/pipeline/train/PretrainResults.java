@@ -8,9 +8,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.electra.pipeline.config.ElectraConfig;
+import dev.electra.pipeline.distributed.OuterOptimizer;
 import dev.electra.pipeline.packing.DataFingerprint;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -21,6 +24,8 @@ import java.util.Map;
  *
  * @param dataFingerprint  what identifies the shards; a resumed run must be given the same
  * @param heldOutSelection which examples the run holds out; kept on resume whatever eval-batches says later
+ * @param distributed      how the workers' results combine: averaging frequency, outer optimizer (with its rate and
+ *                         momentum when nesterov), optimizer state and its averaging period, payload precision
  * @param resumeChanges    configuration keys changed on resume, over every invocation of the run
  * @param trainingSeconds  training time over every invocation (a resumed run adds to what it recorded)
  * @param heldOut          the last held-out evaluation's metrics
@@ -32,7 +37,8 @@ public record PretrainResults(String objective, String data, String vocabSha256,
                               Integer vocabSize, Integer maxSeqLength, Long parameters, String kernels,
                               String kernelsReason, Double flopsPerStep, Long trainingExamples, Integer heldOutExamples,
                               HeldOutSelection heldOutSelection, Integer workers, Integer globalBatch,
-                              Long resumedFromStep, List<Map<String, Object>> resumeChanges, Long finalStep,
+                              Map<String, Object> distributed, Long resumedFromStep,
+                              List<Map<String, Object>> resumeChanges, Long finalStep,
                               Double wallSeconds, Double trainingSeconds, Map<String, Object> heldOut) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -59,7 +65,30 @@ public record PretrainResults(String objective, String data, String vocabSha256,
     public PretrainResults finished(long step, double wall, double training, Map<String, Object> lastHeldOut) {
         return new PretrainResults(objective, data, vocabSha256, dataFingerprint, vocabSize, maxSeqLength, parameters,
                 kernels, kernelsReason, flopsPerStep, trainingExamples, heldOutExamples, heldOutSelection, workers,
-                globalBatch, resumedFromStep, resumeChanges, step, wall, training, lastHeldOut);
+                globalBatch, distributed, resumedFromStep, resumeChanges, step, wall, training, lastHeldOut);
+    }
+
+    /**
+     * What {@code distributed} records of a run's configuration: the choices that decide how the workers' results
+     * combine, under the configuration's own names with dashes as underscores (the outer rate and momentum only where
+     * the outer optimizer uses them).
+     */
+    public static Map<String, Object> distributed(ElectraConfig.DistributedConfig d) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("averaging_frequency", d.averagingFrequency());
+        m.put("outer_optimizer", name(d.outerOptimizer()));
+        if (d.outerOptimizer() == OuterOptimizer.Kind.NESTEROV) {
+            m.put("outer_learning_rate", d.outerLearningRate());
+            m.put("outer_momentum", d.outerMomentum());
+        }
+        m.put("optimizer_state", name(d.optimizerState()));
+        m.put("optimizer_state_every", d.optimizerStateEvery());
+        m.put("payload", name(d.payload()));
+        return m;
+    }
+
+    private static String name(Enum<?> e) {
+        return e.name().replace('_', '-').toLowerCase(Locale.ROOT);
     }
 
     /** The fields as a map (snake-case keys, null fields left out), for {@code RunInfo#withResults}. */

@@ -15,20 +15,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where a pretrain run's training stands: the step, the flat parameters, the optimizer's moments and each worker's
- * data position. A run starts {@link #fresh} at step 0 or {@link #resume}s from its newest checkpoint, which must
+ * Where a pretrain run's training stands: the step, the flat (global) parameters, the optimizer's moments, each
+ * worker's data position and the outer optimizer's momentum. A run starts {@link #fresh} at step 0 or {@link #resume}s from its newest checkpoint, which must
  * fit the configuration; {@link #checkpoint} is what it saves. Spark-free, so the resume rules are unit-tested
  * (RunStateTest); {@code PretrainJob} wires it into the rounds.
  *
- * @param moments   one {m, v} pair per moment set: none (SGD), one (averaged across workers) or one per worker
- *                  (distributed.optimizer-state = local)
- * @param positions per worker, its pass over its examples and the examples consumed in it
+ * @param moments       one {m, v} pair per moment set: none (SGD), one (averaged across workers) or one per worker
+ *                      (distributed.optimizer-state = local, or averaged only every optimizer-state-every rounds
+ *                      and this step not at such a round's end)
+ * @param positions     per worker, its pass over its examples and the examples consumed in it
+ * @param outerMomentum the driver's outer momentum buffer (distributed.outer-optimizer = nesterov), else empty
  */
-public record RunState(long step, float[] params, List<float[][]> moments, List<DataPosition> positions) {
+public record RunState(long step, float[] params, List<float[][]> moments, List<DataPosition> positions,
+                       float[] outerMomentum) {
     private static final Logger LOG = LoggerFactory.getLogger(RunState.class);
 
 
-    /** Step 0: {@code params}, zero moments ({@code initial}, copied per moment set), every worker at the start. */
+    /**
+     * Step 0: {@code params}, zero moments ({@code initial}, copied per moment set), every worker at the start, the
+     * outer optimizer's initial momentum.
+     */
     public static RunState fresh(float[] params, float[][] initial, ElectraConfig config) {
         int workers = config.distributed().workers();
         List<float[][]> moments = new ArrayList<>();
@@ -40,7 +46,8 @@ public record RunState(long step, float[] params, List<float[][]> moments, List<
         for (int w = 0; w < workers; w++) {
             positions.add(new DataPosition(0, 0));
         }
-        return new RunState(0, params, moments, positions);
+        return new RunState(0, params, moments, positions,
+                config.distributed().outer().initialMomentum(params.length));
     }
 
     /**
@@ -83,12 +90,18 @@ public record RunState(long step, float[] params, List<float[][]> moments, List<
                     + s.workers() + " workers but distributed.workers is " + workers + "; each worker's data "
                     + "position is part of the run, so resume with " + s.workers() + " workers or use another --output");
         }
-        int expectedSets = config.pretrain().optimizer() == ElectraConfig.OptimizerKind.SGD ? 0
-                : config.distributed().optimizerState() == OptimizerState.LOCAL ? workers : 1;
+        int expectedSets = momentSets(config, s.step());
         if (s.momentSets() != expectedSets) {
             throw new IllegalArgumentException("the checkpoint at step " + s.step() + " holds " + s.momentSets()
                     + " sets of optimizer moments, this configuration (pretrain.optimizer, "
-                    + "distributed.optimizer-state) expects " + expectedSets);
+                    + "distributed.optimizer-state, distributed.optimizer-state-every) expects " + expectedSets);
+        }
+        int expectedOuter = config.distributed().outer().initialMomentum(s.params().length).length;
+        if (s.outerMomentum().length != expectedOuter) {
+            throw new IllegalArgumentException("the checkpoint at step " + s.step() + " holds an outer momentum of "
+                    + s.outerMomentum().length + " values, distributed.outer-optimizer = "
+                    + config.distributed().outerOptimizer().name().toLowerCase(java.util.Locale.ROOT) + " expects "
+                    + expectedOuter + "; resume with the run's own configuration (its _effective.conf)");
         }
         if (s.seed() != config.seed()) {
             throw new IllegalArgumentException("the checkpoint was trained with seed " + s.seed() + ", not "
@@ -105,14 +118,33 @@ public record RunState(long step, float[] params, List<float[][]> moments, List<
         for (int w = 0; w < workers; w++) {
             positions.add(new DataPosition(s.epochs()[w], s.examplesInEpoch()[w]));
         }
-        return new RunState(s.step(), s.params(), moments, positions);
+        return new RunState(s.step(), s.params(), moments, positions, s.outerMomentum());
     }
 
-    /** This state as a checkpoint: the moment sets end to end, the run's seed and rendered configuration. */
+    /**
+     * The moment sets a run of {@code config} holds after step {@code step}: none for SGD; one per worker when the
+     * moments stay local or the round that ended at {@code step} did not average them; else one.
+     */
+    static int momentSets(ElectraConfig config, long step) {
+        int workers = config.distributed().workers();
+        if (config.pretrain().optimizer() == ElectraConfig.OptimizerKind.SGD) {
+            return 0;
+        }
+        if (config.distributed().optimizerState() == OptimizerState.LOCAL) {
+            return workers;
+        }
+        return config.distributed().averagesMomentsAfter(config.distributed().roundEndingAt(step)) ? 1 : workers;
+    }
+
+    /**
+     * This state as a checkpoint: the moment sets end to end, the outer momentum, the run's seed and rendered
+     * configuration.
+     */
     public TrainingState checkpoint(ElectraConfig config, ParameterLayout layout) {
         return new TrainingState(step, params, concat(0), concat(1), config.seed(),
                 positions.stream().mapToLong(DataPosition::epoch).toArray(),
-                positions.stream().mapToLong(DataPosition::examplesInEpoch).toArray(), config.rendered(), layout);
+                positions.stream().mapToLong(DataPosition::examplesInEpoch).toArray(), config.rendered(), layout,
+                outerMomentum);
     }
 
     private float[] concat(int which) {

@@ -38,6 +38,16 @@ public record StepMetrics(long step, double learningRate, double totalLoss, Map<
      * over (the line of a round is the mean of its steps, tokens summed).
      */
     public static final String ROUND_STEPS = "round_steps";
+    /**
+     * Not written here: pretrain adds it to a round's training line, the bytes of the arrays the driver sent that
+     * round (parameters, each moment pair, the data positions; each once, whatever the number of executors).
+     */
+    public static final String BROADCAST_BYTES = "broadcast_bytes";
+    /**
+     * Not written here: pretrain adds it to a round's training line, the bytes of the arrays all workers sent back
+     * that round (each one's payload in distributed.payload precision and its moments in float32).
+     */
+    public static final String RETURN_BYTES = "return_bytes";
 
     /** The same metrics with another duration. */
     public StepMetrics withSeconds(double newSeconds) {

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.electra.pipeline.checkpoint.ParameterLayout;
 import dev.electra.pipeline.config.ConfigLoader;
 import dev.electra.pipeline.config.ElectraConfig;
-import dev.electra.pipeline.config.ElectraConfig.OptimizerState;
+import dev.electra.pipeline.distributed.WorkerPayload;
 import dev.electra.pipeline.errors.JobError;
 import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.model.ParameterSpec;
@@ -36,7 +36,7 @@ class ParameterAveragingTest {
     }
 
     private static WorkerResult result(int worker, long examples, float[] p, float[] m, float[] v) {
-        return new WorkerResult(worker, examples, p, m, v, List.of(metrics(8, examples * 10, worker + 1.0)),
+        return new WorkerResult(worker, examples, new WorkerPayload(p, null), m, v, List.of(metrics(8, examples * 10, worker + 1.0)),
                 new DataPosition(0, examples), 1.0);
     }
 
@@ -45,15 +45,15 @@ class ParameterAveragingTest {
         WorkerResult a = result(0, 1, new float[] {1, 2}, new float[] {0, 4}, new float[] {1, 1});
         WorkerResult b = result(1, 3, new float[] {4, 8}, new float[] {4, 0}, new float[] {5, 9});
         WorkerResult c = result(2, 4, new float[] {-1, 0}, new float[] {1, 1}, new float[] {0, 0});
-        RoundResult leftToRight = new Sum(OptimizerState.AVERAGED).add(a).merge(new Sum(OptimizerState.AVERAGED)
-                .add(b).merge(new Sum(OptimizerState.AVERAGED).add(c))).finish(3);
-        RoundResult rightToLeft = new Sum(OptimizerState.AVERAGED).add(c).add(a)
-                .merge(new Sum(OptimizerState.AVERAGED).add(b)).finish(3);
+        RoundResult leftToRight = new Sum(true).add(a).merge(new Sum(true)
+                .add(b).merge(new Sum(true).add(c))).finish(3);
+        RoundResult rightToLeft = new Sum(true).add(c).add(a)
+                .merge(new Sum(true).add(b)).finish(3);
         // (1·1 + 3·4 + 4·(−1)) / 8 = 9/8, (1·2 + 3·8 + 0) / 8 = 26/8.
-        assertArrayEquals(new float[] {9f / 8, 26f / 8}, leftToRight.params());
+        assertArrayEquals(new float[] {9f / 8, 26f / 8}, leftToRight.mean().meanAsFloat());
         assertArrayEquals(new float[] {(0 + 12 + 4) / 8f, (4 + 0 + 4) / 8f}, leftToRight.moments().get(0)[0]);
         assertArrayEquals(new float[] {(1 + 15) / 8f, (1 + 27) / 8f}, leftToRight.moments().get(0)[1]);
-        assertArrayEquals(leftToRight.params(), rightToLeft.params());
+        assertArrayEquals(leftToRight.mean().meanAsFloat(), rightToLeft.mean().meanAsFloat());
         assertEquals(3, leftToRight.workers().size());
         assertEquals(List.of(0, 1, 2), leftToRight.workers().stream().map(w -> w.worker()).toList());
         // Loss weighted by tokens (10 per example): (1·10 + 2·30 + 3·40) / 80.
@@ -64,8 +64,8 @@ class ParameterAveragingTest {
     void localOptimizerStateStaysWithItsWorker() {
         WorkerResult a = result(0, 2, new float[] {1}, new float[] {7}, new float[] {8});
         WorkerResult b = result(1, 2, new float[] {3}, new float[] {5}, new float[] {6});
-        RoundResult r = new Sum(OptimizerState.LOCAL).add(b).merge(new Sum(OptimizerState.LOCAL).add(a)).finish(2);
-        assertArrayEquals(new float[] {2}, r.params());
+        RoundResult r = new Sum(false).add(b).merge(new Sum(false).add(a)).finish(2);
+        assertArrayEquals(new float[] {2}, r.mean().meanAsFloat());
         assertEquals(2, r.moments().size());
         assertArrayEquals(new float[] {7}, r.moments().get(0)[0]);
         assertArrayEquals(new float[] {6}, r.moments().get(1)[1]);
@@ -74,9 +74,9 @@ class ParameterAveragingTest {
     @Test
     void aMissingOrDuplicatedWorkerIsAnError() {
         WorkerResult a = result(0, 2, new float[] {1}, new float[] {7}, new float[] {8});
-        assertThrows(IllegalStateException.class, () -> new Sum(OptimizerState.AVERAGED).add(a).finish(2));
+        assertThrows(IllegalStateException.class, () -> new Sum(true).add(a).finish(2));
         assertThrows(IllegalStateException.class,
-                () -> new Sum(OptimizerState.AVERAGED).add(a).merge(new Sum(OptimizerState.AVERAGED).add(a)));
+                () -> new Sum(true).add(a).merge(new Sum(true).add(a)));
     }
 
     private static ElectraConfig config(String optimizer) {
@@ -123,14 +123,14 @@ class ParameterAveragingTest {
         float[][] none = Pretraining.initialMoments(config, workerModel);
         for (int round = 0; round < 3; round++) {
             RoundStart start = new RoundStart(round, 1, params, List.<float[][]>of(none), positions,
-                    ParameterLayout.of(workerModel.parameters()));
-            Sum sum = new Sum(OptimizerState.AVERAGED);
+                    ParameterLayout.of(workerModel.parameters()), true);
+            Sum sum = new Sum(true);
             for (int w = 0; w < 2; w++) {
                 sum.add(ParameterAveraging.workerRound(config, workerModel, IDS, shards.get(w), start, w,
                         ParameterAveraging.StepListener.NONE));
             }
             RoundResult r = sum.finish(2);
-            params = r.params();
+            params = r.mean().meanAsFloat();
             positions = r.positions();
 
             List<PackedExample> doubled = new ArrayList<>(streams.get(0).next(BATCH));
@@ -162,13 +162,14 @@ class ParameterAveragingTest {
         float[] params = model.flatParameters();
         float[][] moments = Pretraining.initialMoments(config, model);
         RoundStart start = new RoundStart(10, 2, params.clone(), List.<float[][]>of(moments),
-                List.of(new DataPosition(0, 0), new DataPosition(1, 5)), ParameterLayout.of(model.parameters()));
+                List.of(new DataPosition(0, 0), new DataPosition(1, 5)), ParameterLayout.of(model.parameters()), true);
         List<PackedExample> data = examples(6, 3);
         WorkerResult first = ParameterAveraging.workerRound(config, model, IDS, data, start, 1,
                 ParameterAveraging.StepListener.NONE);
         WorkerResult again = ParameterAveraging.workerRound(config, model, IDS, data, start, 1,
                 ParameterAveraging.StepListener.NONE);
-        assertArrayEquals(first.params(), again.params(), "a re-run task returns the same parameters");
+        assertArrayEquals(first.payload().parameters(), again.payload().parameters(),
+                "a re-run task returns the same parameters");
         assertArrayEquals(first.v(), again.v());
         assertArrayEquals(params, start.params(), "the broadcast parameters are not modified");
         assertEquals(0f, start.moments().get(0)[0][0], "the broadcast moments are not modified");
@@ -190,7 +191,7 @@ class ParameterAveragingTest {
         }
         RoundStart start = new RoundStart(0, 1, model.flatParameters(), List.<float[][]>of(
                 Pretraining.initialMoments(config, model)), List.of(new DataPosition(0, 0), new DataPosition(0, 0)),
-                new ParameterLayout(reordered));
+                new ParameterLayout(reordered), true);
         JobError e = assertThrows(JobError.class, () -> ParameterAveraging.workerRound(config, model, IDS,
                 examples(6, 3), start, 0, ParameterAveraging.StepListener.NONE));
         assertTrue(e.getMessage().contains("worker 0") && e.getMessage().contains(specs.get(1).name()),

@@ -42,7 +42,7 @@ class RunStateTest {
         ElectraConfig config = config("distributed.workers=2", "distributed.optimizer-state=local");
         List<float[][]> moments = List.of(new float[][] {{1, 2, 3}, {4, 5, 6}}, new float[][] {{7, 8, 9}, {10, 11, 12}});
         List<DataPosition> positions = List.of(new DataPosition(1, 40), new DataPosition(0, 17));
-        TrainingState saved = new RunState(120, PARAMS, moments, positions).checkpoint(config,
+        TrainingState saved = new RunState(120, PARAMS, moments, positions, new float[0]).checkpoint(config,
                 ParameterLayout.UNRECORDED);
         assertArrayEquals(new float[] {1, 2, 3, 7, 8, 9}, saved.adamM());
         assertArrayEquals(new float[] {4, 5, 6, 10, 11, 12}, saved.adamV());
@@ -67,6 +67,36 @@ class RunStateTest {
                 "holds 1 sets of optimizer moments");
         assertRefused(saved, config("distributed.workers=2", "seed=7"), 3, "trained with seed");
         assertEquals(2, RunState.resume(saved, twoWorkers, 3).positions().size());
+    }
+
+    /** A Nesterov run starts with a zero outer momentum and resumes with its own; a run without one is refused it. */
+    @Test
+    void theOuterMomentumComesBackAndMustFitTheOuterOptimizer() {
+        ElectraConfig nesterov = config("distributed.outer-optimizer=nesterov");
+        RunState fresh = RunState.fresh(PARAMS, new float[][] {new float[3], new float[3]}, nesterov);
+        assertArrayEquals(new float[3], fresh.outerMomentum());
+        assertEquals(0, RunState.fresh(PARAMS, new float[][] {new float[3], new float[3]}, config()).outerMomentum()
+                .length);
+        float[] momentum = {0.25f, -1f, 0f};
+        TrainingState saved = new RunState(8, PARAMS, fresh.moments(), fresh.positions(), momentum)
+                .checkpoint(nesterov, ParameterLayout.UNRECORDED);
+        assertArrayEquals(momentum, RunState.resume(saved, nesterov, 3).outerMomentum());
+        assertRefused(saved, config(), 3, "outer momentum of 3 values, distributed.outer-optimizer = average expects 0");
+        TrainingState plain = RunState.fresh(PARAMS, new float[][] {new float[3], new float[3]}, config())
+                .checkpoint(config(), ParameterLayout.UNRECORDED);
+        assertRefused(plain, nesterov, 3, "outer momentum of 0 values, distributed.outer-optimizer = nesterov");
+    }
+
+    /** Moments averaged every 2 rounds of 4 steps: one set after steps 8 and 16, one per worker after 4 and 12. */
+    @Test
+    void momentSetsFollowTheAveragingPeriod() {
+        ElectraConfig every2 = config("distributed.workers=3", "distributed.averaging-frequency=4",
+                "distributed.optimizer-state-every=2");
+        assertEquals(List.of(1, 3, 1, 3, 1, 3), java.util.stream.LongStream.of(0, 4, 8, 12, 16, 18)
+                .mapToObj(step -> RunState.momentSets(every2, step)).toList(),
+                "step 18 ends round 5 (the last, short one)");
+        assertEquals(3, RunState.momentSets(config("distributed.workers=3", "distributed.optimizer-state=local"), 8));
+        assertEquals(0, RunState.momentSets(config("distributed.workers=3", "pretrain.optimizer=sgd"), 8));
     }
 
     private static void assertRefused(TrainingState saved, ElectraConfig config, long parameters, String why) {
