@@ -149,6 +149,57 @@ class PretrainIT {
         assertTrue(e.getMessage().contains("distributed.workers = 2, this invocation has 3"), e.getMessage());
     }
 
+    /**
+     * DiLoCo's outer Nesterov step over bfloat16 changes, with Adam's moments kept per worker, on local[2]: a failed
+     * task changes nothing, a run stopped and resumed (its outer momentum from the checkpoint) ends as an unbroken
+     * one, _run.json and every metric line say what the run chose and moved, and a changed choice is refused.
+     */
+    @Test
+    void nesterovOverBfloat16ChangesOnTwoWorkers() throws IOException {
+        String[] sets = concat(TWO_WORKERS, "distributed.outer-optimizer=nesterov", "distributed.payload=bfloat16",
+                "distributed.optimizer-state=local");
+        ElectraConfig config = SparkTestSession.config(sets);
+        Path run = dir.resolve("nesterov");
+        PretrainJob.Result unbroken = PretrainJob.run(spark, config, shards.toString(), run.toString(), false,
+                Long.MAX_VALUE, List.of("pretrain"));
+        assertEquals(8, unbroken.step());
+        for (float p : unbroken.parameters()) {
+            assertTrue(Float.isFinite(p), "finite parameters");
+        }
+        assertTrue(Files.isRegularFile(run.resolve("checkpoints/step-000000008/outer_momentum.npy")));
+        JsonNode distributed = results(run).get("distributed");
+        assertEquals("nesterov", distributed.get("outer_optimizer").asText(), distributed.toString());
+        assertEquals("bfloat16", distributed.get("payload").asText(), distributed.toString());
+        assertEquals("local", distributed.get("optimizer_state").asText(), distributed.toString());
+        JsonNode line = new ObjectMapper().readTree(Files.readAllLines(run.resolve("metrics/train-000000000.jsonl"))
+                .get(0));
+        long n = unbroken.parameters().length;
+        assertEquals(2 * (2 * n + 8 * n), line.get("return_bytes").asLong(), "bfloat16 changes and float32 moments");
+        assertEquals(4 * n + 2 * 8 * n + 2 * 16, line.get("broadcast_bytes").asLong(), line.toString());
+
+        Path stopped = dir.resolve("nesterov-stopped");
+        assertEquals(4, PretrainJob.run(spark, config, shards.toString(), stopped.toString(), false, 3,
+                List.of("pretrain")).step());
+        PretrainJob.Result resumed = PretrainJob.run(spark, config, shards.toString(), stopped.toString(), false,
+                Long.MAX_VALUE, List.of("pretrain"));
+        assertArrayEquals(unbroken.parameters(), resumed.parameters(), "stopped at step 4 and resumed: same run");
+
+        spark.conf().set(PretrainJob.INJECT_FAULT, "1:3");
+        try {
+            PretrainJob.Result faulty = PretrainJob.run(spark, config, shards.toString(),
+                    dir.resolve("nesterov-fault").toString(), false, Long.MAX_VALUE, List.of("pretrain"));
+            assertArrayEquals(unbroken.parameters(), faulty.parameters(), "worker 1 failed in round 2 and re-ran");
+        } finally {
+            spark.conf().unset(PretrainJob.INJECT_FAULT);
+        }
+
+        JobError e = assertThrows(JobError.class, () -> PretrainJob.run(spark, SparkTestSession.config(concat(sets,
+                "distributed.outer-optimizer=average", "pretrain.steps=10")), shards.toString(), run.toString(),
+                false, Long.MAX_VALUE, List.of("pretrain")));
+        assertTrue(e.getMessage().contains("distributed.outer-optimizer = nesterov, this invocation has average")
+                && !e.getMessage().contains("\n"), e.getMessage());
+    }
+
     @Test
     void aKilledDriverResumesFromTheLastGoodCheckpointAndEndsIdentical() throws Exception {
         ElectraConfig config = SparkTestSession.config(TWO_WORKERS);
