@@ -151,6 +151,28 @@ class StandaloneClusterIT {
                 dir.resolve("local-run").toString(), false, Long.MAX_VALUE, List.of("pretrain"));
         assertArrayEquals(local.parameters(), last.params(),
                 "two executors on the cluster (one killed and replaced) = local[2] in this JVM");
+
+        // DiLoCo's outer step over bfloat16 changes, moments kept per worker: the per-worker broadcasts and the
+        // bfloat16 payloads cross real executors (local mode hands broadcasts over unserialized).
+        String[] outer = {"distributed.outer-optimizer=nesterov", "distributed.payload=bfloat16",
+            "distributed.optimizer-state=local"};
+        String nesterovRun = root + "/runs/pretrain-nesterov";
+        List<String> nesterov = new ArrayList<>(List.of("submit"));
+        nesterov.addAll(withSets("pretrain", "--data", shards, "--output", nesterovRun));
+        for (String s : outer) {
+            nesterov.add("--set");
+            nesterov.add(s);
+        }
+        assertEquals(0, script(nesterov.toArray(String[]::new)), "pretrain with nesterov and bfloat16 finishes");
+        TrainingState nesterovLast = new Checkpoints(new HadoopStorage(nesterovRun + "/checkpoints", fs.getConf()), 3)
+                .loadLatest().orElseThrow();
+        assertEquals(6, nesterovLast.step());
+        assertEquals(nesterovLast.params().length, nesterovLast.outerMomentum().length);
+        String[] localSets = java.util.Arrays.copyOf(SETS, SETS.length + outer.length);
+        System.arraycopy(outer, 0, localSets, SETS.length, outer.length);
+        PretrainJob.Result localNesterov = PretrainJob.run(SparkTestSession.get(), SparkTestSession.config(localSets),
+                shards, dir.resolve("local-nesterov").toString(), false, Long.MAX_VALUE, List.of("pretrain"));
+        assertArrayEquals(localNesterov.parameters(), nesterovLast.params(), "nesterov on the cluster = local[2]");
         assertEquals(0, script("status"));
     }
 }
