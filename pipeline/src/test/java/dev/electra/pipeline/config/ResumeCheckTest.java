@@ -35,6 +35,28 @@ class ResumeCheckTest {
         assertEquals(Map.of("step", 40L, "key", "pretrain.steps", "from", "100", "to", "200"), steps.toMap(40));
     }
 
+    /**
+     * How the workers' results combine is part of the run: each distributed choice changed on resume is refused in
+     * one line naming it with both values, and a checkpoint written before the keys existed counts as the defaults.
+     */
+    @Test
+    void anotherOuterOptimizerMomentsPeriodOrPayloadIsRefused() {
+        ElectraConfig before = config();
+        for (String[] change : new String[][] {{"distributed.outer-optimizer", "average", "nesterov"},
+            {"distributed.outer-learning-rate", "0.7", "0.5"}, {"distributed.outer-momentum", "0.9", "0.8"},
+            {"distributed.optimizer-state-every", "1", "3"}, {"distributed.payload", "float32", "bfloat16"}}) {
+            JobError e = assertThrows(JobError.class, () -> ResumeCheck.configuration(before.rendered(),
+                    config(change[0] + "=" + change[2]), "run"));
+            assertTrue(e.getMessage().contains("it was trained with " + change[0] + " = " + change[1]
+                    + ", this invocation has " + change[2]) && !e.getMessage().contains("\n"), e.getMessage());
+        }
+        String withoutTheKeys = before.rendered().replaceAll("(?m)^\\s*(optimizer-state-every|outer-[a-z-]+|payload)"
+                + "\\s*=.*$", "");
+        assertTrue(!withoutTheKeys.contains("outer-optimizer") && withoutTheKeys.contains("optimizer-state="),
+                withoutTheKeys);
+        assertEquals(List.of(), ResumeCheck.configuration(withoutTheKeys, before, "run"));
+    }
+
     @Test
     void anotherObjectiveBatchOrMaskingIsRefusedWithBothValues() {
         ElectraConfig before = config();
