@@ -52,7 +52,8 @@ import picocli.CommandLine.Spec;
  * share of the shards, a tree aggregation sums the results and the driver averages them. A JSON line of metrics
  * (with per-worker figures) is logged when a round passes a multiple of {@code log-every} steps, a checkpoint
  * when it passes one of {@code checkpoint-every}. Rerun with the same output directory, it resumes from the last
- * complete checkpoint.
+ * complete checkpoint. This class sets a run up (fresh or resumed); the loop over rounds is
+ * {@code pipeline.train.AveragingRounds}, a round on Spark {@link SparkRounds}.
  */
 @Command(name = "pretrain", mixinStandardHelpOptions = true,
         description = {"Pretrain an ELECTRA generator/discriminator pair (or a baseline objective) on "

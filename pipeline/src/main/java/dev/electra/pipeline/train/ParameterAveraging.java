@@ -15,7 +15,7 @@ import java.util.TreeMap;
 
 /**
  * Data-parallel parameter averaging, the algorithm of DL4J's ParameterAveragingTrainingMaster, as plain functions
- * that a Spark job wires together: the driver hands every worker the same {@link RoundStart}; each worker trains
+ * (the driver's loop over rounds is {@link AveragingRounds}, run on Spark by the jobs' {@code SparkRounds}): the driver hands every worker the same {@link RoundStart}; each worker trains
  * {@code steps} local steps on its own examples ({@link #workerRound}) and sends back its payload (its parameters,
  * or its change in bfloat16) and Adam's moments; the workers' results are summed, weighted by the examples each
  * trained on ({@link Sum}, associative, for a tree aggregation); the driver's outer optimizer turns the mean into the

@@ -16,9 +16,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Where a pretrain run's training stands: the step, the flat (global) parameters, the optimizer's moments, each
- * worker's data position and the outer optimizer's momentum. A run starts {@link #fresh} at step 0 or {@link #resume}s from its newest checkpoint, which must
- * fit the configuration; {@link #checkpoint} is what it saves. Spark-free, so the resume rules are unit-tested
- * (RunStateTest); {@code PretrainJob} wires it into the rounds.
+ * worker's data position and the outer optimizer's momentum. A run starts {@link #fresh} at step 0 or
+ * {@link #resume}s from its newest checkpoint ({@link #resumeChecked} checks the data and configuration first), which
+ * must fit the configuration; {@link #checkpoint} is what it saves. Spark-free, so the resume rules are unit-tested
+ * (RunStateTest); {@code PretrainJob} makes one and {@link AveragingRounds} trains from it.
  *
  * @param moments       one {m, v} pair per moment set: none (SGD), one (averaged across workers) or one per worker
  *                      (distributed.optimizer-state = local, or averaged only every optimizer-state-every rounds
@@ -51,13 +52,6 @@ public record RunState(long step, float[] params, List<float[][]> moments, List<
     }
 
     /**
-     * The checkpoint's state, after checking it fits this configuration: as many parameters as the model builds, as
-     * many workers (each one's data position is part of the run), the moment sets the optimizer settings imply and
-     * the same seed.
-     *
-     * @throws IllegalArgumentException saying what differs and what to do
-     */
-    /**
      * A checkpoint's state once the data ({@code fingerprint} against what the run recorded), the configuration and
      * the layout are checked against it: a configuration change is logged and added to {@code changes}, anything
      * else that differs refused.
@@ -78,6 +72,13 @@ public record RunState(long step, float[] params, List<float[][]> moments, List<
         return resume(s, config, parameterCount);
     }
 
+    /**
+     * The checkpoint's state, after checking it fits this configuration: as many parameters as the model builds, as
+     * many workers (each one's data position is part of the run), the moment sets the optimizer settings imply and
+     * the same seed.
+     *
+     * @throws IllegalArgumentException saying what differs and what to do
+     */
     public static RunState resume(TrainingState s, ElectraConfig config, long parameterCount) {
         if (s.params().length != parameterCount) {
             throw new IllegalArgumentException("the checkpoint at step " + s.step() + " has " + s.params().length

@@ -6,8 +6,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What one optimizer step measured. Discriminator figures are over all non-padding tokens of the batch (label:
- * replaced); NaN where the objective has no such network.
+ * What one optimizer step measured. The discriminator's accuracy, precision, recall and AUC are over all non-padding
+ * tokens of the batch (label: replaced), its loss over the tokens its objective's loss covers (the chosen ones for
+ * electra-15); NaN where the objective has no such network.
  */
 public record StepMetrics(long step, double learningRate, double totalLoss, Map<String, Double> lossTerms,
                           double generatorLoss, double generatorAccuracy, double discriminatorLoss,
