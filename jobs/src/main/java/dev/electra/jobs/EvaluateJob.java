@@ -3,6 +3,7 @@ package dev.electra.jobs;
 import dev.electra.jobs.io.OutputDir;
 import dev.electra.pipeline.config.ElectraConfig;
 import dev.electra.pipeline.config.RunInfo;
+import dev.electra.pipeline.errors.JobError;
 import dev.electra.pipeline.eval.EncodedTask;
 import dev.electra.pipeline.eval.Evaluation;
 import dev.electra.pipeline.eval.FineTuner;
@@ -158,11 +159,12 @@ public final class EvaluateJob implements Callable<Integer> {
         Map<String, Map<String, Evaluation.Probe>> probes = ev.mode() == ElectraConfig.EvaluateMode.FINETUNE ? null
                 : probe(spark, modelConfig, pretrainModel, kernels.mode(), supervised, tagging, ev,
                 config.seed());
+        List<EncodedTask> fineTuned = fineTuned(supervised, ev.fineTuneTasks());
         List<List<List<FineTuner.Result>>> runs = ev.mode() == ElectraConfig.EvaluateMode.PROBE ? List.of()
-                : fineTune(spark, modelConfig, pretrainModel, supervised, ev, config.model().kernels());
+                : fineTune(spark, modelConfig, pretrainModel, fineTuned, ev, config.model().kernels());
         Map<String, Evaluation.TaskScore> scores = new LinkedHashMap<>();
         for (int i = 0; i < runs.size(); i++) {
-            EncodedTask t = supervised.get(i);
+            EncodedTask t = fineTuned.get(i);
             Evaluation.TaskScore s = Evaluation.TaskScore.fineTuned(t.metric(), ev.learningRates(), runs.get(i));
             scores.put(t.name(), s);
             LOG.info("evaluate: {} {} {} ± {} (test, {} seeds{})", t.name(), s.metric(),
@@ -183,6 +185,25 @@ public final class EvaluateJob implements Callable<Integer> {
         return new Evaluation(run, pretrainModel.objective().configName(),
                 pretrained.step() >= 0 ? pretrained.step() : null, pretrained.results().heldOut(), taskInfo, scores,
                 probes == null || probes.isEmpty() ? null : probes, (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * The tasks {@code evaluate.fine-tune-tasks} names among the classification and regression tasks evaluated (all
+     * of them when it is empty); a name that is not one of them is refused, so a misspelling is not a silent skip.
+     */
+    static List<EncodedTask> fineTuned(List<EncodedTask> supervised, List<String> names) {
+        if (names.isEmpty()) {
+            return supervised;
+        }
+        List<String> known = supervised.stream().map(EncodedTask::name).toList();
+        for (String name : names) {
+            if (!known.contains(name)) {
+                throw new JobError("evaluate.fine-tune-tasks names " + name + ", which is not among the "
+                        + "classification and regression tasks evaluated " + known + " (set evaluate.tasks or --tasks "
+                        + "to include it, or leave fine-tune-tasks empty to fine-tune all of them)");
+            }
+        }
+        return supervised.stream().filter(t -> names.contains(t.name())).toList();
     }
 
     /**

@@ -184,7 +184,8 @@ public final class ConfigLoader {
                         c.getDouble("evaluate.layerwise-lr-decay"),
                         choice(ElectraConfig.EvaluateMode.class, "evaluate.mode", c.getString("evaluate.mode")),
                         c.getDoubleList("evaluate.probe-l2"),
-                        c.getDouble("evaluate.clip-norm")),
+                        c.getDouble("evaluate.clip-norm"),
+                        c.getStringList("evaluate.fine-tune-tasks")),
                 rendered);
     }
 

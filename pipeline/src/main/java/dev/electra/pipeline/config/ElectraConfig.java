@@ -223,10 +223,12 @@ public record ElectraConfig(
                                  double warmupShare, double weightDecay, double adamBeta1, double adamBeta2,
                                  double adamEpsilon, int maxSeqLength, int maxTrainExamples,
                                  int maxEvalExamples, double layerwiseLrDecay, EvaluateMode mode,
-                                 List<Double> probeL2, double clipNorm) implements Serializable {
+                                 List<Double> probeL2, double clipNorm, List<String> fineTuneTasks)
+            implements Serializable {
         public EvaluateConfig {
             tasks = List.copyOf(tasks);
             probeL2 = List.copyOf(probeL2);
+            fineTuneTasks = List.copyOf(fineTuneTasks);
             learningRates = List.copyOf(learningRates);
             if (probeL2.isEmpty() || probeL2.stream().anyMatch(v -> !(v >= 0))) {
                 throw new ConfigException("evaluate.probe-l2 must list at least one non-negative penalty, got "
