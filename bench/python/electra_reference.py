@@ -81,10 +81,16 @@ def main():
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--batch", type=int, help="sequences per step (default: the size's)")
+    ap.add_argument("--vocab", type=int, help="vocabulary size (default: the size's), e.g. 30522 for BERT's")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    s = SIZES[args.size]
+    s = dict(SIZES[args.size])
+    if args.batch:
+        s["batch"] = args.batch
+    if args.vocab:
+        s["vocab"] = args.vocab
     model = Electra(s)
     opt = torch.optim.AdamW(model.parameters(), lr=5e-4, betas=(0.9, 0.999), eps=1e-6, weight_decay=0.01)
     b, l, v = s["batch"], s["length"], s["vocab"]

@@ -17,7 +17,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Training throughput of the Java model on synthetic full-length batches, the same shapes as
  * {@code bench/python/electra_reference.py}, and model FLOPs utilisation against ND4J's measured GEMM peak.
- * Usage: {@code bin/bench train tiny|small [STEPS] [BATCH] [KERNELS]} (KERNELS: model.kernels, default auto).
+ * Usage: {@code bin/bench train tiny|small [STEPS] [BATCH] [KERNELS] [VOCAB]} (KERNELS: model.kernels, default
+ * auto; VOCAB: the vocabulary size, default the size's: 8,000 for tiny, BERT's 30,522 for small).
  */
 public final class TrainBench {
     private TrainBench() {}
@@ -27,7 +28,7 @@ public final class TrainBench {
         int steps = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         int batch = args.length > 2 ? Integer.parseInt(args[2]) : 32;
         String kernels = args.length > 3 ? args[3] : "auto";
-        int vocab = size.equals("tiny") ? 8000 : 30522;
+        int vocab = args.length > 4 ? Integer.parseInt(args[4]) : size.equals("tiny") ? 8000 : 30522;
         int length = 128;
         ElectraConfig config = ConfigLoader.load(List.of(size), List.of("pretrain.batch-size=" + batch,
                 "pretrain.warmup-steps=0", "pretrain.steps=100000", "model.kernels=" + kernels));
