@@ -8,6 +8,7 @@ import dev.electra.pipeline.checkpoint.Checkpoints;
 import dev.electra.pipeline.checkpoint.ParameterLayout;
 import dev.electra.pipeline.checkpoint.TrainingState;
 import dev.electra.pipeline.config.ElectraConfig;
+import dev.electra.pipeline.distributed.RoundBytes;
 import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.packing.PackedExample;
 import dev.electra.pipeline.train.AveragingRounds;
@@ -127,7 +128,13 @@ final class SparkRounds {
                         faultInjection(fault));
                 WorkerModels.giveBack(config, vocabSize, maxSeqLength, model);
                 return List.of(result).iterator();
-            }, true).treeAggregate(new Sum(averageMoments), Sum::add, Sum::merge, 2);
+            // The driver receives one aggregate whatever the number of workers: the tree's depth grows with it so each
+            // merge combines at most a few partial sums, and the last merge runs on an executor
+            // (finalAggregateOnExecutor, Spark 3.3+), not in the driver. A reduceByKey over slices of the vector (as
+            // BigDL does) would spread the merging wider, but the driver would still receive every slice, and a
+            // round's Sum also carries each worker's metrics and moments, which are not sliced.
+            }, true).treeAggregate(new Sum(averageMoments), Sum::add, Sum::merge, RoundBytes.treeDepth(workers),
+                    true);
             return sum.finish(workers);
         } catch (Exception e) {
             // Scala code throws SparkException without declaring it.

@@ -1,6 +1,8 @@
 package dev.electra.pipeline.train;
 
 import dev.electra.pipeline.config.ElectraConfig;
+import dev.electra.pipeline.distributed.OuterOptimizer;
+import dev.electra.pipeline.distributed.RoundBytes;
 import dev.electra.pipeline.masking.Masker;
 import dev.electra.pipeline.masking.MaskingConfig;
 import dev.electra.pipeline.model.ElectraModel;
@@ -73,6 +75,17 @@ public final class Pretraining {
             case ADAMW -> new AdamW(adamSettings(config), model.weightDecayMask(), m, v);
             case SGD -> new Sgd(config.pretrain().weightDecay(), model.weightDecayMask());
         };
+    }
+
+    /** What a round of this run moves through the driver, for checking before the first that it fits there. */
+    public static RoundBytes roundBytes(ElectraConfig config, long parameters) {
+        ElectraConfig.DistributedConfig d = config.distributed();
+        boolean moments = config.pretrain().optimizer() != ElectraConfig.OptimizerKind.SGD;
+        boolean averaged = d.optimizerState() == ElectraConfig.OptimizerState.AVERAGED;
+        // optimizer-state-every > 1: the rounds in between keep each worker's moments
+        boolean perWorker = !averaged || d.optimizerStateEvery() > 1;
+        return RoundBytes.of(parameters, d.workers(), moments, averaged, perWorker, d.payload(),
+                d.outerOptimizer() == OuterOptimizer.Kind.NESTEROV);
     }
 
     /** The optimizer state of step 0: Adam's moments as zeros, nothing for SGD. */
