@@ -284,7 +284,8 @@ public final class PretrainJob implements Callable<Integer> {
                 Flops.perStep(model.config(), config.pretrain().objective(), globalBatch, shards.maxSeqLength(),
                         config.pretrain().maskProb()), shards.examples() - heldOut, heldOut,
                 PretrainResults.HeldOutSelection.of(rule), workers, globalBatch,
-                PretrainResults.distributed(config.distributed()), step, changes, null, null, null, null);
+                PretrainResults.distributed(config.distributed()), PretrainResults.optimizer(config.pretrain()), step,
+                changes, null, null, null, null);
     }
 
     /** What identifies the shards a run trains on; a resumed run must be given the same. */

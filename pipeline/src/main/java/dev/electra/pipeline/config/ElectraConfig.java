@@ -158,8 +158,11 @@ public record ElectraConfig(
         }
     }
 
-    /** The update rule: the paper's AdamW, or plain SGD (for checks of the averaging arithmetic). */
-    public enum OptimizerKind { ADAMW, SGD }
+    /**
+     * The update rule: the paper's AdamW, plain SGD (for checks of the averaging arithmetic), or LAMB (AdamW's
+     * update scaled per tensor by a trust ratio, for large global batches; NVIDIA's ELECTRA recipe).
+     */
+    public enum OptimizerKind { ADAMW, SGD, LAMB }
 
     /** What happens to Adam's moments at the end of a parameter-averaging round. */
     public enum OptimizerState {

@@ -26,6 +26,7 @@ import java.util.Map;
  * @param heldOutSelection which examples the run holds out; kept on resume whatever eval-batches says later
  * @param distributed      how the workers' results combine: averaging frequency, outer optimizer (with its rate and
  *                         momentum when nesterov), optimizer state and its averaging period, payload precision
+ * @param optimizer        the update rule a worker's step applies ({@link #optimizer}: its name and settings)
  * @param resumeChanges    configuration keys changed on resume, over every invocation of the run
  * @param trainingSeconds  training time over every invocation (a resumed run adds to what it recorded)
  * @param heldOut          the last held-out evaluation's metrics
@@ -37,7 +38,7 @@ public record PretrainResults(String objective, String data, String vocabSha256,
                               Integer vocabSize, Integer maxSeqLength, Long parameters, String kernels,
                               String kernelsReason, Double flopsPerStep, Long trainingExamples, Integer heldOutExamples,
                               HeldOutSelection heldOutSelection, Integer workers, Integer globalBatch,
-                              Map<String, Object> distributed, Long resumedFromStep,
+                              Map<String, Object> distributed, Map<String, Object> optimizer, Long resumedFromStep,
                               List<Map<String, Object>> resumeChanges, Long finalStep,
                               Double wallSeconds, Double trainingSeconds, Map<String, Object> heldOut) {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -65,7 +66,7 @@ public record PretrainResults(String objective, String data, String vocabSha256,
     public PretrainResults finished(long step, double wall, double training, Map<String, Object> lastHeldOut) {
         return new PretrainResults(objective, data, vocabSha256, dataFingerprint, vocabSize, maxSeqLength, parameters,
                 kernels, kernelsReason, flopsPerStep, trainingExamples, heldOutExamples, heldOutSelection, workers,
-                globalBatch, distributed, resumedFromStep, resumeChanges, step, wall, training, lastHeldOut);
+                globalBatch, distributed, optimizer, resumedFromStep, resumeChanges, step, wall, training, lastHeldOut);
     }
 
     /**
@@ -84,6 +85,24 @@ public record PretrainResults(String objective, String data, String vocabSha256,
         m.put("optimizer_state", name(d.optimizerState()));
         m.put("optimizer_state_every", d.optimizerStateEvery());
         m.put("payload", name(d.payload()));
+        return m;
+    }
+
+    /**
+     * What {@code optimizer} records of a run's configuration: {@code pretrain.optimizer} under {@code name}, and the
+     * settings it reads (Adam's β and ε not for SGD), under the configuration's names with dashes as underscores.
+     */
+    public static Map<String, Object> optimizer(ElectraConfig.PretrainConfig p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", name(p.optimizer()));
+        m.put("learning_rate", p.learningRate());
+        m.put("weight_decay", p.weightDecay());
+        if (p.optimizer() != ElectraConfig.OptimizerKind.SGD) {
+            m.put("adam_beta1", p.adamBeta1());
+            m.put("adam_beta2", p.adamBeta2());
+            m.put("adam_epsilon", p.adamEpsilon());
+        }
+        m.put("clip_norm", p.clipNorm());
         return m;
     }
 

@@ -69,11 +69,15 @@ public final class Pretraining {
                 model.config().vocabSize(), ids.pad(), ids.cls(), ids.sep());
     }
 
-    /** The optimizer of {@code pretrain.optimizer} with moments {@code m} and {@code v} (empty for SGD). */
+    /**
+     * The optimizer of {@code pretrain.optimizer} with moments {@code m} and {@code v} (empty for SGD); LAMB's trust
+     * ratios are per tensor of the model's parameter layout.
+     */
     public static Optimizer optimizer(ElectraConfig config, ElectraModel model, float[] m, float[] v) {
         return switch (config.pretrain().optimizer()) {
             case ADAMW -> new AdamW(adamSettings(config), model.weightDecayMask(), m, v);
             case SGD -> new Sgd(config.pretrain().weightDecay(), model.weightDecayMask());
+            case LAMB -> new Lamb(adamSettings(config), model.parameters(), m, v);
         };
     }
 
@@ -88,9 +92,9 @@ public final class Pretraining {
                 d.outerOptimizer() == OuterOptimizer.Kind.NESTEROV);
     }
 
-    /** The optimizer state of step 0: Adam's moments as zeros, nothing for SGD. */
+    /** The optimizer state of step 0: Adam's moments as zeros (AdamW, LAMB), nothing for SGD. */
     public static float[][] initialMoments(ElectraConfig config, ElectraModel model) {
-        int n = config.pretrain().optimizer() == ElectraConfig.OptimizerKind.ADAMW
+        int n = config.pretrain().optimizer() != ElectraConfig.OptimizerKind.SGD
                 ? Math.toIntExact(model.parameterCount()) : 0;
         return new float[][] {new float[n], new float[n]};
     }

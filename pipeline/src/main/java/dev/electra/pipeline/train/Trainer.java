@@ -7,6 +7,7 @@ import dev.electra.pipeline.metrics.BinaryMetrics;
 import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.model.ForwardResult;
 import dev.electra.pipeline.model.ModelInput;
+import dev.electra.pipeline.model.NativeMemory;
 import dev.electra.pipeline.model.StepResult;
 import dev.electra.pipeline.packing.PackedExample;
 import dev.electra.pipeline.seeds.Seeds;
@@ -101,8 +102,10 @@ public final class Trainer {
             if (!Double.isFinite(out.totalLoss())) {
                 throw new NonFiniteLossException(step, "total loss " + out.totalLoss() + ", terms " + out.lossTerms());
             }
-            double norm = Update.apply(model, result.gradients(), gradientBuffer, parameterBuffer, optimizer, lr,
-                    clipNorm, n -> new NonFiniteLossException(step, "gradient norm " + n));
+            float[] gradient = model.flatten(result.gradients(), gradientBuffer);
+            NativeMemory.release(result.gradients().values());
+            double norm = Update.apply(model, gradient, parameterBuffer, optimizer, lr, step + 1, clipNorm,
+                    n -> new NonFiniteLossException(step, "gradient norm " + n));
             metrics = metrics(step + 1, lr, out, norm, tokens(in), 0);
         }
         model.setFlatParameters(parameterBuffer);

@@ -37,4 +37,19 @@ public final class Update {
         optimizer.step(model.flatParameters(parameterBuffer), gradient, lr);
         return norm;
     }
+
+    /**
+     * The same update from a gradient already flattened ({@code gradient}, clipped in place), as update number
+     * {@code t} (1 for a run's first; LAMB's bias correction reads it): pretraining's step, whose gradient may be the
+     * sum of several micro-batches'.
+     */
+    public static double apply(ElectraModel model, float[] gradient, float[] parameterBuffer, Optimizer optimizer,
+                               double lr, long t, double clipNorm, Divergence diverged) {
+        double norm = GradientClipping.clip(gradient, clipNorm);
+        if (!Double.isFinite(norm)) {
+            throw diverged.at(norm);
+        }
+        optimizer.step(model.flatParameters(parameterBuffer), gradient, lr, t);
+        return norm;
+    }
 }

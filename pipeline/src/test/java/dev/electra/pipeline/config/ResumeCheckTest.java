@@ -57,6 +57,17 @@ class ResumeCheckTest {
         assertEquals(List.of(), ResumeCheck.configuration(withoutTheKeys, before, "run"));
     }
 
+    /** The update rule is part of the run: resuming an AdamW run with LAMB (or the reverse) is refused in one line. */
+    @Test
+    void anotherOptimizerIsRefused() {
+        JobError e = assertThrows(JobError.class, () -> ResumeCheck.configuration(config().rendered(),
+                config("pretrain.optimizer=lamb"), "run"));
+        assertTrue(e.getMessage().contains("it was trained with pretrain.optimizer = adamw, this invocation has lamb")
+                && !e.getMessage().contains("\n"), e.getMessage());
+        assertThrows(JobError.class, () -> ResumeCheck.configuration(config("pretrain.optimizer=lamb").rendered(),
+                config(), "run"));
+    }
+
     @Test
     void anotherObjectiveBatchOrMaskingIsRefusedWithBothValues() {
         ElectraConfig before = config();

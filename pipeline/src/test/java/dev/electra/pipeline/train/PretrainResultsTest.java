@@ -21,13 +21,15 @@ class PretrainResultsTest {
                 1_578_881L, "fused", "as configured", 4.1e12, 27_029L, 160,
                 PretrainResults.HeldOutSelection.of(new HeldOut(12345, 160, 27_189)), 2, 32,
                 PretrainResults.distributed(ConfigLoader.load(List.of(), List.of("distributed.outer-optimizer=nesterov",
-                        "distributed.payload=bfloat16")).distributed()), 0L,
+                        "distributed.payload=bfloat16")).distributed()),
+                PretrainResults.optimizer(ConfigLoader.load(List.of(), List.of("pretrain.optimizer=lamb")).pretrain()),
+                0L,
                 List.of(Map.of("key", "pretrain.steps")), null, null, null, null);
         PretrainResults done = setup.finished(1000, 360.5, 720.25, Map.of("discriminator_auc", 0.54));
         JsonNode written = JSON.valueToTree(done.toMap());
         for (String key : List.of("objective", "vocab_sha256", "data_fingerprint", "vocab_size", "max_seq_length",
                 "parameters", "kernels", "kernels_reason", "flops_per_step", "training_examples", "held_out_examples",
-                "held_out_selection", "workers", "global_batch", "distributed", "resumed_from_step", "resume_changes", "final_step",
+                "held_out_selection", "workers", "global_batch", "distributed", "optimizer", "resumed_from_step", "resume_changes", "final_step",
                 "wall_seconds", "training_seconds", "held_out")) {
             assertFalse(written.path(key).isMissingNode(), key + " in " + written);
         }
@@ -36,6 +38,9 @@ class PretrainResultsTest {
         assertEquals("{\"averaging_frequency\":4,\"outer_optimizer\":\"nesterov\",\"outer_learning_rate\":0.7,"
                 + "\"outer_momentum\":0.9,\"optimizer_state\":\"averaged\",\"optimizer_state_every\":1,"
                 + "\"payload\":\"bfloat16\"}", written.path("distributed").toString());
+        assertEquals("{\"name\":\"lamb\",\"learning_rate\":5.0E-4,\"weight_decay\":0.01,\"adam_beta1\":0.9,"
+                + "\"adam_beta2\":0.999,\"adam_epsilon\":1.0E-6,\"clip_norm\":1.0}",
+                written.path("optimizer").toString());
         assertEquals(done, PretrainResults.read(written));
         assertFalse(JSON.valueToTree(setup.toMap()).has("final_step"), "no outcome before the run trains");
     }
