@@ -241,10 +241,11 @@ public final class PretrainJob implements Callable<Integer> {
                     * batchSize, heldOut);
         }
         LOG.info("pretrain: {} training examples in {} shards over {} workers, {} held-out examples (a seeded hash "
-                        + "of their numbers); objective {}; global batch {} = {} workers × {}; averaging every {} "
-                        + "steps: {}",
+                        + "of their numbers); objective {}; global batch {} = {} workers × {} ({} micro-batches of {} "
+                        + "per step); averaging every {} steps: {}",
                 trainExamples, shards.files().size(), workers, heldOut,
                 config.pretrain().objective().configName(), workers * batchSize, workers, batchSize,
+                config.pretrain().accumulationSteps(), config.pretrain().microBatchSize(),
                 config.distributed().averagingFrequency(), PretrainResults.distributed(config.distributed()));
         if (workers > spark.sparkContext().defaultParallelism()) {
             LOG.warn("pretrain: {} workers but Spark offers {} task slots; the rounds' tasks will queue",

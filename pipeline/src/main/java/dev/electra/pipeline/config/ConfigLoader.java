@@ -141,6 +141,7 @@ public final class ConfigLoader {
                         c.getDouble("pretrain.temperature"),
                         c.getBoolean("pretrain.disallow-correct"),
                         whole(c, "pretrain.batch-size"),
+                        whole(c, "pretrain.accumulation-steps"),
                         c.getDouble("pretrain.learning-rate"),
                         wholeLong(c, "pretrain.warmup-steps"),
                         wholeLong(c, "pretrain.steps"),

@@ -110,12 +110,17 @@ public record ElectraConfig(
         }
     }
 
-    /** The pretraining objective, masking, sampling, optimizer and schedule. */
+    /**
+     * The pretraining objective, masking, sampling, optimizer and schedule. {@code batchSize} is a worker's batch per
+     * optimizer step, computed in {@code accumulationSteps} micro-batches of batchSize / accumulationSteps.
+     */
     public record PretrainConfig(Objective objective, double maskProb, double genWeight, double discWeight,
-                                 double temperature, boolean disallowCorrect, int batchSize, double learningRate,
+                                 double temperature, boolean disallowCorrect, int batchSize,
+                                 int accumulationSteps, double learningRate,
                                  long warmupSteps, long steps, double weightDecay, double adamBeta1,
                                  double adamBeta2, double adamEpsilon, double clipNorm, int logEvery,
-                                 int checkpointEvery, int keepCheckpoints, int evalBatches, OptimizerKind optimizer, List<String> resumeMayChange,
+                                 int checkpointEvery, int keepCheckpoints, int evalBatches, OptimizerKind optimizer,
+                                 List<String> resumeMayChange,
                                  String initFrom)
             implements Serializable {
         public PretrainConfig {
@@ -131,6 +136,12 @@ public record ElectraConfig(
                 throw new ConfigException("pretrain.temperature must be positive, got " + temperature);
             }
             Validate.atLeast("pretrain.batch-size", batchSize, 1);
+            Validate.atLeast("pretrain.accumulation-steps", accumulationSteps, 1);
+            if (batchSize % accumulationSteps != 0) {
+                throw new ConfigException("pretrain.batch-size (" + batchSize + ") must be a multiple of "
+                        + "pretrain.accumulation-steps (" + accumulationSteps + "): a step's batch is split into that "
+                        + "many equal micro-batches");
+            }
             Validate.atLeast("pretrain.steps", steps, 1);
             Validate.atLeast("pretrain.warmup-steps", warmupSteps, 0);
             if (warmupSteps > steps) {
@@ -155,6 +166,11 @@ public record ElectraConfig(
             if (!(adamEpsilon > 0)) {
                 throw new ConfigException("pretrain.adam-epsilon must be positive, got " + adamEpsilon);
             }
+        }
+
+        /** Sequences a worker computes in one pass: batch-size / accumulation-steps. */
+        public int microBatchSize() {
+            return batchSize / accumulationSteps;
         }
     }
 

@@ -166,7 +166,46 @@ public final class ElectraModel {
      * @param training dropout on (masks drawn) or off (masks of ones, broadcast)
      */
     public Map<String, INDArray> placeholders(ModelInput in, long stepSeed, int firstRow, boolean training) {
-        return placeholders.pretraining(in, stepSeed, firstRow, training, kernels);
+        return placeholders(in, stepSeed, firstRow, training, Map.of());
+    }
+
+    /**
+     * For each loss of {@link #lossNames()}, the number of positions of {@code in} it averages over: the chosen
+     * positions for the MLM losses (generator, replace-mlm, mlm) and electra-15's discriminator, every real token for
+     * electra's discriminator and all-tokens-mlm. A micro-batch's share of a batch is its count over the batch's.
+     */
+    public Map<String, Long> lossPositions(ModelInput in) {
+        long chosen = 0;
+        long tokens = 0;
+        for (int i = 0; i < in.batchSize(); i++) {
+            for (float w : in.positionWeights()[i]) {
+                chosen += w != 0 ? 1 : 0;
+            }
+            for (int m : in.attentionMask()[i]) {
+                tokens += m != 0 ? 1 : 0;
+            }
+        }
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (String loss : lossNames) {
+            boolean overTokens = loss.equals(LOSS_DISCRIMINATOR) ? objective == Objective.ELECTRA
+                    : loss.equals(LOSS_MAIN) && objective == Objective.ALL_TOKENS_MLM;
+            counts.put(loss, overTokens ? tokens : chosen);
+        }
+        return counts;
+    }
+
+    /**
+     * {@link #placeholders(ModelInput, long, int, boolean)} of a micro-batch: each loss of {@link #lossNames()}
+     * weighted by {@code shares} (1 where not given), the micro-batch's share of the positions that loss averages over
+     * in the whole batch, so that the micro-batches' losses and gradients sum to the whole batch's.
+     */
+    public Map<String, INDArray> placeholders(ModelInput in, long stepSeed, int firstRow, boolean training,
+                                              Map<String, Double> shares) {
+        Map<String, INDArray> ph = placeholders.pretraining(in, stepSeed, firstRow, training, kernels);
+        for (String loss : lossNames) {
+            ph.put(GraphNames.lossShare(loss), Nd4j.scalar(dataType, shares.getOrDefault(loss, 1.0)));
+        }
+        return ph;
     }
 
     /**

@@ -89,8 +89,9 @@ public record PretrainResults(String objective, String data, String vocabSha256,
     }
 
     /**
-     * What {@code optimizer} records of a run's configuration: {@code pretrain.optimizer} under {@code name}, and the
-     * settings it reads (Adam's β and ε not for SGD), under the configuration's names with dashes as underscores.
+     * What {@code optimizer} records of a run's configuration: {@code pretrain.optimizer} under {@code name}, the
+     * settings it reads (Adam's β and ε not for SGD), and how a step's gradient is computed (accumulation steps of a
+     * micro-batch each), under the configuration's names with dashes as underscores.
      */
     public static Map<String, Object> optimizer(ElectraConfig.PretrainConfig p) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -103,6 +104,9 @@ public record PretrainResults(String objective, String data, String vocabSha256,
             m.put("adam_epsilon", p.adamEpsilon());
         }
         m.put("clip_norm", p.clipNorm());
+        // a step's batch (global_batch = workers × batch-size) is computed in this many passes of micro_batch
+        m.put("accumulation_steps", p.accumulationSteps());
+        m.put("micro_batch", p.microBatchSize());
         return m;
     }
 

@@ -60,7 +60,7 @@ public final class Pretraining {
     /** A trainer continuing with the given optimizer (e.g. moments restored from a checkpoint). */
     public static Trainer trainer(ElectraConfig config, ElectraModel model, SpecialIds ids, Optimizer optimizer) {
         return new Trainer(model, masker(config, model, ids), optimizer, schedule(config), config.pretrain().clipNorm(),
-                config.seed());
+                config.seed(), config.pretrain().accumulationSteps());
     }
 
     /** ELECTRA's masking at {@code pretrain.mask-prob} over the vocabulary's special ids. */

@@ -43,13 +43,30 @@ public final class Trainer {
     private final LearningRateSchedule schedule;
     private final double clipNorm;
     private final long seed;
+    /** Micro-batches per optimizer step (pretrain.accumulation-steps); 1: the whole batch in one pass. */
+    private final int accumulationSteps;
     /** Flat parameters and gradient of a step, reused from step to step (see ElectraModel#flatten). */
     private final float[] parameterBuffer;
     private final float[] gradientBuffer;
+    /** A micro-batch's gradient before it is added to the step's (empty without accumulation). */
+    private final float[] microGradientBuffer;
 
     /** @param seed the run seed: with the step and each row's global index it seeds masking, sampling and dropout */
     public Trainer(ElectraModel model, Masker masker, Optimizer optimizer, LearningRateSchedule schedule,
                    double clipNorm, long seed) {
+        this(model, masker, optimizer, schedule, clipNorm, seed, 1);
+    }
+
+    /**
+     * @param accumulationSteps micro-batches per optimizer step: each step's examples are split into this many
+     *                          micro-batches, whose gradients sum to the whole batch's before the one update
+     */
+    public Trainer(ElectraModel model, Masker masker, Optimizer optimizer, LearningRateSchedule schedule,
+                   double clipNorm, long seed, int accumulationSteps) {
+        if (accumulationSteps < 1) {
+            throw new IllegalArgumentException("accumulation steps must be at least 1, got " + accumulationSteps);
+        }
+        this.accumulationSteps = accumulationSteps;
         this.model = model;
         this.masker = masker;
         this.optimizer = optimizer;
@@ -58,6 +75,7 @@ public final class Trainer {
         this.seed = seed;
         this.parameterBuffer = new float[Math.toIntExact(model.parameterCount())];
         this.gradientBuffer = new float[parameterBuffer.length];
+        this.microGradientBuffer = new float[accumulationSteps > 1 ? parameterBuffer.length : 0];
     }
 
     public ElectraModel model() {
@@ -88,6 +106,9 @@ public final class Trainer {
      * @throws NonFiniteLossException before touching the parameters when the loss or gradient is not finite
      */
     public StepMetrics step(List<PackedExample> examples, long step, int firstRow) {
+        if (accumulationSteps > 1) {
+            return accumulatedStep(examples, step, firstRow);
+        }
         long start = System.nanoTime();
         ModelInput in = input(examples, step, firstRow);
         long stepSeed = Seeds.step(seed, step);
@@ -110,6 +131,76 @@ public final class Trainer {
         }
         model.setFlatParameters(parameterBuffer);
         return metrics.withSeconds((System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * One optimizer step over {@code accumulationSteps} micro-batches of {@code examples}, its update that of the
+     * whole batch in one pass (to float rounding): each micro-batch is padded to the whole batch's length, and its
+     * rows keep their index in the global batch, so each row is masked as in the whole batch (how many positions a
+     * row may have depends on the length) and draws the same dropout and sampling noise (laid out by the length);
+     * each loss of a micro-batch is weighted by its share of the positions that loss averages over in the whole
+     * batch ({@link ElectraModel#lossPositions}), so the micro-batches' losses and gradients sum to the whole
+     * batch's; the summed gradient is clipped and applied once. The step's loss and loss terms are those sums; its
+     * other figures (accuracies, AUC) are token-weighted means over the micro-batches, as a round's over its workers.
+     */
+    private StepMetrics accumulatedStep(List<PackedExample> examples, long step, int firstRow) {
+        long start = System.nanoTime();
+        if (examples.size() % accumulationSteps != 0) {
+            throw new IllegalArgumentException("a step of " + examples.size() + " examples cannot be split into "
+                    + accumulationSteps + " equal micro-batches");
+        }
+        int micro = examples.size() / accumulationSteps;
+        int length = 0;
+        for (PackedExample e : examples) {
+            length = Math.max(length, e.length());
+        }
+        long stepSeed = Seeds.step(seed, step);
+        ModelInput[] inputs = new ModelInput[accumulationSteps];
+        Map<String, Long> totals = new java.util.HashMap<>();
+        for (int k = 0; k < accumulationSteps; k++) {
+            List<PackedExample> part = examples.subList(k * micro, (k + 1) * micro);
+            inputs[k] = ModelInput.of(masker.mask(Batch.pad(part, length), stepSeed, firstRow + k * micro));
+            model.lossPositions(inputs[k]).forEach((loss, n) -> totals.merge(loss, n, Long::sum));
+        }
+        double lr = schedule.at(step);
+        List<StepMetrics> parts = new java.util.ArrayList<>(accumulationSteps);
+        double totalLoss = 0;
+        Map<String, Double> terms = new java.util.LinkedHashMap<>();
+        for (int k = 0; k < accumulationSteps; k++) {
+            Map<String, Double> shares = new java.util.HashMap<>();
+            model.lossPositions(inputs[k]).forEach((loss, n) -> {
+                long all = totals.get(loss);
+                shares.put(loss, all == 0 ? 1.0 : (double) n / all);
+            });
+            try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID)) {
+                Map<String, INDArray> placeholders = model.placeholders(inputs[k], stepSeed, firstRow + k * micro,
+                        true, shares);
+                StepResult result = model.gradients(placeholders);
+                ForwardResult out = result.outputs();
+                if (!Double.isFinite(out.totalLoss())) {
+                    throw new NonFiniteLossException(step, "total loss " + out.totalLoss() + " in micro-batch " + k
+                            + ", terms " + out.lossTerms());
+                }
+                float[] gradient = model.flatten(result.gradients(), k == 0 ? gradientBuffer : microGradientBuffer);
+                NativeMemory.release(result.gradients().values());
+                if (k > 0) {
+                    for (int i = 0; i < gradient.length; i++) {
+                        gradientBuffer[i] += gradient[i];
+                    }
+                }
+                totalLoss += out.totalLoss();
+                out.lossTerms().forEach((name, value) -> terms.merge(name, value, Double::sum));
+                parts.add(metrics(step + 1, lr, out, Double.NaN, tokens(inputs[k]), 0));
+            }
+        }
+        double norm = Update.apply(model, gradientBuffer, parameterBuffer, optimizer, lr, step + 1, clipNorm,
+                n -> new NonFiniteLossException(step, "gradient norm " + n));
+        model.setFlatParameters(parameterBuffer);
+        StepMetrics m = StepMetrics.mean(parts, step + 1);
+        return new StepMetrics(m.step(), lr, totalLoss, terms, m.generatorLoss(), m.generatorAccuracy(),
+                m.discriminatorLoss(), m.discriminatorAccuracy(), m.discriminatorPrecision(),
+                m.discriminatorRecall(), m.discriminatorAuc(), m.replacedShare(), m.mainLoss(), m.mainAccuracy(), norm,
+                m.tokens(), (System.nanoTime() - start) / 1e9);
     }
 
     static long tokens(ModelInput in) {

@@ -22,7 +22,8 @@ class PretrainResultsTest {
                 PretrainResults.HeldOutSelection.of(new HeldOut(12345, 160, 27_189)), 2, 32,
                 PretrainResults.distributed(ConfigLoader.load(List.of(), List.of("distributed.outer-optimizer=nesterov",
                         "distributed.payload=bfloat16")).distributed()),
-                PretrainResults.optimizer(ConfigLoader.load(List.of(), List.of("pretrain.optimizer=lamb")).pretrain()),
+                PretrainResults.optimizer(ConfigLoader.load(List.of(), List.of("pretrain.optimizer=lamb",
+                        "pretrain.accumulation-steps=4")).pretrain()),
                 0L,
                 List.of(Map.of("key", "pretrain.steps")), null, null, null, null);
         PretrainResults done = setup.finished(1000, 360.5, 720.25, Map.of("discriminator_auc", 0.54));
@@ -39,7 +40,8 @@ class PretrainResultsTest {
                 + "\"outer_momentum\":0.9,\"optimizer_state\":\"averaged\",\"optimizer_state_every\":1,"
                 + "\"payload\":\"bfloat16\"}", written.path("distributed").toString());
         assertEquals("{\"name\":\"lamb\",\"learning_rate\":5.0E-4,\"weight_decay\":0.01,\"adam_beta1\":0.9,"
-                + "\"adam_beta2\":0.999,\"adam_epsilon\":1.0E-6,\"clip_norm\":1.0}",
+                + "\"adam_beta2\":0.999,\"adam_epsilon\":1.0E-6,\"clip_norm\":1.0,\"accumulation_steps\":4,"
+                + "\"micro_batch\":32}",
                 written.path("optimizer").toString());
         assertEquals(done, PretrainResults.read(written));
         assertFalse(JSON.valueToTree(setup.toMap()).has("final_step"), "no outcome before the run trains");

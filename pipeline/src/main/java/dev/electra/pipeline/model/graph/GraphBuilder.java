@@ -245,7 +245,8 @@ public final class GraphBuilder {
                 outputNames.add(OUT_DISCRIMINATOR_TOKEN_LOSS);
                 SDVariable tokenSet = objective == Objective.ELECTRA ? tokenMask : chosen;
                 SDVariable loss = sd.loss.sigmoidCrossEntropy(LOSS_DISCRIMINATOR, replaced, logits,
-                        tokenSet.mul(lossWeights.discWeight()), LossReduce.MEAN_BY_NONZERO_WEIGHT_COUNT, 0.0);
+                        tokenSet.mul(lossWeights.discWeight()).mul(share(LOSS_DISCRIMINATOR)),
+                        LossReduce.MEAN_BY_NONZERO_WEIGHT_COUNT, 0.0);
                 addLoss(loss);
             }
             case REPLACE_MLM -> mlmLoss(mainName, Owner.MAIN, mainHidden, config.discriminator().hidden(),
@@ -373,8 +374,8 @@ public final class GraphBuilder {
         // [B, N, L] × [B, L, H] → [B·N, H]
         SDVariable atSlots = sd.mmul(selection, sd.reshape(hidden, shape(batchAndLength, h))).reshape(-1, h);
         SDVariable logits = mlmLogits(prefix, owner, atSlots, h, wordEmbeddings);
-        SDVariable loss = sd.loss.softmaxCrossEntropy(lossName, targetOneHot, logits, slotWeights.mul(weight),
-                LossReduce.MEAN_BY_NONZERO_WEIGHT_COUNT, 0.0);
+        SDVariable loss = sd.loss.softmaxCrossEntropy(lossName, targetOneHot, logits,
+                slotWeights.mul(weight).mul(share(lossName)), LossReduce.MEAN_BY_NONZERO_WEIGHT_COUNT, 0.0);
         addLoss(loss);
         SDVariable frozen = new StopGradient(sd, logits).outputVariable();
         // −log softmax at the target, written out: nn.logSoftmax fails to build in M2.1 (LogSoftMax property
@@ -424,7 +425,7 @@ public final class GraphBuilder {
         SDVariable same = replaced.reshape(-1).rsub(1.0);
         SDVariable p = copy.mul(same).add(copy.rsub(1.0).mul(softmaxTarget));
         SDVariable mask = tokenMask.reshape(-1);
-        SDVariable loss = sd.loss.logLoss(LOSS_MAIN, sd.onesLike(mask), p, mask,
+        SDVariable loss = sd.loss.logLoss(LOSS_MAIN, sd.onesLike(mask), p, mask.mul(share(LOSS_MAIN)),
                 LossReduce.MEAN_BY_NONZERO_WEIGHT_COUNT, LOG_LOSS_EPSILON);
         addLoss(loss);
         SDVariable frozen = new StopGradient(sd, p).outputVariable();
@@ -475,6 +476,14 @@ public final class GraphBuilder {
 
     private SDVariable shape(SDVariable leading, long... trailing) {
         return sd.concat(0, leading, sd.constant(Nd4j.createFromArray(trailing)));
+    }
+
+    /**
+     * The scalar that multiplies a loss's weights ({@link GraphNames#lossShare}): a positive factor leaves
+     * MEAN_BY_NONZERO_WEIGHT_COUNT's count alone, so the loss becomes share × its mean.
+     */
+    private SDVariable share(String lossName) {
+        return sd.placeHolder(GraphNames.lossShare(lossName), dataType);
     }
 
     private void addLoss(SDVariable loss) {

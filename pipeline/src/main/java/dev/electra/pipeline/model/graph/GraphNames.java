@@ -31,6 +31,15 @@ public final class GraphNames {
     /** Loss variable of the main encoder of mlm, replace-mlm and all-tokens-mlm. */
     public static final String LOSS_MAIN = "loss/main";
 
+    /**
+     * The scalar placeholder that multiplies loss {@code lossName}'s weights: 1 for a whole batch; for a micro-batch
+     * of gradient accumulation, its share of the whole batch's positions that loss averages over, so that the
+     * micro-batches' gradients sum to the batch's.
+     */
+    public static String lossShare(String lossName) {
+        return "share/" + lossName;
+    }
+
     public static final String OUT_GENERATOR_SLOT_LOSS = "out/generator_slot_loss";
     public static final String OUT_GENERATOR_SLOT_CORRECT = "out/generator_slot_correct";
     public static final String OUT_SAMPLED_IDS = "out/sampled_ids";

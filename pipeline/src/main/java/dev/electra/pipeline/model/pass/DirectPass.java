@@ -513,12 +513,19 @@ public final class DirectPass {
             }
         }
 
+        /** The factor on loss {@code lossName}'s weights ({@link GraphNames#lossShare}); 1 when not given. */
+        double share(String lossName) {
+            INDArray share = ph.get(GraphNames.lossShare(lossName));
+            return share == null ? 1.0 : share.getDouble(0);
+        }
+
         /**
          * Softmax cross-entropy over rows with weights {@code weight} × slot weight, reduced as the graph's
          * MEAN_BY_NONZERO_WEIGHT_COUNT; records the loss, the per-slot −log p and correctness. Returns dLoss/dLogits.
          */
-        INDArray softmaxLoss(INDArray logits, int[] targets, double weight, String lossName, String slotLossName,
+        INDArray softmaxLoss(INDArray logits, int[] targets, double lossWeight, String lossName, String slotLossName,
                              String correctName) {
+            double weight = lossWeight * share(lossName);
             int rows = targets.length;
             INDArray probs = softmax(logits);
             int[] predicted = Nd4j.argMax(probs, 1).toIntVector();
@@ -597,7 +604,7 @@ public final class DirectPass {
             INDArray tokens = ph.get(definition.objective() == Objective.ELECTRA_15 ? GraphNames.CHOSEN
                     : GraphNames.TOKEN_MASK);
             double[] m = tokens.reshape(-1).toDoubleVector();
-            double w = definition.lossWeights().discWeight();
+            double w = definition.lossWeights().discWeight() * share(GraphNames.LOSS_DISCRIMINATOR);
             int count = 0;
             for (double mi : m) {
                 if (mi * w != 0) {
@@ -644,6 +651,10 @@ public final class DirectPass {
                 if (mi != 0) {
                     count++;
                 }
+            }
+            double share = share(GraphNames.LOSS_MAIN);
+            for (int i = 0; i < m.length; i++) {
+                m[i] *= share;
             }
             double eps = GraphBuilder.LOG_LOSS_EPSILON;
             double loss = 0;
