@@ -77,7 +77,7 @@ public record RoundBytes(long parameters, int workers, long broadcastBytes, long
      * driver JVM's {@code Runtime.maxMemory()}).
      */
     public void requireFits(long maxResultSize, long driverHeap) {
-        String shape = String.format(Locale.ROOT, "P = %,d parameters, %d workers", parameters, workers);
+        String shape = String.format(Locale.ROOT, "P = %,d parameters, K = %d workers", parameters, workers);
         if (maxResultSize > 0 && aggregateBytes > maxResultSize) {
             throw new JobError(String.format(Locale.ROOT, "pretrain cannot run this configuration: each round the "
                     + "driver receives one aggregate of %s (%s: the payload's sum in double, 8P, and Adam's moments, "

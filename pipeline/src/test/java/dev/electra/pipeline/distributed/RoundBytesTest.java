@@ -64,7 +64,7 @@ class RoundBytesTest {
         assertTrue(m.contains("spark.driver.maxResultSize"), m);
         assertTrue(m.contains("1,073,741,824 bytes (1.00 GiB)"), m);
         assertTrue(m.contains("2,640,000,000 bytes (2.46 GiB)"), "24 bytes per parameter: " + m);
-        assertTrue(m.contains("P = 110,000,000 parameters, 64 workers"), m);
+        assertTrue(m.contains("P = 110,000,000 parameters, K = 64 workers"), m);
         assertFalse(m.contains("\n"), "one line: " + m);
     }
 
