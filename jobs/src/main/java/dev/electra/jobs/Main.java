@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
         footer = {"", Main.FOOTER})
 public final class Main implements Runnable {
     /** What the options of the commands have in common (MainTest checks it against every command). */
-    static final String FOOTER = "Every command but report, doctor and export takes --conf FILE and --set KEY=VALUE "
+    static final String FOOTER = "Every command but report and export takes --conf FILE and --set KEY=VALUE "
             + "(all defaults are in conf/reference.conf); fetch-data, vocab, prepare, encode, pretrain, evaluate, "
             + "export, score and quickstart also take --overwrite.";
 

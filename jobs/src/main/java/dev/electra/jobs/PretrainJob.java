@@ -36,6 +36,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
@@ -180,13 +181,20 @@ public final class PretrainJob implements Callable<Integer> {
             Pretraining.SpecialIds ids = new Pretraining.SpecialIds(shards.specialId(SpecialTokens.PAD),
                     shards.specialId(SpecialTokens.CLS), shards.specialId(SpecialTokens.SEP),
                     shards.specialId(SpecialTokens.MASK));
+            Gpus.Bound gpus = new Gpus.Bound(JavaSparkContext.fromSparkContext(spark.sparkContext()),
+                    config.distributed().gpusPerWorker());
             AveragingRounds.Trained trained = SparkRounds.train(spark, config, train, begin, stopAfter, ids, layout,
                     checkpoints, HeldOutEvaluation.of(config, driverModel, ids, heldOut), metricsFs, out,
-                    shards.vocabSize(), shards.maxSeqLength());
+                    shards.vocabSize(), shards.maxSeqLength(), gpus);
             double seconds = (System.nanoTime() - start) / 1e9;
             // training_seconds: over every invocation of the run, so a resumed run reports what the whole training took
-            RunFiles.write(fs, out, info, setup.finished(trained.state().step(), seconds, earlierSeconds + seconds,
-                    trained.heldOut() == null ? null : trained.heldOut().toMap()).toMap());
+            Map<String, Object> results = setup.finished(trained.state().step(), seconds, earlierSeconds + seconds,
+                    trained.heldOut() == null ? null : trained.heldOut().toMap()).toMap();
+            if (config.distributed().gpusPerWorker() > 0) {
+                // Written only, read by no one: which GPU each worker trained on in the last round.
+                results.put(Gpus.GPU, gpus.toMap());
+            }
+            RunFiles.write(fs, out, info, results);
             if (replacement != null) {
                 replacement.commit();
             }

@@ -55,7 +55,8 @@ final class SparkRounds {
     static AveragingRounds.Trained train(SparkSession spark, ElectraConfig config, JavaRDD<PackedExample> train,
                                          RunState begin, long stopAfter, Pretraining.SpecialIds ids,
                                          ParameterLayout layout, Checkpoints checkpoints, HeldOutEvaluation heldOut,
-                                         FileSystem metricsFs, Path out, int vocabSize, int maxSeqLength)
+                                         FileSystem metricsFs, Path out, int vocabSize, int maxSeqLength,
+                                         Gpus.Bound gpus)
             throws IOException {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         String fault = spark.conf().get(INJECT_FAULT, "");
@@ -79,10 +80,12 @@ final class SparkRounds {
                         }
                     }
                     double broadcastSeconds = (System.nanoTime() - before) / 1e9;
+                    gpus.startRound();
                     try {
                         return new AveragingRounds.Ran(SparkRounds.round(train, state, own, config, ids, vocabSize,
-                                maxSeqLength, fault, config.distributed().workers()), broadcastSeconds);
+                                maxSeqLength, fault, config.distributed().workers(), gpus), broadcastSeconds);
                     } finally {
+                        gpus.endRound();
                         state.destroy();
                         own.forEach(Broadcast::destroy);
                     }
@@ -100,6 +103,7 @@ final class SparkRounds {
 
                 @Override
                 public void trainLine(Map<String, Object> line) throws IOException {
+                    gpus.addTo(line);
                     writeLine(metrics, line);
                 }
 
@@ -115,12 +119,14 @@ final class SparkRounds {
     private static RoundResult round(JavaRDD<PackedExample> train, Broadcast<RoundStart> state,
                                      List<Broadcast<float[][]>> ownMoments, ElectraConfig config,
                                      Pretraining.SpecialIds ids, int vocabSize, int maxSeqLength, String fault,
-                                     int workers) {
+                                     int workers, Gpus.Bound gpus) {
         boolean averageMoments = state.value().averageMoments();
         try {
             Sum sum = train.mapPartitionsWithIndex((worker, examples) -> {
                 List<PackedExample> mine = new ArrayList<>();
                 examples.forEachRemaining(mine::add);
+                // Before anything is built: ND4J's arrays of this thread go to the device Spark gave the task.
+                gpus.bind(worker);
                 ElectraModel model = WorkerModels.borrow(config, vocabSize, maxSeqLength);
                 RoundStart start = state.value();
                 float[][] moments = ownMoments.isEmpty() ? start.momentsOf(worker) : ownMoments.get(worker).value();

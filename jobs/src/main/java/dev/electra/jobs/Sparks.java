@@ -1,11 +1,15 @@
 package dev.electra.jobs;
 
 import dev.electra.pipeline.config.ElectraConfig;
+import dev.electra.pipeline.model.kernels.Backends;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Builds or joins the Spark session of a job; the only place that decides Spark settings. */
 public final class Sparks {
+    private static final Logger LOG = LoggerFactory.getLogger(Sparks.class);
     /**
      * CoreNLP's tokenizer is one huge generated method that HotSpot leaves interpreted by default: compiled,
      * sentence splitting runs twice as fast and scales with the cores of an executor.
@@ -43,12 +47,27 @@ public final class Sparks {
         conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
         conf.setIfMissing("spark.kryo.registrator", KryoRegistrations.class.getName());
         config.spark().properties().forEach(conf::set);
+        int gpus = config.distributed().gpusPerWorker();
+        if (gpus > 0) {
+            Gpus.schedule(conf, gpus, Backends.cpu(), Backends.name());
+        }
+        String master = conf.get("spark.master");
+        if (master.startsWith("yarn") || master.startsWith("k8s")) {
+            // One executor per worker, as a standalone cluster gives one per Worker: each averaging task its own JVM.
+            conf.setIfMissing("spark.executor.instances", String.valueOf(config.distributed().workers()));
+        }
         appendJavaOption(conf, "spark.executor.extraJavaOptions", COMPILE_HUGE_METHODS);
         appendJavaOption(conf, "spark.executor.extraJavaOptions", VECTOR_API);
         // OpenBLAS's threads would otherwise spin on the executor's cores after each GEMM (bin/lib/common.sh)
         conf.setIfMissing("spark.executorEnv." + OPENBLAS_THREAD_TIMEOUT, "4");
         SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
         spark.sparkContext().setLogLevel(config.spark().logLevel());
+        if (master.startsWith("yarn")) {
+            String app = spark.sparkContext().applicationId();
+            LOG.info("YARN application {}; its logs (driver and executors): yarn logs -applicationId {} (with "
+                    + "yarn.log-aggregation-enable), or on each NodeManager under yarn.nodemanager.log-dirs/{}",
+                    app, app, app);
+        }
         synchronized (Sparks.class) {
             if (!progressListening) {
                 spark.sparkContext().addSparkListener(new ProgressListener());

@@ -40,7 +40,7 @@ class MainTest {
         Object[] top = cli("--help");
         assertEquals(0, top[0]);
         assertTrue(((String) top[1]).contains(Main.FOOTER.substring(0, 40)), (String) top[1]);
-        Set<String> withoutConfig = Set.of("report", "doctor", "export");
+        Set<String> withoutConfig = Set.of("report", "export");
         Set<String> overwriting = Set.of("fetch-data", "vocab", "prepare", "encode", "pretrain", "evaluate", "export",
                 "score", "quickstart");
         var commands = new CommandLine(new Main()).getSubcommands();

@@ -167,7 +167,8 @@ public final class ConfigLoader {
                                 c.getString("distributed.outer-optimizer")),
                         c.getDouble("distributed.outer-learning-rate"),
                         c.getDouble("distributed.outer-momentum"),
-                        choice(PayloadPrecision.class, "distributed.payload", c.getString("distributed.payload"))),
+                        choice(PayloadPrecision.class, "distributed.payload", c.getString("distributed.payload")),
+                        whole(c, "distributed.gpus-per-worker")),
                 new ElectraConfig.EvaluateConfig(
                         c.getStringList("evaluate.tasks"),
                         whole(c, "evaluate.seeds"),

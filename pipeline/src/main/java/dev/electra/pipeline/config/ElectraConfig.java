@@ -194,14 +194,21 @@ public record ElectraConfig(
     /**
      * Data-parallel training across Spark tasks: rounds of {@code averagingFrequency} local steps, the workers' mean
      * applied by an outer optimizer, Adam's moments averaged or kept per worker, the workers' results sent back in
-     * {@code payload} precision.
+     * {@code payload} precision; each worker on the CPU ({@code gpusPerWorker} 0) or on a GPU Spark schedules for it.
      */
     public record DistributedConfig(int workers, int averagingFrequency, OptimizerState optimizerState,
                                     int optimizerStateEvery, OuterOptimizer.Kind outerOptimizer,
-                                    double outerLearningRate, double outerMomentum, PayloadPrecision payload)
+                                    double outerLearningRate, double outerMomentum, PayloadPrecision payload,
+                                    int gpusPerWorker)
             implements Serializable {
         public DistributedConfig {
             Validate.atLeast("distributed.workers", workers, 1);
+            Validate.atLeast("distributed.gpus-per-worker", gpusPerWorker, 0);
+            if (gpusPerWorker > 1) {
+                throw new ConfigException("distributed.gpus-per-worker = " + gpusPerWorker + ", but a worker trains on "
+                        + "one device (ND4J binds a task's thread to one GPU), so the others would sit idle; use 1 and "
+                        + "more distributed.workers");
+            }
             Validate.atLeast("distributed.averaging-frequency", averagingFrequency, 1);
             Validate.atLeast("distributed.optimizer-state-every", optimizerStateEvery, 1);
             if (optimizerState == OptimizerState.LOCAL && optimizerStateEvery != 1) {
