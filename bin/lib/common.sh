@@ -1,5 +1,6 @@
-# Shared by bin/electra, bin/spark-cluster and bin/bench: the project root, the build-when-sources-changed step and
-# the JVM flags Spark and ND4J need on Java 17. Sourced, not run.
+# Shared by bin/electra, bin/spark-cluster, bin/spark-yarn and bin/bench: the project root, the
+# build-when-sources-changed step, the JVM flags Spark and ND4J need on Java 17 and a jars/ folder as Spark's.
+# Sourced, not run.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 STAMP="$ROOT/jobs/target/.electra-build-stamp"
 CLASSPATH_FILE="$ROOT/jobs/target/runtime-classpath.txt"
@@ -37,3 +38,17 @@ VECTOR_API="--add-modules=jdk.incubator.vector"
 export OPENBLAS_THREAD_TIMEOUT="${OPENBLAS_THREAD_TIMEOUT:-4}"
 # The physical cap counts the whole process (heap included): heap + off-heap + room for the JVM itself.
 ND4J_LIMITS="-Dorg.bytedeco.javacpp.maxbytes=${ELECTRA_OFFHEAP:-3G} -Dorg.bytedeco.javacpp.maxphysicalbytes=${ELECTRA_PHYSICAL:-12G}"
+
+# DIR/jars as a Spark distribution's jars/ folder: links to the jobs' class path less the project's own modules and
+# the libraries only the application uses (ND4J and its native code, CoreNLP, ...), which travel in the fat jar. A
+# standalone Worker builds executor class paths from it; on YARN it is spark.yarn.jars (local:DIR/jars/*).
+APPLICATION_ONLY='/(org/nd4j|org/deeplearning4j|org/bytedeco|edu/stanford|dev/electra|info/picocli|com/typesafe/config)/|/electra-[a-z]+-[^/]*\.jar$|/target/classes$'
+link_spark_jars() {
+  local dir="$1"
+  [ -f "$CLASSPATH_FILE" ] || { echo "electra: no $CLASSPATH_FILE: build with mvn -DskipTests package" >&2; return 1; }
+  mkdir -p "$dir/jars"
+  rm -f "$dir"/jars/*.jar
+  tr ':' '\n' < "$CLASSPATH_FILE" | grep -Ev "$APPLICATION_ONLY" | while read -r jar; do
+    [ -n "$jar" ] && ln -sf "$jar" "$dir/jars/"
+  done
+}

@@ -23,6 +23,8 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.resource.ResourceInformation;
 import org.apache.spark.util.CollectionAccumulator;
 import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * GPU executors ({@code distributed.gpus-per-worker}): the Spark settings that give every averaging task a whole GPU
@@ -31,6 +33,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * the tests check which address each task was given with stand-in discovery scripts.
  */
 final class Gpus {
+    private static final Logger LOG = LoggerFactory.getLogger(Gpus.class);
     /** Spark's name of the resource. */
     static final String GPU = "gpu";
     /** Where Spark finds a YARN or Kubernetes executor's GPUs (a standalone Worker finds its own and assigns them). */
@@ -169,11 +172,15 @@ final class Gpus {
             reports.reset();
         }
 
-        /** On the driver, after a round: keeps what its tasks reported. */
+        /** On the driver, after a round: keeps what its tasks reported, and logs it when it changed. */
         void endRound() {
+            Map<Integer, List<String>> before = new TreeMap<>(latest);
             for (String report : reports.value()) {
                 int eq = report.indexOf('=');
                 latest.put(Integer.parseInt(report.substring(0, eq)), List.of(report.substring(eq + 1).split(",")));
+            }
+            if (!latest.equals(before)) {
+                LOG.info("pretrain: GPUs by worker {}{}", latest, simulated ? " (simulated: CPU backend)" : "");
             }
         }
 
