@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         subcommands = {QuickstartCommand.class, FetchDataCommand.class, VocabJob.class, PrepareJob.class,
                 EncodeJob.class, PretrainJob.class, EvaluateJob.class, AblateJob.class, ReportCommand.class,
                 ExportCommand.class, ScoreJob.class,
-                DoctorCommand.class},
+                PlanCommand.class, DoctorCommand.class},
         footer = {"", Main.FOOTER})
 public final class Main implements Runnable {
     /** What the options of the commands have in common (MainTest checks it against every command). */

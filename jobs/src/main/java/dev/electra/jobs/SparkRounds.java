@@ -162,7 +162,11 @@ final class SparkRounds {
         }
     }
 
-    /** The listener that injects {@link PretrainJob#INJECT_FAULT}'s failure, on a task's first attempt only. */
+    /**
+     * The listener that injects {@link PretrainJob#INJECT_FAULT}'s failure, on the task's first attempt of the stage's
+     * first attempt only: a killed executor loses its shuffle output, Spark then re-runs the whole stage, and task
+     * attempt numbers start again at 0 in the new stage attempt (on YARN every replacement executor was killed).
+     */
     private static ParameterAveraging.StepListener faultInjection(String fault) {
         if (fault.isEmpty()) {
             return ParameterAveraging.StepListener.NONE;
@@ -176,7 +180,8 @@ final class SparkRounds {
         boolean exit = parts.length > 2 && parts[2].equals("exit");
         return (w, stepsDone) -> {
             TaskContext task = TaskContext.get();
-            if (w == worker && stepsDone == atStep && task != null && task.attemptNumber() == 0) {
+            if (w == worker && stepsDone == atStep && task != null && task.attemptNumber() == 0
+                    && task.stageAttemptNumber() == 0) {
                 if (exit) {
                     LOG.warn("injected fault: worker {} kills its executor after step {}", w, stepsDone);
                     Runtime.getRuntime().halt(137);

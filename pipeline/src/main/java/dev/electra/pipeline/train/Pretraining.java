@@ -83,12 +83,17 @@ public final class Pretraining {
 
     /** What a round of this run moves through the driver, for checking before the first that it fits there. */
     public static RoundBytes roundBytes(ElectraConfig config, long parameters) {
+        return roundBytes(config, parameters, config.distributed().workers());
+    }
+
+    /** {@link #roundBytes(ElectraConfig, long)} as if the run had {@code workers} workers (what {@code plan} asks). */
+    public static RoundBytes roundBytes(ElectraConfig config, long parameters, int workers) {
         ElectraConfig.DistributedConfig d = config.distributed();
         boolean moments = config.pretrain().optimizer() != ElectraConfig.OptimizerKind.SGD;
         boolean averaged = d.optimizerState() == ElectraConfig.OptimizerState.AVERAGED;
         // optimizer-state-every > 1: the rounds in between keep each worker's moments
         boolean perWorker = !averaged || d.optimizerStateEvery() > 1;
-        return RoundBytes.of(parameters, d.workers(), moments, averaged, perWorker, d.payload(),
+        return RoundBytes.of(parameters, workers, moments, averaged, perWorker, d.payload(),
                 d.outerOptimizer() == OuterOptimizer.Kind.NESTEROV);
     }
 
