@@ -44,7 +44,7 @@ class MainTest {
         Set<String> overwriting = Set.of("fetch-data", "vocab", "prepare", "encode", "pretrain", "evaluate", "export",
                 "score", "quickstart");
         var commands = new CommandLine(new Main()).getSubcommands();
-        assertEquals(12, commands.size());
+        assertEquals(13, commands.size());
         commands.forEach((name, command) -> {
             Object[] help = cli(name, "--help");
             String text = (String) help[1];
