@@ -11,7 +11,6 @@ import dev.electra.pipeline.checkpoint.ParameterLayout;
 import dev.electra.pipeline.checkpoint.TrainingState;
 import dev.electra.pipeline.config.ElectraConfig;
 import dev.electra.pipeline.config.RunInfo;
-import dev.electra.pipeline.distributed.RoundBytes;
 import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.model.Flops;
 import dev.electra.pipeline.model.KernelMode;
@@ -156,7 +155,7 @@ public final class PretrainJob implements Callable<Integer> {
             // Built afresh (not borrowed): its initial parameters are the run's step 0.
             ElectraModel driverModel = Pretraining.model(config, shards.vocabSize(), shards.maxSeqLength());
             ParameterLayout layout = ParameterLayout.of(driverModel.parameters());
-            requireDriverFits(spark, config, driverModel.parameterCount());
+            SparkRounds.requireDriverFits(spark, config, driverModel.parameterCount());
             Checkpoints checkpoints = new Checkpoints(new HadoopStorage(out + "/checkpoints", hadoop),
                     config.pretrain().keepCheckpoints());
             checkpoints.removeIncomplete();
@@ -216,21 +215,6 @@ public final class PretrainJob implements Callable<Integer> {
                 lease.close();
             }
         }
-    }
-
-    /**
-     * Refuses, before the first round, a run whose rounds cannot fit this driver: the one aggregate it receives per
-     * round against {@code spark.driver.maxResultSize}, and what a round holds against this JVM's maximum heap (the
-     * driver's: pretrain runs its loop here).
-     */
-    private static void requireDriverFits(SparkSession spark, ElectraConfig config, long parameters) {
-        RoundBytes round = Pretraining.roundBytes(config, parameters);
-        long maxResultSize = spark.sparkContext().getConf().getSizeAsBytes("spark.driver.maxResultSize", "1g");
-        round.requireFits(maxResultSize, Runtime.getRuntime().maxMemory());
-        LOG.info("pretrain: a round sends {} bytes, each worker returns {}, the driver receives one aggregate of {} "
-                        + "(spark.driver.maxResultSize {}) and holds at least {} (max heap {})",
-                round.broadcastBytes(), round.returnBytes(), round.aggregateBytes(), maxResultSize,
-                round.driverHeapBytes(), Runtime.getRuntime().maxMemory());
     }
 
     /** Every example the run does not hold out, in one partition per worker, persisted; logs the run's shape. */

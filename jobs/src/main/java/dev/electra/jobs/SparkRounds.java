@@ -163,6 +163,21 @@ final class SparkRounds {
     }
 
     /**
+     * Refuses, before the first round, a run whose rounds cannot fit this driver: the one aggregate it receives per
+     * round against {@code spark.driver.maxResultSize}, and what a round holds against this JVM's maximum heap (the
+     * driver's: pretrain runs its loop here).
+     */
+    static void requireDriverFits(SparkSession spark, ElectraConfig config, long parameters) {
+        RoundBytes round = Pretraining.roundBytes(config, parameters);
+        long maxResultSize = spark.sparkContext().getConf().getSizeAsBytes("spark.driver.maxResultSize", "1g");
+        round.requireFits(maxResultSize, Runtime.getRuntime().maxMemory());
+        LOG.info("pretrain: a round sends {} bytes, each worker returns {}, the driver receives one aggregate of {} "
+                        + "(spark.driver.maxResultSize {}) and holds at least {} (max heap {})",
+                round.broadcastBytes(), round.returnBytes(), round.aggregateBytes(), maxResultSize,
+                round.driverHeapBytes(), Runtime.getRuntime().maxMemory());
+    }
+
+    /**
      * The listener that injects {@link PretrainJob#INJECT_FAULT}'s failure, on the task's first attempt of the stage's
      * first attempt only: a killed executor loses its shuffle output, Spark then re-runs the whole stage, and task
      * attempt numbers start again at 0 in the new stage attempt (on YARN every replacement executor was killed).
