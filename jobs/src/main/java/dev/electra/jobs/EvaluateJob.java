@@ -159,8 +159,10 @@ public final class EvaluateJob implements Callable<Integer> {
         Map<String, Map<String, Evaluation.Probe>> probes = ev.mode() == ElectraConfig.EvaluateMode.FINETUNE ? null
                 : probe(spark, modelConfig, pretrainModel, kernels.mode(), supervised, tagging, ev,
                 config.seed());
-        List<EncodedTask> fineTuned = fineTuned(supervised, ev.fineTuneTasks());
-        List<List<List<FineTuner.Result>>> runs = ev.mode() == ElectraConfig.EvaluateMode.PROBE ? List.of()
+        // probes only: nothing is fine-tuned, so fine-tune-tasks is not checked against the tasks
+        List<EncodedTask> fineTuned = ev.mode() == ElectraConfig.EvaluateMode.PROBE ? List.of()
+                : fineTuned(supervised, ev.fineTuneTasks());
+        List<List<List<FineTuner.Result>>> runs = fineTuned.isEmpty() ? List.of()
                 : fineTune(spark, modelConfig, pretrainModel, fineTuned, ev, config.model().kernels());
         Map<String, Evaluation.TaskScore> scores = new LinkedHashMap<>();
         for (int i = 0; i < runs.size(); i++) {
