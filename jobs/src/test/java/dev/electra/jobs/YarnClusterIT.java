@@ -203,10 +203,9 @@ class YarnClusterIT {
     }
 
     @Test
-    void pretrainInClusterAndClientModeSurvivesAFailedTaskAndEqualsALocalRun() throws Exception {
+    void pretrainInClusterAndClientModeSurvivesAFailedTaskAndAKilledContainerAndEqualsALocalRun() throws Exception {
         String run = root + "/runs/pretrain-cluster";
-        // A failed task (not a killed executor: SparkRounds' injection fires again when a lost executor's shuffle
-        // output makes Spark re-attempt the whole stage, whose task attempts count from 0 again).
+        // A failed task here; a killed executor container in client mode below.
         Run trained = submit("cluster", List.of(PretrainJob.INJECT_FAULT + "=1:3"),
                 "pretrain", "--data", root + "/runs/shards", "--output", run);
         assertEquals(0, trained.exit(), "exit status 0: final status SUCCEEDED");
@@ -224,14 +223,19 @@ class YarnClusterIT {
         assertArrayEquals(local.parameters(), last.params(),
                 "two YARN executors (a task failed and re-run) = local[2] in this JVM");
 
-        // Client mode: the driver runs in the script's JVM, YARN gives the executors.
+        // Client mode: the driver runs in the script's JVM, YARN gives the executors; worker 1's executor JVM kills
+        // itself after step 3, YARN starts another container, and Spark re-runs the lost stage there.
         String clientRun = root + "/runs/pretrain-client";
-        Run client = submit("client", List.of(), "pretrain", "--data", root + "/runs/shards", "--output", clientRun);
+        Run client = submit("client", List.of(PretrainJob.INJECT_FAULT + "=1:3:exit"), "pretrain", "--data",
+                root + "/runs/shards", "--output", clientRun);
         assertEquals(0, client.exit(), "client mode: the driver's exit status");
+        assertTrue(containerLogs(client.application()).contains("injected fault: worker 1 kills its executor"),
+                "an executor container was killed");
         assertTrue(client.output().contains("Sparks: YARN application " + client.application() + "; its logs "
                 + "(driver and executors): yarn logs -applicationId " + client.application()),
                 "the driver itself names the application's logs");
-        assertArrayEquals(local.parameters(), lastCheckpoint(clientRun).params(), "client mode = local[2]");
+        assertArrayEquals(local.parameters(), lastCheckpoint(clientRun).params(),
+                "client mode, an executor container killed and replaced = local[2]");
     }
 
     @Test
