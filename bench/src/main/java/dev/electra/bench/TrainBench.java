@@ -34,20 +34,7 @@ public final class TrainBench {
                 "pretrain.warmup-steps=0", "pretrain.steps=100000", "model.kernels=" + kernels));
         ElectraModel model = Pretraining.model(config, vocab, length);
         Trainer trainer = Pretraining.trainer(config, model, new Pretraining.SpecialIds(0, 2, 3, 4));
-        SplittableRandom random = new SplittableRandom(1);
-        List<PackedExample> examples = new ArrayList<>();
-        for (int i = 0; i < batch; i++) {
-            int[] ids = new int[length];
-            byte[] seg = new byte[length];
-            for (int t = 0; t < length; t++) {
-                ids[t] = 5 + random.nextInt(vocab - 5);
-                seg[t] = (byte) (t >= length / 2 ? 1 : 0);
-            }
-            ids[0] = 2;
-            ids[length / 2 - 1] = 3;
-            ids[length - 1] = 3;
-            examples.add(new PackedExample(ids, seg));
-        }
+        List<PackedExample> examples = examples(batch, length, vocab);
         double peak = gemmPeak();
         int warmup = 2;
         double seconds = 0;
@@ -67,6 +54,28 @@ public final class TrainBench {
                 model.kernels().configName(), tokensPerSecond, steps, seconds / steps);
         System.out.printf("model FLOPs: %.2f MFLOP/token -> %.2f GFLOP/s achieved; ND4J fp32 GEMM peak %.1f GFLOP/s; MFU %.1f%%%n",
                 flopsPerToken / 1e6, achieved, peak, 100 * achieved / peak);
+    }
+
+    /**
+     * {@code batch} full-length synthetic examples of two segments, ids uniform over the vocabulary but the specials
+     * ([CLS] = 2 first, [SEP] = 3 closing each segment), from a fixed seed.
+     */
+    static List<PackedExample> examples(int batch, int length, int vocab) {
+        SplittableRandom random = new SplittableRandom(1);
+        List<PackedExample> examples = new ArrayList<>();
+        for (int i = 0; i < batch; i++) {
+            int[] ids = new int[length];
+            byte[] seg = new byte[length];
+            for (int t = 0; t < length; t++) {
+                ids[t] = 5 + random.nextInt(vocab - 5);
+                seg[t] = (byte) (t >= length / 2 ? 1 : 0);
+            }
+            ids[0] = 2;
+            ids[length / 2 - 1] = 3;
+            ids[length - 1] = 3;
+            examples.add(new PackedExample(ids, seg));
+        }
+        return examples;
     }
 
     /**

@@ -8,6 +8,7 @@ import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.model.ForwardResult;
 import dev.electra.pipeline.model.ModelInput;
 import dev.electra.pipeline.model.NativeMemory;
+import dev.electra.pipeline.model.kernels.Profile;
 import dev.electra.pipeline.model.StepResult;
 import dev.electra.pipeline.packing.PackedExample;
 import dev.electra.pipeline.seeds.Seeds;
@@ -110,26 +111,40 @@ public final class Trainer {
             return accumulatedStep(examples, step, firstRow);
         }
         long start = System.nanoTime();
-        ModelInput in = input(examples, step, firstRow);
+        ModelInput in;
+        try (Profile.Part part = Profile.part("masking (the step's input)")) {
+            in = input(examples, step, firstRow);
+        }
         long stepSeed = Seeds.step(seed, step);
         double lr = schedule.at(step);
         StepMetrics metrics;
         // The placeholders (dropout masks and sampling noise, hundreds of MB at small) and the metrics' arrays live
         // in a workspace reused from step to step: fresh native memory is page-faulted in at every step otherwise.
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID)) {
-            Map<String, INDArray> placeholders = model.placeholders(in, stepSeed, firstRow, true);
-            StepResult result = model.gradients(placeholders);
+            Map<String, INDArray> placeholders;
+            try (Profile.Part part = Profile.part("placeholders (dropout masks, sampling noise)")) {
+                placeholders = model.placeholders(in, stepSeed, firstRow, true);
+            }
+            StepResult result;
+            try (Profile.Part part = Profile.part("pass: outside its parts (outputs, gradients copied out)")) {
+                result = model.gradients(placeholders);
+            }
             ForwardResult out = result.outputs();
             if (!Double.isFinite(out.totalLoss())) {
                 throw new NonFiniteLossException(step, "total loss " + out.totalLoss() + ", terms " + out.lossTerms());
             }
-            float[] gradient = model.flatten(result.gradients(), gradientBuffer);
-            NativeMemory.release(result.gradients().values());
+            float[] gradient;
+            try (Profile.Part part = Profile.part("gradients flattened")) {
+                gradient = model.flatten(result.gradients(), gradientBuffer);
+                NativeMemory.release(result.gradients().values());
+            }
             double norm = Update.apply(model, gradient, parameterBuffer, optimizer, lr, step + 1, clipNorm,
                     n -> new NonFiniteLossException(step, "gradient norm " + n));
             metrics = metrics(step + 1, lr, out, norm, tokens(in), 0);
         }
-        model.setFlatParameters(parameterBuffer);
+        try (Profile.Part part = Profile.part("parameters copied back")) {
+            model.setFlatParameters(parameterBuffer);
+        }
         return metrics.withSeconds((System.nanoTime() - start) / 1e9);
     }
 

@@ -2,6 +2,7 @@ package dev.electra.pipeline.train;
 
 import dev.electra.pipeline.model.ElectraModel;
 import dev.electra.pipeline.model.NativeMemory;
+import dev.electra.pipeline.model.kernels.Profile;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -45,11 +46,20 @@ public final class Update {
      */
     public static double apply(ElectraModel model, float[] gradient, float[] parameterBuffer, Optimizer optimizer,
                                double lr, long t, double clipNorm, Divergence diverged) {
-        double norm = GradientClipping.clip(gradient, clipNorm);
+        double norm;
+        try (Profile.Part part = Profile.part("gradient clipping")) {
+            norm = GradientClipping.clip(gradient, clipNorm);
+        }
         if (!Double.isFinite(norm)) {
             throw diverged.at(norm);
         }
-        optimizer.step(model.flatParameters(parameterBuffer), gradient, lr, t);
+        float[] parameters;
+        try (Profile.Part part = Profile.part("parameters copied out")) {
+            parameters = model.flatParameters(parameterBuffer);
+        }
+        try (Profile.Part part = Profile.part("optimizer update")) {
+            optimizer.step(parameters, gradient, lr, t);
+        }
         return norm;
     }
 }

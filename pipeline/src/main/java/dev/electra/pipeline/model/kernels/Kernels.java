@@ -67,30 +67,49 @@ public final class Kernels {
 
     /** x·W + b for x [R, in]. */
     public static INDArray dense(INDArray x, Map<String, INDArray> p, String name) {
-        return addBias(gemm(x, p.get(kernel(name)), false, false), p.get(bias(name)));
+        return addBias(gemm(x, p.get(kernel(name)), false, false, label(name)), p.get(bias(name)));
+    }
+
+    /** A dense layer's name as a profile shows it: within its block when it is in one ({@code ffn/intermediate}). */
+    private static String label(String name) {
+        if (!Profile.ON) {
+            return null;
+        }
+        int layer = name.indexOf("layer_");
+        int from = layer >= 0 ? name.indexOf('/', layer) : name.indexOf('/');
+        return from < 0 ? name : name.substring(from + 1);
     }
 
     /** y[r, :] += bias for every row of y [R, C], in place; returns y. */
     public static INDArray addBias(INDArray y, INDArray bias) {
+        long start = Profile.start();
         if (vector(y)) {
             VectorKernels.addRowVector(y, bias);
-            return y;
+        } else {
+            y.addiRowVector(bias);
         }
-        return y.addiRowVector(bias);
+        Profile.kernel("bias add", start, 0, Profile.floats(2 * y.length()));
+        return y;
     }
 
     /** a += b in place (same shape); returns a. */
     public static INDArray addInPlace(INDArray a, INDArray b) {
+        long start = Profile.start();
         if (vector(a, b) && a.length() == b.length()) {
             VectorKernels.addInPlace(a, b);
-            return a;
+        } else {
+            a.addi(b);
         }
-        return a.addi(b);
+        Profile.kernel("residual add", start, 0, Profile.floats(3 * a.length()));
+        return a;
     }
 
     /** Σ over the rows of a [R, C] array: [C]. */
     public static INDArray columnSums(INDArray a) {
-        return vector(a) ? VectorKernels.columnSums(a) : a.sum(0);
+        long start = Profile.start();
+        INDArray sums = vector(a) ? VectorKernels.columnSums(a) : a.sum(0);
+        Profile.kernel("column sums (bias gradients)", start, 0, Profile.floats(a.length()));
+        return sums;
     }
 
     /**
@@ -99,21 +118,24 @@ public final class Kernels {
      * index order on the CPU, then the sums into the table (the same bits every run, ReferenceKernelsTest).
      */
     public static void scatterAddRows(INDArray table, int[] ids, INDArray rows) {
+        long start = Profile.start();
         if (vector(table, rows)) {
             VectorKernels.scatterAddRows(table, ids, rows);
-            return;
+        } else {
+            INDArray sums = Nd4j.exec((CustomOp) new UnsortedSegmentSum(rows, Nd4j.createFromArray(ids),
+                    Math.toIntExact(table.size(0))))[0];
+            table.addi(sums);
         }
-        INDArray sums = Nd4j.exec((CustomOp) new UnsortedSegmentSum(rows, Nd4j.createFromArray(ids),
-                Math.toIntExact(table.size(0))))[0];
-        table.addi(sums);
+        Profile.kernel("embedding scatter-add", start, 0, Profile.floats(3 * rows.length()));
     }
 
     /** dOut [R, out] → kernel and bias gradients added into {@code grads}; returns dIn [R, in]. */
     public static INDArray denseBackward(INDArray dOut, INDArray in, Map<String, INDArray> p, String name,
                                   Map<String, INDArray> grads) {
-        accumulate(grads, kernel(name), gemm(in, dOut, true, false));
+        String label = label(name);
+        accumulate(grads, kernel(name), gemm(in, dOut, true, false, Profile.ON ? label + " dW" : null));
         accumulate(grads, bias(name), columnSums(dOut));
-        return gemm(dOut, p.get(kernel(name)), false, true);
+        return gemm(dOut, p.get(kernel(name)), false, true, Profile.ON ? label + " dX" : null);
     }
 
     /** Adds {@code g} into {@code grads[name]} (a parameter used more than once sums its gradients). */
@@ -122,20 +144,40 @@ public final class Kernels {
         if (old == null) {
             grads.put(name, g);
         } else {
+            long start = Profile.start();
             old.addi(g);
+            Profile.kernel("gradient sum (shared parameter)", start, 0, Profile.floats(3 * g.length()));
         }
     }
 
     /**
-     * a·b (either transposed) into a new row-major array through BLAS directly: INDArray.mmul on row-major
-     * operands ran 5–9× slower here (16 against 79 GFLOP/s at [4096, 128] × [128, 128], docs/benchmarks.md).
+     * a·b (either transposed) into a new row-major array: in a fused pass on float arrays {@link VectorGemm} (2.3×
+     * OpenBLAS's rate on the transformer's shapes here, and the same bits on any number of cores), otherwise BLAS
+     * directly: INDArray.mmul on row-major operands ran 5–9× slower (16 against 79 GFLOP/s at [4096, 128] × [128,
+     * 128], docs/benchmarks.md).
      */
     public static INDArray gemm(INDArray a, INDArray b, boolean transposeA, boolean transposeB) {
+        return gemm(a, b, transposeA, transposeB, "unnamed");
+    }
+
+    /** {@link #gemm(INDArray, INDArray, boolean, boolean)}, shown as {@code label} in a profile. */
+    public static INDArray gemm(INDArray a, INDArray b, boolean transposeA, boolean transposeB, String label) {
+        long start = Profile.start();
         long rows = transposeA ? a.size(1) : a.size(0);
         long cols = transposeB ? b.size(0) : b.size(1);
         // uninitialized: with β = 0 BLAS overwrites the output without reading it (zero-filling first cost a pass)
         INDArray out = Nd4j.createUninitialized(a.dataType(), new long[] {rows, cols}, 'c');
-        return Nd4j.gemm(a, b, out, transposeA, transposeB, 1.0, 0.0);
+        if (vector(a, b, out)) {
+            VectorGemm.multiply(a, b, out, transposeA, transposeB);
+        } else {
+            Nd4j.gemm(a, b, out, transposeA, transposeB, 1.0, 0.0);
+        }
+        if (Profile.ON) {
+            long inner = transposeA ? a.size(0) : a.size(1);
+            Profile.kernel("GEMM " + label + " [" + rows + "×" + inner + "]·[" + inner + "×" + cols + "]", start,
+                    2.0 * rows * cols * inner, Profile.floats(a.length() + b.length() + rows * cols));
+        }
+        return out;
     }
 
     /**
@@ -143,14 +185,19 @@ public final class Kernels {
      * with the population std, as a new array.
      */
     public static INDArray layerNorm(INDArray x, Map<String, INDArray> p, String name) {
+        long start = Profile.start();
         INDArray gain = p.get(gain(name));
         INDArray bias = p.get(bias(name));
+        INDArray y;
         if (vector(x)) {
-            return VectorKernels.layerNorm(x, gain, bias);
+            y = VectorKernels.layerNorm(x, gain, bias);
+        } else {
+            INDArray centred = x.subColumnVector(x.mean(true, 1));
+            y = centred.diviColumnVector(rowStd(centred).addi(LAYER_NORM_EPSILON)).muliRowVector(gain)
+                    .addiRowVector(bias);
         }
-        INDArray centred = x.subColumnVector(x.mean(true, 1));
-        return centred.diviColumnVector(rowStd(centred).addi(LAYER_NORM_EPSILON)).muliRowVector(gain)
-                .addiRowVector(bias);
+        Profile.kernel("LayerNorm", start, 0, Profile.floats(2 * x.length()));
+        return y;
     }
 
     /**
@@ -160,6 +207,7 @@ public final class Kernels {
      */
     public static INDArray layerNormBackward(INDArray dy, INDArray x, Map<String, INDArray> p, String name,
                                       Map<String, INDArray> grads) {
+        long start = Profile.start();
         INDArray gain = p.get(gain(name));
         INDArray dx;
         if (vector(dy, x)) {
@@ -179,6 +227,7 @@ public final class Kernels {
             INDArray stdTerm = d.mul(centred).sum(true, 1).divi(denominator);
             dx = d.subiColumnVector(d.mean(true, 1)).diviColumnVector(s).subi(centred.muliColumnVector(stdTerm));
         }
+        Profile.kernel("LayerNorm backward", start, 0, Profile.floats(3 * x.length()));
         return dx;
     }
 
@@ -192,15 +241,15 @@ public final class Kernels {
      * and the GELU are one pass).
      */
     public static Gelu denseGelu(INDArray x, Map<String, INDArray> p, String name) {
-        return biasGelu(gemm(x, p.get(kernel(name)), false, false), p.get(bias(name)));
+        return biasGelu(gemm(x, p.get(kernel(name)), false, false, label(name)), p.get(bias(name)));
     }
 
     /** GELU(y + bias) for y [R, C] and bias [C]; y + bias is left in y, the backward pass's input. */
     static Gelu biasGelu(INDArray y, INDArray bias) {
-        if (vector(y)) {
-            return new Gelu(y, VectorKernels.biasGelu(y, bias), null);
-        }
-        return gelu(addBias(y, bias));
+        long start = Profile.start();
+        Gelu g = vector(y) ? new Gelu(y, VectorKernels.biasGelu(y, bias), null) : gelu(addBias(y, bias));
+        Profile.kernel("bias + GELU", start, 0, Profile.floats(2 * y.length()));
+        return g;
     }
 
     /**
@@ -223,13 +272,18 @@ public final class Kernels {
      * x·σ the output and a′ = 2√(2/π)(1 + 3·0.044715x²).
      */
     public static INDArray geluBackward(INDArray dOutput, Gelu gelu) {
+        long start = Profile.start();
+        INDArray dx;
         if (gelu.gate() == null) {
-            return VectorKernels.geluBackward(dOutput, gelu.input());
+            dx = VectorKernels.geluBackward(dOutput, gelu.input());
+        } else {
+            INDArray x = gelu.input();
+            INDArray slope = x.mul(x).muli(2 * GELU_C * 3 * 0.044715).addi(2 * GELU_C).muli(gelu.output())
+                    .muli(gelu.gate().rsub(1.0)).addi(gelu.gate());
+            dx = dOutput.muli(slope);
         }
-        INDArray x = gelu.input();
-        INDArray slope = x.mul(x).muli(2 * GELU_C * 3 * 0.044715).addi(2 * GELU_C).muli(gelu.output())
-                .muli(gelu.gate().rsub(1.0)).addi(gelu.gate());
-        return dOutput.muli(slope);
+        Profile.kernel("GELU backward", start, 0, Profile.floats(3 * dOutput.length()));
+        return dx;
     }
 
     /**
@@ -237,12 +291,15 @@ public final class Kernels {
      * for float); returns y.
      */
     public static INDArray biasDropoutResidual(INDArray y, INDArray bias, INDArray mask, INDArray residual) {
+        long start = Profile.start();
         INDArray m = isIdentity(mask) ? null : mask;
         if (vector(y, m, residual) && (m == null || m.length() == y.length()) && residual.length() == y.length()) {
             VectorKernels.biasDropoutResidual(y, bias, m, residual);
-            return y;
+        } else {
+            addInPlace(dropout(addBias(y, bias), m), residual);
         }
-        return addInPlace(dropout(addBias(y, bias), m), residual);
+        Profile.kernel("bias + dropout + residual", start, 0, Profile.floats((m == null ? 3 : 4) * y.length()));
+        return y;
     }
 
     /**
@@ -253,11 +310,14 @@ public final class Kernels {
         if (isIdentity(mask)) {
             return x;
         }
+        long start = Profile.start();
         if (vector(x, mask) && x.length() == mask.length()) {
             VectorKernels.mulInPlace(x, mask);
-            return x;
+        } else {
+            x.muli(mask);
         }
-        return x.muli(mask);
+        Profile.kernel("dropout", start, 0, Profile.floats(3 * x.length()));
+        return x;
     }
 
     /** x ∘ mask as a new array (x itself unchanged), or x when the mask is absent. */
@@ -265,7 +325,10 @@ public final class Kernels {
         if (isIdentity(mask)) {
             return x;
         }
-        return vector(x, mask) && x.length() == mask.length() ? VectorKernels.product(x, mask) : x.mul(mask);
+        long start = Profile.start();
+        INDArray y = vector(x, mask) && x.length() == mask.length() ? VectorKernels.product(x, mask) : x.mul(mask);
+        Profile.kernel("dropout", start, 0, Profile.floats(3 * x.length()));
+        return y;
     }
 
     /** [a | b | …]: matrices [R, Cᵢ] side by side, [R, ΣCᵢ] (vectors [Cᵢ] end to end, [ΣCᵢ]). */
@@ -278,7 +341,10 @@ public final class Kernels {
             INDArray joined = concatColumns(rows);
             return joined.reshape(joined.length());
         }
-        return vector(parts) ? VectorKernels.concatColumns(parts) : Nd4j.concat(1, parts);
+        long start = Profile.start();
+        INDArray joined = vector(parts) ? VectorKernels.concatColumns(parts) : Nd4j.concat(1, parts);
+        Profile.kernel("QKV kernel concatenation", start, 0, Profile.floats(2 * joined.length()));
+        return joined;
     }
 
     /** Columns from … to − 1 of x [R, C] as a new contiguous array (of a vector [C]: elements, [to − from]). */
@@ -286,8 +352,11 @@ public final class Kernels {
         if (x.rank() == 1) {
             return columns(x.reshape(1, x.length()), from, to).reshape(to - from);
         }
-        return vector(x) ? VectorKernels.columns(x, (int) from, (int) to)
+        long start = Profile.start();
+        INDArray part = vector(x) ? VectorKernels.columns(x, (int) from, (int) to)
                 : x.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to)).dup('c');
+        Profile.kernel("QKV gradient split", start, 0, Profile.floats(2 * part.length()));
+        return part;
     }
 
     static boolean isIdentity(INDArray mask) {

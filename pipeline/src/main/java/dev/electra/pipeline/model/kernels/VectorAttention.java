@@ -42,6 +42,18 @@ final class VectorAttention {
         final float[] lanes = new float[LANES];
         /** One softmax row, padded to whole vectors. */
         final float[] row;
+        /** Nanoseconds by stage of the pairs this thread handled, when profiling ({@link Profile}). */
+        final long[] stages = new long[6];
+        long lap;
+
+        /** Ends the current stage of a pair (which began at the last lap) as stage {@code stage}. */
+        void lap(int stage) {
+            if (Profile.ON) {
+                long now = System.nanoTime();
+                stages[stage] += now - lap;
+                lap = now;
+            }
+        }
 
         Tiles(int l, int d) {
             row = new float[VectorMath.padded(l)];
@@ -60,16 +72,34 @@ final class VectorAttention {
         void run(Tiles tiles, int b, int h);
     }
 
-    /** Runs body for every (sequence, head) pair, one contiguous range of pairs per core. */
-    private static void forPairs(int batch, int heads, int l, int d, PairBody body) {
+    /**
+     * Runs body for every (sequence, head) pair, one contiguous range of pairs per core; returns the stages'
+     * nanoseconds summed over the threads (zeros unless profiling).
+     */
+    private static long[] forPairs(int batch, int heads, int l, int d, PairBody body) {
         int pairs = batch * heads;
+        long[] stages = new long[6];
         VectorKernels.forRows(pairs, (long) pairs * l * l, (chunk, from, to) -> {
             Tiles tiles = new Tiles(l, d);
             for (int pair = from; pair < to; pair++) {
+                tiles.lap = Profile.start();
                 body.run(tiles, pair / heads, pair % heads);
             }
+            synchronized (stages) {
+                for (int i = 0; i < stages.length; i++) {
+                    stages[i] += tiles.stages[i];
+                }
+            }
         });
+        return stages;
     }
+
+    /** The forward pass's stages as a profile shows them (tile copies: the head's columns in and out of the tiles). */
+    private static final String[] FORWARD_STAGES = {"attention tile copies", "attention scores q·kᵀ",
+        "attention softmax", "attention dropout", "attention weighted sum p·v"};
+    private static final String[] BACKWARD_STAGES = {"attention backward tile copies", "attention backward dv",
+        "attention backward dp = dOut·vᵀ", "attention backward softmax", "attention backward dq",
+        "attention backward dk"};
 
     /**
      * context = dropout(softmax(scale·q·kᵀ + bias)) · v for each head, with qkv [B·L, 3H] = [q | k | v] (head h of q
@@ -86,26 +116,36 @@ final class VectorAttention {
         ByteBuffer pf = bytes(probs);
         ByteBuffer mf = mask == null ? null : bytes(mask);
         ByteBuffer cf = bytes(context);
-        forPairs(batch, heads, l, d, (t, b, h) -> {
+        long start = Profile.start();
+        long[] stages = forPairs(batch, heads, l, d, (t, b, h) -> {
             int row = b * l;
             readHead(x, 3 * hidden, h * d, row, l, d, t.q);
             readHead(x, 3 * hidden, hidden + h * d, row, l, d, t.k);
             readHead(x, 3 * hidden, 2 * hidden + h * d, row, l, d, t.v);
             transpose(t.k, l, d, t.work);
+            t.lap(0);
             multiply(t.q, false, t.work, t.p, l, d, l);
+            t.lap(1);
             softmaxRows(t.p, l, scale, bias, row, t.row, t.lanes);
+            t.lap(2);
             int tile = (b * heads + h) * l * l;
             write(pf, tile, t.p, 0, l * l);
+            t.lap(0);
             float[] dropped = t.p;
             if (mf != null) {
                 read(mf, tile, t.a, 0, l * l);
                 multiplyInPlace(t.a, t.p);
                 dropped = t.a;
             }
+            t.lap(3);
             multiply(dropped, false, t.v, t.out, l, l, d);
+            t.lap(4);
             writeHead(cf, hidden, h * d, row, l, d, t.out);
+            t.lap(0);
         });
         keepAlive(qkv, probs, mask, context);
+        double product = 2.0 * batch * heads * l * l * d;
+        Profile.apportion(start, FORWARD_STAGES, stages, new double[] {0, product, 0, 0, product});
     }
 
     /**
@@ -122,7 +162,8 @@ final class VectorAttention {
         ByteBuffer pf = bytes(probs);
         ByteBuffer mf = mask == null ? null : bytes(mask);
         ByteBuffer dx = bytes(dqkv);
-        forPairs(batch, heads, l, d, (t, b, h) -> {
+        long start = Profile.start();
+        long[] stages = forPairs(batch, heads, l, d, (t, b, h) -> {
             int row = b * l;
             int tile = (b * heads + h) * l * l;
             readHead(dcf, hidden, h * d, row, l, d, t.out);
@@ -134,23 +175,35 @@ final class VectorAttention {
                 read(mf, tile, m, 0, l * l);
                 multiplyInPlace(t.a, m);
             }
+            t.lap(0);
             // dv = droppedᵀ · dOut
             multiply(t.a, true, t.out, t.work, l, l, d);
+            t.lap(1);
             writeHead(dx, 3 * hidden, 2 * hidden + h * d, row, l, d, t.work);
             // dDropped = dOut · vᵀ, then back through dropout and the softmax: ds
             readHead(x, 3 * hidden, 2 * hidden + h * d, row, l, d, t.v);
             transpose(t.v, l, d, t.work);
+            t.lap(0);
             multiply(t.out, false, t.work, t.a, l, d, l);
+            t.lap(2);
             softmaxBackwardRows(t.a, t.p, m, l, scale, t.lanes);
+            t.lap(3);
             // dq = ds · k, dk = dsᵀ · q
             readHead(x, 3 * hidden, hidden + h * d, row, l, d, t.k);
+            t.lap(0);
             multiply(t.a, false, t.k, t.work, l, l, d);
+            t.lap(4);
             writeHead(dx, 3 * hidden, h * d, row, l, d, t.work);
             readHead(x, 3 * hidden, h * d, row, l, d, t.q);
+            t.lap(0);
             multiply(t.a, true, t.q, t.work, l, l, d);
+            t.lap(5);
             writeHead(dx, 3 * hidden, hidden + h * d, row, l, d, t.work);
+            t.lap(0);
         });
         keepAlive(dContext, qkv, probs, mask, dqkv);
+        double product = 2.0 * batch * heads * l * l * d;
+        Profile.apportion(start, BACKWARD_STAGES, stages, new double[] {0, product, product, 0, product, product});
     }
 
     /** Rows firstRow … firstRow + L − 1, columns column … column + d − 1 of x (rows rowStride apart): tile [L, d]. */

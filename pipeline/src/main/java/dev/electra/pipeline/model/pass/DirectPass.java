@@ -44,6 +44,7 @@ import dev.electra.pipeline.model.SamplingConfig;
 import dev.electra.pipeline.model.graph.GraphBuilder;
 import dev.electra.pipeline.model.graph.GraphNames;
 import dev.electra.pipeline.model.kernels.Kernels;
+import dev.electra.pipeline.model.kernels.Profile;
 import dev.electra.pipeline.model.kernels.VectorKernels;
 import dev.electra.pipeline.model.noise.GumbelSampler;
 import java.util.ArrayList;
@@ -308,14 +309,29 @@ public final class DirectPass {
                 backward(main, dHidden);
                 return;
             }
-            Encoded gen = encode(GENERATOR, config.generator(), inputIds);
-            MlmHead genHead = slotHead(GENERATOR, gen.hidden());
-            INDArray genLogits = genHead.logits;
-            INDArray dGenLogits = softmaxLoss(genLogits, slotTargets, definition.lossWeights().genWeight(),
-                    GraphNames.LOSS_GENERATOR, GraphNames.OUT_GENERATOR_SLOT_LOSS,
-                    GraphNames.OUT_GENERATOR_SLOT_CORRECT);
-            int[] sampled = sample(genLogits);
-            backward(gen, slotHeadBackward(genHead, dGenLogits));
+            Encoded gen;
+            try (Profile.Part part = Profile.part("generator forward")) {
+                gen = encode(GENERATOR, config.generator(), inputIds);
+            }
+            MlmHead genHead;
+            INDArray dGenLogits;
+            try (Profile.Part part = Profile.part("generator head + loss")) {
+                genHead = slotHead(GENERATOR, gen.hidden());
+                dGenLogits = softmaxLoss(genHead.logits, slotTargets, definition.lossWeights().genWeight(),
+                        GraphNames.LOSS_GENERATOR, GraphNames.OUT_GENERATOR_SLOT_LOSS,
+                        GraphNames.OUT_GENERATOR_SLOT_CORRECT);
+            }
+            int[] sampled;
+            try (Profile.Part part = Profile.part("sampling")) {
+                sampled = sample(genHead.logits);
+            }
+            INDArray dGenHidden;
+            try (Profile.Part part = Profile.part("generator head backward")) {
+                dGenHidden = slotHeadBackward(genHead, dGenLogits);
+            }
+            try (Profile.Part part = Profile.part("generator backward")) {
+                backward(gen, dGenHidden);
+            }
 
             int[] corrupted = inputIds.clone();
             double[] replaced = new double[b * l];
@@ -328,15 +344,23 @@ public final class DirectPass {
             }
             out.put(GraphNames.OUT_SAMPLED_IDS, Nd4j.createFromArray(sampled));
             out.put(GraphNames.OUT_REPLACED, Nd4j.createFromArray(replaced).castTo(type).reshape(b, l));
-            Encoded main = encode(mainName, config.discriminator(), corrupted);
-            INDArray dHidden = switch (objective) {
-                case ELECTRA, ELECTRA_15 -> discriminator(main.hidden(), replaced);
-                case REPLACE_MLM -> mlmAtSlots(mainName, main.hidden(), slotTargets, 1.0, GraphNames.LOSS_MAIN,
-                        GraphNames.OUT_MAIN_LOSS, GraphNames.OUT_MAIN_CORRECT);
-                case ALL_TOKENS_MLM -> allTokens(mainName, main.hidden(), replaced);
-                default -> throw new IllegalStateException("objective " + objective + " has no generator");
-            };
-            backward(main, dHidden);
+            Encoded main;
+            try (Profile.Part part = Profile.part("discriminator forward")) {
+                main = encode(mainName, config.discriminator(), corrupted);
+            }
+            INDArray dHidden;
+            try (Profile.Part part = Profile.part("discriminator head + loss, forward and backward")) {
+                dHidden = switch (objective) {
+                    case ELECTRA, ELECTRA_15 -> discriminator(main.hidden(), replaced);
+                    case REPLACE_MLM -> mlmAtSlots(mainName, main.hidden(), slotTargets, 1.0, GraphNames.LOSS_MAIN,
+                            GraphNames.OUT_MAIN_LOSS, GraphNames.OUT_MAIN_CORRECT);
+                    case ALL_TOKENS_MLM -> allTokens(mainName, main.hidden(), replaced);
+                    default -> throw new IllegalStateException("objective " + objective + " has no generator");
+                };
+            }
+            try (Profile.Part part = Profile.part("discriminator backward")) {
+                backward(main, dHidden);
+            }
         }
 
         /**
@@ -403,9 +427,11 @@ public final class DirectPass {
 
         /** Shared embeddings of {@code ids} (tokens + positions + segments, LayerNorm), dropout, projection, blocks. */
         Encoded encode(String prefix, ModelConfig.EncoderSize size, int[] ids) {
+            long start = Profile.start();
             INDArray sum = Nd4j.pullRows(p.get(WORD_EMBEDDINGS), 1, ids, 'c');
             sum.reshape(b, (long) l * e).addiRowVector(positionRows.reshape(1, (long) l * e));
             sum.addi(segmentRows);
+            Profile.kernel("embedding gather + sum", start, 0, Profile.floats(4 * sum.length()));
             INDArray mask = mask(embeddings(prefix));
             INDArray x = dropout(layerNorm(sum, p, EMBEDDINGS_LN), mask);
             INDArray projectInput = null;
@@ -456,7 +482,11 @@ public final class DirectPass {
 
         /** [B, N, L] × [B, L, H] → [B·N, H]: the hidden states at the slots (weighted by the slot weights). */
         INDArray atSlots(INDArray hidden, int h) {
-            return Nd4j.matmul(ph.get(GraphNames.SELECTION), hidden.reshape(b, l, h)).reshape((long) b * n, h);
+            long start = Profile.start();
+            INDArray slots = Nd4j.matmul(ph.get(GraphNames.SELECTION), hidden.reshape(b, l, h))
+                    .reshape((long) b * n, h);
+            Profile.kernel("slot gather (selection · hidden)", start, 2.0 * b * n * l * h, 0);
+            return slots;
         }
 
         /** The MLM head at the slots: logits [B·N, V]. */
@@ -475,8 +505,11 @@ public final class DirectPass {
 
         /** The backward pass of {@link #atSlots}: dLoss/dSlots [B·N, H] → dLoss/dHidden [B·L, H]. */
         INDArray slotHeadBackwardInput(INDArray dAtSlots, long h) {
-            return Nd4j.matmul(ph.get(GraphNames.SELECTION), dAtSlots.reshape(b, n, h), true, false, false)
+            long start = Profile.start();
+            INDArray d = Nd4j.matmul(ph.get(GraphNames.SELECTION), dAtSlots.reshape(b, n, h), true, false, false)
                     .reshape((long) b * l, h);
+            Profile.kernel("slot scatter (selectionᵀ · dSlots)", start, 2.0 * b * n * l * h, 0);
+            return d;
         }
 
         /** The MLM head on the main encoder at the slots, its loss, and dLoss/dHidden. */
@@ -500,14 +533,14 @@ public final class DirectPass {
                 this.x = x;
                 t1 = denseGelu(x, p, in(mlmHead(prefix), TRANSFORM));
                 t2 = layerNorm(t1.output(), p, in(mlmHead(prefix), LN));
-                logits = Kernels.addBias(gemm(t2, p.get(WORD_EMBEDDINGS), false, true),
+                logits = Kernels.addBias(gemm(t2, p.get(WORD_EMBEDDINGS), false, true, "output layer"),
                         p.get(in(mlmHead(prefix), OUTPUT_BIAS)));
             }
 
             INDArray backward(INDArray dLogits) {
                 accumulate(grads, in(mlmHead(prefix), OUTPUT_BIAS), Kernels.columnSums(dLogits));
-                accumulate(grads, WORD_EMBEDDINGS, gemm(dLogits, t2, true, false));
-                INDArray dt2 = gemm(dLogits, p.get(WORD_EMBEDDINGS), false, false);
+                accumulate(grads, WORD_EMBEDDINGS, gemm(dLogits, t2, true, false, "output layer dW"));
+                INDArray dt2 = gemm(dLogits, p.get(WORD_EMBEDDINGS), false, false, "output layer dX");
                 INDArray dt0 = geluBackward(layerNormBackward(dt2, t1.output(), p, in(mlmHead(prefix), LN), grads), t1);
                 return denseBackward(dt0, x, p, in(mlmHead(prefix), TRANSFORM), grads);
             }
@@ -528,6 +561,7 @@ public final class DirectPass {
             double weight = lossWeight * share(lossName);
             int rows = targets.length;
             INDArray probs = softmax(logits);
+            long start = Profile.start();
             int[] predicted = Nd4j.argMax(probs, 1).toIntVector();
             double[] ce = new double[rows];
             double[] correct = new double[rows];
@@ -553,7 +587,9 @@ public final class DirectPass {
             for (int r = 0; r < rows; r++) {
                 d.putScalar(r, targets[r], d.getDouble(r, targets[r]) - 1.0);
             }
-            return d.muliColumnVector(Nd4j.createFromArray(scale).castTo(type).reshape(rows, 1));
+            d.muliColumnVector(Nd4j.createFromArray(scale).castTo(type).reshape(rows, 1));
+            Profile.kernel("cross-entropy and its gradient", start, 0, Profile.floats(3 * logits.length()));
+            return d;
         }
 
         /**
@@ -567,7 +603,10 @@ public final class DirectPass {
 
         /** Softmax over the rows of [R, V], as a new array (ND4J's op: one native call). */
         INDArray softmax(INDArray logits) {
-            return Nd4j.exec((CustomOp) new SoftMax(logits, logits.ulike(), 1))[0];
+            long start = Profile.start();
+            INDArray probs = Nd4j.exec((CustomOp) new SoftMax(logits, logits.ulike(), 1))[0];
+            Profile.kernel("softmax over the vocabulary", start, 0, Profile.floats(2 * logits.length()));
+            return probs;
         }
 
         /** Gumbel-max samples [B·N] from the generator's logits, as {@link GumbelSampler} defines them. */
@@ -576,8 +615,11 @@ public final class DirectPass {
             INDArray noise = ph.get(GraphNames.SAMPLING_NOISE);
             int[] disallowed = sampling.disallowCorrect() ? slotTargets : null;
             if (Kernels.vector(noise, genLogits)) {
-                return VectorKernels.gumbelArgmax(noise, genLogits, (float) sampling.temperature(),
+                long start = Profile.start();
+                int[] sampled = VectorKernels.gumbelArgmax(noise, genLogits, (float) sampling.temperature(),
                         disallowed, (float) GumbelSampler.DISALLOWED_PENALTY, (float) GumbelSampler.GUMBEL_EPSILON);
+                Profile.kernel("Gumbel-max over the vocabulary", start, 0, Profile.floats(2 * genLogits.length()));
+                return sampled;
             }
             // −log(−log(u + ε) + ε), op for op as the graph
             INDArray gumbel = Transforms.log(noise.add(GumbelSampler.GUMBEL_EPSILON), false);

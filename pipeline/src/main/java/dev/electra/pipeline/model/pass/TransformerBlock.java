@@ -138,14 +138,14 @@ public final class TransformerBlock {
         // the query, key and value projections as one product with [Wq | Wk | Wv]: one pass over x, wider GEMMs
         c.qkvKernel = concatColumns(p.get(prefix + kernel(QKV[0])), p.get(prefix + kernel(QKV[1])),
                 p.get(prefix + kernel(QKV[2])));
-        c.qkv = addBias(gemm(x, c.qkvKernel, false, false), concatColumns(p.get(prefix + bias(QKV[0])),
+        c.qkv = addBias(gemm(x, c.qkvKernel, false, false, "attention/qkv"), concatColumns(p.get(prefix + bias(QKV[0])),
                 p.get(prefix + bias(QKV[1])), p.get(prefix + bias(QKV[2]))));
         c.attention = attention(c.qkv, attentionBias, masks.probs(), batch, length, heads);
         c.r1 = biasDropoutResidual(gemm(c.attention.context(), p.get(prefix + kernel(ATTENTION_OUTPUT)), false,
-                false), p.get(prefix + bias(ATTENTION_OUTPUT)), masks.attentionOutput(), x);
+                false, ATTENTION_OUTPUT), p.get(prefix + bias(ATTENTION_OUTPUT)), masks.attentionOutput(), x);
         c.y1 = layerNorm(c.r1, p, prefix + ATTENTION_LN);
         c.g = denseGelu(c.y1, p, prefix + FFN_INTERMEDIATE);
-        c.r2 = biasDropoutResidual(gemm(c.g.output(), p.get(prefix + kernel(FFN_OUTPUT)), false, false),
+        c.r2 = biasDropoutResidual(gemm(c.g.output(), p.get(prefix + kernel(FFN_OUTPUT)), false, false, FFN_OUTPUT),
                 p.get(prefix + bias(FFN_OUTPUT)), masks.ffnOutput(), c.y1);
         c.y = layerNorm(c.r2, p, prefix + FFN_LN);
         return c;
@@ -175,12 +175,12 @@ public final class TransformerBlock {
                 prefix + ATTENTION_OUTPUT, grads);
         INDArray dqkv = attentionBackward(dContext, c.qkv, c.attention, c.masks.probs(), batch, length, heads);
         long h = c.x.size(1);
-        INDArray dKernel = gemm(c.x, dqkv, true, false);
+        INDArray dKernel = gemm(c.x, dqkv, true, false, "attention/qkv dW");
         INDArray dBias = columnSums(dqkv);
         for (int i = 0; i < 3; i++) {
             accumulate(grads, prefix + kernel(QKV[i]), columns(dKernel, i * h, (i + 1) * h));
             accumulate(grads, prefix + bias(QKV[i]), columns(dBias, i * h, (i + 1) * h));
         }
-        return addInPlace(dr1, gemm(dqkv, c.qkvKernel, false, true));
+        return addInPlace(dr1, gemm(dqkv, c.qkvKernel, false, true, "attention/qkv dX"));
     }
 }

@@ -49,6 +49,46 @@ class VectorKernelsTest {
                 Kernels.geluBackward(dOut.dup(), fused));
     }
 
+    /**
+     * The fused GEMM against BLAS in double, every transpose: shapes that fill whole panels and register blocks, and
+     * ragged ones (rows not a multiple of 4, columns not of a panel, a single column or row, k = 1), above and below
+     * the parallel threshold. Each element is one in-order sum over k, so 1 and several threads give the same bits.
+     */
+    @ParameterizedTest
+    @CsvSource({"256, 128, 192", "37, 50, 70", "4096, 64, 1", "1, 300, 65", "9, 1, 17", "130, 700, 300"})
+    void gemmEveryTranspose(int m, int k, int n) {
+        for (boolean transposeA : new boolean[] {false, true}) {
+            for (boolean transposeB : new boolean[] {false, true}) {
+                INDArray a = transposeA ? random(11, k, m) : random(11, m, k);
+                INDArray b = transposeB ? random(12, n, k) : random(12, k, n);
+                INDArray fused = Kernels.gemm(a, b, transposeA, transposeB);
+                INDArray reference = Kernels.gemm(a.castTo(DataType.DOUBLE), b.castTo(DataType.DOUBLE), transposeA,
+                        transposeB);
+                // a float sum of k products of unit normals: relative error grows like √k · 2^-24
+                assertClose("gemm " + m + "×" + k + "×" + n + " ta=" + transposeA + " tb=" + transposeB,
+                        reference.divi(Math.sqrt(k)), fused.divi(Math.sqrt(k)));
+            }
+        }
+    }
+
+    /**
+     * A row of the product does not depend on how the rows were cut among threads: rows 101 … 164 alone (another
+     * split among the threads, another alignment of the 4-row blocks) give the bits of those rows in the whole
+     * product: the sum over k never splits.
+     */
+    @Test
+    void gemmRowsDoNotDependOnTheSplit() {
+        INDArray a = random(13, 512, 256);
+        INDArray b = random(14, 256, 300);
+        INDArray whole = Kernels.gemm(a, b, false, false);
+        INDArray rows = a.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(101, 165),
+                org.nd4j.linalg.indexing.NDArrayIndex.all()).dup('c');
+        INDArray part = Kernels.gemm(rows, b.dup('c'), false, false);
+        assertArrayEquals(whole.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(101, 165),
+                org.nd4j.linalg.indexing.NDArrayIndex.all()).dup('c').reshape(-1).toFloatVector(),
+                part.reshape(-1).toFloatVector());
+    }
+
     /** L = 128, d = 64 fill the product kernel's register blocks; L = 37, d = 24 leave edges. */
     @ParameterizedTest
     @CsvSource({"128, 64", "37, 24"})
