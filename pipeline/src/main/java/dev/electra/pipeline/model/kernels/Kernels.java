@@ -331,6 +331,15 @@ public final class Kernels {
         return y;
     }
 
+    /** The softmax over each row of logits [R, V], as a new array (ND4J's op, or one fused pass per row). */
+    public static INDArray softmax(INDArray logits) {
+        long start = Profile.start();
+        INDArray probs = vector(logits) ? VectorKernels.softmaxRows(logits)
+                : Nd4j.exec((CustomOp) new SoftMax(logits, logits.ulike(), 1))[0];
+        Profile.kernel("softmax over the vocabulary", start, 0, Profile.floats(2 * logits.length()));
+        return probs;
+    }
+
     /** [a | b | …]: matrices [R, Cᵢ] side by side, [R, ΣCᵢ] (vectors [Cᵢ] end to end, [ΣCᵢ]). */
     public static INDArray concatColumns(INDArray... parts) {
         if (parts[0].rank() == 1) {

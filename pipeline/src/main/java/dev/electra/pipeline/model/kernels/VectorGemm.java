@@ -62,7 +62,7 @@ final class VectorGemm {
         ByteBuffer ab = bytes(a);
         ByteBuffer bb = bytes(b);
         if (transposeA) {
-            parallel(k, work, (from, to) -> packTransposedA(ab, m, k, packedA, from, to));
+            parallel(blocks, work, (from, to) -> packTransposedA(ab, m, k, packedA, from, to));
         } else {
             parallel(blocks, work, (from, to) -> packA(ab, m, k, packedA, from, to));
         }
@@ -134,17 +134,24 @@ final class VectorGemm {
         }
     }
 
-    /** {@link #packA} for op(a) = aᵀ, a [K, M]: rows from … to − 1 of a (the p of every block). */
+    /**
+     * {@link #packA} for op(a) = aᵀ, a [K, M]: for each block, 4 adjacent elements of every row of a, so that the
+     * writes are sequential and the rows' cache lines, shared by 4 consecutive blocks, are read from L2.
+     */
     private static void packTransposedA(ByteBuffer a, int m, int k, float[] packed, int from, int to) {
-        float[] row = new float[m];
-        int blocks = (m + ROWS - 1) / ROWS;
-        for (int p = from; p < to; p++) {
-            a.asFloatBuffer().get(p * m, row, 0, m);
-            for (int block = 0; block < blocks; block++) {
-                int base = (block * k + p) * ROWS;
-                for (int r = 0; r < ROWS; r++) {
-                    packed[base + r] = row[Math.min(block * ROWS + r, m - 1)];
-                }
+        java.nio.FloatBuffer f = a.asFloatBuffer();
+        for (int block = from; block < to; block++) {
+            int base = block * k * ROWS;
+            int c0 = Math.min(block * ROWS, m - 1);
+            int c1 = Math.min(block * ROWS + 1, m - 1);
+            int c2 = Math.min(block * ROWS + 2, m - 1);
+            int c3 = Math.min(block * ROWS + 3, m - 1);
+            for (int p = 0, row = 0; p < k; p++, row += m) {
+                int o = base + p * ROWS;
+                packed[o] = f.get(row + c0);
+                packed[o + 1] = f.get(row + c1);
+                packed[o + 2] = f.get(row + c2);
+                packed[o + 3] = f.get(row + c3);
             }
         }
     }

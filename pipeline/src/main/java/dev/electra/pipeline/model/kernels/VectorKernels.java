@@ -278,6 +278,55 @@ public final class VectorKernels {
         return ids;
     }
 
+    /**
+     * The softmax of each row of x [R, V] as a new array, one pass per row: exp(x − max) / Σ with the sum in a fixed
+     * order (the generator's [slots, vocabulary] logits: ND4J's op ran at 4 GB/s there, docs/benchmarks.md).
+     */
+    static INDArray softmaxRows(INDArray x) {
+        int rows = (int) x.size(0);
+        int v = (int) x.size(1);
+        INDArray y = Nd4j.createUninitialized(x.dataType(), x.shape());
+        ByteBuffer xv = bytes(x);
+        ByteBuffer yv = bytes(y);
+        forRows(rows, x.length(), (chunk, from, to) -> {
+            float[] e = new float[VectorMath.padded(v)];
+            float[] lanes = new float[LANES];
+            int full = v - v % LANES;
+            for (int r = from; r < to; r++) {
+                int base = r * v;
+                read(xv, base, e, 0, v);
+                FloatVector maxes = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+                for (int j = 0; j < full; j += LANES) {
+                    maxes = maxes.max(FloatVector.fromArray(S, e, j));
+                }
+                float max = maxes.reduceLanes(VectorOperators.MAX);
+                for (int j = full; j < v; j++) {
+                    max = Math.max(max, e[j]);
+                }
+                for (int j = 0; j < v; j += LANES) {
+                    FloatVector.fromArray(S, e, j).sub(max).intoArray(e, j);
+                }
+                VectorMath.exp(e, v);
+                FloatVector sums = FloatVector.zero(S);
+                for (int j = 0; j < full; j += LANES) {
+                    sums = sums.add(FloatVector.fromArray(S, e, j));
+                }
+                sums.intoArray(lanes, 0);
+                float sum = VectorMath.sum(lanes);
+                for (int j = full; j < v; j++) {
+                    sum += e[j];
+                }
+                float inv = 1f / sum;
+                for (int j = 0; j < v; j += LANES) {
+                    FloatVector.fromArray(S, e, j).mul(inv).intoArray(e, j);
+                }
+                write(yv, base, e, 0, v);
+            }
+        });
+        keepAlive(x, y);
+        return y;
+    }
+
     private static float gumbel(float u, float epsilon) {
         return (float) -Math.log((float) -Math.log(u + epsilon) + epsilon);
     }

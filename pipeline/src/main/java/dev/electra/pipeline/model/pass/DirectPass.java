@@ -60,8 +60,6 @@ import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
 import org.nd4j.linalg.api.memory.enums.LearningPolicy;
 import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.CustomOp;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -396,7 +394,7 @@ public final class DirectPass {
                 return loss;
             }
             int[] targets = Nd4j.argMax(labels, 1).toIntVector();
-            INDArray probs = softmax(logits);
+            INDArray probs = Kernels.softmax(logits);
             int[] predicted = Nd4j.argMax(probs, 1).toIntVector();
             double loss = 0;
             for (int r = 0; r < b; r++) {
@@ -560,7 +558,7 @@ public final class DirectPass {
                              String correctName) {
             double weight = lossWeight * share(lossName);
             int rows = targets.length;
-            INDArray probs = softmax(logits);
+            INDArray probs = Kernels.softmax(logits);
             long start = Profile.start();
             int[] predicted = Nd4j.argMax(probs, 1).toIntVector();
             double[] ce = new double[rows];
@@ -599,14 +597,6 @@ public final class DirectPass {
         static double crossEntropy(INDArray logits, INDArray probs, int row, int argmax, int target) {
             return -Math.log(probs.getDouble(row, argmax)) - logits.getDouble(row, target)
                     + logits.getDouble(row, argmax);
-        }
-
-        /** Softmax over the rows of [R, V], as a new array (ND4J's op: one native call). */
-        INDArray softmax(INDArray logits) {
-            long start = Profile.start();
-            INDArray probs = Nd4j.exec((CustomOp) new SoftMax(logits, logits.ulike(), 1))[0];
-            Profile.kernel("softmax over the vocabulary", start, 0, Profile.floats(2 * logits.length()));
-            return probs;
         }
 
         /** Gumbel-max samples [B·N] from the generator's logits, as {@link GumbelSampler} defines them. */
@@ -684,7 +674,7 @@ public final class DirectPass {
             int rows = b * l;
             int[] targets = ph.get(GraphNames.ORIGINAL_IDS).reshape(-1).toIntVector();
             MlmHead head = new MlmHead(prefix, hidden);
-            INDArray probs = softmax(head.logits);
+            INDArray probs = Kernels.softmax(head.logits);
             Kernels.Gelu c1 = denseGelu(hidden, p, in(copyHead(prefix), TRANSFORM));
             double[] c2 = dense(c1.output(), p, in(copyHead(prefix), OUTPUT)).reshape(-1).toDoubleVector();
             double[] m = ph.get(GraphNames.TOKEN_MASK).reshape(-1).toDoubleVector();

@@ -89,6 +89,14 @@ class VectorKernelsTest {
                 part.reshape(-1).toFloatVector());
     }
 
+    /** The fused softmax over rows against ND4J's op in double, at a width with a scalar tail and at BERT's vocabulary. */
+    @ParameterizedTest
+    @CsvSource({"7, 50", "40, 30522"})
+    void softmaxOverRows(int rows, int cols) {
+        INDArray logits = random(15, rows, cols).muli(4);
+        assertClose("softmax", Kernels.softmax(logits.castTo(DataType.DOUBLE)), Kernels.softmax(logits));
+    }
+
     /** L = 128, d = 64 fill the product kernel's register blocks; L = 37, d = 24 leave edges. */
     @ParameterizedTest
     @CsvSource({"128, 64", "37, 24"})
