@@ -241,7 +241,41 @@ public final class Kernels {
      * and the GELU are one pass).
      */
     public static Gelu denseGelu(INDArray x, Map<String, INDArray> p, String name) {
-        return biasGelu(gemm(x, p.get(kernel(name)), false, false, label(name)), p.get(bias(name)));
+        INDArray w = p.get(kernel(name));
+        INDArray b = p.get(bias(name));
+        if (vector(x, w, b)) {
+            // the bias and GELU applied to each tile as the product writes it: one pass over [R, out] fewer
+            long start = Profile.start();
+            INDArray y = Nd4j.createUninitialized(x.dataType(), new long[] {x.size(0), w.size(1)}, 'c');
+            INDArray out = Nd4j.createUninitialized(x.dataType(), new long[] {x.size(0), w.size(1)}, 'c');
+            VectorGemm.multiply(x, w, y, false, false, VectorGemm.Epilogue.biasGelu(b, out));
+            Profile.kernel("GEMM " + label(name) + " + bias + GELU", start, 2.0 * y.length() * x.size(1),
+                    Profile.floats(x.length() + w.length() + 2 * y.length()));
+            return new Gelu(y, out, null);
+        }
+        return biasGelu(gemm(x, w, false, false, label(name)), b);
+    }
+
+    /**
+     * {@link #denseBackward} of a dense layer whose input was {@code gelu}'s output, continued through the GELU:
+     * the kernel and bias gradients into {@code grads}, returns dLoss/d(GELU's input) [R, in]. In a fused pass the
+     * product dOut·Wᵀ multiplies each tile by GELU′ as it writes it (the bits of geluBackward after it).
+     */
+    public static INDArray denseGeluBackward(INDArray dOut, Gelu gelu, Map<String, INDArray> p, String name,
+                                             Map<String, INDArray> grads) {
+        INDArray w = p.get(kernel(name));
+        if (gelu.gate() != null || !vector(dOut, w, gelu.input())) {
+            return geluBackward(denseBackward(dOut, gelu.output(), p, name, grads), gelu);
+        }
+        String label = label(name);
+        accumulate(grads, kernel(name), gemm(gelu.output(), dOut, true, false, Profile.ON ? label + " dW" : null));
+        accumulate(grads, bias(name), columnSums(dOut));
+        long start = Profile.start();
+        INDArray dx = Nd4j.createUninitialized(dOut.dataType(), new long[] {dOut.size(0), w.size(0)}, 'c');
+        VectorGemm.multiply(dOut, w, dx, false, true, VectorGemm.Epilogue.geluSlope(gelu.input()));
+        Profile.kernel("GEMM " + label + " dX + GELU backward", start, 2.0 * dx.length() * dOut.size(1),
+                Profile.floats(dOut.length() + w.length() + 2 * dx.length()));
+        return dx;
     }
 
     /** GELU(y + bias) for y [R, C] and bias [C]; y + bias is left in y, the backward pass's input. */

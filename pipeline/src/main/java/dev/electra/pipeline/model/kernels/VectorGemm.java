@@ -44,6 +44,32 @@ final class VectorGemm {
      * row-major float array ({@link VectorKernels#applies}), c written whole.
      */
     static void multiply(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB) {
+        multiply(a, b, c, transposeA, transposeB, Epilogue.NONE);
+    }
+
+    /**
+     * What happens to each finished tile of c on its way out: nothing; a dense layer's bias and GELU (c gets
+     * c + bias, {@code activation} GELU(c + bias): {@link VectorKernels#biasGelu}'s arithmetic); or GELU's backward
+     * pass (c gets c ∘ GELU′(geluInput): {@link VectorKernels#geluSlope}'s). Either way the bits of the separate pass.
+     */
+    record Epilogue(float[] bias, INDArray activation, INDArray geluInput) {
+        static final Epilogue NONE = new Epilogue(null, null, null);
+
+        /** Bias [N] and GELU, the activation into {@code activation} [M, N]. */
+        static Epilogue biasGelu(INDArray bias, INDArray activation) {
+            float[] b = bias.toFloatVector();
+            return new Epilogue(java.util.Arrays.copyOf(b, VectorMath.padded(b.length)), activation, null);
+        }
+
+        /** Times GELU′ of {@code input} [M, N], GELU's input in the forward pass. */
+        static Epilogue geluSlope(INDArray input) {
+            return new Epilogue(null, null, input);
+        }
+    }
+
+    /** {@link #multiply(INDArray, INDArray, INDArray, boolean, boolean)} with an epilogue on each tile of c. */
+    static void multiply(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB,
+                         Epilogue epilogue) {
         int m = (int) (transposeA ? a.size(1) : a.size(0));
         int k = (int) (transposeA ? a.size(0) : a.size(1));
         int n = (int) (transposeB ? b.size(0) : b.size(1));
@@ -68,14 +94,20 @@ final class VectorGemm {
         }
         parallel(panels, work, (from, to) -> packB(bb, transposeB, k, n, packedB, from, to));
         ByteBuffer cb = bytes(c);
+        ByteBuffer activation = epilogue.activation() == null ? null : bytes(epilogue.activation());
+        ByteBuffer geluInput = epilogue.geluInput() == null ? null : bytes(epilogue.geluInput());
         // k in slices whose panels stay in L2; each slice continues the sums where the last one stored them, so an
         // element is still one running sum over k in order
         for (int k0 = 0; k0 < k; k0 += SLICE) {
             int slice = Math.min(SLICE, k - k0);
             boolean first = k0 == 0;
+            boolean last = k0 + slice == k;
             int from0 = k0;
             parallel(blocks, work, (from, to) -> {
                 float[] tile = new float[ROWS * PANEL];
+                float[] row = new float[PANEL];
+                float[] other = new float[PANEL];
+                float[] slope = new float[PANEL];
                 for (int g = from; g < to; g += GROUP / ROWS) {
                     int groupEnd = Math.min(to, g + GROUP / ROWS);
                     for (int panel = 0; panel < panels; panel++) {
@@ -92,14 +124,27 @@ final class VectorGemm {
                             block(packedA, (block * k + from0) * ROWS, packedB, (panel * k + from0) * PANEL, tile,
                                     slice, first);
                             for (int r = 0; r < rows; r++) {
-                                VectorKernels.write(cb, (i + r) * n + j, tile, r * PANEL, width);
+                                int at = (i + r) * n + j;
+                                if (last && activation != null) {
+                                    System.arraycopy(tile, r * PANEL, row, 0, PANEL);
+                                    VectorKernels.biasGelu(row, epilogue.bias(), j, other, width);
+                                    VectorKernels.write(cb, at, row, 0, width);
+                                    VectorKernels.write(activation, at, other, 0, width);
+                                } else if (last && geluInput != null) {
+                                    System.arraycopy(tile, r * PANEL, row, 0, PANEL);
+                                    VectorKernels.read(geluInput, at, other, 0, width);
+                                    VectorKernels.geluSlope(other, slope, row, width);
+                                    VectorKernels.write(cb, at, row, 0, width);
+                                } else {
+                                    VectorKernels.write(cb, at, tile, r * PANEL, width);
+                                }
                             }
                         }
                     }
                 }
             });
         }
-        keepAlive(a, b, c);
+        keepAlive(a, b, c, epilogue.activation(), epilogue.geluInput());
     }
 
     private interface Range {

@@ -386,22 +386,50 @@ public final class VectorKernels {
             for (int r = from; r < to; r++) {
                 int base = r * cols;
                 read(xv, base, v, 0, cols);
-                for (int j = 0; j < cols; j += LANES) {
-                    FloatVector y = FloatVector.fromArray(S, v, j).add(FloatVector.fromArray(S, b, j));
-                    y.intoArray(v, j);
-                    y.mul(y).fma(-GELU_C3, -GELU_C).mul(y).intoArray(e, j);
-                }
-                VectorMath.exp(e, cols);
-                for (int j = 0; j < cols; j += LANES) {
-                    FloatVector y = FloatVector.fromArray(S, v, j);
-                    y.div(FloatVector.fromArray(S, e, j).add(1f)).intoArray(e, j);
-                }
+                biasGelu(v, b, 0, e, cols);
                 write(xv, base, v, 0, cols);
                 write(ov, base, e, 0, cols);
             }
         });
         keepAlive(x, out);
         return out;
+    }
+
+    /**
+     * v[j] += b[bFrom + j], then e[j] = GELU(v[j]) = v·σ(a), for j &lt; n in whole vectors (every array long enough
+     * for {@link VectorMath#padded}(n) from its start): {@link #biasGelu}'s arithmetic, which the fused GEMM's
+     * epilogue shares, so both give the same bits.
+     */
+    static void biasGelu(float[] v, float[] b, int bFrom, float[] e, int n) {
+        for (int j = 0; j < n; j += LANES) {
+            FloatVector y = FloatVector.fromArray(S, v, j).add(FloatVector.fromArray(S, b, bFrom + j));
+            y.intoArray(v, j);
+            y.mul(y).fma(-GELU_C3, -GELU_C).mul(y).intoArray(e, j);
+        }
+        VectorMath.exp(e, n);
+        for (int j = 0; j < n; j += LANES) {
+            FloatVector y = FloatVector.fromArray(S, v, j);
+            y.div(FloatVector.fromArray(S, e, j).add(1f)).intoArray(e, j);
+        }
+    }
+
+    /**
+     * d[j] ← d[j] · GELU′(x[j]) for j &lt; n in whole vectors (s: scratch): {@link #geluBackward}'s arithmetic, which
+     * the fused GEMM's epilogue shares.
+     */
+    static void geluSlope(float[] x, float[] s, float[] d, int n) {
+        for (int j = 0; j < n; j += LANES) {
+            FloatVector y = FloatVector.fromArray(S, x, j);
+            y.mul(y).fma(-GELU_C3, -GELU_C).mul(y).intoArray(s, j);
+        }
+        VectorMath.exp(s, n);
+        for (int j = 0; j < n; j += LANES) {
+            FloatVector y = FloatVector.fromArray(S, x, j);
+            FloatVector g = FloatVector.fromArray(S, s, j).add(1f);
+            g = FloatVector.broadcast(S, 1f).div(g);
+            FloatVector slope = y.mul(y).fma(3 * GELU_C3, GELU_C).mul(y).mul(g).fma(g.neg().add(1f), g);
+            FloatVector.fromArray(S, d, j).mul(slope).intoArray(d, j);
+        }
     }
 
     /** a copy of x padded with zeros to whole vectors. */
@@ -457,18 +485,7 @@ public final class VectorKernels {
                 int m = Math.min(BLOCK, to - start);
                 read(xv, start, v, 0, m);
                 read(dv, start, d, 0, m);
-                for (int j = 0; j < m; j += LANES) {
-                    FloatVector y = FloatVector.fromArray(S, v, j);
-                    y.mul(y).fma(-GELU_C3, -GELU_C).mul(y).intoArray(s, j);
-                }
-                VectorMath.exp(s, m);
-                for (int j = 0; j < m; j += LANES) {
-                    FloatVector y = FloatVector.fromArray(S, v, j);
-                    FloatVector g = FloatVector.fromArray(S, s, j).add(1f);
-                    g = FloatVector.broadcast(S, 1f).div(g);
-                    FloatVector slope = y.mul(y).fma(3 * GELU_C3, GELU_C).mul(y).mul(g).fma(g.neg().add(1f), g);
-                    FloatVector.fromArray(S, d, j).mul(slope).intoArray(d, j);
-                }
+                geluSlope(v, s, d, m);
                 write(dv, start, d, 0, m);
             }
         });

@@ -662,8 +662,8 @@ public final class DirectPass {
                 return null;
             }
             INDArray dLogits = Nd4j.createFromArray(dz).castTo(type).reshape(z.length, 1);
-            INDArray dt1 = denseBackward(dLogits, t1.output(), p, in(prefix, OUTPUT), grads);
-            return denseBackward(geluBackward(dt1, t1), hidden, p, in(prefix, TRANSFORM), grads);
+            INDArray dt0 = Kernels.denseGeluBackward(dLogits, t1, p, in(prefix, OUTPUT), grads);
+            return denseBackward(dt0, hidden, p, in(prefix, TRANSFORM), grads);
         }
 
         /**

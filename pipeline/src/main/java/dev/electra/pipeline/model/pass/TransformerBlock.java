@@ -22,7 +22,7 @@ import static dev.electra.pipeline.model.kernels.Kernels.columns;
 import static dev.electra.pipeline.model.kernels.Kernels.concatColumns;
 import static dev.electra.pipeline.model.kernels.Kernels.denseBackward;
 import static dev.electra.pipeline.model.kernels.Kernels.denseGelu;
-import static dev.electra.pipeline.model.kernels.Kernels.geluBackward;
+import static dev.electra.pipeline.model.kernels.Kernels.denseGeluBackward;
 import static dev.electra.pipeline.model.kernels.Kernels.gemm;
 import static dev.electra.pipeline.model.kernels.Kernels.layerNorm;
 import static dev.electra.pipeline.model.kernels.Kernels.layerNormBackward;
@@ -165,9 +165,7 @@ public final class TransformerBlock {
     public INDArray backward(Cache c, INDArray dy, Map<String, INDArray> grads) {
         INDArray dr2 = layerNormBackward(dy, c.r2, p, prefix + FFN_LN, grads);
         // r2 = y1 + mask ∘ (g·W2 + b2)
-        INDArray dg = denseBackward(masked(dr2, c.masks.ffnOutput()), c.g.output(), p, prefix + FFN_OUTPUT,
-                grads);
-        INDArray du = geluBackward(dg, c.g);
+        INDArray du = denseGeluBackward(masked(dr2, c.masks.ffnOutput()), c.g, p, prefix + FFN_OUTPUT, grads);
         INDArray dy1 = addInPlace(denseBackward(du, c.y1, p, prefix + FFN_INTERMEDIATE, grads), dr2);
         INDArray dr1 = layerNormBackward(dy1, c.r1, p, prefix + ATTENTION_LN, grads);
         // r1 = x + mask ∘ (context·Wo + bo)

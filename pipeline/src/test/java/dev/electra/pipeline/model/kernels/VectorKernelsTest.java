@@ -89,6 +89,44 @@ class VectorKernelsTest {
                 part.reshape(-1).toFloatVector());
     }
 
+    /**
+     * A dense layer with GELU, forward and backward, with the bias and GELU (and GELU′) applied in the GEMM's epilogue:
+     * the bits of the GEMM followed by the separate fused passes, and the reference in double to tolerance. 70 output
+     * columns leave a ragged panel.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {70, 256})
+    void denseGeluWithTheEpilogue(int out) {
+        int rows = 301;
+        int in = 96;
+        Map<String, INDArray> p = new HashMap<>();
+        p.put("d/kernel", random(16, in, out).divi(Math.sqrt(in)));
+        p.put("d/bias", random(17, out));
+        p.put("o/kernel", random(18, out, 40).divi(Math.sqrt(out)));
+        p.put("o/bias", random(19, 40));
+        INDArray x = random(20, rows, in);
+        INDArray dOut = random(21, rows, 40);
+        Kernels.Gelu fused = Kernels.denseGelu(x, p, "d");
+        Kernels.Gelu separate = Kernels.biasGelu(Kernels.gemm(x, p.get("d/kernel"), false, false), p.get("d/bias"));
+        assertArrayEquals(separate.input().reshape(-1).toFloatVector(), fused.input().reshape(-1).toFloatVector());
+        assertArrayEquals(separate.output().reshape(-1).toFloatVector(), fused.output().reshape(-1).toFloatVector());
+        Map<String, INDArray> grads = new HashMap<>();
+        INDArray du = Kernels.denseGeluBackward(dOut.dup(), fused, p, "o", grads);
+        INDArray separateDu = Kernels.geluBackward(Kernels.gemm(dOut, p.get("o/kernel"), false, true), separate);
+        assertArrayEquals(separateDu.reshape(-1).toFloatVector(), du.reshape(-1).toFloatVector());
+
+        Map<String, INDArray> pd = new HashMap<>();
+        p.forEach((k, v) -> pd.put(k, v.castTo(DataType.DOUBLE)));
+        Kernels.Gelu reference = Kernels.denseGelu(x.castTo(DataType.DOUBLE), pd, "d");
+        assertClose("dense + GELU", reference.output(), fused.output());
+        Map<String, INDArray> referenceGrads = new HashMap<>();
+        assertClose("through GELU's backward pass", Kernels.denseGeluBackward(dOut.castTo(DataType.DOUBLE),
+                reference, pd, "o", referenceGrads), du);
+        // a sum over the 301 rows: rounding grows like √rows
+        assertClose("kernel gradient", referenceGrads.get("o/kernel").div(Math.sqrt(rows)),
+                grads.get("o/kernel").div(Math.sqrt(rows)));
+    }
+
     /** The fused softmax over rows against ND4J's op in double, at a width with a scalar tail and at BERT's vocabulary. */
     @ParameterizedTest
     @CsvSource({"7, 50", "40, 30522"})
