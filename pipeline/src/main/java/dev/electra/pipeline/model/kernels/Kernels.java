@@ -17,9 +17,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The array calls the hand-written passes ({@code TransformerBlock}, {@code DirectPass}) are made of, each chosen
- * by measurement (docs/benchmarks.md): GEMMs through BLAS into fresh row-major arrays; on float arrays, when the JVM
- * has the Vector API module, element-wise and row-wise work as fused passes ({@link VectorKernels}) and attention one
- * (sequence, head) at a time in cache ({@link VectorAttention}); otherwise (model.kernels = reference, and always in
+ * by measurement (docs/benchmarks.md): GEMMs into fresh row-major arrays; on float arrays, when the JVM has the Vector
+ * API module, the GEMMs by {@link VectorGemm} (a dense layer's bias and GELU, or GELU's backward pass, in its
+ * epilogue), element-wise and row-wise work as fused passes ({@link VectorKernels}) and attention one (sequence, head)
+ * at a time in cache ({@link VectorAttention}); otherwise (model.kernels = reference, and always in
  * double, the gradient checks' precision) ND4J calls only, with no host view of ND4J memory, so that path is correct
  * on any backend; the fused passes are tested against it. Rows
  * are tokens (or slots); a dense layer's parameters are {@code name/kernel} [in, out] and {@code name/bias} [out] in a
@@ -151,9 +152,9 @@ public final class Kernels {
     }
 
     /**
-     * a·b (either transposed) into a new row-major array: in a fused pass on float arrays {@link VectorGemm} (2.3×
-     * OpenBLAS's rate on the transformer's shapes here, and the same bits on any number of cores), otherwise BLAS
-     * directly: INDArray.mmul on row-major operands ran 5–9× slower (16 against 79 GFLOP/s at [4096, 128] × [128,
+     * a·b (either transposed) into a new row-major array: in a fused pass on float arrays {@link VectorGemm} (1.4×
+     * OpenBLAS's rate over a small step's dense layers on a Zen 5 EPYC, and the same bits on any number of cores),
+     * otherwise BLAS directly: INDArray.mmul on row-major operands ran 5–9× slower (16 against 79 GFLOP/s at [4096, 128] × [128,
      * 128], docs/benchmarks.md).
      */
     public static INDArray gemm(INDArray a, INDArray b, boolean transposeA, boolean transposeB) {

@@ -12,9 +12,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Float matrix products c = op(a) · op(b) for the dense layers of the fused pass, with the register-blocked kernel of
  * {@link VectorAttention} (4 rows × 4 vectors, 16 accumulators) over a packed in blocks of 4 interleaved rows and b
- * in panels of 4 vectors' width, k in slices whose panels stay in L2: on this
- * project's 2-core AMD EPYC (Zen 5) it reached about 400 GFLOP/s on the transformer's shapes where ND4J's OpenBLAS
- * sgemm reached 176 in a training step (docs/benchmarks.md, {@code bin/bench profile}).
+ * in panels of 4 vectors' width, k in slices whose panels stay in L2. In a training step at small on a 2-core AMD
+ * EPYC (Zen 5) the dense layers' products ran at 248 GFLOP/s (313–353 on the forward shapes) where ND4J's OpenBLAS
+ * sgemm ran at 176 (docs/benchmarks.md, {@code bin/bench profile}); other CPUs are not measured.
  *
  * <p>Each element of c is one sum over k in order, in a single accumulator, whatever the number of threads: a run
  * gives the same bits on any number of cores (BLAS's blocking over k, and so its rounding, depends on the library
@@ -34,7 +34,10 @@ final class VectorGemm {
      * the group's rows of a; only the weight gradients (k = the batch's tokens) take several passes.
      */
     private static final int SLICE = 1024;
-    /** The calling thread's copy of a and packed b, grown as needed and reused (workers only read them). */
+    /**
+     * The calling thread's packed a and b, grown as needed and reused (workers only read them): about 90 MB at
+     * BERT's vocabulary, for the generator's output layer.
+     */
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
 
     private VectorGemm() {}
