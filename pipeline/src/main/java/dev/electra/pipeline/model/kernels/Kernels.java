@@ -154,8 +154,8 @@ public final class Kernels {
     /**
      * a·b (either transposed) into a new row-major array: in a fused pass on float arrays {@link VectorGemm} (1.4×
      * OpenBLAS's rate over a small step's dense layers on a Zen 5 EPYC, and the same bits on any number of cores),
-     * otherwise BLAS directly: INDArray.mmul on row-major operands ran 5–9× slower (16 against 79 GFLOP/s at [4096, 128] × [128,
-     * 128], docs/benchmarks.md).
+     * otherwise BLAS directly: INDArray.mmul on row-major operands ran 5–9× slower (16 against 79 GFLOP/s at
+     * [4096, 128] × [128, 128], docs/benchmarks.md).
      */
     public static INDArray gemm(INDArray a, INDArray b, boolean transposeA, boolean transposeB) {
         return gemm(a, b, transposeA, transposeB, "unnamed");
@@ -250,8 +250,10 @@ public final class Kernels {
             INDArray y = Nd4j.createUninitialized(x.dataType(), new long[] {x.size(0), w.size(1)}, 'c');
             INDArray out = Nd4j.createUninitialized(x.dataType(), new long[] {x.size(0), w.size(1)}, 'c');
             VectorGemm.multiply(x, w, y, false, false, VectorGemm.Epilogue.biasGelu(b, out));
-            Profile.kernel("GEMM " + label(name) + " + bias + GELU", start, 2.0 * y.length() * x.size(1),
-                    Profile.floats(x.length() + w.length() + 2 * y.length()));
+            if (Profile.ON) {
+                Profile.kernel("GEMM " + label(name) + " + bias + GELU", start, 2.0 * y.length() * x.size(1),
+                        Profile.floats(x.length() + w.length() + 2 * y.length()));
+            }
             return new Gelu(y, out, null);
         }
         return biasGelu(gemm(x, w, false, false, label(name)), b);
@@ -274,8 +276,10 @@ public final class Kernels {
         long start = Profile.start();
         INDArray dx = Nd4j.createUninitialized(dOut.dataType(), new long[] {dOut.size(0), w.size(0)}, 'c');
         VectorGemm.multiply(dOut, w, dx, false, true, VectorGemm.Epilogue.geluSlope(gelu.input()));
-        Profile.kernel("GEMM " + label + " dX + GELU backward", start, 2.0 * dx.length() * dOut.size(1),
-                Profile.floats(dOut.length() + w.length() + 2 * dx.length()));
+        if (Profile.ON) {
+            Profile.kernel("GEMM " + label + " dX + GELU backward", start, 2.0 * dx.length() * dOut.size(1),
+                    Profile.floats(dOut.length() + w.length() + 2 * dx.length()));
+        }
         return dx;
     }
 
