@@ -4,6 +4,7 @@ import static dev.electra.pipeline.model.kernels.VectorKernels.bytes;
 import static dev.electra.pipeline.model.kernels.VectorKernels.keepAlive;
 
 import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
 import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -171,9 +172,10 @@ final class VectorGemm {
      */
     private static void packA(ByteBuffer a, int m, int k, float[] packed, int from, int to) {
         float[] row = new float[k];
+        FloatBuffer f = a.asFloatBuffer();
         for (int block = from; block < to; block++) {
             for (int r = 0; r < ROWS; r++) {
-                a.asFloatBuffer().get(Math.min(block * ROWS + r, m - 1) * k, row, 0, k);
+                f.get(Math.min(block * ROWS + r, m - 1) * k, row, 0, k);
                 int base = block * k * ROWS + r;
                 for (int p = 0; p < k; p++) {
                     packed[base + p * ROWS] = row[p];
@@ -187,7 +189,7 @@ final class VectorGemm {
      * writes are sequential and the rows' cache lines, shared by 4 consecutive blocks, are read from L2.
      */
     private static void packTransposedA(ByteBuffer a, int m, int k, float[] packed, int from, int to) {
-        java.nio.FloatBuffer f = a.asFloatBuffer();
+        FloatBuffer f = a.asFloatBuffer();
         for (int block = from; block < to; block++) {
             int base = block * k * ROWS;
             int c0 = Math.min(block * ROWS, m - 1);
@@ -210,6 +212,7 @@ final class VectorGemm {
      */
     private static void packB(ByteBuffer b, boolean transposed, int k, int n, float[] packed, int from, int to) {
         float[] row = transposed ? new float[k] : null;
+        FloatBuffer f = b.asFloatBuffer();
         for (int panel = from; panel < to; panel++) {
             int j0 = panel * PANEL;
             int width = Math.min(PANEL, n - j0);
@@ -217,14 +220,14 @@ final class VectorGemm {
             if (transposed) {
                 // op(b)(p, j) = b[j, p]: each of the panel's columns is a row of b
                 for (int j = 0; j < width; j++) {
-                    b.asFloatBuffer().get((j0 + j) * k, row, 0, k);
+                    f.get((j0 + j) * k, row, 0, k);
                     for (int p = 0; p < k; p++) {
                         packed[base + p * PANEL + j] = row[p];
                     }
                 }
             } else {
                 for (int p = 0; p < k; p++) {
-                    b.asFloatBuffer().get(p * n + j0, packed, base + p * PANEL, width);
+                    f.get(p * n + j0, packed, base + p * PANEL, width);
                 }
             }
             if (width < PANEL) {
